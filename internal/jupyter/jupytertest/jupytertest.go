@@ -338,8 +338,12 @@ func (s *Srv) execute(t testing.TB, kernelID, code, until string) {
 			t.Fatalf("kernel %s: waiting for %s: %v", kernelID, until, err)
 		}
 		var m struct {
-			Header       struct{ MsgType string `json:"msg_type"` } `json:"header"`
-			ParentHeader struct{ MsgID string `json:"msg_id"` }   `json:"parent_header"`
+			Header struct {
+				MsgType string `json:"msg_type"`
+			} `json:"header"`
+			ParentHeader struct {
+				MsgID string `json:"msg_id"`
+			} `json:"parent_header"`
 		}
 		if json.Unmarshal(frame, &m) == nil && m.ParentHeader.MsgID == id && m.Header.MsgType == until {
 			return
