@@ -1,0 +1,204 @@
+package emulator
+
+import (
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/sagesaver/sagesaver/internal/emulator/wire"
+)
+
+// FaultConfig is the injectable misbehaviour of the emulator. Keys of
+// Throttle and Latency are "service:Operation", "service:*" or "*"; the most
+// specific key wins. Throttling is measured in wall-clock time, per
+// operation, account and region, as AWS's per-API rate limits are.
+type FaultConfig struct {
+	Throttle map[string]Rate          `json:"throttle,omitempty" yaml:"throttle,omitempty"`
+	Latency  map[string]time.Duration `json:"latency,omitempty" yaml:"latency,omitempty"`
+	Errors   []ErrorFault             `json:"errors,omitempty" yaml:"errors,omitempty"`
+}
+
+// Rate is a token bucket: PerSecond sustained, Burst at once.
+type Rate struct {
+	PerSecond float64 `json:"perSecond" yaml:"perSecond"`
+	Burst     int     `json:"burst" yaml:"burst"`
+}
+
+// ErrorFault makes matching requests fail with Code and Status. Count > 0
+// fails only the next Count matching requests; Probability in (0,1] fails
+// that share of them; neither set fails all.
+type ErrorFault struct {
+	Operation   string  `json:"operation" yaml:"operation"` // "service:Operation" or "service:*"
+	Region      string  `json:"region,omitempty" yaml:"region,omitempty"`
+	Code        string  `json:"code" yaml:"code"`
+	Message     string  `json:"message,omitempty" yaml:"message,omitempty"`
+	Status      int     `json:"status,omitempty" yaml:"status,omitempty"`
+	Count       int     `json:"count,omitempty" yaml:"count,omitempty"`
+	Probability float64 `json:"probability,omitempty" yaml:"probability,omitempty"`
+}
+
+type faults struct {
+	mu      sync.Mutex
+	cfg     FaultConfig
+	buckets map[string]*rate.Limiter // key|region -> bucket
+	left    []int                    // remaining counts per error fault
+}
+
+func newFaults() *faults { return &faults{buckets: map[string]*rate.Limiter{}} }
+
+func (f *faults) reset() { f.set(FaultConfig{}) }
+
+func (f *faults) set(cfg FaultConfig) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cfg = cfg
+	f.buckets = map[string]*rate.Limiter{}
+	f.left = make([]int, len(cfg.Errors))
+	for i, e := range cfg.Errors {
+		f.left[i] = e.Count
+	}
+}
+
+func lookup[V any](m map[string]V, svc, op string) (V, string, bool) {
+	for _, k := range []string{svc + ":" + op, svc + ":*", "*"} {
+		if v, ok := m[k]; ok {
+			return v, k, true
+		}
+	}
+	var zero V
+	return zero, "", false
+}
+
+// check applies latency, error faults and throttling to one request; a
+// non-nil result is the error to answer with.
+func (f *faults) check(svc, op, region string) *wire.Error {
+	f.mu.Lock()
+	lat, _, hasLat := lookup(f.cfg.Latency, svc, op)
+	var fail *wire.Error
+	for i, e := range f.cfg.Errors {
+		if !matchOp(e.Operation, svc, op) || (e.Region != "" && e.Region != region) {
+			continue
+		}
+		if e.Count > 0 {
+			if f.left[i] == 0 {
+				continue
+			}
+			f.left[i]--
+		} else if e.Probability > 0 && rand.Float64() >= e.Probability {
+			continue
+		}
+		msg := e.Message
+		if msg == "" {
+			msg = "injected fault"
+		}
+		fail = &wire.Error{Code: e.Code, Message: msg, Status: e.Status}
+		break
+	}
+	var lim *rate.Limiter
+	if fail == nil {
+		if r, key, ok := lookup(f.cfg.Throttle, svc, op); ok && r.PerSecond > 0 {
+			// one bucket per operation even under a wildcard key
+			bk := svc + ":" + op + "|" + region + "|" + key
+			lim = f.buckets[bk]
+			if lim == nil {
+				burst := r.Burst
+				if burst < 1 {
+					burst = 1
+				}
+				lim = rate.NewLimiter(rate.Limit(r.PerSecond), burst)
+				f.buckets[bk] = lim
+			}
+		}
+	}
+	f.mu.Unlock()
+	if hasLat && lat > 0 {
+		time.Sleep(lat)
+	}
+	if fail != nil {
+		return fail
+	}
+	if lim != nil && !lim.Allow() {
+		code := "ThrottlingException"
+		if svc == "cloudwatch" || svc == "sns" || svc == "sts" {
+			code = "Throttling"
+		}
+		return &wire.Error{Code: code, Message: "Rate exceeded", Status: 400}
+	}
+	return nil
+}
+
+func matchOp(pattern, svc, op string) bool {
+	ps, po, _ := strings.Cut(pattern, ":")
+	return ps == svc && (po == "*" || po == op)
+}
+
+// counters count requests per "service:Operation" and per region.
+type counters struct {
+	mu        sync.Mutex
+	calls     map[string]int64
+	byRegion  map[string]int64
+	throttles map[string]int64
+}
+
+func newCounters() *counters {
+	c := &counters{}
+	c.reset()
+	return c
+}
+
+func (c *counters) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = map[string]int64{}
+	c.byRegion = map[string]int64{}
+	c.throttles = map[string]int64{}
+}
+
+func (c *counters) add(svc, op, region string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls[svc+":"+op]++
+	c.byRegion[svc+":"+op+"|"+region]++
+}
+
+func (c *counters) throttled(svc, op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.throttles[svc+":"+op]++
+}
+
+// Counters is a snapshot of request counts.
+type Counters struct {
+	// Calls counts every request received per "service:Operation",
+	// including those answered with an injected fault.
+	Calls map[string]int64 `json:"calls"`
+	// Throttled counts requests answered with a throttling error.
+	Throttled map[string]int64 `json:"throttled"`
+	// Total is the sum of Calls.
+	Total int64 `json:"total"`
+}
+
+// Counters returns a snapshot of the request counters.
+func (s *Server) Counters() Counters {
+	c := s.counters
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := Counters{Calls: map[string]int64{}, Throttled: map[string]int64{}}
+	for k, v := range c.calls {
+		out.Calls[k] = v
+		out.Total += v
+	}
+	for k, v := range c.throttles {
+		out.Throttled[k] = v
+	}
+	return out
+}
+
+// ResetCounters zeroes the request counters.
+func (s *Server) ResetCounters() { s.counters.reset() }
+
+// SetFaults replaces the fault configuration.
+func (s *Server) SetFaults(cfg FaultConfig) { s.faults.set(cfg) }

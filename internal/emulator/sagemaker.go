@@ -1,0 +1,258 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagesaver/sagesaver/internal/emulator/wire"
+)
+
+// sageMakerState is one account's SageMaker resources in one region.
+type sageMakerState struct {
+	notebooks       map[string]*notebook
+	lifecycles      map[string]*lifecycleConfig
+	models          map[string]*model
+	endpointConfigs map[string]*endpointConfig
+	endpoints       map[string]*endpoint
+	tags            map[string][]smtypes.Tag // by resource ARN
+}
+
+func newSageMakerState() *sageMakerState {
+	return &sageMakerState{
+		notebooks:       map[string]*notebook{},
+		lifecycles:      map[string]*lifecycleConfig{},
+		models:          map[string]*model{},
+		endpointConfigs: map[string]*endpointConfig{},
+		endpoints:       map[string]*endpoint{},
+		tags:            map[string][]smtypes.Tag{},
+	}
+}
+
+func sageMakerService() *service {
+	svc := &service{
+		name:        "sagemaker",
+		signingName: "sagemaker",
+		jsonTarget:  "SageMaker",
+		ops:         map[string]handler{},
+	}
+	for name, h := range sageMakerNotebookOps() {
+		svc.ops[name] = h
+	}
+	for name, h := range sageMakerEndpointOps() {
+		svc.ops[name] = h
+	}
+	svc.ops["AddTags"] = op(addTags)
+	svc.ops["DeleteTags"] = op(deleteTags)
+	svc.ops["ListTags"] = op(listTags)
+	return svc
+}
+
+// transition is a pending status change that takes effect at a virtual time.
+type transition struct {
+	to string
+	at time.Time
+}
+
+// Durations of SageMaker's asynchronous status changes, as observed on AWS
+// (minutes, not seconds: tests advance the virtual clock past them).
+const (
+	notebookStartDuration  = 5 * time.Minute
+	notebookStopDuration   = 90 * time.Second
+	notebookUpdateDuration = 60 * time.Second
+	notebookDeleteDuration = 2 * time.Minute
+	endpointCreateDuration = 8 * time.Minute
+	endpointUpdateDuration = 8 * time.Minute
+	endpointDeleteDuration = 2 * time.Minute
+)
+
+// pageToken encodes a position in a sorted listing. Tokens are opaque to
+// clients, as AWS's are.
+func pageToken(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+func parsePageToken(tok *string) (int, error) {
+	if tok == nil || *tok == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*tok)
+	if err != nil || len(b) < 3 || string(b[:2]) != "o:" {
+		return 0, validation("Invalid pagination token")
+	}
+	n, err := strconv.Atoi(string(b[2:]))
+	if err != nil || n < 0 {
+		return 0, validation("Invalid pagination token")
+	}
+	return n, nil
+}
+
+// paginate returns the window of items that a request with token and
+// maxResults sees, and the next token ("" when done). max is the API's limit
+// and default when maxResults is nil.
+func paginate[T any](items []T, token *string, maxResults *int32, max int) ([]T, *string, error) {
+	off, err := parsePageToken(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := max
+	if maxResults != nil {
+		if *maxResults < 1 || int(*maxResults) > max {
+			return nil, nil, validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to %d", *maxResults, max)
+		}
+		n = int(*maxResults)
+	}
+	if off > len(items) {
+		off = len(items)
+	}
+	end := off + n
+	if end >= len(items) {
+		return items[off:], nil, nil
+	}
+	return items[off:end], aws.String(pageToken(end)), nil
+}
+
+// sortBy sorts items by key ascending, or descending when desc.
+func sortBy[T any](items []T, desc bool, less func(a, b T) bool) {
+	sort.SliceStable(items, func(i, j int) bool {
+		if desc {
+			return less(items[j], items[i])
+		}
+		return less(items[i], items[j])
+	})
+}
+
+func descending(o string) bool { return o == "Descending" }
+
+// exists reports whether a taggable resource with arn exists.
+func (st *sageMakerState) arnExists(arn string) bool {
+	for _, n := range st.notebooks {
+		if n.arn == arn {
+			return true
+		}
+	}
+	for _, e := range st.endpoints {
+		if e.arn == arn {
+			return true
+		}
+	}
+	for _, e := range st.endpointConfigs {
+		if e.arn == arn {
+			return true
+		}
+	}
+	for _, m := range st.models {
+		if m.arn == arn {
+			return true
+		}
+	}
+	_, tagged := st.tags[arn]
+	return tagged
+}
+
+// maxTags is SageMaker's limit of tags per resource.
+const maxTags = 50
+
+func (st *sageMakerState) setTags(arn string, tags []smtypes.Tag) *wire.Error {
+	cur := st.tags[arn]
+	for _, t := range tags {
+		if t.Key == nil || *t.Key == "" {
+			return validation("1 validation error detected: Value null at 'tags.1.member.key' failed to satisfy constraint: Member must not be null")
+		}
+		replaced := false
+		for i := range cur {
+			if *cur[i].Key == *t.Key {
+				cur[i].Value = t.Value
+				replaced = true
+			}
+		}
+		if !replaced {
+			cur = append(cur, smtypes.Tag{Key: aws.String(*t.Key), Value: aws.String(aws.ToString(t.Value))})
+		}
+	}
+	if len(cur) > maxTags {
+		return validation("Tag limit exceeded: a resource can have at most %d tags", maxTags)
+	}
+	st.tags[arn] = cur
+	return nil
+}
+
+func addTags(c *Call, in *sagemaker.AddTagsInput) (*sagemaker.AddTagsOutput, error) {
+	if e := required("ResourceArn", in.ResourceArn != nil); e != nil {
+		return nil, e
+	}
+	if e := required("Tags", in.Tags != nil); e != nil {
+		return nil, e
+	}
+	st := c.Region.SageMaker
+	st.settle(c.Now)
+	if !st.arnExists(*in.ResourceArn) {
+		return nil, validation("Resource %s not found", *in.ResourceArn)
+	}
+	if e := st.setTags(*in.ResourceArn, in.Tags); e != nil {
+		return nil, e
+	}
+	return &sagemaker.AddTagsOutput{Tags: in.Tags}, nil
+}
+
+func deleteTags(c *Call, in *sagemaker.DeleteTagsInput) (*sagemaker.DeleteTagsOutput, error) {
+	if e := required("ResourceArn", in.ResourceArn != nil); e != nil {
+		return nil, e
+	}
+	if e := required("TagKeys", in.TagKeys != nil); e != nil {
+		return nil, e
+	}
+	st := c.Region.SageMaker
+	st.settle(c.Now)
+	if !st.arnExists(*in.ResourceArn) {
+		return nil, validation("Resource %s not found", *in.ResourceArn)
+	}
+	cur := st.tags[*in.ResourceArn]
+	kept := cur[:0]
+	for _, t := range cur {
+		drop := false
+		for _, k := range in.TagKeys {
+			if *t.Key == k {
+				drop = true
+			}
+		}
+		if !drop {
+			kept = append(kept, t)
+		}
+	}
+	st.tags[*in.ResourceArn] = kept
+	return &sagemaker.DeleteTagsOutput{}, nil
+}
+
+func listTags(c *Call, in *sagemaker.ListTagsInput) (*sagemaker.ListTagsOutput, error) {
+	if e := required("ResourceArn", in.ResourceArn != nil); e != nil {
+		return nil, e
+	}
+	st := c.Region.SageMaker
+	st.settle(c.Now)
+	if !st.arnExists(*in.ResourceArn) {
+		return nil, validation("Resource %s not found", *in.ResourceArn)
+	}
+	tags := append([]smtypes.Tag(nil), st.tags[*in.ResourceArn]...)
+	page, next, err := paginate(tags, in.NextToken, in.MaxResults, 100)
+	if err != nil {
+		return nil, err
+	}
+	return &sagemaker.ListTagsOutput{Tags: page, NextToken: next}, nil
+}
+
+// settle applies every transition that is due at now.
+func (st *sageMakerState) settle(now time.Time) {
+	for name, n := range st.notebooks {
+		if n.settle(now) {
+			delete(st.notebooks, name)
+			delete(st.tags, n.arn)
+		}
+	}
+	st.settleEndpoints(now)
+}
