@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sagesaver/sagesaver/internal/emulator"
+)
+
+func newEmulatorCmd(a *app) *cobra.Command {
+	var listen, scenarioPath string
+	var allowRemote bool
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Serve the built-in AWS emulator (SageMaker, CloudWatch, SNS, STS) for tests and demos",
+		Long: `Serve the built-in AWS emulator. Point any AWS client at it:
+
+  sagesaver emulator --scenario demo &
+  aws --endpoint-url http://127.0.0.1:4566 sagemaker list-notebook-instances
+  sagesaver scan --endpoint-url http://127.0.0.1:4566
+
+Credentials are not checked (any access key works; scenario access keys map
+to accounts). The admin API under /_emulator/ advances the virtual clock,
+loads scenarios and reads counters: see docs/emulator.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			host, _, err := net.SplitHostPort(listen)
+			if err != nil {
+				return usageError("--listen %q: %v", listen, err)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) && !allowRemote {
+				return usageError("--listen %s is not a loopback address; the emulator accepts any credentials, so pass --allow-remote if you mean it", listen)
+			}
+			emu := emulator.New(emulator.Options{Logger: a.log})
+			if scenarioPath != "" {
+				sc, err := loadScenario(scenarioPath)
+				if err != nil {
+					return err
+				}
+				if err := emu.Load(sc); err != nil {
+					return fmt.Errorf("load scenario %s: %w", scenarioPath, err)
+				}
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdio.Err, "sagesaver emulator listening on http://%s (virtual time %s)\n", ln.Addr(), emu.Now().Format(time.RFC3339))
+			return serve(cmd.Context(), ln, emu)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "address to listen on")
+	cmd.Flags().StringVar(&scenarioPath, "scenario", "", "scenario file to load, or the name of a bundled one (demo)")
+	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow listening on a non-loopback address")
+	return cmd
+}
+
+// loadScenario reads a scenario file, or a bundled scenario by name.
+func loadScenario(path string) (*emulator.Scenario, error) {
+	if !strings.ContainsAny(path, "/.") {
+		if _, err := os.Stat(path); err != nil {
+			return emulator.Bundled(path)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return emulator.ParseScenario(path, data)
+}
+
+// serve runs an HTTP server until ctx is done.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
