@@ -44,8 +44,15 @@ func sageMakerService() *service {
 	for name, h := range sageMakerNotebookOps() {
 		svc.ops[name] = h
 	}
-	for name, h := range sageMakerEndpointOps() {
-		svc.ops[name] = h
+	for _, ops := range []map[string]handler{
+		sageMakerEndpointOps(), // sagemaker_endpoints.go
+		sageMakerJobOps(),      // sagemaker_jobs.go
+		sageMakerStudioOps(),   // sagemaker_studio.go
+		sageMakerSearchOps(),   // sagemaker_search.go
+	} {
+		for name, h := range ops {
+			svc.ops[name] = h
+		}
 	}
 	svc.ops["AddTags"] = op(addTags)
 	svc.ops["DeleteTags"] = op(deleteTags)
