@@ -112,6 +112,7 @@ Try it without an AWS account:  sagesaver demo`,
 		newVersionCmd(a),
 		newEmulatorCmd(a),
 		newDemoCmd(a),
+		newPricingCmd(a),
 	)
 	return root
 }
