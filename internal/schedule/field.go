@@ -125,7 +125,7 @@ func (f fieldSpec) set(s string) (bitset, error) {
 	var b bitset
 	for _, item := range strings.Split(s, ",") {
 		if item == "?" {
-			return b, fmt.Errorf("? is only allowed alone in day-of-month or day-of-week")
+			return b, fmt.Errorf("? is only allowed in day-of-month or day-of-week")
 		}
 		c, err := f.rangeStep(item)
 		if err != nil {

@@ -34,7 +34,7 @@ func ParseRate(s string) (*Rate, error) {
 	}
 	parts := strings.Fields(src[len("rate(") : len(src)-1])
 	if len(parts) != 2 {
-		return nil, fail("expected a value and a unit, got %d words", len(parts))
+		return nil, fail("expected rate(value unit)")
 	}
 	value, err := strconv.Atoi(parts[0])
 	if err != nil || value < 1 || strings.HasPrefix(parts[0], "+") {
