@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs sagesaver's whole test suite, installing first what the tests need:
+# a real Jupyter server (classic notebook 6.x and jupyter_server, as notebook
+# instances run) with an IPython kernel, and the AWS CLI v1 (a non-Go client
+# of the emulator). Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(jupyter-notebook python3-ipykernel jupyter-server python3-boto3 awscli)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export CGO_ENABLED=1 # the race detector needs cgo; the product itself builds with CGO_ENABLED=0
+echo "test.sh: gofmt, go vet" >&2
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+go vet ./...
+echo "test.sh: static build check (CGO_ENABLED=0)" >&2
+CGO_ENABLED=0 go build -o /dev/null ./cmd/sagesaver
+
+echo "test.sh: go test -race ./..." >&2
+go test -race -timeout 20m ./...
+
+# Fuzz the parsers briefly (each target alone, as go test -fuzz requires).
+fuzz_time=${FUZZ_TIME:-10s}
+while read -r pkg target; do
+  [ -n "$target" ] || continue
+  echo "test.sh: fuzz $pkg $target for $fuzz_time" >&2
+  go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzz_time" "$pkg"
+done < <(grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
+  pkg="./$(dirname "${f#./}")"
+  grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | while read -r t; do echo "$pkg $t"; done
+done | sort -u)
+echo "test.sh: all tests passed" >&2
