@@ -1,0 +1,302 @@
+// Package agent is the on-instance loop that stops an idle notebook
+// instance (StopNotebookInstance) or Studio app (DeleteApp) without ever
+// stopping real work.
+//
+// Activity is the OR of every signal: a kernel that is busy or whose last
+// message is recent; a terminal with recent input or output; optionally an
+// open connection to a kernel; CPU use (system-wide, from /proc/stat) or GPU
+// utilization above a threshold; a keep-alive file; and a start-up grace
+// period. The idle clock (the time of the latest activity) lives on disk,
+// keyed by the resource and its machine's boot time, so that a restarted
+// agent neither resets nor fakes idleness: time when no agent was watching
+// does not count as idle.
+//
+// Evaluate is pure and holds the rules; Agent does the I/O around it.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/gpu"
+	"github.com/sagesaver/sagesaver/internal/jupyter"
+)
+
+// SageMaker is every SageMaker call the agent makes, with the SDK's
+// signatures; *sagemaker.Client implements it. The instance's role needs
+// exactly these actions.
+type SageMaker interface {
+	// StopNotebookInstance asks to stop an InService notebook instance; it
+	// fails with a ValidationException in any other status.
+	StopNotebookInstance(ctx context.Context, in *sagemaker.StopNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
+	// DescribeNotebookInstance returns the instance's status.
+	DescribeNotebookInstance(ctx context.Context, in *sagemaker.DescribeNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
+	// DeleteApp deletes a Studio app (the space or user profile stays).
+	DeleteApp(ctx context.Context, in *sagemaker.DeleteAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
+	// DescribeApp returns a Studio app's status.
+	DescribeApp(ctx context.Context, in *sagemaker.DescribeAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
+	// AddTags adds or overwrites tags on any SageMaker resource.
+	AddTags(ctx context.Context, in *sagemaker.AddTagsInput, opts ...func(*sagemaker.Options)) (*sagemaker.AddTagsOutput, error)
+}
+
+// TagLastActivity is the tag through which the agent publishes its idle
+// clock for the central scan.
+const TagLastActivity = "sagesaver:last-activity"
+
+// TagInterval is the shortest time between two tag writes: AddTags is
+// throttled per account, and the central scan reads tags at most this often.
+const TagInterval = 10 * time.Minute
+
+// Deps are the agent's collaborators.
+type Deps struct {
+	Jupyter   *jupyter.Client
+	SageMaker SageMaker // may be nil with Config.DryRun and PublishTag off
+	GPU       *gpu.Reader
+	Clock     clock.Clock
+	Log       *slog.Logger
+	// ProcStat is /proc/stat (CPU use and boot time).
+	ProcStat string
+}
+
+// Agent watches one resource. It is not safe for concurrent use.
+type Agent struct {
+	cfg     Config
+	res     Resource
+	d       Deps
+	st      State
+	prevCPU *cpuTimes
+	last    string // last logged summary class, to log changes only
+}
+
+// New returns an agent for res, resuming the idle clock stored in the state
+// directory when it belongs to the same resource and boot.
+func New(cfg Config, res Resource, d Deps) (*Agent, error) {
+	if d.Jupyter == nil || d.Clock == nil {
+		return nil, errors.New("agent: Jupyter client and clock are required")
+	}
+	if d.SageMaker == nil && (!cfg.DryRun || cfg.PublishTag) {
+		return nil, errors.New("agent: a SageMaker client is required unless dry-run without tags")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.GPU == nil {
+		d.GPU = gpu.Open(context.Background(), gpu.Options{Libraries: []string{}, NvidiaSMI: "/nonexistent"})
+	}
+	if d.ProcStat == "" {
+		d.ProcStat = "/proc/stat"
+	}
+	ps, err := readProcStat(d.ProcStat)
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("agent: state dir: %w", err)
+	}
+	a := &Agent{cfg: cfg, res: res, d: d, prevCPU: &ps.cpu}
+	key := StateKey(res, ps.boot)
+	st, err := ReadState(cfg.StatePath())
+	switch {
+	case err == nil && st.Key == key:
+		d.Log.Info("agent: resuming idle clock", "resource", res.String(), "lastActivity", st.LastActivity, "lastPoll", st.LastPoll)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		d.Log.Warn("agent: unreadable state, starting a fresh idle clock", "err", err)
+		fallthrough
+	default:
+		st = State{Key: key}
+	}
+	st.Resource, st.Boot, st.PID = res, ps.boot, os.Getpid()
+	a.st = st
+	return a, nil
+}
+
+// State returns a copy of the agent's state.
+func (a *Agent) State() State { return a.st }
+
+// Poll looks at every signal once, updates the idle clock, stops the
+// resource when it has been idle long enough (once), publishes the tag and
+// writes the state file. An error is returned only when the state cannot be
+// written or the stop failed; unreadable signals are part of the verdict.
+func (a *Agent) Poll(ctx context.Context) (Verdict, error) {
+	o := a.observe(ctx)
+	v := Evaluate(a.cfg, &a.st, o)
+	var actErr error
+	if v.Idle {
+		if a.st.Stopped.IsZero() {
+			actErr = a.stop(ctx)
+			if actErr == nil {
+				a.st.Stopped, a.st.StopDryRun = o.At, a.cfg.DryRun
+			}
+		}
+		switch {
+		case actErr != nil:
+			v.Action = "stop failed: " + actErr.Error()
+		case a.st.StopDryRun:
+			v.Action = "dry-run: would stop at " + clockTime(a.st.Stopped)
+		default:
+			v.Action = "stop requested at " + clockTime(a.st.Stopped)
+		}
+	}
+	if a.cfg.PublishTag {
+		a.publish(ctx, o.At)
+	}
+	a.st.Verdict = v
+	a.logChange(v)
+	if err := writeState(a.cfg.StatePath(), &a.st); err != nil {
+		return v, errors.Join(actErr, err)
+	}
+	return v, actErr
+}
+
+// Run polls every PollInterval until ctx is done. Failed polls are logged
+// and retried at the next interval.
+func (a *Agent) Run(ctx context.Context) error {
+	a.d.Log.Info("agent: watching", "resource", a.res.String(), "idleTime", a.cfg.IdleTime, "poll", a.cfg.PollInterval,
+		"gpu", a.d.GPU.Source(), "dryRun", a.cfg.DryRun)
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if _, err := a.Poll(ctx); err != nil {
+			a.d.Log.Error("agent: poll", "err", err)
+		}
+		t.Reset(a.cfg.PollInterval)
+	}
+}
+
+func (a *Agent) observe(ctx context.Context) Observation {
+	o := Observation{At: a.d.Clock.Now()}
+	if ps, err := readProcStat(a.d.ProcStat); err == nil {
+		if a.prevCPU != nil {
+			o.CPU, o.CPUKnown = cpuPercent(*a.prevCPU, ps.cpu)
+		}
+		a.prevCPU = &ps.cpu
+	}
+	ks, err := a.d.Jupyter.Kernels(ctx)
+	if err == nil {
+		var ts []jupyter.Terminal
+		ts, err = a.d.Jupyter.Terminals(ctx)
+		o.Kernels, o.Terminals = ks, ts
+	}
+	o.JupyterErr = err
+	o.GPUs, o.GPUErr = a.d.GPU.Read(ctx)
+	ka, err := ReadKeepAlive(a.cfg.KeepAlivePath())
+	if err != nil {
+		a.d.Log.Warn("agent: keep-alive", "err", err)
+		ka = Forever // someone wrote something: fail closed
+	}
+	o.KeepAlive = ka
+	return o
+}
+
+// stop stops the resource. A resource already stopping or stopped (or a
+// Studio app already deleting or deleted) is not an error.
+func (a *Agent) stop(ctx context.Context) error {
+	if a.cfg.DryRun {
+		a.d.Log.Info("agent: dry-run: would stop", "resource", a.res.String())
+		return nil
+	}
+	if a.res.IsStudioApp() {
+		in := &sagemaker.DeleteAppInput{
+			DomainId: aws.String(a.res.DomainID),
+			AppType:  smtypes.AppType(a.res.AppType),
+			AppName:  aws.String(a.res.Name),
+		}
+		din := &sagemaker.DescribeAppInput{DomainId: in.DomainId, AppType: in.AppType, AppName: in.AppName}
+		if a.res.SpaceName != "" {
+			in.SpaceName, din.SpaceName = aws.String(a.res.SpaceName), aws.String(a.res.SpaceName)
+		} else {
+			in.UserProfileName, din.UserProfileName = aws.String(a.res.UserProfileName), aws.String(a.res.UserProfileName)
+		}
+		_, err := a.d.SageMaker.DeleteApp(ctx, in)
+		if err == nil {
+			a.d.Log.Info("agent: deleted idle app", "resource", a.res.String())
+			return nil
+		}
+		out, derr := a.d.SageMaker.DescribeApp(ctx, din)
+		if derr == nil && (out.Status == smtypes.AppStatusDeleting || out.Status == smtypes.AppStatusDeleted) {
+			a.d.Log.Info("agent: app already "+strings.ToLower(string(out.Status)), "resource", a.res.String())
+			return nil
+		}
+		return fmt.Errorf("delete app %s: %w", a.res.Name, err)
+	}
+	name := aws.String(a.res.Name)
+	_, err := a.d.SageMaker.StopNotebookInstance(ctx, &sagemaker.StopNotebookInstanceInput{NotebookInstanceName: name})
+	if err == nil {
+		a.d.Log.Info("agent: stopped idle notebook instance", "resource", a.res.String())
+		return nil
+	}
+	out, derr := a.d.SageMaker.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: name})
+	if derr == nil && slices.Contains([]smtypes.NotebookInstanceStatus{smtypes.NotebookInstanceStatusStopping, smtypes.NotebookInstanceStatusStopped}, out.NotebookInstanceStatus) {
+		a.d.Log.Info("agent: notebook instance already "+strings.ToLower(string(out.NotebookInstanceStatus)), "resource", a.res.String())
+		return nil
+	}
+	return fmt.Errorf("stop notebook %s: %w", a.res.Name, err)
+}
+
+// publish writes the sagesaver:last-activity tag when its value changed
+// and the last write is at least TagInterval old.
+func (a *Agent) publish(ctx context.Context, now time.Time) {
+	if a.res.ARN == "" {
+		return
+	}
+	val := a.st.LastActivity.UTC().Truncate(time.Second).Format(time.RFC3339)
+	if val == a.st.TagValue || (!a.st.TagAt.IsZero() && now.Sub(a.st.TagAt) < TagInterval) {
+		return
+	}
+	_, err := a.d.SageMaker.AddTags(ctx, &sagemaker.AddTagsInput{
+		ResourceArn: aws.String(a.res.ARN),
+		Tags:        []smtypes.Tag{{Key: aws.String(TagLastActivity), Value: aws.String(val)}},
+	})
+	if err != nil {
+		a.d.Log.Warn("agent: publish tag", "tag", TagLastActivity, "err", err)
+		return
+	}
+	a.st.TagValue, a.st.TagAt = val, now
+}
+
+// logChange logs the verdict when its gist changed since the last poll:
+// loops log changes, not ticks.
+func (a *Agent) logChange(v Verdict) {
+	gist := "idle"
+	switch {
+	case len(v.Active) > 0:
+		gist = "active: " + strings.Join(stripDurations(v.Active), "; ")
+	case v.Idle:
+		gist = "idle past threshold: " + v.Action
+	}
+	if gist == a.last {
+		return
+	}
+	a.last = gist
+	a.d.Log.Info("agent: "+v.Summary(), "lastActivity", v.LastActivity, "source", v.Source)
+}
+
+// stripDurations drops the " for ..." part of each reason so that a kernel
+// staying busy is one state, not a new one each minute.
+func stripDurations(reasons []string) []string {
+	out := make([]string, len(reasons))
+	for i, r := range reasons {
+		if j := strings.Index(r, " for "); j >= 0 {
+			r = r[:j]
+		}
+		out[i] = r
+	}
+	return out
+}

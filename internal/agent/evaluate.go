@@ -1,0 +1,235 @@
+package agent
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/gpu"
+	"github.com/sagesaver/sagesaver/internal/jupyter"
+)
+
+// Observation is what one poll saw.
+type Observation struct {
+	At        time.Time
+	Kernels   []jupyter.Kernel
+	Terminals []jupyter.Terminal
+	// JupyterErr is set when the server could not be read; its kernels
+	// and terminals are then unknown.
+	JupyterErr error
+	// CPU is CPU use since the previous poll in percent of one core;
+	// CPUKnown is false on the first poll.
+	CPU      float64
+	CPUKnown bool
+	GPUs     []gpu.Device
+	GPUErr   error
+	// KeepAlive is the keep-alive's end (zero: none).
+	KeepAlive time.Time
+}
+
+// Verdict is the agent's view after a poll.
+type Verdict struct {
+	At       time.Time `json:"at"`
+	Resource string    `json:"resource"`
+	// Active lists the signals active now, e.g. "kernel 3f2a busy for 41 min".
+	Active []string `json:"active,omitempty"`
+	// Notes are facts that do not count as activity: stuck kernels,
+	// unwatched time, unreadable signals.
+	Notes []string `json:"notes,omitempty"`
+	// LastActivity is the idle clock; Source says which signal set it.
+	LastActivity time.Time     `json:"lastActivity"`
+	Source       string        `json:"source,omitempty"`
+	IdleFor      time.Duration `json:"idleFor"`
+	IdleTime     time.Duration `json:"idleTime"`
+	StopAt       time.Time     `json:"stopAt"`
+	// Idle is true when nothing is active and IdleFor reached IdleTime.
+	Idle bool `json:"idle"`
+	// Action is what the agent did about it ("stopped", "dry-run: would stop").
+	Action string `json:"action,omitempty"`
+}
+
+// working kernel states: the kernel is running (or coming up), whatever
+// its last message time.
+var working = map[string]bool{"busy": true, "starting": true, "restarting": true, "autorestarting": true}
+
+// maxGap is the longest time between two polls that still counts as
+// watched: a later poll means the agent (or the machine) was not running.
+func maxGap(c Config) time.Duration { return 2*c.PollInterval + 30*time.Second }
+
+// Evaluate folds an observation into the idle clock in st and returns the
+// verdict. It is pure: the time is o.At.
+func Evaluate(c Config, st *State, o Observation) Verdict {
+	now := o.At
+	v := Verdict{At: now, Resource: st.Resource.String(), IdleTime: c.IdleTime}
+	if st.LastActivity.IsZero() {
+		// A fresh clock starts now: the agent cannot know about before.
+		st.LastActivity, st.LastActivitySource = now, "agent start"
+	}
+	if !st.LastPoll.IsZero() {
+		if gap := now.Sub(st.LastPoll); gap > maxGap(c) {
+			unwatched := gap - c.PollInterval
+			st.LastActivity = minTime(now, st.LastActivity.Add(unwatched))
+			v.Notes = append(v.Notes, fmt.Sprintf("agent was not watching for %s: not counted as idle", human(unwatched)))
+		}
+	}
+	st.LastPoll = now
+
+	latest, source := st.LastActivity, st.LastActivitySource
+	seen := func(t time.Time, what string) {
+		if t.After(latest) {
+			latest, source = minTime(t, now), what
+		}
+	}
+	active := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		v.Active = append(v.Active, msg)
+		seen(now, msg)
+	}
+
+	if end := st.Boot.Add(c.Grace); now.Before(end) {
+		active("start-up grace until %s", clockTime(end))
+	}
+	if o.KeepAlive.After(now) {
+		if o.KeepAlive.Equal(Forever) {
+			active("keep-alive file present")
+		} else {
+			active("keep-alive until %s", clockTime(o.KeepAlive))
+		}
+	}
+
+	cpuBusy := o.CPUKnown && c.CPUThreshold > 0 && o.CPU >= c.CPUThreshold
+	if cpuBusy {
+		active("CPU at %.0f%% of a core", o.CPU)
+	}
+
+	if o.JupyterErr != nil {
+		// No data is not idle.
+		active("Jupyter not answering (%v)", o.JupyterErr)
+	}
+	busy := map[string]time.Time{}
+	for _, k := range o.Kernels {
+		id := shortID(k.ID)
+		if working[k.ExecutionState] {
+			since := k.LastActivity
+			if s, ok := st.BusySince[k.ID]; ok && s.Before(since) {
+				since = s
+			}
+			if since.IsZero() || since.After(now) {
+				since = now
+			}
+			busy[k.ID] = since
+			silent := now.Sub(k.LastActivity)
+			stuckCPU := c.CPUThreshold
+			if stuckCPU == 0 {
+				stuckCPU = DefaultConfig().CPUThreshold
+			}
+			if silent >= c.StuckAfter && o.CPUKnown && o.CPU < stuckCPU {
+				if c.IgnoreStuckKernels {
+					seen(k.LastActivity, "kernel "+id)
+					v.Notes = append(v.Notes, fmt.Sprintf("kernel %s stuck %s for %s with no output and no CPU: not counted", id, k.ExecutionState, human(now.Sub(since))))
+					continue
+				}
+				active("kernel %s %s for %s (looks stuck: no output and no CPU)", id, k.ExecutionState, human(now.Sub(since)))
+				continue
+			}
+			active("kernel %s %s for %s", id, k.ExecutionState, human(now.Sub(since)))
+			continue
+		}
+		seen(k.LastActivity, "kernel "+id)
+		if c.CountConnections && k.Connections > 0 {
+			active("kernel %s has %d open connection(s)", id, k.Connections)
+		}
+	}
+	st.BusySince = busy
+	for _, t := range o.Terminals {
+		seen(t.LastActivity, "terminal "+t.Name)
+	}
+	if o.GPUErr != nil {
+		v.Notes = append(v.Notes, fmt.Sprintf("GPU unreadable (%v): not counted", o.GPUErr))
+	}
+	if c.GPUThreshold > 0 {
+		for _, g := range o.GPUs {
+			if float64(g.Utilization) >= c.GPUThreshold {
+				active("GPU %d at %d%%", g.Index, g.Utilization)
+			}
+		}
+	}
+
+	st.LastActivity, st.LastActivitySource = latest, source
+	v.LastActivity, v.Source = latest, source
+	v.IdleFor = now.Sub(latest)
+	v.StopAt = latest.Add(c.IdleTime)
+	v.Idle = len(v.Active) == 0 && v.IdleFor >= c.IdleTime
+	sort.Strings(v.Notes)
+	return v
+}
+
+// Summary is the verdict in one line, e.g. "not idle: kernel 3f2a busy for
+// 41 min; GPU 0 at 87%" or "idle for 52 min of 60: stops at 14:05 UTC".
+func (v Verdict) Summary() string {
+	switch {
+	case len(v.Active) > 0:
+		return "not idle: " + strings.Join(v.Active, "; ")
+	case v.Idle:
+		s := fmt.Sprintf("idle for %s of %s", inUnit(v.IdleFor, v.IdleTime), of(v.IdleTime))
+		if v.Action != "" {
+			s += ": " + v.Action
+		}
+		return s
+	}
+	return fmt.Sprintf("idle for %s of %s: stops at %s", inUnit(v.IdleFor, v.IdleTime), of(v.IdleTime), clockTime(v.StopAt))
+}
+
+// human formats a duration in the unit a person would say.
+func human(d time.Duration) string {
+	switch {
+	case d < 0:
+		d = 0
+		fallthrough
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%d days", int(d.Hours())/24)
+}
+
+// inUnit formats d in the unit of the threshold: "52 min" of 60.
+func inUnit(d, threshold time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if threshold < 2*time.Minute {
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%d min", int(d.Minutes()))
+}
+
+// of formats the threshold as the number after "of": "60" (minutes) or
+// "30 s" for thresholds under two minutes.
+func of(threshold time.Duration) string {
+	if threshold < 2*time.Minute {
+		return fmt.Sprintf("%d s", int(threshold.Seconds()))
+	}
+	return fmt.Sprintf("%d", int(math.Round(threshold.Minutes())))
+}
+
+func clockTime(t time.Time) string { return t.UTC().Format("15:04 UTC") }
+
+func shortID(id string) string {
+	if len(id) > 4 {
+		return id[:4]
+	}
+	return id
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

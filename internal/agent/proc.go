@@ -1,0 +1,91 @@
+package agent
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cpuTimes is the first ("cpu ") line of /proc/stat, in clock ticks, and
+// the number of CPUs.
+type cpuTimes struct {
+	busy, total uint64
+	cpus        int
+}
+
+// procStat is the part of /proc/stat the agent reads.
+type procStat struct {
+	cpu  cpuTimes
+	boot time.Time
+}
+
+// parseProcStat parses /proc/stat: the aggregate cpu line (user nice system
+// idle iowait irq softirq steal ...; idle and iowait are not busy; guest
+// time is already inside user), the per-CPU lines, and btime.
+func parseProcStat(b []byte) (procStat, error) {
+	var ps procStat
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		switch {
+		case f[0] == "cpu":
+			if len(f) < 5 {
+				return ps, fmt.Errorf("/proc/stat: short cpu line %q", sc.Text())
+			}
+			n := len(f)
+			if n > 9 {
+				n = 9 // user..steal; guest and guest_nice are inside user and nice
+			}
+			for i := 1; i < n; i++ {
+				v, err := strconv.ParseUint(f[i], 10, 64)
+				if err != nil {
+					return ps, fmt.Errorf("/proc/stat: cpu field %d: %w", i, err)
+				}
+				ps.cpu.total += v
+				if i != 4 && i != 5 { // idle, iowait
+					ps.cpu.busy += v
+				}
+			}
+		case strings.HasPrefix(f[0], "cpu"):
+			ps.cpu.cpus++
+		case f[0] == "btime" && len(f) == 2:
+			s, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return ps, fmt.Errorf("/proc/stat: btime: %w", err)
+			}
+			ps.boot = time.Unix(s, 0).UTC()
+		}
+	}
+	if ps.cpu.total == 0 || ps.boot.IsZero() {
+		return ps, fmt.Errorf("/proc/stat: no cpu or btime line")
+	}
+	if ps.cpu.cpus == 0 {
+		ps.cpu.cpus = 1
+	}
+	return ps, nil
+}
+
+func readProcStat(path string) (procStat, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return procStat{}, err
+	}
+	return parseProcStat(b)
+}
+
+// cpuPercent is the CPU used between two samples in percent of one core:
+// 100 is one core fully busy, whatever the number of cores. ok is false when
+// no time passed between the samples.
+func cpuPercent(prev, cur cpuTimes) (pct float64, ok bool) {
+	if cur.total <= prev.total || cur.busy < prev.busy {
+		return 0, false
+	}
+	return float64(cur.busy-prev.busy) / float64(cur.total-prev.total) * float64(cur.cpus) * 100, true
+}
