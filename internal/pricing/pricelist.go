@@ -41,9 +41,9 @@ type PriceListProduct struct {
 // (<prefix>-<code><instance>) to its component; nil component entries are
 // known codes that the catalog does not keep.
 var usageCodes = []struct {
-	code      string
-	component Component
-	attr      string // the Price List "component" attribute
+	code       string
+	component  Component
+	attr       string // the Price List "component" attribute
 	typeSuffix string // the suffix of the instanceType attribute
 }{
 	{"Notebk:", NotebookInstance, "Notebook", "Notebook"},
