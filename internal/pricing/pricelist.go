@@ -38,8 +38,8 @@ type PriceListProduct struct {
 }
 
 // usageCodes maps the code of an instance usage type
-// (<prefix>-<code><instance>) to its component; nil component entries are
-// known codes that the catalog does not keep.
+// (<prefix>-<code><instance>) to its component; entries with an empty component
+// are known codes that the catalog does not keep.
 var usageCodes = []struct {
 	code       string
 	component  Component
