@@ -168,7 +168,7 @@ func digits(s string) bool {
 // String describes the period in its own syntax: "22:00-06:00 weekdays=mon-fri".
 func (p *Period) String() string {
 	var parts []string
-	parts = append(parts, fmt.Sprintf("%s-%s", clock(p.begin), clock(p.end)))
+	parts = append(parts, fmt.Sprintf("%s-%s", hhmm(p.begin), hhmm(p.end)))
 	for _, f := range []struct{ k, v string }{{"weekdays", p.spec.Weekdays}, {"monthdays", p.spec.Monthdays}, {"months", p.spec.Months}} {
 		if f.v != "" {
 			parts = append(parts, f.k+"="+f.v)
@@ -177,7 +177,7 @@ func (p *Period) String() string {
 	return strings.Join(parts, " ")
 }
 
-func clock(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
+func hhmm(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
 
 // Overnight reports whether the period ends on the day after it begins.
 func (p *Period) Overnight() bool { return p.end < p.begin }
