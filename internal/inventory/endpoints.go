@@ -1,0 +1,154 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+)
+
+type endpoints struct{}
+
+func (endpoints) Kind() Kind { return Endpoint }
+
+// endpointConfig is what the scan needs from DescribeEndpointConfig. Endpoint
+// configs cannot be changed once created, so this is cached forever by name
+// (a config deleted and re-created under the same name is the one case this
+// gets wrong; its creation time is part of the key to catch it).
+type endpointConfig struct {
+	Async    bool
+	Variants map[string]variantConfig
+}
+
+type variantConfig struct {
+	InstanceType string
+	Count        int
+	Serverless   bool
+	Shadow       bool
+}
+
+func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
+	var out []Resource
+	p := sagemaker.NewSearchPaginator(t.API.SageMaker, &sagemaker.SearchInput{
+		Resource:   smtypes.ResourceTypeEndpoint,
+		MaxResults: aws.Int32(100),
+		SortBy:     aws.String("CreationTime"),
+		SortOrder:  smtypes.SearchSortOrderAscending,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, fmt.Errorf("search endpoints: %w", err)
+		}
+		for _, rec := range page.Results {
+			e := rec.Endpoint
+			if e == nil {
+				continue
+			}
+			cfg, err := describeEndpointConfig(ctx, t, env, aws.ToString(e.EndpointConfigName))
+			if err != nil {
+				return out, err
+			}
+			tags := tagMap(e.Tags, func(t smtypes.Tag) (string, string) { return aws.ToString(t.Key), aws.ToString(t.Value) })
+			base := Resource{
+				Account: t.Account, Region: t.Region, Kind: Endpoint,
+				Name: aws.ToString(e.EndpointName), ARN: aws.ToString(e.EndpointArn),
+				Status: string(e.EndpointStatus), Created: e.CreationTime, LastModified: e.LastModifiedTime,
+				Tags: tags, Async: cfg.Async,
+				Running: e.EndpointStatus != smtypes.EndpointStatusFailed && e.EndpointStatus != smtypes.EndpointStatusOutOfService,
+			}
+			add := func(name string, current *int32, images []smtypes.DeployedImage, shadow bool) {
+				r := base
+				r.Variant, r.Shadow = name, shadow
+				vc := cfg.Variants[name]
+				r.InstanceType, r.Serverless = vc.InstanceType, vc.Serverless
+				r.InstanceCount = vc.Count
+				if current != nil {
+					r.InstanceCount = int(*current)
+				}
+				if r.Serverless {
+					r.InstanceCount = 0
+				}
+				if len(images) > 0 {
+					r.Image = aws.ToString(images[0].SpecifiedImage)
+				}
+				out = append(out, r)
+			}
+			for _, v := range e.ProductionVariants {
+				add(aws.ToString(v.VariantName), v.CurrentInstanceCount, v.DeployedImages, false)
+			}
+			for _, v := range e.ShadowProductionVariants {
+				add(aws.ToString(v.VariantName), v.CurrentInstanceCount, v.DeployedImages, true)
+			}
+			if len(e.ProductionVariants) == 0 { // Creating: variants not deployed yet
+				for name, vc := range cfg.Variants {
+					if !vc.Shadow {
+						add(name, nil, nil, false)
+					}
+				}
+			}
+		}
+	}
+	ics, err := inferenceComponents(ctx, t)
+	if err != nil {
+		return out, err
+	}
+	return append(out, ics...), nil
+}
+
+func describeEndpointConfig(ctx context.Context, t Target, env *Env, name string) (endpointConfig, error) {
+	key := fmt.Sprintf("ec/%s/%s/%s", t.Account, t.Region, name)
+	var c endpointConfig
+	if env.Cache != nil && env.Cache.Get(key, &c) {
+		return c, nil
+	}
+	out, err := t.API.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(name)})
+	if err != nil {
+		return c, fmt.Errorf("describe endpoint config %s: %w", name, err)
+	}
+	c.Async = out.AsyncInferenceConfig != nil
+	c.Variants = map[string]variantConfig{}
+	add := func(v smtypes.ProductionVariant, shadow bool) {
+		c.Variants[aws.ToString(v.VariantName)] = variantConfig{
+			InstanceType: string(v.InstanceType),
+			Count:        int(aws.ToInt32(v.InitialInstanceCount)),
+			Serverless:   v.ServerlessConfig != nil,
+			Shadow:       shadow,
+		}
+	}
+	for _, v := range out.ProductionVariants {
+		add(v, false)
+	}
+	for _, v := range out.ShadowProductionVariants {
+		add(v, true)
+	}
+	if env.Cache != nil {
+		env.Cache.Put(key, c)
+	}
+	return c, nil
+}
+
+// inferenceComponents lists the inference components of the region. They run
+// on their endpoint's instances and are not billed on their own; they are
+// listed so that idle detection can sum their invocations.
+func inferenceComponents(ctx context.Context, t Target) ([]Resource, error) {
+	var out []Resource
+	p := sagemaker.NewListInferenceComponentsPaginator(t.API.SageMaker, &sagemaker.ListInferenceComponentsInput{MaxResults: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, fmt.Errorf("list inference components: %w", err)
+		}
+		for _, ic := range page.InferenceComponents {
+			out = append(out, Resource{
+				Account: t.Account, Region: t.Region, Kind: InferenceComponent,
+				Name: aws.ToString(ic.InferenceComponentName), ARN: aws.ToString(ic.InferenceComponentArn),
+				Parent: aws.ToString(ic.EndpointName), Variant: aws.ToString(ic.VariantName),
+				Status: string(ic.InferenceComponentStatus), Created: ic.CreationTime, LastModified: ic.LastModifiedTime,
+			})
+		}
+	}
+	return out, nil
+}

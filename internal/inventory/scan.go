@@ -1,0 +1,140 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+)
+
+// Target is one account and region with the clients that reach it.
+type Target struct {
+	Account string
+	Region  string
+	API     API
+}
+
+// Failure is a collector that could not finish for one target. The scan
+// goes on without it; the failure is reported and sets the exit code.
+type Failure struct {
+	Account string       `json:"account"`
+	Region  string       `json:"region"`
+	Kind    Kind         `json:"kind"`
+	Class   awsapi.Class `json:"-"`
+	Reason  string       `json:"reason"`
+	Err     error        `json:"-"`
+}
+
+// Result is what a scan found.
+type Result struct {
+	Resources []Resource `json:"resources"`
+	Failures  []Failure  `json:"failures,omitempty"`
+	// ScannedAt is the time the scan started.
+	ScannedAt time.Time `json:"scanned_at"`
+}
+
+// Collector lists one kind of resource (or a few kinds fetched together)
+// in one target.
+type Collector interface {
+	// Kind names what the collector lists, for failures and progress.
+	Kind() Kind
+	// Collect returns the resources it found, or an error that stops this
+	// collector for this target only.
+	Collect(ctx context.Context, t Target, env *Env) ([]Resource, error)
+}
+
+// Env is what collectors share: the time of the scan, how far back to look
+// for finished jobs, and the describe cache.
+type Env struct {
+	Now         time.Time
+	JobLookback time.Duration
+	Cache       Cache
+}
+
+// DefaultJobLookback is how far back finished jobs are listed (their cost
+// so far is part of the month's bill).
+const DefaultJobLookback = 30 * 24 * time.Hour
+
+// DefaultConcurrency bounds the fan-out over account x region x kind. It is
+// low on purpose: each unit already pages through its APIs sequentially, and
+// SageMaker's throttling is per API per region, so more parallelism within a
+// region only buys throttling errors.
+const DefaultConcurrency = 16
+
+// Scanner runs collectors over targets.
+type Scanner struct {
+	Collectors  []Collector
+	Concurrency int
+	Log         *slog.Logger
+	// Progress, if set, is called after each unit of work finishes.
+	Progress func(done, total int)
+}
+
+// DefaultCollectors lists every kind sagesaver inventories.
+func DefaultCollectors() []Collector {
+	return []Collector{notebooks{}, endpoints{}, studio{}, trainingJobs{}, processingJobs{}, transformJobs{}}
+}
+
+// Scan runs every collector on every target, at most Concurrency at once.
+func (s *Scanner) Scan(ctx context.Context, targets []Target, env *Env) *Result {
+	res := &Result{ScannedAt: env.Now}
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	n := s.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	g.SetLimit(n)
+	total := len(targets) * len(s.Collectors)
+	done := 0
+	for _, t := range targets {
+		for _, c := range s.Collectors {
+			g.Go(func() error {
+				found, err := c.Collect(ctx, t, env)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					cl := awsapi.Classify(err)
+					res.Failures = append(res.Failures, Failure{Account: t.Account, Region: t.Region, Kind: c.Kind(), Class: cl, Reason: fmt.Sprintf("%s: %v", cl, err), Err: err})
+					if s.Log != nil {
+						s.Log.Warn("collector failed", "account", t.Account, "region", t.Region, "kind", c.Kind(), "err", err)
+					}
+				}
+				res.Resources = append(res.Resources, found...)
+				done++
+				if s.Progress != nil {
+					s.Progress(done, total)
+				}
+				return nil // one target's failure never stops the others
+			})
+		}
+	}
+	_ = g.Wait()
+	sort.Slice(res.Resources, func(i, j int) bool {
+		a, b := &res.Resources[i], &res.Resources[j]
+		if a.Stage() != b.Stage() {
+			return stageIndex(a.Stage()) < stageIndex(b.Stage())
+		}
+		return a.Key() < b.Key()
+	})
+	sort.Slice(res.Failures, func(i, j int) bool {
+		a, b := res.Failures[i], res.Failures[j]
+		return a.Account+a.Region+string(a.Kind) < b.Account+b.Region+string(b.Kind)
+	})
+	return res
+}
+
+func stageIndex(s Stage) int {
+	for i, x := range Stages {
+		if x == s {
+			return i
+		}
+	}
+	return len(Stages)
+}
