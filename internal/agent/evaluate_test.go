@@ -167,10 +167,10 @@ func TestEvaluate(t *testing.T) {
 			notes: []string{"agent was not watching for 39 min: not counted as idle"},
 		},
 		{
-			name:  "GPU error is noted, not counted",
-			st:    State{LastActivity: t0.Add(-min(100))},
-			o:     Observation{GPUErr: errors.New("nvidia-smi: exit status 15")},
-			want:  "idle for 100 min of 60", idle: true,
+			name: "GPU error is noted, not counted",
+			st:   State{LastActivity: t0.Add(-min(100))},
+			o:    Observation{GPUErr: errors.New("nvidia-smi: exit status 15")},
+			want: "idle for 100 min of 60", idle: true,
 			notes: []string{"GPU unreadable (nvidia-smi: exit status 15): not counted"},
 		},
 	}

@@ -113,6 +113,7 @@ Try it without an AWS account:  sagesaver demo`,
 		newEmulatorCmd(a),
 		newDemoCmd(a),
 		newPricingCmd(a),
+		newAgentCmd(a),
 	)
 	return root
 }

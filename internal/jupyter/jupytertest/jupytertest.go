@@ -465,7 +465,8 @@ func (s *Srv) dial(t testing.TB, path string) *wsConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Generous: the servers answer slowly on a loaded CI machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var conn net.Conn
 	if u.Scheme == "https" {
@@ -492,7 +493,7 @@ func (s *Srv) dial(t testing.TB, path string) *wsConn {
 		t.Fatalf("websocket %s: %v", path, err)
 	}
 	r := bufio.NewReader(conn)
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	resp, err := http.ReadResponse(r, nil)
 	if err != nil {
 		t.Fatalf("websocket %s: %v", path, err)

@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sagesaver/sagesaver/internal/agent"
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/gpu"
+	"github.com/sagesaver/sagesaver/internal/jupyter"
+)
+
+// envAgentConfig names the agent's config file.
+const envAgentConfig = "SAGESAVER_AGENT_CONFIG"
+
+// agentFlags are the agent's own flags, overriding its config file.
+type agentFlags struct {
+	file string
+	cfg  agent.Config
+	once bool
+}
+
+func newAgentCmd(a *app) *cobra.Command {
+	f := &agentFlags{cfg: agent.DefaultConfig()}
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run on a notebook instance or Studio app: stop it when idle",
+		Long: `The agent watches the local Jupyter server (kernels, terminals), CPU and GPU
+use, a keep-alive file and a start-up grace period, and stops the notebook
+instance (or deletes the Studio app) it runs on once everything has been
+idle for --idle. It is started by the lifecycle script that
+'sagesaver lifecycle render' prints. See docs/agent.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.resolve(a, cmd)
+			if err != nil {
+				return err
+			}
+			return runAgent(cmd.Context(), a, cfg, f.once)
+		},
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.file, "agent-config", "", "agent config file (default "+agent.DefaultConfigPath+" when present; env "+envAgentConfig+")")
+	pf.StringVar(&f.cfg.StateDir, "state-dir", f.cfg.StateDir, "directory of the idle clock, status and keep-alive files")
+	fl := cmd.Flags()
+	fl.DurationVar(&f.cfg.IdleTime, "idle", f.cfg.IdleTime, "stop after this long without activity")
+	fl.DurationVar(&f.cfg.PollInterval, "poll", f.cfg.PollInterval, "time between two looks")
+	fl.DurationVar(&f.cfg.Grace, "grace", f.cfg.Grace, "start-up grace period after boot")
+	fl.StringVar(&f.cfg.JupyterURL, "jupyter-url", f.cfg.JupyterURL, "local Jupyter server, with its base path")
+	fl.StringVar(&f.cfg.MetadataPath, "metadata", f.cfg.MetadataPath, "SageMaker resource metadata file")
+	fl.Float64Var(&f.cfg.CPUThreshold, "cpu-threshold", f.cfg.CPUThreshold, "CPU use (percent of one core) that counts as activity; 0 = off")
+	fl.Float64Var(&f.cfg.GPUThreshold, "gpu-threshold", f.cfg.GPUThreshold, "GPU utilization (percent) that counts as activity; 0 = off")
+	fl.BoolVar(&f.cfg.CountConnections, "count-connections", f.cfg.CountConnections, "count open kernel connections (browser tabs) as activity")
+	fl.BoolVar(&f.cfg.IgnoreStuckKernels, "ignore-stuck-kernels", f.cfg.IgnoreStuckKernels, "do not count kernels stuck busy with no output and no CPU")
+	fl.BoolVar(&f.cfg.DryRun, "dry-run", f.cfg.DryRun, "log the stop instead of making it")
+	fl.BoolVar(&f.once, "once", false, "poll once, print the verdict and exit")
+	cmd.AddCommand(newAgentStatusCmd(a, f), newAgentKeepAliveCmd(a, f))
+	return cmd
+}
+
+// resolve reads the config file (named, or the default when it exists)
+// and applies the flags that were set.
+func (f *agentFlags) resolve(a *app, cmd *cobra.Command) (agent.Config, error) {
+	path := f.file
+	if path == "" {
+		path = a.getenv(envAgentConfig)
+	}
+	named := path != ""
+	if !named {
+		path = agent.DefaultConfigPath
+	}
+	cfg := agent.DefaultConfig()
+	if _, err := os.Stat(path); err == nil || named {
+		c, err := agent.LoadConfig(path)
+		if err != nil {
+			return cfg, err
+		}
+		cfg = c
+	}
+	fl := cmd.Flags()
+	set := func(name string, apply func()) {
+		if fl.Lookup(name) != nil && fl.Changed(name) {
+			apply()
+		}
+	}
+	set("state-dir", func() { cfg.StateDir = f.cfg.StateDir })
+	set("idle", func() { cfg.IdleTime = f.cfg.IdleTime })
+	set("poll", func() { cfg.PollInterval = f.cfg.PollInterval })
+	set("grace", func() { cfg.Grace = f.cfg.Grace })
+	set("jupyter-url", func() { cfg.JupyterURL = f.cfg.JupyterURL })
+	set("metadata", func() { cfg.MetadataPath = f.cfg.MetadataPath })
+	set("cpu-threshold", func() { cfg.CPUThreshold = f.cfg.CPUThreshold })
+	set("gpu-threshold", func() { cfg.GPUThreshold = f.cfg.GPUThreshold })
+	set("count-connections", func() { cfg.CountConnections = f.cfg.CountConnections })
+	set("ignore-stuck-kernels", func() { cfg.IgnoreStuckKernels = f.cfg.IgnoreStuckKernels })
+	set("dry-run", func() { cfg.DryRun = f.cfg.DryRun })
+	if err := cfg.Validate(); err != nil {
+		var fe *config.FileError
+		if errors.As(err, &fe) {
+			return cfg, usageError("agent config: %s: %s", fe.Field, fe.Msg)
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func runAgent(ctx context.Context, a *app, cfg agent.Config, once bool) error {
+	res, err := agent.ReadResource(cfg.MetadataPath)
+	if err != nil {
+		return fmt.Errorf("%w (not on a SageMaker notebook instance or Studio app? set --metadata)", err)
+	}
+	token := ""
+	if cfg.JupyterTokenFile != "" {
+		b, err := os.ReadFile(cfg.JupyterTokenFile)
+		if err != nil {
+			return fmt.Errorf("jupyter token: %w", err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	jc, err := jupyter.New(cfg.JupyterURL, jupyter.Options{Token: token, CAFile: cfg.JupyterCAFile, InsecureSkipVerify: cfg.JupyterCAFile == ""})
+	if err != nil {
+		return err
+	}
+	region := cfg.Region
+	if region == "" {
+		region = res.Region()
+	}
+	endpoint := cfg.EndpointURL
+	if endpoint == "" {
+		endpoint = a.cfg.EndpointURL
+	}
+	awsCfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: a.cfg.Profile, Region: region, EndpointURL: endpoint})
+	if err != nil {
+		return err
+	}
+	g := gpu.Open(ctx, gpu.Options{Log: a.log})
+	defer g.Close()
+	ag, err := agent.New(cfg, res, agent.Deps{
+		Jupyter:   jc,
+		SageMaker: awsapi.NewClients(awsCfg, region, false).SageMaker,
+		GPU:       g,
+		Clock:     clock.Real{},
+		Log:       a.log,
+	})
+	if err != nil {
+		return err
+	}
+	if once {
+		v, err := ag.Poll(ctx)
+		fmt.Fprintln(a.stdio.Out, v.Summary())
+		return err
+	}
+	return ag.Run(ctx)
+}
+
+func newAgentStatusCmd(a *app, f *agentFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Explain the running agent's verdict",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.resolve(a, cmd)
+			if err != nil {
+				return err
+			}
+			st, err := agent.ReadState(cfg.StatePath())
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("no agent state in %s: the agent has not run here (see docs/agent.md)", cfg.StateDir)
+			}
+			if err != nil {
+				return err
+			}
+			if a.cfg.Output == config.OutputJSON {
+				enc := json.NewEncoder(a.stdio.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			_, err = fmt.Fprint(a.stdio.Out, agent.StatusScreen(st, cfg, time.Now()))
+			return err
+		},
+	}
+}
+
+func newAgentKeepAliveCmd(a *app, f *agentFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "keepalive DURATION|off",
+		Short: "Keep this machine running for a while, whatever the signals say",
+		Example: `  sagesaver agent keepalive 2h     # not stopped for the next two hours
+  sagesaver agent keepalive off    # back to normal`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.resolve(a, cmd)
+			if err != nil {
+				return err
+			}
+			var until time.Time
+			if args[0] != "off" {
+				d, err := time.ParseDuration(args[0])
+				if err != nil || d <= 0 {
+					return usageError("keepalive: %q is not a positive duration such as 2h or 90m, or off", args[0])
+				}
+				until = time.Now().Add(d)
+			}
+			if err := agent.WriteKeepAlive(cfg.KeepAlivePath(), until); err != nil {
+				return err
+			}
+			if until.IsZero() {
+				_, err = fmt.Fprintln(a.stdio.Out, "keep-alive off")
+			} else {
+				_, err = fmt.Fprintf(a.stdio.Out, "kept alive until %s\n", until.UTC().Format("2006-01-02 15:04 UTC"))
+			}
+			return err
+		},
+	}
+}
