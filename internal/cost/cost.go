@@ -95,9 +95,9 @@ func Price(c *pricing.Catalog, resources []inventory.Resource) []Line {
 // PriceOne prices one resource.
 func PriceOne(c *pricing.Catalog, r inventory.Resource) Line {
 	l := Line{Resource: r, Stage: r.Stage(), Hourly: zero, Storage: zero}
-	if na := notApplicable(r); na != "" {
+	if short, long := notApplicable(r); short != "" {
 		l.Basis, l.Hourly, l.Storage = NotApplicable, pricing.Unknown, pricing.Unknown
-		l.Source, l.Note = "n/a", na
+		l.Source, l.Note = "n/a ("+short+")", long
 		return l
 	}
 	if r.Kind == inventory.Endpoint && r.Serverless {
@@ -158,22 +158,23 @@ func jobCost(c *pricing.Catalog, r inventory.Resource, rate pricing.Price) (soFa
 }
 
 // notApplicable returns why a resource is not billed on its own, or "".
-func notApplicable(r inventory.Resource) string {
+// The short form goes into Source ("n/a (short)"), the long one into Note.
+func notApplicable(r inventory.Resource) (short, long string) {
 	switch r.Kind {
 	case inventory.StudioDomain:
-		return "a Studio domain is not billed; its apps are"
+		return "not billed", "a Studio domain is not billed; its apps are"
 	case inventory.StudioSpace:
-		return "a Studio space is billed through its apps (and its EBS volume, not priced)"
+		return "billed via its apps", "a Studio space is billed through its apps (its EBS volume is not priced)"
 	case inventory.InferenceComponent:
-		return "runs on its endpoint's instances, billed with the endpoint"
+		return "billed with its endpoint", "runs on its endpoint's instances, which are billed with the endpoint"
 	case inventory.TuningJob:
-		return "billed through its training jobs, listed separately"
+		return "billed via training jobs", "billed through its training jobs, which are listed separately"
 	case inventory.StudioApp:
 		if r.InstanceType == "system" || r.InstanceType == "" {
-			return "runs on a free system instance"
+			return "system instance", "runs on a free system instance"
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // componentOf is the component an instance hour of r is billed as.

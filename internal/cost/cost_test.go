@@ -102,12 +102,12 @@ func TestPriceOne(t *testing.T) {
 		{
 			name: "JupyterServer app on the free system instance",
 			r:    inventory.Resource{Region: "us-east-1", Kind: inventory.StudioApp, AppType: "JupyterServer", InstanceType: "system", Running: true},
-			want: want{Basis: NotApplicable, Rate: "unknown", Hourly: "unknown", Storage: "unknown", Monthly: "unknown", SoFar: "unknown", SpotSavings: "unknown", Source: "n/a"},
+			want: want{Basis: NotApplicable, Rate: "unknown", Hourly: "unknown", Storage: "unknown", Monthly: "unknown", SoFar: "unknown", SpotSavings: "unknown", Source: "n/a (system instance)"},
 		},
 		{
 			name: "tuning job: billed through its training jobs",
 			r:    inventory.Resource{Region: "us-east-1", Kind: inventory.TuningJob, InstanceType: "ml.m5.xlarge", Running: true},
-			want: want{Basis: NotApplicable, Rate: "unknown", Hourly: "unknown", Storage: "unknown", Monthly: "unknown", SoFar: "unknown", SpotSavings: "unknown", Source: "n/a"},
+			want: want{Basis: NotApplicable, Rate: "unknown", Hourly: "unknown", Storage: "unknown", Monthly: "unknown", SoFar: "unknown", SpotSavings: "unknown", Source: "n/a (billed via training jobs)"},
 		},
 	}
 	for _, tt := range tests {

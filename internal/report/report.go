@@ -1,0 +1,133 @@
+// Package report renders a priced scan as a table for people, JSON (a
+// documented, stable schema: docs/scan.md), CSV or Markdown. Renderers are
+// pure and deterministic for a given input, and golden-tested.
+//
+// Money is shown exactly in JSON and CSV (plain decimals) and rounded to
+// cents in the table and Markdown; an unknown amount is null in JSON, an
+// empty cell in CSV and "unknown" in the table, never 0.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/cost"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+)
+
+// Scan is a priced scan, the input of every renderer.
+type Scan struct {
+	// ScannedAt is when the scan started.
+	ScannedAt time.Time
+	// Accounts and Regions are the targets scanned (sorted).
+	Accounts []string
+	Regions  []string
+	// JobLookback is how far back finished jobs were listed.
+	JobLookback time.Duration
+	Lines       []cost.Line
+	Summary     cost.Summary
+	Failures    []inventory.Failure
+}
+
+// New prices a scan result. accounts and regions are the targets asked
+// for (a target that failed entirely still counts as scanned).
+func New(res *inventory.Result, c *pricing.Catalog, accounts, regions []string, lookback time.Duration) *Scan {
+	lines := cost.Price(c, res.Resources)
+	return &Scan{
+		ScannedAt: res.ScannedAt, Accounts: sortedUnique(accounts), Regions: sortedUnique(regions),
+		JobLookback: lookback, Lines: lines, Summary: cost.Summarize(lines), Failures: res.Failures,
+	}
+}
+
+func sortedUnique(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Write renders s in format (config.OutputTable, OutputJSON, OutputCSV or
+// OutputMarkdown).
+func Write(w io.Writer, format string, s *Scan) error {
+	switch format {
+	case config.OutputJSON:
+		return WriteJSON(w, s)
+	case config.OutputCSV:
+		return WriteCSV(w, s)
+	case config.OutputMarkdown:
+		return WriteMarkdown(w, s)
+	case config.OutputTable, "":
+		return WriteTable(w, s)
+	}
+	return fmt.Errorf("unknown output format %q", format)
+}
+
+// stageTitles name the stages for people.
+var stageTitles = map[inventory.Stage]string{
+	inventory.StageBuild:      "Build: notebook instances and Studio",
+	inventory.StageProcessing: "Processing jobs",
+	inventory.StageTraining:   "Training and tuning",
+	inventory.StageTransform:  "Batch transform",
+	inventory.StageInference:  "Inference: endpoints",
+}
+
+func stageTitle(s inventory.Stage) string {
+	if t, ok := stageTitles[s]; ok {
+		return t
+	}
+	return string(s)
+}
+
+// displayName is a resource's name with its endpoint variant.
+func displayName(r *inventory.Resource) string {
+	if r.Variant != "" {
+		return r.Name + "/" + r.Variant
+	}
+	return r.Name
+}
+
+// byStage groups lines by stage, in the summary's stage order.
+func byStage(s *Scan) [][]cost.Line {
+	idx := map[inventory.Stage]int{}
+	groups := make([][]cost.Line, len(s.Summary.Stages))
+	for i, t := range s.Summary.Stages {
+		idx[t.Stage] = i
+	}
+	for _, l := range s.Lines {
+		i, ok := idx[l.Stage]
+		if !ok {
+			continue // Summarize adds every stage it sees
+		}
+		groups[i] = append(groups[i], l)
+	}
+	return groups
+}
+
+// days renders a lookback as a whole number of days when it is one.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", n)
+	}
+	return d.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
