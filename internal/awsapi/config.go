@@ -18,8 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -117,6 +119,10 @@ type Clients struct {
 	CloudWatch *cloudwatch.Client
 	SNS        *sns.Client
 	STS        *sts.Client
+	// ApplicationAutoScaling reads endpoint variants' scaling targets.
+	ApplicationAutoScaling *applicationautoscaling.Client
+	// Tagging is the Resource Groups Tagging API (GetResources).
+	Tagging *resourcegroupstaggingapi.Client
 }
 
 // NewClients makes every client for region from cfg.
@@ -130,6 +136,9 @@ func NewClients(cfg aws.Config, region string, cloudWatchQuery bool) *Clients {
 		CloudWatch: NewCloudWatch(rc, cloudWatchQuery),
 		SNS:        sns.NewFromConfig(rc),
 		STS:        sts.NewFromConfig(rc),
+
+		ApplicationAutoScaling: applicationautoscaling.NewFromConfig(rc),
+		Tagging:                resourcegroupstaggingapi.NewFromConfig(rc),
 	}
 }
 

@@ -23,11 +23,12 @@ type Account struct {
 // Region is the state of one account in one region. Each service keeps its
 // own part; parts are created on first use.
 type Region struct {
-	Name       string
-	AccountID  string
-	SageMaker  *sageMakerState
-	CloudWatch *cloudWatchState
-	SNS        *snsState
+	Name        string
+	AccountID   string
+	SageMaker   *sageMakerState
+	CloudWatch  *cloudWatchState
+	SNS         *snsState
+	AutoScaling *autoScalingState
 }
 
 // account returns the account with id, creating it. Caller holds s.mu.
@@ -47,11 +48,12 @@ func (a *Account) region(name string) *Region {
 		return r
 	}
 	r := &Region{
-		Name:       name,
-		AccountID:  a.ID,
-		SageMaker:  newSageMakerState(),
-		CloudWatch: newCloudWatchState(),
-		SNS:        newSNSState(),
+		Name:        name,
+		AccountID:   a.ID,
+		SageMaker:   newSageMakerState(),
+		CloudWatch:  newCloudWatchState(),
+		SNS:         newSNSState(),
+		AutoScaling: newAutoScalingState(),
 	}
 	a.regions[name] = r
 	return r

@@ -20,6 +20,7 @@ type sageMakerState struct {
 	models          map[string]*model
 	endpointConfigs map[string]*endpointConfig
 	endpoints       map[string]*endpoint
+	hosting         hostingState             // sagemaker_endpoints.go
 	tags            map[string][]smtypes.Tag // by resource ARN
 }
 

@@ -177,6 +177,8 @@ func allServices() []*service {
 		cloudWatchService(),
 		snsService(),
 		stsService(),
+		autoScalingService(), // autoscaling.go
+		taggingService(),     // tagging.go
 	}
 }
 
