@@ -22,6 +22,8 @@ type sageMakerState struct {
 	endpoints       map[string]*endpoint
 	hosting         hostingState             // sagemaker_endpoints.go
 	tags            map[string][]smtypes.Tag // by resource ARN
+	jobs            *jobsState               // sagemaker_jobs.go, created on first use
+	studio          *studioState             // sagemaker_studio.go, created on first use
 }
 
 func newSageMakerState() *sageMakerState {
@@ -158,6 +160,9 @@ func (st *sageMakerState) arnExists(arn string) bool {
 		if m.arn == arn {
 			return true
 		}
+	}
+	if st.jobArnExists(arn) || st.studioArnExists(arn) {
+		return true
 	}
 	_, tagged := st.tags[arn]
 	return tagged

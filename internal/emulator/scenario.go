@@ -50,6 +50,15 @@ type RegionScenario struct {
 	Endpoints        []EndpointScenario        `yaml:"endpoints,omitempty"`
 	Topics           []string                  `yaml:"topics,omitempty"`
 	Metrics          []MetricScenario          `yaml:"metrics,omitempty"`
+	// Jobs and Studio: sagemaker_jobs.go, sagemaker_studio.go.
+	TrainingJobs   []JobScenario         `yaml:"trainingJobs,omitempty"`
+	ProcessingJobs []JobScenario         `yaml:"processingJobs,omitempty"`
+	TransformJobs  []JobScenario         `yaml:"transformJobs,omitempty"`
+	TuningJobs     []JobScenario         `yaml:"tuningJobs,omitempty"`
+	Domains        []DomainScenario      `yaml:"domains,omitempty"`
+	UserProfiles   []UserProfileScenario `yaml:"userProfiles,omitempty"`
+	Spaces         []SpaceScenario       `yaml:"spaces,omitempty"`
+	Apps           []AppScenario         `yaml:"apps,omitempty"`
 }
 
 // Age is a duration in the past relative to the scenario's now, written as
@@ -253,6 +262,12 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 		}
 	}
 	if err := loadEndpoints(r, rs, now, path); err != nil {
+		return err
+	}
+	if err := loadJobs(r, rs, now, path); err != nil {
+		return err
+	}
+	if err := loadStudio(r, rs, now, path); err != nil {
 		return err
 	}
 	for _, t := range rs.Topics {
