@@ -1,0 +1,66 @@
+package idle
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/inventory"
+)
+
+// AgentFresh is how recent the agent's last activity must be for the
+// resource to count as Active rather than idle-since-then: the agent
+// publishes its tag when the value changes and checks every minute, so
+// anything within this margin is "in use now".
+const AgentFresh = 5 * time.Minute
+
+// NotebookEvidence is what is known about a notebook instance besides its
+// inventory record.
+type NotebookEvidence struct {
+	// Schedule names a schedule that stops the notebook ("" when none
+	// does). A scheduled notebook without an agent is Managed, not
+	// Unprotected.
+	Schedule string
+}
+
+// Notebook judges a notebook instance. With the agent's last activity
+// (Resource.AgentLastActivity) it is Idle since that time, or Active when
+// that time is within AgentFresh. Without an agent, an InService notebook
+// is Managed when a schedule stops it and Unprotected otherwise: nothing
+// will stop it when idle, and whether it is idle now is not known.
+func Notebook(r inventory.Resource, ev NotebookEvidence, now time.Time) Verdict {
+	if !r.Running {
+		return Verdict{State: Stopped, Reason: ReasonNotRunning, Evidence: "status " + r.Status + ": not billed for instance hours"}
+	}
+	if r.AgentLastActivity != nil {
+		v := agentVerdict(*r.AgentLastActivity, now)
+		v.Actionable = true
+		return v
+	}
+	if ev.Schedule != "" {
+		return Verdict{State: Managed, Reason: ReasonScheduled, Actionable: true,
+			Evidence: fmt.Sprintf("no agent; stopped by schedule %s", ev.Schedule)}
+	}
+	return Verdict{State: Unprotected, Reason: ReasonNoAgent, Actionable: true,
+		Evidence: "unprotected: no auto-stop (no agent and no schedule)" + runningFor(r, now)}
+}
+
+func agentVerdict(last, now time.Time) Verdict {
+	stamp := last.UTC().Format(time.RFC3339)
+	if d := now.Sub(last); d <= AgentFresh {
+		return Verdict{State: Active, Reason: ReasonAgentActive, Since: last,
+			Evidence: "agent saw activity at " + stamp}
+	}
+	return Verdict{State: Idle, Since: last, Reason: ReasonAgentIdle,
+		Evidence: fmt.Sprintf("no activity for %s (agent, last at %s)", FormatDuration(now.Sub(last)), stamp)}
+}
+
+func runningFor(r inventory.Resource, now time.Time) string {
+	start := r.Started
+	if start == nil {
+		start = r.Created
+	}
+	if start == nil || start.After(now) {
+		return ""
+	}
+	return ", running for " + FormatDuration(now.Sub(*start))
+}
