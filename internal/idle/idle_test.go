@@ -255,7 +255,11 @@ func TestNotebook(t *testing.T) {
 		},
 		{
 			name: "stopped notebook",
-			r:    nb(func(r *inventory.Resource) { r.Status = "Stopped"; r.Running = false; r.AgentLastActivity = ago(48 * time.Hour) }),
+			r: nb(func(r *inventory.Resource) {
+				r.Status = "Stopped"
+				r.Running = false
+				r.AgentLastActivity = ago(48 * time.Hour)
+			}),
 			want: idle.Verdict{State: idle.Stopped, Reason: idle.ReasonNotRunning, Evidence: "status Stopped: not billed for instance hours"},
 		},
 	}
