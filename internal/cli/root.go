@@ -114,6 +114,7 @@ Try it without an AWS account:  sagesaver demo`,
 		newDemoCmd(a),
 		newPricingCmd(a),
 		newAgentCmd(a),
+		newScheduleCmd(a),
 	)
 	return root
 }

@@ -304,3 +304,44 @@ schedules:
 		}
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		first, last string
+		window      time.Duration
+		running     time.Duration
+		known       bool
+		transitions int
+	}{
+		{"seed, December", seedBody, "2026-12-01", "2026-12-31", 31 * 24 * time.Hour, 23 * 14 * time.Hour, true, 46},
+		{
+			// The window is a day shorter by an hour: 2026-03-29 has 23 hours in Berlin.
+			"Berlin, the week of spring-forward", "    timezone: Europe/Berlin\n    start: cron(0 7 ? * MON-FRI *)\n    stop: cron(0 21 ? * MON-FRI *)\n",
+			"2026-03-23", "2026-03-29", 7*24*time.Hour - time.Hour, 5 * 14 * time.Hour, true, 10,
+		},
+		{"stop-only", "    timezone: UTC\n    stop: cron(0 21 * * ? *)\n", "2026-12-01", "2026-12-01", 24 * time.Hour, 0, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sum, err := Summarize(one(t, tt.body), tt.first, tt.last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Window != tt.window || sum.Running != tt.running || sum.RunningKnown != tt.known || len(sum.Transitions) != tt.transitions {
+				t.Errorf("window %v running %v known %v transitions %d; want %v %v %v %d",
+					sum.Window, sum.Running, sum.RunningKnown, len(sum.Transitions), tt.window, tt.running, tt.known, tt.transitions)
+			}
+			if tt.known && sum.Saved() != tt.window-tt.running {
+				t.Errorf("Saved = %v", sum.Saved())
+			}
+		})
+	}
+	s := one(t, seedBody)
+	for _, bad := range [][2]string{{"2026-12-31", "2026-12-01"}, {"2026-12", "2026-12-31"}, {"2026-12-01", "tomorrow"}} {
+		if _, err := Summarize(s, bad[0], bad[1]); err == nil {
+			t.Errorf("Summarize(%s, %s) = nil error", bad[0], bad[1])
+		}
+	}
+}
