@@ -80,7 +80,13 @@ const catchUpAfter = 15 * time.Minute
 // that cannot be started (Studio apps) and should give such kinds a
 // stop-only schedule.
 func Decide(s *Schedule, obs Observed, mem *Memory, now time.Time) Decision {
-	d := s.Evaluate(now)
+	return DecideWith(s, s.Evaluate(now), obs, mem, now)
+}
+
+// DecideWith is Decide with the schedule's verdict d = s.Evaluate(now)
+// computed once by the caller, so that a run evaluates each schedule once
+// for all the resources it targets.
+func DecideWith(s *Schedule, d Desired, obs Observed, mem *Memory, now time.Time) Decision {
 	dec := Decision{Action: ActionNone, Memory: mem, Desired: d}
 	if d.State == StateUnknown {
 		dec.Reason = d.Reason
@@ -120,7 +126,7 @@ func Decide(s *Schedule, obs Observed, mem *Memory, now time.Time) Decision {
 			return dec
 		}
 		next := "no further transition"
-		if d.IsNext {
+		if d.HasNext {
 			next = "the next " + d.Next.Action() + " at " + s.FormatTime(d.Next.At)
 		}
 		dec.Reason = fmt.Sprintf("%s by hand after the scheduler's %s at %s: left alone until %s",

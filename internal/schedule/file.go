@@ -119,16 +119,6 @@ func join(prefix, field string) string {
 	return prefix + "." + field
 }
 
-// Compile checks one schedule and compiles it; errors are
-// *config.FileError with Field relative to the schedule ("start").
-func (sp *Spec) Compile() (*Schedule, error) {
-	s, field, msg := sp.compile()
-	if msg != "" {
-		return nil, &config.FileError{Field: field, Msg: msg}
-	}
-	return s, nil
-}
-
 func (sp *Spec) compile() (_ *Schedule, field, msg string) {
 	if sp.Name == "" {
 		return nil, "name", "required"

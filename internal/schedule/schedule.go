@@ -330,8 +330,8 @@ type Desired struct {
 	// Cause of the transition at Since.
 	Cause string
 	// Next is the next transition, if any.
-	Next   Transition
-	IsNext bool
+	Next    Transition
+	HasNext bool
 	// Reason says all that in one sentence.
 	Reason string
 }
@@ -350,7 +350,7 @@ func (s *Schedule) Evaluate(now time.Time) Desired {
 			d.State = StateRunning
 		}
 	}
-	d.Next, d.IsNext = s.Next(now)
+	d.Next, d.HasNext = s.Next(now)
 
 	var b strings.Builder
 	switch {
@@ -364,7 +364,7 @@ func (s *Schedule) Evaluate(now time.Time) Desired {
 	if d.State == StateStopped && s.Holiday(now) {
 		fmt.Fprintf(&b, "; %s is a holiday: no starts", dateOf(now.In(s.Location)))
 	}
-	if d.IsNext {
+	if d.HasNext {
 		fmt.Fprintf(&b, "; next %s at %s", d.Next.Action(), s.FormatTime(d.Next.At))
 	}
 	d.Reason = b.String()
