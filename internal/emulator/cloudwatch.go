@@ -360,11 +360,6 @@ func getMetricData(c *Call, in *cloudwatch.GetMetricDataInput) (*cloudwatch.GetM
 			returned = append(returned, p)
 		}
 	}
-	for _, p := range returned {
-		if _, err := eval(p); err != nil {
-			return nil, err
-		}
-	}
 	if qi > len(returned) {
 		return nil, &wire.Error{Code: "InvalidNextToken", Message: "The service couldn't process your next token."}
 	}
@@ -373,7 +368,10 @@ func getMetricData(c *Call, in *cloudwatch.GetMetricDataInput) (*cloudwatch.GetM
 	budget := maxDP
 	for i := qi; i < len(returned); i++ {
 		p := returned[i]
-		s := p.result
+		s, err := eval(p) // only the queries this page returns
+		if err != nil {
+			return nil, err
+		}
 		n := len(s.ts)
 		from := 0
 		if i == qi {

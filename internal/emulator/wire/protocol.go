@@ -11,8 +11,12 @@
 package wire
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aws/smithy-go/encoding/cbor"
@@ -43,9 +47,23 @@ type Request struct {
 	Version   string // awsQuery Version parameter
 }
 
+// maxDecompressed bounds a gzipped request body once inflated.
+const maxDecompressed = 16 << 20
+
 // ParseRequest recognises the protocol of r and parses its body. The error,
 // if any, is an *Error ready to be written back.
 func ParseRequest(r *http.Request, body []byte) (*Request, *Error) {
+	// Operations with @requestCompression (CloudWatch PutMetricData) are
+	// gzipped by the SDKs once the body exceeds 10 KiB.
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err == nil {
+			body, err = io.ReadAll(io.LimitReader(zr, maxDecompressed))
+		}
+		if err != nil {
+			return &Request{Protocol: JSON11}, &Error{Code: "SerializationException", Message: "body is not valid gzip: " + err.Error(), Status: 400}
+		}
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		svc, op, ok := strings.Cut(target, ".")
 		if !ok {
@@ -76,12 +94,14 @@ func ParseRequest(r *http.Request, body []byte) (*Request, *Error) {
 		return req, nil
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodGet {
-		if err := r.ParseForm(); err != nil {
-			return &Request{Protocol: Query}, &Error{Code: "MalformedQueryString", Message: err.Error(), Status: 400}
+		// The body was read by the caller: parse it here rather than with
+		// r.ParseForm, which would find r.Body drained.
+		form, err := url.ParseQuery(r.URL.RawQuery)
+		if err == nil && len(body) > 0 {
+			form, err = url.ParseQuery(string(body))
 		}
-		form := r.PostForm
-		if len(form) == 0 {
-			form = r.URL.Query()
+		if err != nil {
+			return &Request{Protocol: Query}, &Error{Code: "MalformedQueryString", Message: err.Error(), Status: 400}
 		}
 		action, version, tree := ParseQuery(form)
 		req := &Request{Protocol: Query, Operation: action, Version: version, Params: tree}
