@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagesaver/sagesaver/internal/awsapi"
 )
 
 type endpoints struct{}
@@ -14,9 +16,11 @@ type endpoints struct{}
 func (endpoints) Kind() Kind { return Endpoint }
 
 // endpointConfig is what the scan needs from DescribeEndpointConfig. Endpoint
-// configs cannot be changed once created, so this is cached forever by name
-// (a config deleted and re-created under the same name is the one case this
-// gets wrong; its creation time is part of the key to catch it).
+// configs cannot be changed once created, so this is cached by name (a
+// config deleted and re-created under the same name with other instances
+// is the one case this gets wrong until the entry ages out; an endpoint
+// never changes config without passing through Updating, and updates in
+// practice use new config names).
 type endpointConfig struct {
 	Async    bool
 	Variants map[string]variantConfig
@@ -48,6 +52,12 @@ func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]Resource, e
 				continue
 			}
 			cfg, err := describeEndpointConfig(ctx, t, env, aws.ToString(e.EndpointConfigName))
+			if awsapi.IsNotFound(err) {
+				// AWS lets a config be deleted while an endpoint uses it:
+				// the endpoint still runs (and bills), its instance types
+				// are unknown.
+				cfg, err = endpointConfig{}, nil
+			}
 			if err != nil {
 				return out, err
 			}

@@ -98,54 +98,89 @@ type processingJobs struct{}
 
 func (processingJobs) Kind() Kind { return ProcessingJob }
 
-// jobDetail is the cached description of a finished job (finished jobs never
-// change, so each is described once).
+// jobDetail is the cached description of a job: what its summary lacks.
+// It is cached once the job has started (instance type, count and start
+// time never change after that; the end time comes from the summary).
 type jobDetail struct {
 	InstanceType  string
 	InstanceCount int
 	VolumeGB      int
 	Image         string
 	Started       *time.Time
-	Ended         *time.Time
-	Tags          map[string]string
+}
+
+// jobSummary is what ListProcessingJobs and ListTransformJobs say of a job.
+type jobSummary struct {
+	name, arn, status string
+	running           bool
+	created, ended    *time.Time
+}
+
+// listJobs lists the jobs that are running now (whenever they were created)
+// and those created within the lookback, once each: two listings, because
+// a long job that started before the lookback still bills.
+func listJobs(ctx context.Context, env *Env, list func(ctx context.Context, inProgress bool, since *time.Time, yield func(jobSummary)) error) ([]jobSummary, error) {
+	var out []jobSummary
+	seen := map[string]bool{}
+	yield := func(j jobSummary) {
+		if !seen[j.name] {
+			seen[j.name] = true
+			out = append(out, j)
+		}
+	}
+	if err := list(ctx, true, nil, yield); err != nil {
+		return out, err
+	}
+	err := list(ctx, false, aws.Time(env.Now.Add(-env.JobLookback)), yield)
+	return out, err
 }
 
 func (processingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
-	var out []Resource
-	p := sagemaker.NewListProcessingJobsPaginator(t.API.SageMaker, &sagemaker.ListProcessingJobsInput{
-		CreationTimeAfter: aws.Time(env.Now.Add(-env.JobLookback)), MaxResults: aws.Int32(100),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return out, fmt.Errorf("list processing jobs: %w", err)
+	sums, err := listJobs(ctx, env, func(ctx context.Context, inProgress bool, since *time.Time, yield func(jobSummary)) error {
+		in := &sagemaker.ListProcessingJobsInput{CreationTimeAfter: since, MaxResults: aws.Int32(100)}
+		if inProgress {
+			in.StatusEquals = smtypes.ProcessingJobStatusInProgress
 		}
-		for _, s := range page.ProcessingJobSummaries {
-			name := aws.ToString(s.ProcessingJobName)
-			running := s.ProcessingJobStatus == smtypes.ProcessingJobStatusInProgress || s.ProcessingJobStatus == smtypes.ProcessingJobStatusStopping
-			key := fmt.Sprintf("pj/%s/%s/%s", t.Account, t.Region, name)
-			var d jobDetail
-			if running || env.Cache == nil || !env.Cache.Get(key, &d) {
-				desc, err := t.API.SageMaker.DescribeProcessingJob(ctx, &sagemaker.DescribeProcessingJobInput{ProcessingJobName: s.ProcessingJobName})
-				if err != nil {
-					return out, fmt.Errorf("describe processing job %s: %w", name, err)
-				}
-				if pr := desc.ProcessingResources; pr != nil && pr.ClusterConfig != nil {
-					cc := pr.ClusterConfig
-					d.InstanceType, d.InstanceCount, d.VolumeGB = string(cc.InstanceType), int(aws.ToInt32(cc.InstanceCount)), int(aws.ToInt32(cc.VolumeSizeInGB))
-				}
-				if desc.AppSpecification != nil {
-					d.Image = aws.ToString(desc.AppSpecification.ImageUri)
-				}
-				d.Started, d.Ended = desc.ProcessingStartTime, desc.ProcessingEndTime
-				if !running && env.Cache != nil {
-					env.Cache.Put(key, d)
-				}
+		p := sagemaker.NewListProcessingJobsPaginator(t.API.SageMaker, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("list processing jobs: %w", err)
 			}
-			out = append(out, jobResource(t, env, ProcessingJob, name, aws.ToString(s.ProcessingJobArn), string(s.ProcessingJobStatus), running, s.CreationTime, d))
+			for _, s := range page.ProcessingJobSummaries {
+				yield(jobSummary{
+					name: aws.ToString(s.ProcessingJobName), arn: aws.ToString(s.ProcessingJobArn), status: string(s.ProcessingJobStatus),
+					running: s.ProcessingJobStatus == smtypes.ProcessingJobStatusInProgress || s.ProcessingJobStatus == smtypes.ProcessingJobStatusStopping,
+					created: s.CreationTime, ended: s.ProcessingEndTime,
+				})
+			}
 		}
+		return nil
+	})
+	var out []Resource
+	for _, s := range sums {
+		d, derr := jobDescribe(t, env, "pj", s.name, func() (jobDetail, error) {
+			desc, err := t.API.SageMaker.DescribeProcessingJob(ctx, &sagemaker.DescribeProcessingJobInput{ProcessingJobName: aws.String(s.name)})
+			if err != nil {
+				return jobDetail{}, fmt.Errorf("describe processing job %s: %w", s.name, err)
+			}
+			var d jobDetail
+			if pr := desc.ProcessingResources; pr != nil && pr.ClusterConfig != nil {
+				cc := pr.ClusterConfig
+				d.InstanceType, d.InstanceCount, d.VolumeGB = string(cc.InstanceType), int(aws.ToInt32(cc.InstanceCount)), int(aws.ToInt32(cc.VolumeSizeInGB))
+			}
+			if desc.AppSpecification != nil {
+				d.Image = aws.ToString(desc.AppSpecification.ImageUri)
+			}
+			d.Started = desc.ProcessingStartTime
+			return d, nil
+		})
+		if derr != nil {
+			return out, derr
+		}
+		out = append(out, jobResource(t, env, ProcessingJob, s, d))
 	}
-	return out, nil
+	return out, err
 }
 
 type transformJobs struct{}
@@ -153,51 +188,81 @@ type transformJobs struct{}
 func (transformJobs) Kind() Kind { return TransformJob }
 
 func (transformJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
-	var out []Resource
-	p := sagemaker.NewListTransformJobsPaginator(t.API.SageMaker, &sagemaker.ListTransformJobsInput{
-		CreationTimeAfter: aws.Time(env.Now.Add(-env.JobLookback)), MaxResults: aws.Int32(100),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return out, fmt.Errorf("list transform jobs: %w", err)
+	sums, err := listJobs(ctx, env, func(ctx context.Context, inProgress bool, since *time.Time, yield func(jobSummary)) error {
+		in := &sagemaker.ListTransformJobsInput{CreationTimeAfter: since, MaxResults: aws.Int32(100)}
+		if inProgress {
+			in.StatusEquals = smtypes.TransformJobStatusInProgress
 		}
-		for _, s := range page.TransformJobSummaries {
-			name := aws.ToString(s.TransformJobName)
-			running := s.TransformJobStatus == smtypes.TransformJobStatusInProgress || s.TransformJobStatus == smtypes.TransformJobStatusStopping
-			key := fmt.Sprintf("tj/%s/%s/%s", t.Account, t.Region, name)
-			var d jobDetail
-			if running || env.Cache == nil || !env.Cache.Get(key, &d) {
-				desc, err := t.API.SageMaker.DescribeTransformJob(ctx, &sagemaker.DescribeTransformJobInput{TransformJobName: s.TransformJobName})
-				if err != nil {
-					return out, fmt.Errorf("describe transform job %s: %w", name, err)
-				}
-				if tr := desc.TransformResources; tr != nil {
-					d.InstanceType, d.InstanceCount = string(tr.InstanceType), int(aws.ToInt32(tr.InstanceCount))
-				}
-				d.Started, d.Ended = desc.TransformStartTime, desc.TransformEndTime
-				if !running && env.Cache != nil {
-					env.Cache.Put(key, d)
-				}
+		p := sagemaker.NewListTransformJobsPaginator(t.API.SageMaker, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("list transform jobs: %w", err)
 			}
-			out = append(out, jobResource(t, env, TransformJob, name, aws.ToString(s.TransformJobArn), string(s.TransformJobStatus), running, s.CreationTime, d))
+			for _, s := range page.TransformJobSummaries {
+				yield(jobSummary{
+					name: aws.ToString(s.TransformJobName), arn: aws.ToString(s.TransformJobArn), status: string(s.TransformJobStatus),
+					running: s.TransformJobStatus == smtypes.TransformJobStatusInProgress || s.TransformJobStatus == smtypes.TransformJobStatusStopping,
+					created: s.CreationTime, ended: s.TransformEndTime,
+				})
+			}
 		}
+		return nil
+	})
+	var out []Resource
+	for _, s := range sums {
+		d, derr := jobDescribe(t, env, "tj", s.name, func() (jobDetail, error) {
+			desc, err := t.API.SageMaker.DescribeTransformJob(ctx, &sagemaker.DescribeTransformJobInput{TransformJobName: aws.String(s.name)})
+			if err != nil {
+				return jobDetail{}, fmt.Errorf("describe transform job %s: %w", s.name, err)
+			}
+			var d jobDetail
+			if tr := desc.TransformResources; tr != nil {
+				d.InstanceType, d.InstanceCount = string(tr.InstanceType), int(aws.ToInt32(tr.InstanceCount))
+			}
+			d.Started = desc.TransformStartTime
+			return d, nil
+		})
+		if derr != nil {
+			return out, derr
+		}
+		out = append(out, jobResource(t, env, TransformJob, s, d))
 	}
-	return out, nil
+	return out, err
 }
 
-func jobResource(t Target, env *Env, kind Kind, name, arn, status string, running bool, created *time.Time, d jobDetail) Resource {
+// jobDescribe returns a job's detail from the cache, or describes it and
+// caches the answer once the job has started.
+func jobDescribe(t Target, env *Env, prefix, name string, describe func() (jobDetail, error)) (jobDetail, error) {
+	key := fmt.Sprintf("%s/%s/%s/%s", prefix, t.Account, t.Region, name)
+	var d jobDetail
+	if env.Cache != nil && env.Cache.Get(key, &d) {
+		return d, nil
+	}
+	d, err := describe()
+	if err != nil {
+		return d, err
+	}
+	if d.Started != nil && env.Cache != nil {
+		env.Cache.Put(key, d)
+	}
+	return d, nil
+}
+
+func jobResource(t Target, env *Env, kind Kind, s jobSummary, d jobDetail) Resource {
 	r := Resource{
-		Account: t.Account, Region: t.Region, Kind: kind, Name: name, ARN: arn, Status: status, Running: running,
+		Account: t.Account, Region: t.Region, Kind: kind, Name: s.name, ARN: s.arn, Status: s.status, Running: s.running,
 		InstanceType: d.InstanceType, InstanceCount: d.InstanceCount, VolumeGB: d.VolumeGB, Image: d.Image,
-		Created: created, Started: d.Started, Ended: d.Ended, Tags: d.Tags,
+		Created: s.created, Started: d.Started, Ended: s.ended,
 	}
 	if d.Started != nil {
 		end := env.Now
-		if d.Ended != nil {
-			end = *d.Ended
+		if s.ended != nil {
+			end = *s.ended
 		}
-		r.TrainingSeconds = int64(end.Sub(*d.Started).Seconds())
+		if end.After(*d.Started) {
+			r.TrainingSeconds = int64(end.Sub(*d.Started).Seconds())
+		}
 		r.BillableSeconds = r.TrainingSeconds
 	}
 	return r

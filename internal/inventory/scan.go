@@ -2,12 +2,14 @@ package inventory
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
@@ -101,7 +103,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []Target, env *Env) *Result 
 				defer mu.Unlock()
 				if err != nil {
 					cl := awsapi.Classify(err)
-					res.Failures = append(res.Failures, Failure{Account: t.Account, Region: t.Region, Kind: c.Kind(), Class: cl, Reason: fmt.Sprintf("%s: %v", cl, err), Err: err})
+					res.Failures = append(res.Failures, Failure{Account: t.Account, Region: t.Region, Kind: c.Kind(), Class: cl, Reason: cl.String() + ": " + reason(err), Err: err})
 					if s.Log != nil {
 						s.Log.Warn("collector failed", "account", t.Account, "region", t.Region, "kind", c.Kind(), "err", err)
 					}
@@ -128,6 +130,22 @@ func (s *Scanner) Scan(ctx context.Context, targets []Target, env *Env) *Result 
 		return a.Account+a.Region+string(a.Kind) < b.Account+b.Region+string(b.Kind)
 	})
 	return res
+}
+
+// reason is an error's message for people: what the collector was doing
+// and the AWS error code and message, without the SDK's transport details
+// (request ids, status codes) that differ on every run.
+func reason(err error) string {
+	msg := err.Error()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return msg
+	}
+	prefix := ""
+	if i := strings.Index(msg, "operation error "); i >= 0 {
+		prefix = msg[:i]
+	}
+	return prefix + ae.ErrorCode() + ": " + ae.ErrorMessage()
 }
 
 func stageIndex(s Stage) int {

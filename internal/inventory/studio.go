@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -32,11 +33,10 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 		}
 		for _, d := range page.Domains {
 			id := aws.ToString(d.DomainId)
-			desc, err := t.API.SageMaker.DescribeDomain(ctx, &sagemaker.DescribeDomainInput{DomainId: d.DomainId})
+			idle, err := domainIdleShutdown(ctx, t, env, id, d.LastModifiedTime)
 			if err != nil {
-				return out, fmt.Errorf("describe domain %s: %w", id, err)
+				return out, err
 			}
-			idle := idleEnabled(desc.DefaultUserSettings)
 			domainIdle[id] = idle
 			out = append(out, Resource{
 				Account: t.Account, Region: t.Region, Kind: StudioDomain,
@@ -53,19 +53,19 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 			return out, fmt.Errorf("list spaces: %w", err)
 		}
 		for _, s := range page.Spaces {
-			desc, err := t.API.SageMaker.DescribeSpace(ctx, &sagemaker.DescribeSpaceInput{DomainId: s.DomainId, SpaceName: s.SpaceName})
+			d, err := spaceDescribe(ctx, t, env, aws.ToString(s.DomainId), aws.ToString(s.SpaceName), s.LastModifiedTime)
 			if err != nil {
-				return out, fmt.Errorf("describe space %s: %w", aws.ToString(s.SpaceName), err)
+				return out, err
 			}
 			idle := domainIdle[aws.ToString(s.DomainId)]
-			if own, set := spaceIdle(desc.SpaceSettings); set {
-				idle = own
+			if d.IdleSet {
+				idle = d.Idle
 			}
 			out = append(out, Resource{
 				Account: t.Account, Region: t.Region, Kind: StudioSpace,
-				Name: aws.ToString(s.SpaceName), ARN: aws.ToString(desc.SpaceArn), Status: string(s.Status),
+				Name: aws.ToString(s.SpaceName), ARN: d.ARN, Status: string(s.Status),
 				Parent: aws.ToString(s.DomainId), IdleShutdown: aws.Bool(idle),
-				Created: s.CreationTime, LastModified: s.LastModifiedTime, Tags: tags[aws.ToString(desc.SpaceArn)],
+				Created: s.CreationTime, LastModified: s.LastModifiedTime, Tags: tags[d.ARN],
 			})
 		}
 	}
@@ -96,6 +96,51 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 		}
 	}
 	return out, nil
+}
+
+// domainIdleShutdown reports whether a domain turns built-in idle shutdown
+// on by default. The answer is cached per LastModifiedTime, which changes
+// when the domain's settings do.
+func domainIdleShutdown(ctx context.Context, t Target, env *Env, id string, lastMod *time.Time) (bool, error) {
+	key := fmt.Sprintf("domain/%s/%s/%s@%d", t.Account, t.Region, id, aws.ToTime(lastMod).UnixMilli())
+	var idle bool
+	if lastMod != nil && env.Cache != nil && env.Cache.Get(key, &idle) {
+		return idle, nil
+	}
+	desc, err := t.API.SageMaker.DescribeDomain(ctx, &sagemaker.DescribeDomainInput{DomainId: aws.String(id)})
+	if err != nil {
+		return false, fmt.Errorf("describe domain %s: %w", id, err)
+	}
+	idle = idleEnabled(desc.DefaultUserSettings)
+	if lastMod != nil && env.Cache != nil {
+		env.Cache.Put(key, idle)
+	}
+	return idle, nil
+}
+
+// spaceDetail is what DescribeSpace adds to ListSpaces.
+type spaceDetail struct {
+	ARN           string
+	Idle, IdleSet bool
+}
+
+// spaceDescribe describes a space, cached per LastModifiedTime.
+func spaceDescribe(ctx context.Context, t Target, env *Env, domain, name string, lastMod *time.Time) (spaceDetail, error) {
+	key := fmt.Sprintf("space/%s/%s/%s/%s@%d", t.Account, t.Region, domain, name, aws.ToTime(lastMod).UnixMilli())
+	var d spaceDetail
+	if lastMod != nil && env.Cache != nil && env.Cache.Get(key, &d) {
+		return d, nil
+	}
+	desc, err := t.API.SageMaker.DescribeSpace(ctx, &sagemaker.DescribeSpaceInput{DomainId: aws.String(domain), SpaceName: aws.String(name)})
+	if err != nil {
+		return d, fmt.Errorf("describe space %s: %w", name, err)
+	}
+	d.ARN = aws.ToString(desc.SpaceArn)
+	d.Idle, d.IdleSet = spaceIdle(desc.SpaceSettings)
+	if lastMod != nil && env.Cache != nil {
+		env.Cache.Put(key, d)
+	}
+	return d, nil
 }
 
 // appName is "<space or user profile>/<AppType>/<AppName>".
