@@ -770,20 +770,21 @@ func createApp(c *Call, in *sagemaker.CreateAppInput) (*sagemaker.CreateAppOutpu
 // lastSeen is the time of an app's latest health check: recent while it is
 // InService, frozen when it left service.
 func (a *app) lastSeen(now time.Time) *time.Time {
+	at := a.stoppedAt
 	switch a.status {
 	case "Pending":
 		return nil
 	case "InService":
-		t := now.Truncate(appHealthCheckInterval)
-		if t.Before(a.readyAt) {
-			t = a.readyAt
-		}
-		return aws.Time(t)
+		at = now
 	}
-	if a.stoppedAt.IsZero() {
+	if at.IsZero() {
 		return nil
 	}
-	return aws.Time(a.stoppedAt)
+	t := at.Truncate(appHealthCheckInterval)
+	if t.Before(a.readyAt) {
+		t = a.readyAt
+	}
+	return aws.Time(t)
 }
 
 func (a *app) resourceSpec() *smtypes.ResourceSpec {
