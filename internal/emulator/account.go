@@ -16,6 +16,8 @@ type Account struct {
 	Denied map[string]bool
 	// Disabled regions answer as an opt-in region that is not enabled.
 	Disabled map[string]bool
+	// OrgState is the account's state in the Organization; "" is ACTIVE.
+	OrgState string
 
 	regions map[string]*Region
 }

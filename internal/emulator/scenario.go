@@ -39,6 +39,9 @@ type AccountScenario struct {
 	// DisabledRegions answer as opt-in regions that are not enabled.
 	DisabledRegions []string                  `yaml:"disabledRegions,omitempty"`
 	Regions         map[string]RegionScenario `yaml:"regions,omitempty"`
+	// OrganizationState is the account's state in the Organization
+	// (organizations.go): ACTIVE (default), SUSPENDED, PENDING_CLOSURE, ...
+	OrganizationState string `yaml:"organizationState,omitempty"`
 }
 
 // RegionScenario is what exists in one account and region.
@@ -170,6 +173,7 @@ func (s *Server) Load(sc *Scenario) error {
 	for i, as := range sc.Accounts {
 		a := s.account(as.ID)
 		a.Name, a.Roles = as.Name, as.Roles
+		a.OrgState = as.OrganizationState
 		for _, k := range as.AccessKeys {
 			s.keys[k] = a.ID
 		}

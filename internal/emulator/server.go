@@ -177,8 +177,9 @@ func allServices() []*service {
 		cloudWatchService(),
 		snsService(),
 		stsService(),
-		autoScalingService(), // autoscaling.go
-		taggingService(),     // tagging.go
+		autoScalingService(),   // autoscaling.go
+		taggingService(),       // tagging.go
+		organizationsService(), // organizations.go
 	}
 }
 
