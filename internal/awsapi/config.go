@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -151,4 +153,24 @@ func NewCloudWatch(cfg aws.Config, query bool) *cloudwatch.Client {
 			o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
 		}
 	})
+}
+
+// PriceListRegion is where sagesaver calls the Price List API: it is served
+// from us-east-1 (and a few other regions) only, whatever the prices'
+// region.
+const PriceListRegion = "us-east-1"
+
+// NewOrganizations returns an AWS Organizations client (a global service,
+// reached through us-east-1).
+func NewOrganizations(cfg aws.Config) *organizations.Client {
+	c := cfg.Copy()
+	c.Region = "us-east-1"
+	return organizations.NewFromConfig(c)
+}
+
+// NewPriceList returns a Price List API client in PriceListRegion.
+func NewPriceList(cfg aws.Config) *pricing.Client {
+	c := cfg.Copy()
+	c.Region = PriceListRegion
+	return pricing.NewFromConfig(c)
 }
