@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/google/go-cmp/cmp"
@@ -651,5 +655,62 @@ func TestEndpointScenarioErrorsNameTheField(t *testing.T) {
 				t.Errorf("Load: %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestDemoScenarioEndpoints(t *testing.T) {
+	sc, err := emulator.Bundled("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := emulatortest.Start(t, "")
+	if err := env.Emu.Load(sc); err != nil {
+		t.Fatalf("load demo: %v", err)
+	}
+	ctx := context.Background()
+	count := map[string]int{}
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		c := env.Clients(region)
+		names, _ := searchNames(t, c.SageMaker, &sagemaker.SearchInput{Resource: smtypes.ResourceTypeEndpoint, MaxResults: aws.Int32(100)})
+		count[region] = len(names)
+		targets, err := c.ApplicationAutoScaling.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceSagemaker})
+		if err != nil || len(targets.ScalableTargets) != 1 {
+			t.Errorf("%s: autoscaling targets %v, %v", region, targets, err)
+		}
+	}
+	if count["us-east-1"] < 8 || count["eu-west-1"] < 4 {
+		t.Errorf("demo endpoints per region: %v", count)
+	}
+	// The idle endpoint has had no invocations for a week; the busy one has.
+	cw := env.Clients("us-east-1").CloudWatch
+	now := env.Emu.Now()
+	sum := func(endpoint, variant string) float64 {
+		t.Helper()
+		out, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+			StartTime: aws.Time(now.Add(-7 * 24 * time.Hour)), EndTime: aws.Time(now),
+			MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("q"), MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/SageMaker"), MetricName: aws.String("Invocations"), Dimensions: []cwtypes.Dimension{
+					{Name: aws.String("EndpointName"), Value: aws.String(endpoint)}, {Name: aws.String("VariantName"), Value: aws.String(variant)},
+				}},
+				Period: aws.Int32(86400), Stat: aws.String("Sum"),
+			}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0.0
+		for _, v := range out.MetricDataResults[0].Values {
+			total += v
+		}
+		return total
+	}
+	if n := sum("churn-predictor", "AllTraffic"); n != 0 {
+		t.Errorf("idle churn-predictor: %v invocations in 7 days", n)
+	}
+	if n := sum("fraud-detector", "AllTraffic"); n < 1e6 {
+		t.Errorf("busy fraud-detector: %v invocations in 7 days", n)
+	}
+	if a, b := sum("recs-ab-test", "A"), sum("recs-ab-test", "B"); a != 0 || b == 0 {
+		t.Errorf("recs-ab-test: A %v, B %v invocations", a, b)
 	}
 }
