@@ -18,8 +18,9 @@ import (
 )
 
 // CloudWatch (metrics only): PutMetricData, GetMetricData,
-// GetMetricStatistics and ListMetrics, served over Smithy RPC v2 CBOR (the
-// current SDKs) and awsQuery (AWS CLI v1 before CBOR, boto3, older SDKs).
+// GetMetricStatistics and ListMetrics, served over the three protocols its
+// model lists: Smithy RPC v2 CBOR (aws-sdk-go-v2 today), awsJson1_0 (recent
+// botocore, hence AWS CLI v1 and boto3) and awsQuery (older SDKs and CLIs).
 // The metric store is in cloudwatch_series.go, metric math in
 // cloudwatch_expr.go, scenario metric histories in cloudwatch_scenario.go.
 
@@ -41,6 +42,7 @@ func cloudWatchService() *service {
 		name:            "cloudwatch",
 		signingName:     "monitoring",
 		cborName:        "GraniteServiceVersion20100801",
+		jsonTarget:      "GraniteServiceVersion20100801", // awsJson1_0: botocore and AWS CLI v1 today
 		queryVersion:    "2010-08-01",
 		queryNamespace:  "http://monitoring.amazonaws.com/doc/2010-08-01/",
 		queryCompatible: true,
