@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/config"
 )
 
@@ -36,6 +37,9 @@ type app struct {
 	cfg        config.Config
 
 	log *slog.Logger
+	// clock is "now" for commands that compare with it; nil is the wall
+	// clock (tests set a manual one).
+	clock clock.Clock
 }
 
 // exitError carries a specific exit code out of a command.
@@ -58,7 +62,12 @@ const (
 // Run executes sagesaver with args (without the program name) and returns
 // the process exit code.
 func Run(ctx context.Context, args []string, stdio Stdio) int {
-	a := &app{stdio: stdio, getenv: os.Getenv, cfg: config.Default()}
+	return run(ctx, &app{stdio: stdio, getenv: os.Getenv, cfg: config.Default()}, args)
+}
+
+// run executes sagesaver with a prepared app (tests set its clock).
+func run(ctx context.Context, a *app, args []string) int {
+	stdio := a.stdio
 	root := newRoot(a)
 	root.SetArgs(args)
 	root.SetIn(stdio.In)
@@ -115,6 +124,7 @@ Try it without an AWS account:  sagesaver demo`,
 		newPricingCmd(a),
 		newAgentCmd(a),
 		newScheduleCmd(a),
+		newScanCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
+)
+
+// inventoryCacheFile is the describe cache kept between scans (endpoint
+// configs, notebook and job descriptions), so that a repeat scan costs a
+// few calls per hundred resources.
+const inventoryCacheFile = "inventory.json"
+
+func newScanCmd(a *app) *cobra.Command {
+	var tf targetFlags
+	var lookback string
+	var concurrency int
+	var noCache bool
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "List every billable SageMaker resource with what it costs now, by stage",
+		Long: `List every billable SageMaker resource (notebook instances, Studio apps,
+endpoints and their variants, training, tuning, processing and transform
+jobs) in the chosen accounts and regions, with its price: $/hour now, the
+month it projects to (730 hours, plus ML storage) and, for jobs, the cost so
+far. Read-only.
+
+Prices come from the embedded catalog, overlaid by 'sagesaver pricing
+refresh'. "~" marks an estimate (another component's price for the same
+instance), "unknown" a price the catalog lacks: never $0.
+
+A failure in one account, region or kind is reported and the scan goes on;
+the exit code is then 3.`,
+		Example: `  sagesaver scan
+  sagesaver scan --region all -o json > fleet.json
+  sagesaver scan --organization --region us-east-1,eu-west-1
+  sagesaver scan --accounts accounts.yaml --role-name SageSaverReadOnly -o csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			lb, err := parseLookback(lookback)
+			if err != nil {
+				return usageError("--job-lookback: %v", err)
+			}
+			if concurrency < 1 {
+				return usageError("--concurrency: must be at least 1")
+			}
+			return runScan(cmd.Context(), a, scanOptions{targets: tf, lookback: lb, concurrency: concurrency, noCache: noCache})
+		},
+	}
+	tf.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVar(&lookback, "job-lookback", "30d", "also list jobs finished this long ago (e.g. 7d, 36h)")
+	f.IntVar(&concurrency, "concurrency", inventory.DefaultConcurrency, "account x region x kind units scanned at once")
+	f.BoolVar(&noCache, "no-cache", false, "describe everything again instead of using the inventory cache")
+	return cmd
+}
+
+type scanOptions struct {
+	targets     targetFlags
+	lookback    time.Duration
+	concurrency int
+	noCache     bool
+}
+
+// parseLookback reads a duration with a day unit allowed: "30d", "36h".
+func parseLookback(s string) (time.Duration, error) {
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, fmt.Errorf("%q: want whole days such as 30d, or a duration such as 36h", s)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%q: want whole days such as 30d, or a duration such as 36h", s)
+		}
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative", s)
+	}
+	return d, nil
+}
+
+// now is the command's clock: the wall clock unless a test set one.
+func (a *app) now() time.Time {
+	if a.clock != nil {
+		return a.clock.Now()
+	}
+	return time.Now()
+}
+
+// inventoryCachePath is where the inventory cache lives: beside the state
+// database when --state is set, else in the user cache directory.
+func (a *app) inventoryCachePath() (string, error) {
+	if a.cfg.State != "" {
+		return filepath.Join(filepath.Dir(a.cfg.State), inventoryCacheFile), nil
+	}
+	dir, err := pricing.CacheDir(a.getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, inventoryCacheFile), nil
+}
+
+func runScan(ctx context.Context, a *app, o scanOptions) error {
+	s, err := a.scan(ctx, o)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(a.stdio.Out, a.cfg.Output, s); err != nil {
+		return err
+	}
+	return partialError(s.Failures)
+}
+
+// partialError is the exit status of a command that completed with some
+// targets failed: exit code 3, with a one-line summary on stderr.
+func partialError(fails []inventory.Failure) error {
+	if len(fails) == 0 {
+		return nil
+	}
+	return &exitError{code: exitPartial, err: fmt.Errorf("%d part(s) of the scan failed (listed in the output); the rest completed", len(fails))}
+}
+
+// scan resolves the targets, scans them and prices the result.
+func (a *app) scan(ctx context.Context, o scanOptions) (*report.Scan, error) {
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return nil, err
+	}
+	set, err := a.buildTargets(ctx, o.targets, catalog)
+	if err != nil {
+		return nil, err
+	}
+	var clk clock.Clock = clock.Real{}
+	if a.clock != nil {
+		clk = a.clock
+	}
+	env := &inventory.Env{Now: a.now(), JobLookback: o.lookback}
+	var cache *inventory.MemCache
+	cachePath, cacheErr := a.inventoryCachePath()
+	if !o.noCache && cacheErr == nil {
+		cache = inventory.LoadCache(cachePath, clk)
+		env.Cache = cache
+	}
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.log}
+	prog := newProgress(a.stdio.Err, "scanning")
+	sc.Progress = prog.update
+	res := sc.Scan(ctx, set.Targets, env)
+	prog.finish()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if cache != nil {
+		if err := cache.Save(cachePath); err != nil {
+			a.log.Warn("inventory cache not saved; the next scan will describe again", "err", err)
+		}
+	}
+	res.Failures = append(res.Failures, set.Failures...)
+	sort.SliceStable(res.Failures, func(i, j int) bool {
+		x, y := res.Failures[i], res.Failures[j]
+		return x.Account+"/"+x.Region+"/"+string(x.Kind) < y.Account+"/"+y.Region+"/"+string(y.Kind)
+	})
+	return report.New(res, catalog, set.Accounts, set.Regions, o.lookback), nil
+}
