@@ -103,7 +103,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []Target, env *Env) *Result 
 				defer mu.Unlock()
 				if err != nil {
 					cl := awsapi.Classify(err)
-					res.Failures = append(res.Failures, Failure{Account: t.Account, Region: t.Region, Kind: c.Kind(), Class: cl, Reason: cl.String() + ": " + reason(err), Err: err})
+					res.Failures = append(res.Failures, Failure{Account: t.Account, Region: t.Region, Kind: c.Kind(), Class: cl, Reason: cl.String() + ": " + Reason(err), Err: err})
 					if s.Log != nil {
 						s.Log.Warn("collector failed", "account", t.Account, "region", t.Region, "kind", c.Kind(), "err", err)
 					}
@@ -132,10 +132,10 @@ func (s *Scanner) Scan(ctx context.Context, targets []Target, env *Env) *Result 
 	return res
 }
 
-// reason is an error's message for people: what the collector was doing
+// Reason is an error's message for people: what the collector was doing
 // and the AWS error code and message, without the SDK's transport details
 // (request ids, status codes) that differ on every run.
-func reason(err error) string {
+func Reason(err error) string {
 	msg := err.Error()
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
