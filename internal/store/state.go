@@ -1,0 +1,219 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// IdleRecord is how long a resource has been seen idle.
+type IdleRecord struct {
+	Resource  string
+	FirstIdle time.Time
+	LastSeen  time.Time
+}
+
+// ObserveIdle records that resource was seen idle at `at` and returns the
+// first time it was seen idle in the current streak.
+func (s *Store) ObserveIdle(ctx context.Context, resource string, at time.Time) (time.Time, error) {
+	var first string
+	err := s.db.QueryRowContext(ctx, `INSERT INTO idle_since (resource, first_idle, last_seen) VALUES (?, ?, ?)
+		ON CONFLICT (resource) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen),
+			first_idle = MIN(first_idle, excluded.first_idle)
+		RETURNING first_idle`, resource, fmtTime(at), fmtTime(at)).Scan(&first)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("observe idle %s: %w", resource, err)
+	}
+	return parseTime(first)
+}
+
+// ResetIdle forgets resource's idle streak: it was seen active.
+// (An Unknown verdict changes nothing: call neither.)
+func (s *Store) ResetIdle(ctx context.Context, resource string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM idle_since WHERE resource = ?`, resource); err != nil {
+		return fmt.Errorf("reset idle %s: %w", resource, err)
+	}
+	return nil
+}
+
+// IdleSince returns every resource's idle streak, by resource key.
+func (s *Store) IdleSince(ctx context.Context) (map[string]IdleRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT resource, first_idle, last_seen FROM idle_since`)
+	if err != nil {
+		return nil, fmt.Errorf("idle since: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]IdleRecord{}
+	for rows.Next() {
+		var r IdleRecord
+		var first, last string
+		if err := rows.Scan(&r.Resource, &first, &last); err != nil {
+			return nil, fmt.Errorf("idle since: %w", err)
+		}
+		if r.FirstIdle, err = parseTime(first); err != nil {
+			return nil, err
+		}
+		if r.LastSeen, err = parseTime(last); err != nil {
+			return nil, err
+		}
+		out[r.Resource] = r
+	}
+	return out, rows.Err()
+}
+
+// Mark is a warn-then-act mark: rule marked resource at MarkedAt and may
+// act after ActAfter.
+type Mark struct {
+	Resource string
+	Rule     string
+	MarkedAt time.Time
+	ActAfter time.Time
+	RunID    int64
+}
+
+// PutMark records a mark. An existing mark for the same resource and rule
+// is kept as it is: marking again never restarts or shortens the grace.
+// It reports whether a new mark was written.
+func (s *Store) PutMark(ctx context.Context, m Mark) (bool, error) {
+	var run any
+	if m.RunID != 0 {
+		run = m.RunID
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO marks (resource, rule, marked_at, act_after, run_id) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (resource, rule) DO NOTHING`, m.Resource, m.Rule, fmtTime(m.MarkedAt), fmtTime(m.ActAfter), run)
+	if err != nil {
+		return false, fmt.Errorf("mark %s: %w", m.Resource, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// DeleteMark removes a mark (the owner removed the tag, the resource
+// became active, or the rule acted).
+func (s *Store) DeleteMark(ctx context.Context, resource, rule string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM marks WHERE resource = ? AND rule = ?`, resource, rule); err != nil {
+		return fmt.Errorf("unmark %s: %w", resource, err)
+	}
+	return nil
+}
+
+// Marks returns every mark, by resource then rule.
+func (s *Store) Marks(ctx context.Context) ([]Mark, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT resource, rule, marked_at, act_after, COALESCE(run_id, 0) FROM marks ORDER BY resource, rule`)
+	if err != nil {
+		return nil, fmt.Errorf("list marks: %w", err)
+	}
+	defer rows.Close()
+	var out []Mark
+	for rows.Next() {
+		var m Mark
+		var at, after string
+		if err := rows.Scan(&m.Resource, &m.Rule, &at, &after, &m.RunID); err != nil {
+			return nil, fmt.Errorf("list marks: %w", err)
+		}
+		if m.MarkedAt, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		if m.ActAfter, err = parseTime(after); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// EndpointSnapshot is what re-creating a deleted endpoint needs:
+// DeleteEndpoint keeps the endpoint config and model but drops the
+// Application Auto Scaling registration, and the tags go with the endpoint.
+type EndpointSnapshot struct {
+	ID       int64
+	ActionID int64
+	Account  string
+	Region   string
+	Endpoint string
+	Config   string
+	Tags     map[string]string
+	// Scaling is a JSON document with the scalable targets and scaling
+	// policies (the executor chooses its shape; the store keeps it as is).
+	Scaling    json.RawMessage
+	TakenAt    time.Time
+	RestoredAt *time.Time
+}
+
+// SaveSnapshot records a snapshot and returns its id. TakenAt defaults to now.
+func (s *Store) SaveSnapshot(ctx context.Context, snap EndpointSnapshot) (int64, error) {
+	if snap.TakenAt.IsZero() {
+		snap.TakenAt = s.now()
+	}
+	tags, err := json.Marshal(snap.Tags)
+	if err != nil {
+		return 0, err
+	}
+	if snap.Tags == nil {
+		tags = []byte("{}")
+	}
+	scaling := string(snap.Scaling)
+	if scaling == "" {
+		scaling = "{}"
+	}
+	if !json.Valid([]byte(scaling)) {
+		return 0, fmt.Errorf("snapshot endpoint %s: scaling is not JSON", snap.Endpoint)
+	}
+	var aid any
+	if snap.ActionID != 0 {
+		aid = snap.ActionID
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO endpoint_snapshots
+		(action_id, account, region, endpoint_name, config_name, tags, scaling, taken_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		aid, snap.Account, snap.Region, snap.Endpoint, snap.Config, string(tags), scaling, fmtTime(snap.TakenAt))
+	if err != nil {
+		return 0, fmt.Errorf("snapshot endpoint %s: %w", snap.Endpoint, err)
+	}
+	return res.LastInsertId()
+}
+
+// LatestSnapshot returns the newest snapshot of an endpoint not yet
+// restored, or ErrNotFound.
+func (s *Store) LatestSnapshot(ctx context.Context, account, region, endpoint string) (EndpointSnapshot, error) {
+	var snap EndpointSnapshot
+	var tags, scaling, taken string
+	var restored sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT id, COALESCE(action_id, 0), account, region, endpoint_name, config_name,
+		tags, scaling, taken_at, restored_at FROM endpoint_snapshots
+		WHERE account = ? AND region = ? AND endpoint_name = ? AND restored_at IS NULL ORDER BY id DESC LIMIT 1`,
+		account, region, endpoint).Scan(&snap.ID, &snap.ActionID, &snap.Account, &snap.Region, &snap.Endpoint,
+		&snap.Config, &tags, &scaling, &taken, &restored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return EndpointSnapshot{}, fmt.Errorf("snapshot of endpoint %s: %w", endpoint, ErrNotFound)
+	}
+	if err != nil {
+		return EndpointSnapshot{}, fmt.Errorf("snapshot of endpoint %s: %w", endpoint, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &snap.Tags); err != nil {
+		return EndpointSnapshot{}, fmt.Errorf("snapshot of endpoint %s: tags: %w", endpoint, err)
+	}
+	snap.Scaling = json.RawMessage(scaling)
+	if snap.TakenAt, err = parseTime(taken); err != nil {
+		return EndpointSnapshot{}, err
+	}
+	if snap.RestoredAt, err = parseTimePtr(restored); err != nil {
+		return EndpointSnapshot{}, err
+	}
+	return snap, nil
+}
+
+// MarkRestored records that snapshot id was used to re-create its endpoint.
+func (s *Store) MarkRestored(ctx context.Context, id int64, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE endpoint_snapshots SET restored_at = ? WHERE id = ? AND restored_at IS NULL`, fmtTime(at), id)
+	if err != nil {
+		return fmt.Errorf("mark snapshot %d restored: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("mark snapshot %d restored: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+// Package store is sagesaver's embedded state: an SQLite database
+// (modernc.org/sqlite, pure Go, so the binary stays static) holding runs,
+// findings, idle-since times, the audit log of actions, endpoint snapshots
+// for restore, the savings ledger, warn-then-act marks and per-resource
+// claims.
+//
+// The database is opened in WAL mode with a busy timeout and foreign keys
+// on; every write transaction begins IMMEDIATE, so two processes never
+// deadlock upgrading a read lock. Schema migrations are embedded and
+// applied on Open, one transaction each.
+//
+// Crash consistency: every multi-row change is one transaction, and an
+// action is recorded as "started" before the AWS call and finished after
+// it, so a run killed mid-way leaves rows that say exactly what may have
+// happened; Open's caller lists them with Interrupted.
+//
+// Claims are leases (see Claim): a row per resource with a unique key,
+// taken in a transaction before acting and released after; the holder's
+// Heartbeat extends its leases, and a claim whose lease expired, whose run
+// finished, or whose process is gone from this host can be taken over.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/sagesaver/sagesaver/internal/clock"
+)
+
+// DefaultLease is how long a claim and a run's liveness last without a
+// heartbeat. Long enough that an executor renewing once a minute while it
+// waits for AWS (a notebook takes a few minutes to stop) never loses its
+// claim; short enough that a killed run's resources are free again soon.
+const DefaultLease = 10 * time.Minute
+
+// busyTimeout is how long a statement waits for another process's write
+// lock before failing with SQLITE_BUSY: transactions here are a few rows
+// and take milliseconds, so waiting seconds means something is wrong.
+const busyTimeout = 10 * time.Second
+
+// timeFormat is how times are stored: UTC, fixed width, so that text order
+// is time order and SQL can compare them.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is an open state database. It is safe for concurrent use.
+type Store struct {
+	db    *sql.DB
+	path  string
+	clock clock.Clock
+	lease time.Duration
+	host  string
+	pid   int
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithClock sets the clock used for timestamps and lease expiry (default
+// clock.Real).
+func WithClock(c clock.Clock) Option { return func(s *Store) { s.clock = c } }
+
+// WithLease sets the claim and run lease (default DefaultLease).
+func WithLease(d time.Duration) Option { return func(s *Store) { s.lease = d } }
+
+// Open opens (creating it and its directory when missing) the store at
+// path, typically config.Config.StatePath(), and applies any pending
+// migrations.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	s := &Store{path: path, clock: clock.Real{}, lease: DefaultLease, pid: os.Getpid()}
+	for _, o := range opts {
+		o(s)
+	}
+	s.host, _ = os.Hostname()
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s.db = db
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) now() time.Time { return s.clock.Now() }
+
+// tx runs fn in one IMMEDIATE transaction, committing when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func fmtTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+func parseTimePtr(ns sql.NullString) (*time.Time, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(ns.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

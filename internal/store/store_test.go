@@ -1,0 +1,266 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+func open(t *testing.T, path string, opts ...store.Option) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), path, opts...)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestMigrateFromEmptyAndReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nested", "dir", "sagesaver.db")
+	clk := clock.NewManual(t0)
+	s := open(t, path, store.WithClock(clk))
+	v, err := s.Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != store.SchemaVersion() || v < 1 {
+		t.Fatalf("version %d after open, want %d (>= 1)", v, store.SchemaVersion())
+	}
+	run, err := s.StartRun(ctx, store.RunInfo{Command: "apply", OSUser: "alice", CallerARN: "arn:aws:iam::111111111111:user/alice", PolicyFile: "p.yaml", PolicyHash: "abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishRun(ctx, run.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s2 := open(t, path, store.WithClock(clk))
+	v2, err := s2.Version(ctx)
+	if err != nil || v2 != v {
+		t.Fatalf("reopen: version %d, %v; want %d", v2, err, v)
+	}
+	got, err := s2.Run(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := run
+	finished := t0
+	want.Finished, want.Status = &finished, store.RunFinished
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("run after reopen (-want +got):\n%s", diff)
+	}
+	if got.Actor() != "alice (arn:aws:iam::111111111111:user/alice)" {
+		t.Errorf("Actor() = %q", got.Actor())
+	}
+	if _, err := s2.Run(ctx, 999); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Run(999) err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestAuditLog(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(t0)
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clk))
+	run, err := s.StartRun(ctx, store.RunInfo{Command: "apply", OSUser: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := pricing.Price{Amount: pricing.MustParseMoney("1101.30"), Known: true}
+	id, err := s.BeginAction(ctx, store.Action{RunID: run.ID, Actor: "bob", Resource: "1/us-east-1/endpoint/ep", Kind: "endpoint",
+		Verb: "delete", MonthlySaved: saved, Details: json.RawMessage(`{"snapshot":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	if err := s.FinishAction(ctx, id, errors.New("AccessDenied: not allowed"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishAction(ctx, id, nil, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("finishing twice: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.RecordAction(ctx, store.Action{RunID: run.ID, Actor: "bob", Resource: "nb", Kind: "notebook-instance",
+		Verb: "stop", DryRun: true, Result: store.ResultSkipped, Error: "skipped: run limit"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordAction(ctx, store.Action{RunID: run.ID, Verb: "stop", Resource: "x"}); err == nil {
+		t.Error("RecordAction without a result: want an error")
+	}
+	got, err := s.Actions(ctx, store.ActionFilter{RunID: run.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin, fin2 := t0.Add(time.Minute), t0.Add(time.Minute)
+	want := []store.Action{
+		{ID: 2, RunID: run.ID, Started: t0.Add(time.Minute), Finished: &fin2, Actor: "bob", Resource: "nb", Kind: "notebook-instance",
+			Verb: "stop", DryRun: true, Result: store.ResultSkipped, Error: "skipped: run limit", Details: json.RawMessage(`{}`)},
+		{ID: 1, RunID: run.ID, Started: t0, Finished: &fin, Actor: "bob", Resource: "1/us-east-1/endpoint/ep", Kind: "endpoint",
+			Verb: "delete", Result: store.ResultFailed, Error: "AccessDenied: not allowed", MonthlySaved: saved, Details: json.RawMessage(`{"snapshot":1}`)},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Actions (-want +got):\n%s", diff)
+	}
+
+	fs := []store.Finding{
+		{Resource: "ep", Kind: "endpoint", Rule: "idle-endpoints", Verdict: "idle", Action: "notify", Evidence: "0 invocations", Monthly: saved},
+		{Resource: "nb", Kind: "notebook-instance", Verdict: "unknown", Evidence: "no agent"},
+	}
+	if err := s.AddFindings(ctx, run.ID, fs); err != nil {
+		t.Fatal(err)
+	}
+	gotF, err := s.Findings(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range fs {
+		fs[i].ID, fs[i].RunID = int64(i+1), run.ID
+	}
+	if diff := cmp.Diff(fs, gotF); diff != "" {
+		t.Errorf("Findings (-want +got):\n%s", diff)
+	}
+}
+
+func TestSavingsLedgerIsExact(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(t0)
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clk))
+	m := pricing.MustParseMoney
+	// A notebook stopped for 24h at $0.05/h, then started again.
+	if _, err := s.StartSaving(ctx, "nb-1", 0, m("0.05"), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartSaving(ctx, "nb-1", 0, m("0.05"), t0); !errors.Is(err, store.ErrAlreadySaving) {
+		t.Errorf("second open period: err = %v, want ErrAlreadySaving", err)
+	}
+	if ok, err := s.StopSaving(ctx, "nb-1", t0.Add(24*time.Hour)); !ok || err != nil {
+		t.Fatalf("StopSaving = %v, %v", ok, err)
+	}
+	// An endpoint deleted for 30 minutes at $25.2512883/h, then restored.
+	if _, err := s.StartSaving(ctx, "ep-1", 0, m("25.2512883"), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StopSaving(ctx, "ep-1", t0.Add(30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// A notebook stopped 90 minutes ago and still stopped: $0.0464/h.
+	now := t0.Add(48 * time.Hour)
+	if _, err := s.StartSaving(ctx, "nb-2", 0, m("0.0464"), now.Add(-90*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// 0.1 + 0.2 in floats is not 0.3: 1000 one-second periods of $0.36/h
+	// each save exactly $0.0001, $0.1 in all.
+	for i := range 1000 {
+		from := t0.Add(time.Duration(2*i) * time.Second)
+		if _, err := s.StartSaving(ctx, "tiny", 0, m("0.36"), from); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.StopSaving(ctx, "tiny", from.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _ := s.StopSaving(ctx, "never-saved", now); ok {
+		t.Error("StopSaving of a resource without a period reported true")
+	}
+	got, err := s.RealizedSavings(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1.2 + 12.62564415 + 0.0696 + 0.1
+	want := m("1.2").Add(m("12.62564415")).Add(m("0.0696")).Add(m("0.1"))
+	if !got.Equal(want) || got.Plain() != "13.99524415" {
+		t.Errorf("realized = %s, want %s (13.99524415)", got.Plain(), want.Plain())
+	}
+	// The open period keeps accruing; the closed ones do not.
+	later, err := s.RealizedSavings(ctx, now.Add(10*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := later.Sub(got); !d.Equal(m("0.464")) {
+		t.Errorf("10 more hours added %s, want 0.464", d.Plain())
+	}
+	ps, err := s.Savings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1003 || ps[2].Until != nil || ps[0].Until == nil {
+		t.Errorf("ledger has %d periods; want 1003 with only nb-2 open", len(ps))
+	}
+}
+
+func TestIdleSinceMarksSnapshots(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(t0)
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clk))
+
+	first, err := s.ObserveIdle(ctx, "ep", t0)
+	if err != nil || !first.Equal(t0) {
+		t.Fatalf("ObserveIdle = %v, %v", first, err)
+	}
+	first, err = s.ObserveIdle(ctx, "ep", t0.Add(time.Hour))
+	if err != nil || !first.Equal(t0) {
+		t.Errorf("second ObserveIdle first = %v, want %v (the streak's start)", first, t0)
+	}
+	recs, _ := s.IdleSince(ctx)
+	if r := recs["ep"]; !r.LastSeen.Equal(t0.Add(time.Hour)) {
+		t.Errorf("last seen %v", r.LastSeen)
+	}
+	if err := s.ResetIdle(ctx, "ep"); err != nil {
+		t.Fatal(err)
+	}
+	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(2*time.Hour))
+	if !first.Equal(t0.Add(2 * time.Hour)) {
+		t.Errorf("after reset, first idle = %v, want a new streak", first)
+	}
+
+	m := store.Mark{Resource: "ep", Rule: "warn-then-delete", MarkedAt: t0, ActAfter: t0.Add(72 * time.Hour)}
+	if ok, err := s.PutMark(ctx, m); !ok || err != nil {
+		t.Fatalf("PutMark = %v, %v", ok, err)
+	}
+	again := m
+	again.MarkedAt, again.ActAfter = t0.Add(time.Hour), t0.Add(73*time.Hour)
+	if ok, _ := s.PutMark(ctx, again); ok {
+		t.Error("re-marking wrote a new mark; want the first kept")
+	}
+	marks, _ := s.Marks(ctx)
+	if diff := cmp.Diff([]store.Mark{m}, marks); diff != "" {
+		t.Errorf("marks (-want +got):\n%s", diff)
+	}
+	_ = s.DeleteMark(ctx, "ep", "warn-then-delete")
+	if marks, _ := s.Marks(ctx); len(marks) != 0 {
+		t.Errorf("marks after delete: %v", marks)
+	}
+
+	snap := store.EndpointSnapshot{Account: "1", Region: "us-east-1", Endpoint: "ep", Config: "ep-config-v3",
+		Tags: map[string]string{"team": "ml"}, Scaling: json.RawMessage(`{"targets":[{"min":1,"max":4}]}`)}
+	id, err := s.SaveSnapshot(ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LatestSnapshot(ctx, "1", "us-east-1", "ep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.ID, snap.TakenAt = id, t0
+	if diff := cmp.Diff(snap, got); diff != "" {
+		t.Errorf("snapshot (-want +got):\n%s", diff)
+	}
+	if err := s.MarkRestored(ctx, id, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LatestSnapshot(ctx, "1", "us-east-1", "ep"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after restore: err = %v, want ErrNotFound", err)
+	}
+}
