@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/report"
 )
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -67,19 +71,45 @@ func runDemo(ctx context.Context, a *app) error {
 		return err
 	}
 	defer stop()
+	return demoScan(ctx, a, env)
+}
+
+// demoRegions are the regions of the bundled demo fleet.
+var demoRegions = []string{"us-east-1", "eu-west-1"}
+
+// demoScan shows what `sagesaver scan` finds in the demo fleet. The table
+// (and Markdown) get a line of introduction and a line on what to do next;
+// JSON and CSV are the bare documents, as scan writes them.
+func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 	out := a.stdio.Out
-	fmt.Fprintf(out, "sagesaver demo: the built-in AWS emulator is serving a demo fleet at %s\n\n", env.url)
-	sm := awsapi.NewClients(env.cfg, "us-east-1", false).SageMaker
-	p := sagemaker.NewListNotebookInstancesPaginator(sm, &sagemaker.ListNotebookInstancesInput{})
-	fmt.Fprintf(out, "Notebook instances in us-east-1:\n")
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		for _, n := range page.NotebookInstances {
-			fmt.Fprintf(out, "  %-24s %-14s %s\n", aws.ToString(n.NotebookInstanceName), n.InstanceType, n.NotebookInstanceStatus)
-		}
+	id, err := awsapi.NewClients(env.cfg, "us-east-1", false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
-	return nil
+	acct := aws.ToString(id.Account)
+	var targets []inventory.Target
+	for _, r := range demoRegions {
+		cl := awsapi.NewClients(env.cfg, r, false)
+		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return err
+	}
+	now := env.emu.Now()
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.log}
+	res := sc.Scan(ctx, targets, &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())})
+	s := report.New(res, catalog, []string{acct}, demoRegions, inventory.DefaultJobLookback)
+	chatty := a.cfg.Output == config.OutputTable || a.cfg.Output == config.OutputMarkdown || a.cfg.Output == ""
+	if chatty {
+		fmt.Fprintf(out, "sagesaver demo: a built-in AWS emulator at %s is playing a small ML team's account\n"+
+			"(%s, %s). This is what `sagesaver scan` finds there and what it costs:\n\n", env.url, acct, strings.Join(demoRegions, " and "))
+	}
+	if err := report.Write(out, a.cfg.Output, s); err != nil {
+		return err
+	}
+	if chatty {
+		fmt.Fprintf(out, "\nWhat next: run `sagesaver scan` with your own AWS credentials (read-only; add --region all for every region) to see your fleet.\n")
+	}
+	return partialError(s.Failures)
 }

@@ -105,7 +105,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []Target, env *Env) *Result 
 					cl := awsapi.Classify(err)
 					res.Failures = append(res.Failures, Failure{Account: t.Account, Region: t.Region, Kind: c.Kind(), Class: cl, Reason: cl.String() + ": " + Reason(err), Err: err})
 					if s.Log != nil {
-						s.Log.Warn("collector failed", "account", t.Account, "region", t.Region, "kind", c.Kind(), "err", err)
+						s.Log.Debug("collector failed", "account", t.Account, "region", t.Region, "kind", c.Kind(), "err", err)
 					}
 				}
 				res.Resources = append(res.Resources, found...)
