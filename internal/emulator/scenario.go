@@ -24,6 +24,9 @@ type Scenario struct {
 	Now      *time.Time        `yaml:"now,omitempty"`
 	Faults   *FaultConfig      `yaml:"faults,omitempty"`
 	Accounts []AccountScenario `yaml:"accounts"`
+
+	// Prices override the Pricing API's catalog (pricing.go).
+	Prices []PriceScenario `yaml:"prices,omitempty"`
 }
 
 // AccountScenario is one account.
@@ -170,6 +173,9 @@ func (s *Server) Load(sc *Scenario) error {
 		s.order = nil
 	}
 	now := s.clock.Now()
+	if err := s.loadPrices(sc.Prices, now); err != nil {
+		return err
+	}
 	for i, as := range sc.Accounts {
 		a := s.account(as.ID)
 		a.Name, a.Roles = as.Name, as.Roles

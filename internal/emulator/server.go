@@ -71,6 +71,7 @@ type Server struct {
 	faults   *faults
 	counters *counters
 	reqSeq   atomic.Uint64
+	pricing  *pricingState
 }
 
 // New returns an empty emulator with the default account.
@@ -103,6 +104,7 @@ func (s *Server) resetLocked() {
 	s.keys = map[string]string{}
 	s.order = nil
 	s.sns = nil
+	s.pricing = nil
 	s.account(DefaultAccount)
 }
 
@@ -177,6 +179,7 @@ func allServices() []*service {
 		cloudWatchService(),
 		snsService(),
 		stsService(),
+		pricingService(),
 		autoScalingService(),   // autoscaling.go
 		taggingService(),       // tagging.go
 		organizationsService(), // organizations.go
