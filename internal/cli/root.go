@@ -123,6 +123,7 @@ Try it without an AWS account:  sagesaver demo`,
 		newDemoCmd(a),
 		newPricingCmd(a),
 		newAgentCmd(a),
+		newLifecycleCmd(a),
 		newScheduleCmd(a),
 		newScanCmd(a),
 	)

@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/sagesaver/sagesaver/internal/agent"
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/lifecycle"
+)
+
+// renderFlags are the flags shared by render and install.
+type renderFlags struct {
+	from, sum, binary string
+	cfg               agent.Config
+}
+
+func (r *renderFlags) add(cmd *cobra.Command) {
+	r.cfg = agent.DefaultConfig()
+	fl := cmd.Flags()
+	fl.StringVar(&r.from, "from", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
+	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --from")
+	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from, to compute --sha256 (default: this sagesaver, if --sha256 is not given)")
+	fl.DurationVar(&r.cfg.IdleTime, "idle", r.cfg.IdleTime, "stop after this long without activity")
+	fl.DurationVar(&r.cfg.PollInterval, "poll", r.cfg.PollInterval, "time between two looks")
+	fl.DurationVar(&r.cfg.Grace, "grace", r.cfg.Grace, "start-up grace period after boot")
+	fl.Float64Var(&r.cfg.CPUThreshold, "cpu-threshold", r.cfg.CPUThreshold, "CPU use (percent of one core) that counts as activity; 0 = off")
+	fl.Float64Var(&r.cfg.GPUThreshold, "gpu-threshold", r.cfg.GPUThreshold, "GPU utilization (percent) that counts as activity; 0 = off")
+	fl.BoolVar(&r.cfg.CountConnections, "count-connections", r.cfg.CountConnections, "count open kernel connections (browser tabs) as activity")
+	fl.BoolVar(&r.cfg.IgnoreStuckKernels, "ignore-stuck-kernels", r.cfg.IgnoreStuckKernels, "do not count kernels stuck busy with no output and no CPU")
+	fl.BoolVar(&r.cfg.DryRun, "dry-run", r.cfg.DryRun, "agents log the stop instead of making it")
+	fl.StringVar(&r.cfg.JupyterURL, "jupyter-url", r.cfg.JupyterURL, "the instance's Jupyter server")
+	_ = cmd.MarkFlagRequired("from")
+}
+
+func (r *renderFlags) render(a *app) (string, error) {
+	sum := r.sum
+	if sum == "" {
+		path := r.binary
+		if path == "" {
+			exe, err := os.Executable()
+			if err != nil {
+				return "", usageError("give --sha256 or --binary")
+			}
+			path = exe
+			fmt.Fprintf(a.stdio.Err, "sagesaver: checksum of %s: upload this very file to %s\n", exe, r.from)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return "", fmt.Errorf("--binary: %w", err)
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return "", fmt.Errorf("--binary: %w", err)
+		}
+		sum = lifecycle.SHA256Hex(h.Sum(nil))
+	}
+	s, err := lifecycle.Render(lifecycle.Options{From: r.from, SHA256: sum, Agent: r.cfg})
+	if err != nil {
+		var fe *config.FileError
+		if errors.As(err, &fe) {
+			return "", usageError("--%s: %s", flagName(fe.Field), fe.Msg)
+		}
+		return "", usageError("%s", err)
+	}
+	return s, nil
+}
+
+func newLifecycleCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "lifecycle",
+		Short: "Lifecycle configurations that run the agent on notebook instances",
+	}
+	cmd.AddCommand(newLifecycleRenderCmd(a), newLifecycleInstallCmd(a), newLifecycleAuditCmd(a))
+	return cmd
+}
+
+func newLifecycleRenderCmd(a *app) *cobra.Command {
+	r := &renderFlags{}
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Print an on-start script that installs and starts the agent",
+		Example: `  sagesaver lifecycle render --idle 1h --from s3://my-bucket/tools/sagesaver --binary dist/sagesaver-linux-amd64
+  sagesaver lifecycle render --idle 2h --from https://example.com/sagesaver --sha256 <hex>`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := r.render(a)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(a.stdio.Out, s)
+			return err
+		},
+	}
+	r.add(cmd)
+	return cmd
+}
+
+func newLifecycleInstallCmd(a *app) *cobra.Command {
+	r := &renderFlags{}
+	var o lifecycle.InstallOptions
+	cmd := &cobra.Command{
+		Use:   "install",
+		Short: "Create or update the lifecycle configuration and attach it to a notebook instance",
+		Long: `install creates (or updates) a lifecycle configuration holding the script that
+'lifecycle render' prints, and attaches it to the notebook instance. Attaching
+needs the instance stopped: an InService instance is stopped, updated and
+started again only when you confirm, or with --yes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := r.render(a)
+			if err != nil {
+				return err
+			}
+			o.Script, o.Log = s, a.log
+			ctx := cmd.Context()
+			sm, err := a.lifecycleClient(ctx)
+			if err != nil {
+				return err
+			}
+			res, err := lifecycle.Install(ctx, sm, o)
+			if errors.Is(err, lifecycle.ErrNeedsStop) && a.askYes(fmt.Sprintf("Notebook %s is InService. Stop it, attach the configuration and start it again? [y/N] ", o.Notebook)) {
+				o.Yes = true
+				res, err = lifecycle.Install(ctx, sm, o)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdio.Out, "lifecycle configuration %s %s", o.Name, res.Config)
+			switch {
+			case res.Attached && res.Started:
+				fmt.Fprintf(a.stdio.Out, "; attached to %s (stopped and started again)\n", o.Notebook)
+			case res.Attached:
+				fmt.Fprintf(a.stdio.Out, "; attached to %s: the agent starts at its next start\n", o.Notebook)
+			default:
+				fmt.Fprintf(a.stdio.Out, "; already attached to %s: the new script runs at its next start\n", o.Notebook)
+			}
+			return nil
+		},
+	}
+	r.add(cmd)
+	cmd.Flags().StringVar(&o.Notebook, "notebook", "", "notebook instance name")
+	cmd.Flags().StringVar(&o.Name, "name", lifecycle.DefaultName, "lifecycle configuration name")
+	cmd.Flags().BoolVar(&o.Yes, "yes", false, "stop an InService instance to attach, without asking")
+	cmd.Flags().DurationVar(&o.WaitTimeout, "wait", 15*time.Minute, "longest wait for the instance to stop")
+	_ = cmd.MarkFlagRequired("notebook")
+	return cmd
+}
+
+func newLifecycleAuditCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "audit",
+		Short: "List notebook instances and whether they stop themselves when idle",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			sm, err := a.lifecycleClient(ctx)
+			if err != nil {
+				return err
+			}
+			fs, err := lifecycle.Audit(ctx, sm)
+			if err != nil {
+				return err
+			}
+			if a.cfg.Output == config.OutputJSON {
+				enc := json.NewEncoder(a.stdio.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(fs)
+			}
+			tw := tabwriter.NewWriter(a.stdio.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NOTEBOOK\tSTATUS\tTYPE\tLIFECYCLE CONFIG\tAUTO-STOP\tIDLE TIME")
+			none := 0
+			for _, f := range fs {
+				if f.AutoStop == lifecycle.AutoStopNone {
+					none++
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Notebook, f.Status, f.InstanceType, orDash(f.LifecycleConfig), f.AutoStop, orDash(f.IdleTime))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdio.Out, "\n%d of %d notebook instances have no auto-stop; fix one with: sagesaver lifecycle install --notebook NAME --from s3://...\n", none, len(fs))
+			return nil
+		},
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// lifecycleClient returns a SageMaker client for the first configured region.
+func (a *app) lifecycleClient(ctx context.Context) (*sagemaker.Client, error) {
+	region := ""
+	if len(a.cfg.Regions) > 0 {
+		region = a.cfg.Regions[0]
+	}
+	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: a.cfg.Profile, Region: region, EndpointURL: a.cfg.EndpointURL})
+	if err != nil {
+		return nil, err
+	}
+	return awsapi.NewClients(cfg, cfg.Region, false).SageMaker, nil
+}
+
+// askYes asks on the terminal; anything but y/yes, or no terminal, is no.
+func (a *app) askYes(prompt string) bool {
+	f, ok := a.stdio.In.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false
+	}
+	fmt.Fprint(a.stdio.Err, prompt)
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	line = strings.ToLower(strings.TrimSpace(line))
+	return line == "y" || line == "yes"
+}
