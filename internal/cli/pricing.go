@@ -22,7 +22,7 @@ func newPricingCmd(a *app) *cobra.Command {
 		Short: "Show the SageMaker prices sagesaver uses and where they come from",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newPricingInfoCmd(a), newPricingShowCmd(a))
+	cmd.AddCommand(newPricingInfoCmd(a), newPricingShowCmd(a), newPricingRefreshCmd(a))
 	return cmd
 }
 
