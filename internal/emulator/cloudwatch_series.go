@@ -449,6 +449,7 @@ func evaluate(m *metric, stat statistic, unit cwtypes.StandardUnit, start, end, 
 	}
 	m.aggregate(buckets, start, period, now, stat.name == "p")
 	out := grid
+	out.ts, out.vals = make([]int64, 0, n), make([]float64, 0, n)
 	for i := range buckets {
 		b := &buckets[i]
 		t := start + int64(i)*period
