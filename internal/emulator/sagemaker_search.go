@@ -51,20 +51,21 @@ type searchValue struct {
 	b bool
 }
 
-func textValue(s string) []searchValue { return []searchValue{{s: s}} }
-func numberValue(n float64) []searchValue {
-	return []searchValue{{n: n}}
+func textValue(dst []searchValue, s string) []searchValue { return append(dst, searchValue{s: s}) }
+func numberValue(dst []searchValue, n float64) []searchValue {
+	return append(dst, searchValue{n: n})
 }
-func timeValue(t time.Time) []searchValue { return []searchValue{{t: t}} }
-func boolValue(b bool) []searchValue      { return []searchValue{{b: b}} }
+func timeValue(dst []searchValue, t time.Time) []searchValue { return append(dst, searchValue{t: t}) }
+func boolValue(dst []searchValue, b bool) []searchValue      { return append(dst, searchValue{b: b}) }
 
 // searchDoc is one record as Search sees it.
 type searchDoc interface {
 	// id orders records with equal sort keys, so pages are stable.
 	id() string
-	// prop returns the values of a property: none when it is absent, one
-	// per element for a property inside a list ("ProductionVariants.X").
-	prop(name string) []searchValue
+	// prop appends the values of a property to dst: none when it is
+	// absent, one per element for a property inside a list
+	// ("ProductionVariants.X"). Appending lets filters reuse one buffer.
+	prop(dst []searchValue, name string) []searchValue
 	// nested returns one doc per element of a list property, each
 	// answering the list's own property names, for NestedFilters.
 	nested(name string) []searchDoc
@@ -142,7 +143,7 @@ func search(c *Call, in *sagemaker.SearchInput) (*sagemaker.SearchOutput, error)
 	var hits []hit
 	for _, d := range st.docs(c) {
 		if match(d) {
-			hits = append(hits, hit{d: d, key: d.prop(sortBy), id: d.id()})
+			hits = append(hits, hit{d: d, key: d.prop(nil, sortBy), id: d.id()})
 		}
 	}
 	sort.Slice(hits, func(i, j int) bool {
@@ -321,9 +322,11 @@ func (cp *compiler) filter(f smtypes.Filter, prefix string) (matcher, error) {
 	}
 	switch op {
 	case smtypes.OperatorExists:
-		return func(d searchDoc) bool { return len(d.prop(name)) > 0 }, nil
+		var buf []searchValue
+		return func(d searchDoc) bool { buf = d.prop(buf[:0], name); return len(buf) > 0 }, nil
 	case smtypes.OperatorNotExists:
-		return func(d searchDoc) bool { return len(d.prop(name)) == 0 }, nil
+		var buf []searchValue
+		return func(d searchDoc) bool { buf = d.prop(buf[:0], name); return len(buf) == 0 }, nil
 	}
 	if f.Value == nil {
 		return nil, validation("A value is required for the %s operator (filter on %s).", op, name)
@@ -379,9 +382,13 @@ func (cp *compiler) filter(f smtypes.Filter, prefix string) (matcher, error) {
 	return anyValue(name, func(v searchValue) bool { return test(compareValues(kind, v, want)) }), nil
 }
 
+// anyValue matches when a value of the property satisfies pred. Search runs
+// under the server's lock, so the matcher's buffer is never shared.
 func anyValue(name string, pred func(searchValue) bool) matcher {
+	var buf []searchValue
 	return func(d searchDoc) bool {
-		for _, v := range d.prop(name) {
+		buf = d.prop(buf[:0], name)
+		for _, v := range buf {
 			if pred(v) {
 				return true
 			}
@@ -489,9 +496,11 @@ func endpointSearch() searchType {
 		docs: func(c *Call) []searchDoc {
 			st := c.Region.SageMaker
 			st.settle(c.Now)
+			docs := make([]endpointDoc, 0, len(st.endpoints))
 			out := make([]searchDoc, 0, len(st.endpoints))
 			for _, e := range st.endpoints {
-				out = append(out, &endpointDoc{e: e, tags: st.tags[e.arn]})
+				docs = append(docs, endpointDoc{e: e, tags: st.tags[e.arn]})
+				out = append(out, &docs[len(docs)-1])
 			}
 			return out
 		},
@@ -521,51 +530,51 @@ type endpointDoc struct {
 
 func (d *endpointDoc) id() string { return d.e.name }
 
-func (d *endpointDoc) prop(name string) []searchValue {
+func (d *endpointDoc) prop(dst []searchValue, name string) []searchValue {
 	e := d.e
 	switch name {
 	case "EndpointName":
-		return textValue(e.name)
+		return textValue(dst, e.name)
 	case "EndpointArn":
-		return textValue(e.arn)
+		return textValue(dst, e.arn)
 	case "EndpointConfigName":
-		return textValue(e.config)
+		return textValue(dst, e.config)
 	case "EndpointStatus":
-		return textValue(e.status)
+		return textValue(dst, e.status)
 	case "FailureReason":
 		if e.failureReason == "" {
-			return nil
+			return dst
 		}
-		return textValue(e.failureReason)
+		return textValue(dst, e.failureReason)
 	case "CreationTime":
-		return timeValue(e.created)
+		return timeValue(dst, e.created)
 	case "LastModifiedTime":
-		return timeValue(e.lastMo)
+		return timeValue(dst, e.lastMo)
 	}
 	if key, ok := strings.CutPrefix(name, "Tags."); ok {
 		for _, t := range d.tags {
 			if aws.ToString(t.Key) == key {
-				return textValue(aws.ToString(t.Value))
+				return textValue(dst, aws.ToString(t.Value))
 			}
 		}
-		return nil
+		return dst
 	}
 	if sub, ok := strings.CutPrefix(name, "DataCaptureConfig."); ok {
 		dc := dataCaptureSummary(e.dataCapture)
 		if dc == nil {
-			return nil
+			return dst
 		}
 		switch sub {
 		case "EnableCapture":
-			return boolValue(aws.ToBool(dc.EnableCapture))
+			return boolValue(dst, aws.ToBool(dc.EnableCapture))
 		case "CaptureStatus":
-			return textValue(string(dc.CaptureStatus))
+			return textValue(dst, string(dc.CaptureStatus))
 		case "CurrentSamplingPercentage":
-			return numberValue(float64(aws.ToInt32(dc.CurrentSamplingPercentage)))
+			return numberValue(dst, float64(aws.ToInt32(dc.CurrentSamplingPercentage)))
 		case "DestinationS3Uri":
-			return textValue(aws.ToString(dc.DestinationS3Uri))
+			return textValue(dst, aws.ToString(dc.DestinationS3Uri))
 		}
-		return nil
+		return dst
 	}
 	for i, l := range variantLists {
 		if sub, ok := strings.CutPrefix(name, l); ok {
@@ -573,14 +582,13 @@ func (d *endpointDoc) prop(name string) []searchValue {
 			if i == 1 {
 				vs = e.shadow
 			}
-			var out []searchValue
 			for _, v := range vs {
-				out = append(out, variantProp(v, sub)...)
+				dst = variantProp(dst, v, sub)
 			}
-			return out
+			return dst
 		}
 	}
-	return nil
+	return dst
 }
 
 func (d *endpointDoc) nested(name string) []searchDoc {
@@ -621,49 +629,48 @@ func (d *endpointDoc) record() smtypes.SearchRecord {
 	return smtypes.SearchRecord{Endpoint: ep}
 }
 
-func variantProp(v *variant, sub string) []searchValue {
+func variantProp(dst []searchValue, v *variant, sub string) []searchValue {
 	switch sub {
 	case "VariantName":
-		return textValue(v.name)
+		return textValue(dst, v.name)
 	case "CurrentInstanceCount":
 		if v.serverless != nil {
-			return nil
+			return dst
 		}
-		return numberValue(float64(v.current))
+		return numberValue(dst, float64(v.current))
 	case "DesiredInstanceCount":
 		if v.serverless != nil {
-			return nil
+			return dst
 		}
-		return numberValue(float64(v.desired))
+		return numberValue(dst, float64(v.desired))
 	case "CurrentWeight":
-		return numberValue(float64(v.currentWeight))
+		return numberValue(dst, float64(v.currentWeight))
 	case "DesiredWeight":
-		return numberValue(float64(v.desiredWeight))
+		return numberValue(dst, float64(v.desiredWeight))
 	case "DeployedImages.SpecifiedImage", "DeployedImages.ResolvedImage", "DeployedImages.ResolutionTime":
-		var out []searchValue
 		for _, img := range v.images {
 			switch sub {
 			case "DeployedImages.SpecifiedImage":
-				out = append(out, searchValue{s: img})
+				dst = append(dst, searchValue{s: img})
 			case "DeployedImages.ResolvedImage":
-				out = append(out, searchValue{s: resolveImage(img)})
+				dst = append(dst, searchValue{s: resolveImage(img)})
 			default:
-				out = append(out, searchValue{t: v.resolvedAt})
+				dst = append(dst, searchValue{t: v.resolvedAt})
 			}
 		}
-		return out
+		return dst
 	case "CurrentServerlessConfig.MemorySizeInMB", "DesiredServerlessConfig.MemorySizeInMB":
 		if v.serverless == nil {
-			return nil
+			return dst
 		}
-		return numberValue(float64(aws.ToInt32(v.serverless.MemorySizeInMB)))
+		return numberValue(dst, float64(aws.ToInt32(v.serverless.MemorySizeInMB)))
 	case "CurrentServerlessConfig.MaxConcurrency", "DesiredServerlessConfig.MaxConcurrency":
 		if v.serverless == nil {
-			return nil
+			return dst
 		}
-		return numberValue(float64(aws.ToInt32(v.serverless.MaxConcurrency)))
+		return numberValue(dst, float64(aws.ToInt32(v.serverless.MaxConcurrency)))
 	}
-	return nil
+	return dst
 }
 
 // variantDoc is one variant of an endpoint, for NestedFilters.
@@ -675,12 +682,12 @@ type variantDoc struct {
 
 func (d *variantDoc) id() string { return d.parent.id() + "/" + d.v.name }
 
-func (d *variantDoc) prop(name string) []searchValue {
+func (d *variantDoc) prop(dst []searchValue, name string) []searchValue {
 	sub, ok := strings.CutPrefix(name, d.prefix)
 	if !ok {
-		return nil
+		return dst
 	}
-	return variantProp(d.v, sub)
+	return variantProp(dst, d.v, sub)
 }
 
 func (d *variantDoc) nested(string) []searchDoc { return nil }
