@@ -23,6 +23,17 @@ import (
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
 
+// The SDK clients satisfy the narrow interfaces the product takes.
+var (
+	_ awsapi.EndpointReader           = (*sagemaker.Client)(nil)
+	_ awsapi.EndpointWriter           = (*sagemaker.Client)(nil)
+	_ awsapi.EndpointScaler           = (*sagemaker.Client)(nil)
+	_ awsapi.EndpointSearcher         = (*sagemaker.Client)(nil)
+	_ awsapi.InferenceComponentReader = (*sagemaker.Client)(nil)
+	_ awsapi.ScalingReader            = (*aas.Client)(nil)
+	_ awsapi.ScalingWriter            = (*aas.Client)(nil)
+)
+
 const xgbImage = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 
 // tickClock moves the virtual clock forward in steps while a waiter

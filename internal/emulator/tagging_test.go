@@ -13,8 +13,11 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
+
+var _ awsapi.TagLister = (*rgt.Client)(nil)
 
 func getResources(t *testing.T, c *rgt.Client, in *rgt.GetResourcesInput) (arns []string, pages int) {
 	t.Helper()
