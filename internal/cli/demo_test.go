@@ -1,0 +1,28 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDemoShowsScan(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out, errOut, code := runPricing(t, t.TempDir(), "demo")
+	if code != 0 && code != exitPartial {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"sagesaver demo:",            // the intro
+		"Inference: endpoints",       // the table, by stage
+		"churn-predictor/AllTraffic", // a demo endpoint, with its variant
+		"eu-west-1",                  // both regions
+		"n/a (serverless)",           // the serverless endpoint, not priced as an instance
+		"Totals by stage",            // the totals
+		"What next:",                 // what to do next
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
