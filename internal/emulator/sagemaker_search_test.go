@@ -11,6 +11,7 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
 
@@ -275,6 +276,22 @@ func BenchmarkSearchAllPages(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if names, _ := searchNames(b, sm, &sagemaker.SearchInput{Resource: smtypes.ResourceTypeEndpoint, MaxResults: aws.Int32(100)}); len(names) != 2500 {
 			b.Fatalf("%d endpoints", len(names))
+		}
+	}
+}
+
+// BenchmarkLoadLargeEndpointFleet parses and loads 10,000 endpoints in 4
+// regions (each with its inline config, models and tags).
+func BenchmarkLoadLargeEndpointFleet(b *testing.B) {
+	doc := []byte(largeFleet(2500, "us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1"))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sc, err := emulator.ParseScenario("large.yaml", doc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := emulator.New(emulator.Options{}).Load(sc); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
