@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 )
@@ -252,15 +253,11 @@ func ParseDuration(s string) (Duration, error) {
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-func (d Duration) String() string {
-	td := time.Duration(d)
-	if td > 0 && td%(24*time.Hour) == 0 {
-		return strconv.FormatInt(int64(td/(24*time.Hour)), 10) + "d"
-	}
-	return td.String()
-}
+// String writes the duration as evidence strings do ("24h", "3d", "90m"
+// as "1h30m"); ParseDuration reads it back.
+func (d Duration) String() string { return idle.FormatDuration(time.Duration(d)) }
 
-// MarshalJSON writes the duration as a string ("3d", "24h0m0s").
+// MarshalJSON writes the duration as a string ("3d", "24h").
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
 // UnmarshalJSON reads a duration string.
