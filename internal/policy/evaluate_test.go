@@ -123,10 +123,10 @@ func TestEvaluateIdleEndpoints(t *testing.T) {
 	plan := policy.Evaluate(p, policy.Input{
 		Resources: rs,
 		Verdicts: map[string]idle.Verdict{
-			key(idleEP[0]):    idleFor(26*time.Hour, "0 invocations on 2 variants over 24h (no datapoints)"),
-			key(busyEP[0]):    {State: idle.Active, Reason: idle.ReasonInvocations, Evidence: "412 invocations on variant B over 24h", Actionable: true},
-			key(youngEP[0]):   {State: idle.Unknown, Reason: idle.ReasonYoung, Evidence: "in service for 2h, less than the 24h window (no datapoints)"},
-			key(protected[0]): idleFor(72*time.Hour, "0 invocations on 1 variant over 24h (no datapoints)"),
+			key(idleEP[0]):     idleFor(26*time.Hour, "0 invocations on 2 variants over 24h (no datapoints)"),
+			key(busyEP[0]):     {State: idle.Active, Reason: idle.ReasonInvocations, Evidence: "412 invocations on variant B over 24h", Actionable: true},
+			key(youngEP[0]):    {State: idle.Unknown, Reason: idle.ReasonYoung, Evidence: "in service for 2h, less than the 24h window (no datapoints)"},
+			key(protected[0]):  idleFor(72*time.Hour, "0 invocations on 1 variant over 24h (no datapoints)"),
 			key(serverless[0]): slsVerdict,
 		},
 		Monthly: monthly,

@@ -9,21 +9,30 @@ import (
 	"time"
 )
 
-// IdleRecord is how long a resource has been seen idle.
+// IdleRecord is a resource's idle streak: idle evidence without a gap from
+// FirstIdle to LastSeen.
 type IdleRecord struct {
 	Resource  string
 	FirstIdle time.Time
 	LastSeen  time.Time
 }
 
-// ObserveIdle records that resource was seen idle at `at` and returns the
-// first time it was seen idle in the current streak.
-func (s *Store) ObserveIdle(ctx context.Context, resource string, at time.Time) (time.Time, error) {
+// ObserveIdle records that resource was idle over the evidence window
+// [from, to] (an endpoint's metrics window: idle.Verdict.Since to now) and
+// returns the start of its idle streak. Windows that overlap or touch the
+// previous one extend the streak, so a 3-day idleFor is reached after
+// three daily runs with 24-hour windows; a window that starts after the
+// last one ended (a run was missed) starts a new streak, because nobody
+// saw what happened in the gap.
+func (s *Store) ObserveIdle(ctx context.Context, resource string, from, to time.Time) (time.Time, error) {
 	var first string
 	err := s.db.QueryRowContext(ctx, `INSERT INTO idle_since (resource, first_idle, last_seen) VALUES (?, ?, ?)
-		ON CONFLICT (resource) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen),
-			first_idle = MIN(first_idle, excluded.first_idle)
-		RETURNING first_idle`, resource, fmtTime(at), fmtTime(at)).Scan(&first)
+		ON CONFLICT (resource) DO UPDATE SET
+			first_idle = CASE WHEN idle_since.last_seen >= excluded.first_idle
+				THEN MIN(idle_since.first_idle, excluded.first_idle) ELSE excluded.first_idle END,
+			last_seen = CASE WHEN idle_since.last_seen >= excluded.first_idle
+				THEN MAX(idle_since.last_seen, excluded.last_seen) ELSE excluded.last_seen END
+		RETURNING first_idle`, resource, fmtTime(from), fmtTime(to)).Scan(&first)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("observe idle %s: %w", resource, err)
 	}

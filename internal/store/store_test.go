@@ -205,23 +205,34 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 	clk := clock.NewManual(t0)
 	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clk))
 
-	first, err := s.ObserveIdle(ctx, "ep", t0)
+	day := 24 * time.Hour
+	// Daily runs with 24h windows: the streak grows.
+	first, err := s.ObserveIdle(ctx, "ep", t0, t0.Add(day))
 	if err != nil || !first.Equal(t0) {
 		t.Fatalf("ObserveIdle = %v, %v", first, err)
 	}
-	first, err = s.ObserveIdle(ctx, "ep", t0.Add(time.Hour))
+	first, err = s.ObserveIdle(ctx, "ep", t0.Add(day), t0.Add(2*day))
 	if err != nil || !first.Equal(t0) {
-		t.Errorf("second ObserveIdle first = %v, want %v (the streak's start)", first, t0)
+		t.Errorf("touching window: first = %v, %v; want %v (the streak's start)", first, err, t0)
+	}
+	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(day+12*time.Hour), t0.Add(2*day+12*time.Hour))
+	if !first.Equal(t0) {
+		t.Errorf("overlapping window: first = %v, want %v", first, t0)
 	}
 	recs, _ := s.IdleSince(ctx)
-	if r := recs["ep"]; !r.LastSeen.Equal(t0.Add(time.Hour)) {
+	if r := recs["ep"]; !r.LastSeen.Equal(t0.Add(2*day + 12*time.Hour)) {
 		t.Errorf("last seen %v", r.LastSeen)
+	}
+	// A missed day: nobody saw the gap, so a new streak starts.
+	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(4*day), t0.Add(5*day))
+	if !first.Equal(t0.Add(4 * day)) {
+		t.Errorf("after a gap: first = %v, want a new streak at %v", first, t0.Add(4*day))
 	}
 	if err := s.ResetIdle(ctx, "ep"); err != nil {
 		t.Fatal(err)
 	}
-	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(2*time.Hour))
-	if !first.Equal(t0.Add(2 * time.Hour)) {
+	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(5*day), t0.Add(6*day))
+	if !first.Equal(t0.Add(5 * day)) {
 		t.Errorf("after reset, first idle = %v, want a new streak", first)
 	}
 
