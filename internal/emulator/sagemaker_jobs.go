@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"fmt"
+	"hash/fnv"
+	"sort"
 	"strings"
 	"time"
 
@@ -824,6 +826,62 @@ type JobScenario struct {
 	MaxParallel int32             `yaml:"maxParallel,omitempty"`
 	Strategy    string            `yaml:"strategy,omitempty"`
 	Tags        map[string]string `yaml:"tags,omitempty"`
+	// HostMetrics are a training job's instance metrics in
+	// /aws/sagemaker/TrainingJobs (dimension Host = NAME/algo-N, one host
+	// per instance), as the average percent over the job's run:
+	// CPUUtilization, MemoryUtilization, GPUUtilization,
+	// GPUMemoryUtilization, DiskUtilization. They are published from the
+	// job's start to its end (ongoing while it runs), every minute, with
+	// 10% noise; use `metrics:` with `trainingJob:` for anything finer.
+	HostMetrics map[string]float64 `yaml:"hostMetrics,omitempty"`
+}
+
+// trainingHostMetrics are the metrics a training job's hosts publish.
+var trainingHostMetrics = map[string]bool{
+	"CPUUtilization": true, "MemoryUtilization": true, "GPUUtilization": true,
+	"GPUMemoryUtilization": true, "DiskUtilization": true,
+}
+
+// loadHostMetrics adds a training job's host metric histories to the
+// region's CloudWatch, through the CloudWatch scenario's own generators.
+func loadHostMetrics(r *Region, j *job, metrics map[string]float64, now time.Time, field string) error {
+	names := make([]string, 0, len(metrics))
+	for name := range metrics {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	age := func(t time.Time) Age { return Age(fmt.Sprintf("%ds", int64(now.Sub(t)/time.Second))) }
+	for _, name := range names {
+		if j.kind != trainingJob {
+			return fmt.Errorf("%s.hostMetrics: only training jobs publish host metrics", field)
+		}
+		if !trainingHostMetrics[name] {
+			return fmt.Errorf("%s.hostMetrics.%s: not a training host metric (CPUUtilization, MemoryUtilization, GPUUtilization, GPUMemoryUtilization, DiskUtilization)", field, name)
+		}
+		if !j.start.Before(now) {
+			continue // not started: nothing published yet
+		}
+		for host := 1; host <= int(j.instanceCount); host++ {
+			v := metrics[name]
+			ms := MetricScenario{Metric: name, TrainingJob: j.name, Host: fmt.Sprintf("algo-%d", host), Value: &v, From: age(j.start), Noise: 0.1}
+			if !j.end.IsZero() {
+				ms.To = age(j.end)
+			}
+			m, g, err := ms.build(now)
+			if err != nil {
+				return fmt.Errorf("%s.hostMetrics.%s: %w", field, name, err)
+			}
+			cm := r.CloudWatch.metricFor(m.namespace, m.name, m.dims)
+			cm.unit = m.unit
+			if g.seed == 0 {
+				h := fnv.New64a()
+				h.Write([]byte(cm.key))
+				g.seed = h.Sum64()
+			}
+			cm.gens = append(cm.gens, g)
+		}
+	}
+	return nil
 }
 
 // loadJobs seeds a region's jobs from its scenario.
@@ -853,6 +911,9 @@ func loadJobs(r *Region, rs RegionScenario, now time.Time, path string) error {
 			m[j.name] = j
 			if err := st.setTags(j.arn, tagList(js.Tags)); err != nil {
 				return fmt.Errorf("%s.tags: %s", field, err.Message)
+			}
+			if err := loadHostMetrics(r, j, js.HostMetrics, now, field); err != nil {
+				return err
 			}
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/smithy-go/middleware"
@@ -410,5 +412,64 @@ func TestJobScenarioErrorsNameTheField(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want it to mention %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+func TestTrainingJobHostMetrics(t *testing.T) {
+	env := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-25T12:00:00Z
+accounts:
+- id: "123456789012"
+  regions:
+    us-east-1:
+      trainingJobs:
+      - name: sklearn-on-gpu
+        instanceType: ml.p3.2xlarge
+        instanceCount: 2
+        image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+        age: 10h
+        duration: 6h
+        hostMetrics: {CPUUtilization: 90, GPUUtilization: 0}
+`)
+	cw := env.Clients("us-east-1").CloudWatch
+	ctx := context.Background()
+	now := env.Emu.Now()
+	query := func(metric, host string, from, to time.Time) []float64 {
+		t.Helper()
+		out, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+			StartTime: aws.Time(from), EndTime: aws.Time(to),
+			MetricDataQueries: []cwtypes.MetricDataQuery{{
+				Id: aws.String("m"),
+				MetricStat: &cwtypes.MetricStat{
+					Metric: &cwtypes.Metric{Namespace: aws.String("/aws/sagemaker/TrainingJobs"), MetricName: aws.String(metric),
+						Dimensions: []cwtypes.Dimension{{Name: aws.String("Host"), Value: aws.String("sklearn-on-gpu/" + host)}}},
+					Period: aws.Int32(3600), Stat: aws.String("Average"),
+				},
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.MetricDataResults[0].Values
+	}
+	// The job started 9 h 56 m ago and ran 6 h.
+	cpu := query("CPUUtilization", "algo-2", now.Add(-9*time.Hour), now.Add(-4*time.Hour))
+	if len(cpu) != 5 {
+		t.Fatalf("CPU hours during the run: %v", cpu)
+	}
+	for _, v := range cpu {
+		if v < 81 || v > 99 {
+			t.Errorf("CPU average %v, want about 90", v)
+		}
+	}
+	if gpu := query("GPUUtilization", "algo-1", now.Add(-9*time.Hour), now.Add(-4*time.Hour)); len(gpu) != 5 || gpu[0] != 0 {
+		t.Errorf("GPU during the run: %v, want 0s", gpu)
+	}
+	if after := query("CPUUtilization", "algo-1", now.Add(-3*time.Hour), now); len(after) != 0 {
+		t.Errorf("CPU after the job ended: %v", after)
+	}
+	if none := query("CPUUtilization", "algo-3", now.Add(-9*time.Hour), now); len(none) != 0 {
+		t.Errorf("a third host: %v", none)
 	}
 }
