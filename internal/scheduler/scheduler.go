@@ -1,0 +1,457 @@
+// Package scheduler applies schedules (internal/schedule) to an AWS
+// account: it lists the resources each schedule targets, decides per
+// resource with schedule.DecideWith, re-checks each resource just before
+// acting, starts or stops it, records every action (dry-run or real) in the
+// store's audit log and savings ledger, remembers what it applied only
+// after the action succeeded, and sends one notification digest per run.
+//
+// It is the I/O half of `sagesaver schedule run` and `schedule explain`;
+// the decisions themselves are schedule's, pure and tested there.
+//
+// Kinds: notebook instances are started and stopped. Studio apps and
+// endpoints are not acted on yet: a schedule that targets them is reported
+// once per run as not supported (see docs/schedules.md).
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/notify"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/schedule"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+// SageMaker is the SageMaker surface a run uses (all of it is in
+// awsapi.NotebookReader, NotebookWriter and Tagger); the SDK's client
+// satisfies it.
+type SageMaker interface {
+	ListNotebookInstances(context.Context, *sagemaker.ListNotebookInstancesInput, ...func(*sagemaker.Options)) (*sagemaker.ListNotebookInstancesOutput, error)
+	DescribeNotebookInstance(context.Context, *sagemaker.DescribeNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
+	StartNotebookInstance(context.Context, *sagemaker.StartNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StartNotebookInstanceOutput, error)
+	StopNotebookInstance(context.Context, *sagemaker.StopNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
+	ListTags(context.Context, *sagemaker.ListTagsInput, ...func(*sagemaker.Options)) (*sagemaker.ListTagsOutput, error)
+}
+
+var (
+	_ SageMaker        = (*sagemaker.Client)(nil)
+	_ awsapi.TagLister = (*resourcegroupstaggingapi.Client)(nil)
+)
+
+// Region is one account and region a run works on.
+type Region struct {
+	Account   string
+	Region    string
+	SageMaker SageMaker
+	// Tagging reads the tags of all notebooks 100 at a time; nil makes
+	// the listing call ListTags once per notebook instead.
+	Tagging awsapi.TagLister
+}
+
+// Pricer prices an hour of an instance type; *pricing.Catalog is one.
+// Lookup returns pricing.Unknown, never $0, when it knows nothing.
+type Pricer interface {
+	Lookup(region, instanceType string, component pricing.Component) pricing.Price
+}
+
+// Resource is one resource as a run saw it.
+type Resource struct {
+	Kind         schedule.Kind
+	Account      string
+	Region       string
+	Name         string
+	ARN          string
+	InstanceType string
+	// Status is the resource's own status word ("InService").
+	Status string
+	// State is Status as a schedule sees it.
+	State schedule.State
+	Tags  map[string]string
+}
+
+func (r Resource) observed() schedule.Observed {
+	return schedule.Observed{State: r.State, Status: r.Status, Tags: r.Tags}
+}
+
+// inventoryKind is the audit log's and digest's word for a schedule kind.
+var inventoryKind = map[schedule.Kind]string{
+	schedule.KindNotebook:  "notebook-instance",
+	schedule.KindStudioApp: "studio-app",
+	schedule.KindEndpoint:  "endpoint",
+}
+
+var componentOf = map[schedule.Kind]pricing.Component{
+	schedule.KindNotebook:  pricing.NotebookInstance,
+	schedule.KindStudioApp: pricing.StudioJupyterLab,
+	schedule.KindEndpoint:  pricing.Hosting,
+}
+
+// Runner runs schedules against regions.
+type Runner struct {
+	schedules []*schedule.Schedule
+	regions   []Region
+	memory    Memory
+	store     *store.Store
+	prices    Pricer
+	notifier  notify.Notifier
+	clock     clock.Clock
+	log       *slog.Logger
+	info      store.RunInfo
+}
+
+// Option configures New.
+type Option func(*Runner)
+
+// WithNotifier sends each run's digest with n (default: none).
+func WithNotifier(n notify.Notifier) Option { return func(r *Runner) { r.notifier = n } }
+
+// WithClock sets the clock whose Now is the run's "now" (default
+// clock.Real).
+func WithClock(c clock.Clock) Option { return func(r *Runner) { r.clock = c } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(r *Runner) { r.log = l } }
+
+// WithRunInfo says who runs and with which file, for the audit log.
+func WithRunInfo(info store.RunInfo) Option { return func(r *Runner) { r.info = info } }
+
+// New returns a Runner for schedules (from one file, in file order) over
+// regions, remembering in memory, auditing in st, pricing with prices.
+// st may be nil only for Explain.
+func New(schedules []*schedule.Schedule, regions []Region, memory Memory, st *store.Store, prices Pricer, opts ...Option) *Runner {
+	r := &Runner{schedules: schedules, regions: regions, memory: memory, store: st, prices: prices,
+		clock: clock.Real{}, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(r)
+	}
+	r.info.Command = "schedule run"
+	return r
+}
+
+// Outcome is what a run did about one targeted resource.
+type Outcome struct {
+	Resource
+	// Schedule is the schedule that governs the resource: the first in
+	// the file whose targets match it.
+	Schedule string
+	Decision schedule.Decision
+	// Result is "" when there was nothing to do, else one of notify's
+	// results (ok, failed, dry-run, skipped).
+	Result string
+	// Err is why the action failed or was skipped.
+	Err error
+	// Hourly is the resource's price per hour (unknown when not priced).
+	Hourly pricing.Price
+	// ActionID is the audit log entry (0 when nothing was recorded).
+	ActionID int64
+}
+
+// Report is a run's result.
+type Report struct {
+	RunID    int64
+	At       time.Time
+	DryRun   bool
+	Outcomes []Outcome
+	// Errors are regions or kinds that could not be listed.
+	Errors []error
+	// Notified is true when a digest was sent; NotifyErr when sending
+	// failed.
+	Notified  bool
+	NotifyErr error
+}
+
+// Failed reports whether anything in the run failed: an action, a listing
+// or the notification.
+func (r *Report) Failed() bool {
+	if len(r.Errors) > 0 || r.NotifyErr != nil {
+		return true
+	}
+	for _, o := range r.Outcomes {
+		if o.Result == notify.ResultFailed {
+			return true
+		}
+	}
+	return false
+}
+
+// errUnsupported marks a kind the scheduler cannot act on yet.
+var errUnsupported = errors.New("not supported by schedule run yet")
+
+// Run evaluates every schedule at the clock's now and applies it: with
+// dryRun, nothing in the account or the scheduler's memory changes, and
+// every action it would take is recorded in the audit log as a dry run.
+// The returned error is for what stops the whole run (the store); what
+// fails per region or resource is in the Report.
+func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
+	if r.store == nil {
+		return nil, errors.New("schedule run: no store for the audit log")
+	}
+	now := r.clock.Now()
+	rep := &Report{At: now, DryRun: dryRun}
+	if _, err := r.store.Recover(ctx); err != nil {
+		return nil, err
+	}
+	info := r.info
+	info.DryRun = dryRun
+	run, err := r.store.StartRun(ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	rep.RunID = run.ID
+	desired := make(map[*schedule.Schedule]schedule.Desired, len(r.schedules))
+	for _, s := range r.schedules {
+		desired[s] = s.Evaluate(now)
+	}
+	for _, k := range []schedule.Kind{schedule.KindStudioApp, schedule.KindEndpoint} {
+		for _, s := range r.schedules {
+			if targets(s, k) {
+				rep.Errors = append(rep.Errors, fmt.Errorf("schedule %s: %s targets: %w", s.Name, k, errUnsupported))
+			}
+		}
+	}
+	for _, reg := range r.regions {
+		rs, err := listNotebooks(ctx, reg)
+		if err != nil {
+			rep.Errors = append(rep.Errors, err)
+			r.log.Warn("list failed", "region", reg.Region, "err", err)
+			continue
+		}
+		slices.SortFunc(rs, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })
+		for _, res := range rs {
+			s := r.governing(res)
+			if s == nil {
+				continue
+			}
+			rep.Outcomes = append(rep.Outcomes, r.apply(ctx, run, reg, s, desired[s], res, now, dryRun))
+		}
+	}
+	r.notify(ctx, rep, run)
+	var runErr error
+	if rep.Failed() {
+		runErr = errors.New("some actions, listings or the notification failed")
+	}
+	if err := r.store.FinishRun(ctx, run.ID, runErr); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+func targets(s *schedule.Schedule, k schedule.Kind) bool {
+	for _, t := range s.Targets {
+		if t.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// governing returns the first schedule in file order that targets res.
+func (r *Runner) governing(res Resource) *schedule.Schedule {
+	for _, s := range r.schedules {
+		if s.Matches(res.Kind, res.Name, res.Tags) {
+			return s
+		}
+	}
+	return nil
+}
+
+// apply decides about one resource and, when that calls for it, acts.
+func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedule.Schedule, d schedule.Desired, res Resource, now time.Time, dryRun bool) Outcome {
+	o := Outcome{Resource: res, Schedule: s.Name, Hourly: r.price(res)}
+	mem, err := r.memory.Get(ctx, s.Name, res.ARN)
+	if err != nil {
+		o.Result, o.Err = notify.ResultFailed, err
+		return o
+	}
+	o.Decision = schedule.DecideWith(s, d, res.observed(), mem, now)
+	verb := string(o.Decision.Action)
+	if o.Decision.Action == schedule.ActionNone {
+		r.log.Debug("nothing to do", "resource", res.Name, "region", res.Region, "reason", o.Decision.Reason)
+		if !dryRun && o.Decision.Memory != nil && o.Decision.Memory != mem {
+			// Already in the desired state at a new transition: remember
+			// that the transition is applied, so a manual change after it
+			// is respected.
+			if err := r.memory.Put(ctx, s.Name, res.ARN, *o.Decision.Memory); err != nil {
+				o.Result, o.Err = notify.ResultFailed, err
+			}
+		}
+		return o
+	}
+	entry := store.Action{RunID: run.ID, Actor: r.info.Actor(), Resource: res.ARN, Kind: inventoryKind[res.Kind],
+		Verb: verb, DryRun: dryRun, MonthlySaved: r.saved(o)}
+	if dryRun {
+		entry.Result, entry.Details = store.ResultOK, r.details(s, o)
+		o.Result = notify.ResultDryRun
+		o.ActionID, o.Err = r.store.RecordAction(ctx, entry)
+		if o.Err != nil {
+			o.Result = notify.ResultFailed
+		}
+		return o
+	}
+	if err := r.store.Claim(ctx, run.ID, res.ARN, "schedule "+verb); err != nil {
+		o.Result, o.Err = notify.ResultSkipped, err
+		entry.Result, entry.Error, entry.Details = store.ResultSkipped, err.Error(), r.details(s, o)
+		o.ActionID, _ = r.store.RecordAction(ctx, entry)
+		return o
+	}
+	defer r.store.Release(ctx, run.ID, res.ARN)
+
+	// Re-check just before acting: the resource may have been started,
+	// stopped or snoozed since it was listed.
+	fresh, err := describeNotebook(ctx, reg, res.Name)
+	if err != nil {
+		o.Result, o.Err = notify.ResultFailed, err
+		entry.Result, entry.Error, entry.Details = store.ResultFailed, err.Error(), r.details(s, o)
+		o.ActionID, _ = r.store.RecordAction(ctx, entry)
+		return o
+	}
+	o.Resource = fresh
+	again := schedule.DecideWith(s, d, fresh.observed(), mem, now)
+	if again.Action != o.Decision.Action {
+		o.Decision = again
+		o.Result = notify.ResultSkipped
+		o.Err = fmt.Errorf("changed since it was listed (now %s): %s", fresh.Status, again.Reason)
+		entry.Result, entry.Error, entry.Details = store.ResultSkipped, o.Err.Error(), r.details(s, o)
+		o.ActionID, _ = r.store.RecordAction(ctx, entry)
+		r.log.Info("skipped", "action", verb, "resource", res.Name, "region", res.Region, "reason", o.Err)
+		return o
+	}
+	o.Decision = again
+	entry.Details = r.details(s, o)
+	id, err := r.store.BeginAction(ctx, entry)
+	if err != nil {
+		o.Result, o.Err = notify.ResultFailed, err
+		return o
+	}
+	o.ActionID = id
+	actErr := actNotebook(ctx, reg, res.Name, o.Decision.Action)
+	if err := r.store.FinishAction(ctx, id, actErr, nil); err != nil && actErr == nil {
+		actErr = err
+	}
+	if actErr != nil {
+		o.Result, o.Err = notify.ResultFailed, actErr
+		r.log.Warn("action failed", "action", verb, "resource", res.Name, "region", res.Region, "err", actErr)
+		return o
+	}
+	o.Result = notify.ResultOK
+	r.log.Info("acted", "action", verb, "resource", res.Name, "region", res.Region, "schedule", s.Name, "reason", o.Decision.Reason)
+	if o.Decision.Memory != nil {
+		if err := r.memory.Put(ctx, s.Name, res.ARN, *o.Decision.Memory); err != nil {
+			// The action happened; without the memory the next run
+			// decides from the observed state again, which is safe.
+			r.log.Warn("remember schedule state", "resource", res.Name, "err", err)
+		}
+	}
+	r.ledger(ctx, o, id, now)
+	return o
+}
+
+// price is the resource's price per hour.
+func (r *Runner) price(res Resource) pricing.Price {
+	if r.prices == nil || res.InstanceType == "" {
+		return pricing.Unknown
+	}
+	return r.prices.Lookup(res.Region, res.InstanceType, componentOf[res.Kind])
+}
+
+// saved is what the action saves per month: a stop saves the run rate, a
+// start saves nothing (it ends a saving).
+func (r *Runner) saved(o Outcome) pricing.Price {
+	if o.Decision.Action != schedule.ActionStop {
+		return pricing.Price{Known: true}
+	}
+	return o.Hourly.Monthly()
+}
+
+// ledger opens a savings period when a stop succeeded and closes it when a
+// start did: a stopped notebook saves its price until it is started again.
+func (r *Runner) ledger(ctx context.Context, o Outcome, actionID int64, now time.Time) {
+	var err error
+	switch o.Decision.Action {
+	case schedule.ActionStop:
+		if !o.Hourly.Known {
+			return
+		}
+		_, err = r.store.StartSaving(ctx, o.ARN, actionID, o.Hourly.Amount, now)
+		if errors.Is(err, store.ErrAlreadySaving) {
+			err = nil
+		}
+	case schedule.ActionStart:
+		_, err = r.store.StopSaving(ctx, o.ARN, now)
+	}
+	if err != nil {
+		r.log.Warn("savings ledger", "resource", o.Name, "err", err)
+	}
+}
+
+// details is the audit entry's JSON: the schedule, why, and the price.
+func (r *Runner) details(s *schedule.Schedule, o Outcome) json.RawMessage {
+	v := map[string]any{
+		"schedule": s.Name, "reason": o.Decision.Reason, "region": o.Region, "account": o.Account,
+		"name": o.Name, "status": o.Status, "instanceType": o.InstanceType,
+	}
+	if !o.Decision.Desired.Since.IsZero() {
+		v["transition"] = o.Decision.Desired.Since.UTC().Format(time.RFC3339)
+	}
+	if o.Hourly.Known {
+		v["hourly"] = o.Hourly.Amount.Plain()
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// Digest is the run's notification: every resource acted on, that would
+// be (dry run), or whose action failed or was skipped, and every listing
+// that failed.
+func (rep *Report) Digest(actor string) notify.Digest {
+	d := notify.Digest{Command: "schedule run", RunID: rep.RunID, DryRun: rep.DryRun, At: rep.At, Actor: actor}
+	for _, o := range rep.Outcomes {
+		if o.Result == "" {
+			continue
+		}
+		it := notify.Item{Account: o.Account, Region: o.Region, Kind: inventoryKind[o.Kind], Name: o.Name, ARN: o.ARN,
+			Action: string(o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason, Schedule: o.Schedule, Hourly: o.Hourly}
+		if o.Err != nil {
+			it.Error = o.Err.Error()
+		}
+		if it.Action == string(schedule.ActionNone) {
+			it.Action = "schedule"
+		}
+		d.Items = append(d.Items, it)
+	}
+	for _, err := range rep.Errors {
+		if errors.Is(err, errUnsupported) {
+			continue
+		}
+		d.Items = append(d.Items, notify.Item{Kind: "listing", Name: "listing", Action: "list", Result: notify.ResultFailed, Error: err.Error()})
+	}
+	return d
+}
+
+func (r *Runner) notify(ctx context.Context, rep *Report, run store.Run) {
+	if r.notifier == nil {
+		return
+	}
+	d := rep.Digest(run.Actor())
+	if !d.Worth() {
+		return
+	}
+	if err := r.notifier.Notify(ctx, d); err != nil {
+		rep.NotifyErr = err
+		r.log.Warn("notification failed", "err", err)
+		return
+	}
+	rep.Notified = true
+}
