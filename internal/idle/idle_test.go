@@ -254,6 +254,24 @@ func TestNotebook(t *testing.T) {
 				Evidence: "no agent; stopped by schedule office-hours"},
 		},
 		{
+			name: "restarted after the last activity: idle since the start, not before",
+			r: nb(func(r *inventory.Resource) {
+				r.AgentLastActivity = ago(72 * time.Hour)
+				r.Started = ago(3 * time.Hour)
+			}),
+			want: idle.Verdict{State: idle.Idle, Since: now.Add(-3 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true,
+				Evidence: "no activity for 3h, since it started (agent, last activity before the start)"},
+		},
+		{
+			name: "started a minute ago with an old tag is active",
+			r: nb(func(r *inventory.Resource) {
+				r.AgentLastActivity = ago(72 * time.Hour)
+				r.Started = ago(time.Minute)
+			}),
+			want: idle.Verdict{State: idle.Active, Since: now.Add(-time.Minute), Reason: idle.ReasonAgentActive, Actionable: true,
+				Evidence: "started at 2026-11-25T11:59:00Z"},
+		},
+		{
 			name: "stopped notebook",
 			r: nb(func(r *inventory.Resource) {
 				r.Status = "Stopped"

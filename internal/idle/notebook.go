@@ -32,7 +32,7 @@ func Notebook(r inventory.Resource, ev NotebookEvidence, now time.Time) Verdict 
 		return Verdict{State: Stopped, Reason: ReasonNotRunning, Evidence: "status " + r.Status + ": not billed for instance hours"}
 	}
 	if r.AgentLastActivity != nil {
-		v := agentVerdict(*r.AgentLastActivity, now)
+		v := agentVerdict(*r.AgentLastActivity, r.Started, now)
 		v.Actionable = true
 		return v
 	}
@@ -44,7 +44,18 @@ func Notebook(r inventory.Resource, ev NotebookEvidence, now time.Time) Verdict 
 		Evidence: "unprotected: no auto-stop (no agent and no schedule)" + runningFor(r, now)}
 }
 
-func agentVerdict(last, now time.Time) Verdict {
+// agentVerdict judges the agent's last activity. A resource started after
+// that activity (a notebook stopped and started again: the tag still holds
+// the old time) is idle at most since it started.
+func agentVerdict(last time.Time, started *time.Time, now time.Time) Verdict {
+	if started != nil && started.After(last) && !started.After(now) {
+		if now.Sub(*started) <= AgentFresh {
+			return Verdict{State: Active, Reason: ReasonAgentActive, Since: *started,
+				Evidence: "started at " + started.UTC().Format(time.RFC3339)}
+		}
+		return Verdict{State: Idle, Since: *started, Reason: ReasonAgentIdle,
+			Evidence: fmt.Sprintf("no activity for %s, since it started (agent, last activity before the start)", FormatDuration(now.Sub(*started)))}
+	}
 	stamp := last.UTC().Format(time.RFC3339)
 	if d := now.Sub(last); d <= AgentFresh {
 		return Verdict{State: Active, Reason: ReasonAgentActive, Since: last,

@@ -55,7 +55,11 @@ func StudioApp(r inventory.Resource, ev StudioAppEvidence, now time.Time) Verdic
 		return Verdict{State: Unknown, Reason: ReasonNoAgent,
 			Evidence: "no agent evidence (LastUserActivityTimestamp is not activity: AWS updates it on health checks)"}
 	}
-	v := agentVerdict(*r.AgentLastActivity, now)
+	start := r.Started
+	if start == nil {
+		start = r.Created
+	}
+	v := agentVerdict(*r.AgentLastActivity, start, now)
 	v.Actionable = true
 	return v
 }

@@ -25,10 +25,13 @@
 package policy
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"path"
 	"regexp"
 	"strconv"
@@ -148,7 +151,16 @@ type Policy struct {
 	// is reached through the store's idle-since record across runs.
 	Lookback *Duration `yaml:"lookback,omitempty" json:"lookback,omitempty"`
 	Rules    []Rule    `yaml:"rules" json:"rules"`
+
+	file, sum string
 }
+
+// File is the file the policy was read from (as given to Read or Decode).
+func (p *Policy) File() string { return p.file }
+
+// SHA256 is the hex SHA-256 of the policy file's bytes, recorded with each
+// run so the audit log says exactly which policy acted.
+func (p *Policy) SHA256() string { return p.sum }
 
 // Rule selects resources of one kind and says what to do with them.
 type Rule struct {
@@ -324,11 +336,11 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 
 // Read reads and validates a policy file.
 func Read(file string) (*Policy, error) {
-	var p Policy
-	if err := config.ReadStrict(file, &p); err != nil {
-		return nil, err
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read policy %s: %w", file, err)
 	}
-	return &p, nil
+	return Decode(file, data)
 }
 
 // Decode decodes and validates a policy from data; file names it in errors.
@@ -337,6 +349,8 @@ func Decode(file string, data []byte) (*Policy, error) {
 	if err := config.DecodeStrict(file, data, &p); err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(data)
+	p.file, p.sum = file, hex.EncodeToString(sum[:])
 	return &p, nil
 }
 

@@ -2,6 +2,8 @@ package policy_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -41,6 +43,11 @@ func TestExamplesDecodeAndValidate(t *testing.T) {
 			}
 			if len(p.Rules) == 0 {
 				t.Error("no rules")
+			}
+			data, _ := os.ReadFile(f)
+			sum := sha256.Sum256(data)
+			if p.File() != f || p.SHA256() != hex.EncodeToString(sum[:]) {
+				t.Errorf("File, SHA256 = %q, %q", p.File(), p.SHA256())
 			}
 		})
 	}
