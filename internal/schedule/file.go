@@ -32,6 +32,8 @@ type File struct {
 	APIVersion string `yaml:"apiVersion" json:"apiVersion"`
 	Kind       string `yaml:"kind" json:"kind"`
 	Schedules  []Spec `yaml:"schedules" json:"schedules"`
+	// Notify is where `schedule run` sends its digests (run_notify.go).
+	Notify *Notify `yaml:"notify,omitempty" json:"notify,omitempty"`
 }
 
 // Spec is one schedule as written.
@@ -91,6 +93,11 @@ func (f *File) Compile() ([]*Schedule, error) {
 	}
 	if len(f.Schedules) == 0 {
 		return nil, &config.FileError{Field: "schedules", Msg: "no schedules"}
+	}
+	if f.Notify != nil {
+		if field, msg := f.Notify.validate(); msg != "" {
+			return nil, &config.FileError{Field: join("notify", field), Msg: msg}
+		}
 	}
 	seen := map[string]int{}
 	var out []*Schedule
