@@ -26,24 +26,24 @@ func TestLoadStrict(t *testing.T) {
 		wantField, wantMsgPart string
 	}{
 		{
-			name:      "unknown field",
-			body:      "apiVersion: sagesaver.io/v1alpha1\nkind: Config\nregions: [us-east-1]\nregon: eu-west-1\n",
-			wantLine:  4, wantCol: 1, wantField: "regon", wantMsgPart: "unknown field",
+			name:     "unknown field",
+			body:     "apiVersion: sagesaver.io/v1alpha1\nkind: Config\nregions: [us-east-1]\nregon: eu-west-1\n",
+			wantLine: 4, wantCol: 1, wantField: "regon", wantMsgPart: "unknown field",
 		},
 		{
-			name:      "bad output value",
-			body:      "apiVersion: sagesaver.io/v1alpha1\nkind: Config\noutput: xml\n",
-			wantLine:  3, wantField: "output", wantMsgPart: "must be one of table, json, csv, markdown",
+			name:     "bad output value",
+			body:     "apiVersion: sagesaver.io/v1alpha1\nkind: Config\noutput: xml\n",
+			wantLine: 3, wantField: "output", wantMsgPart: "must be one of table, json, csv, markdown",
 		},
 		{
-			name:      "wrong version",
-			body:      "apiVersion: v2\nkind: Config\n",
-			wantLine:  1, wantField: "apiVersion", wantMsgPart: "must be",
+			name:     "wrong version",
+			body:     "apiVersion: v2\nkind: Config\n",
+			wantLine: 1, wantField: "apiVersion", wantMsgPart: "must be",
 		},
 		{
-			name:      "type mismatch",
-			body:      "apiVersion: sagesaver.io/v1alpha1\nkind: Config\nregions: 5\n",
-			wantLine:  3, wantMsgPart: "",
+			name:     "type mismatch",
+			body:     "apiVersion: sagesaver.io/v1alpha1\nkind: Config\nregions: 5\n",
+			wantLine: 3, wantMsgPart: "",
 		},
 	}
 	for _, tt := range tests {
