@@ -94,8 +94,23 @@ type Tagger interface {
 	ListTags(context.Context, *sagemaker.ListTagsInput, ...func(*sagemaker.Options)) (*sagemaker.ListTagsOutput, error)
 }
 
-// Metrics reads CloudWatch metrics; GetMetricData takes up to 500 queries
-// per call.
+// CloudWatch's GetMetricData limits: queries per call (one more is a
+// ValidationError) and datapoints per page (the default MaxDatapoints; more
+// come with a NextToken, and a result cut short says PartialData).
+const (
+	MaxMetricDataQueries = 500
+	MaxDatapointsPerPage = 100800
+)
+
+// Metrics reads CloudWatch metrics; GetMetricData takes up to
+// MaxMetricDataQueries queries per call. Contract worth knowing: a query
+// matches only the exact dimension set it names (EndpointName alone does
+// not see data published with EndpointName and VariantName); SageMaker's
+// per-request metrics (Invocations, InvocationsPerInstance) have no
+// datapoint at all for a period without requests, so "no datapoints" means
+// zero traffic only once the metric is known to exist (ListMetrics lists
+// metrics with data in the last two weeks); GetMetricData pages with
+// NextToken (use cloudwatch.NewGetMetricDataPaginator).
 type Metrics interface {
 	GetMetricData(context.Context, *cloudwatch.GetMetricDataInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
 	ListMetrics(context.Context, *cloudwatch.ListMetricsInput, ...func(*cloudwatch.Options)) (*cloudwatch.ListMetricsOutput, error)
