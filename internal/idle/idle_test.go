@@ -364,3 +364,46 @@ func TestSubjectKey(t *testing.T) {
 		t.Errorf("notebook key %q, want %q", idle.SubjectKey(&nb), nb.Key())
 	}
 }
+
+// TestEndpointQueriesFeedEndpoint checks the contract between the queries
+// and the detector: answering every query with a complete, empty series
+// makes an old endpoint idle, and leaving any one out makes it unknown.
+func TestEndpointQueriesFeedEndpoint(t *testing.T) {
+	day := 24 * time.Hour
+	fleets := map[string][]inventory.Resource{
+		"two variants": {variant("A", 3*day), variant("B", 3*day)},
+		"component": {variant("AllTraffic", 3*day),
+			{Kind: inventory.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
+		"async": {variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Async = true })},
+	}
+	for name, rs := range fleets {
+		t.Run(name, func(t *testing.T) {
+			qs := idle.EndpointQueries(rs)
+			if len(qs) == 0 {
+				t.Fatal("no queries")
+			}
+			answer := func(skip int) idle.EndpointEvidence {
+				ev := window(day)
+				for i, q := range qs {
+					if i != skip {
+						ev.Series = append(ev.Series, idle.Series{Metric: q.Metric, Variant: q.Variant, Component: q.Component, Complete: true})
+					}
+				}
+				return ev
+			}
+			if v := idle.Endpoint(rs, answer(-1), now); v.State != idle.Idle {
+				t.Errorf("all answered: %s (%s), want idle", v.State, v.Evidence)
+			}
+			for i := range qs {
+				if v := idle.Endpoint(rs, answer(i), now); v.State != idle.Unknown {
+					t.Errorf("query %d (%s) unanswered: %s, want unknown", i, qs[i].Metric, v.State)
+				}
+			}
+			for _, q := range qs {
+				if q.Namespace != "AWS/SageMaker" || len(q.Dimensions) == 0 || (q.Stat != "Sum" && q.Stat != "Maximum") {
+					t.Errorf("malformed query %+v", q)
+				}
+			}
+		})
+	}
+}
