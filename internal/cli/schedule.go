@@ -1,20 +1,33 @@
 package cli
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/user"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/schedule"
+	"github.com/sagesaver/sagesaver/internal/scheduler"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 func newScheduleCmd(a *app) *cobra.Command {
@@ -23,7 +36,7 @@ func newScheduleCmd(a *app) *cobra.Command {
 		Short: "Start and stop resources on office hours, in your time zone",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newSchedulePreviewCmd(a, clock.Real{}))
+	cmd.AddCommand(newSchedulePreviewCmd(a, clock.Real{}), newScheduleRunCmd(a), newScheduleExplainCmd(a))
 	return cmd
 }
 
@@ -280,4 +293,332 @@ func writePreviewJSON(w io.Writer, rows []previewRow) error {
 	return enc.Encode(struct {
 		Schedules []previewRow `json:"schedules"`
 	}{rows})
+}
+
+// scheduleRunFlags are the flags run and explain share.
+type scheduleRunFlags struct {
+	file          string
+	snsTopic      string
+	webhookURLEnv string
+}
+
+func (f *scheduleRunFlags) register(cmd *cobra.Command, notifications bool) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.file, "file", "f", "", "schedules file (kind ScheduleSet)")
+	if notifications {
+		fl.StringVar(&f.snsTopic, "sns-topic", "", "publish each run's digest to this SNS topic ARN (overrides notify.snsTopicArn)")
+		fl.StringVar(&f.webhookURLEnv, "webhook-url-env", "", "post each run's digest to the Slack-compatible webhook URL in this environment variable (overrides notify.webhookUrlEnv)")
+	}
+}
+
+// newScheduler loads the schedules file and builds a scheduler over the
+// configured regions (default: the AWS configuration's region) with the
+// store, the schedule memory beside it, the price catalog and the
+// notifiers. It returns the store to close (nil for explain).
+func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (*scheduler.Runner, *store.Store, error) {
+	if f.file == "" {
+		return nil, nil, usageError("-f FILE is required")
+	}
+	file, ss, err := schedule.LoadFile(f.file)
+	if err != nil {
+		return nil, nil, err
+	}
+	var home string
+	if len(a.cfg.Regions) > 0 {
+		if slices.Contains(a.cfg.Regions, "all") {
+			return nil, nil, usageError("--region all is not supported by schedule commands: name the regions")
+		}
+		home = a.cfg.Regions[0]
+	}
+	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: a.cfg.Profile, Region: home, EndpointURL: a.cfg.EndpointURL})
+	if err != nil {
+		return nil, nil, err
+	}
+	regions := a.cfg.Regions
+	if len(regions) == 0 {
+		regions = []string{cfg.Region}
+	}
+	who, err := awsapi.NewClients(cfg, cfg.Region, false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
+	}
+	var targets []scheduler.Region
+	for _, r := range regions {
+		c := awsapi.NewClients(cfg, r, false)
+		targets = append(targets, scheduler.Region{Account: aws.ToString(who.Account), Region: r, SageMaker: c.SageMaker, Tagging: c.Tagging})
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return nil, nil, err
+	}
+	statePath := a.cfg.StatePath()
+	memory := scheduler.NewFileMemory(filepath.Join(filepath.Dir(statePath), scheduler.MemoryFileName))
+	opts := []scheduler.Option{scheduler.WithLogger(a.log)}
+	var st *store.Store
+	if run {
+		data, err := os.ReadFile(f.file)
+		if err != nil {
+			return nil, nil, err
+		}
+		sum := sha256.Sum256(data)
+		opts = append(opts, scheduler.WithRunInfo(store.RunInfo{
+			OSUser: osUser(a.getenv), CallerARN: aws.ToString(who.Arn), PolicyFile: f.file, PolicyHash: hex.EncodeToString(sum[:]),
+		}))
+		n, err := a.scheduleNotifier(cfg, file, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		if n != nil {
+			opts = append(opts, scheduler.WithNotifier(n))
+		}
+		if st, err = store.Open(ctx, statePath); err != nil {
+			return nil, nil, err
+		}
+	}
+	return scheduler.New(ss, targets, memory, st, catalog, opts...), st, nil
+}
+
+// scheduleNotifier builds the notifiers the flags or the file name.
+func (a *app) scheduleNotifier(cfg aws.Config, file *schedule.File, f *scheduleRunFlags) (notify.Notifier, error) {
+	topic, hookEnv := f.snsTopic, f.webhookURLEnv
+	if file.Notify != nil {
+		if topic == "" {
+			topic = file.Notify.SNSTopicARN
+		}
+		if hookEnv == "" {
+			hookEnv = file.Notify.WebhookURLEnv
+		}
+	}
+	var ns notify.Multi
+	if topic != "" {
+		region, err := notify.TopicRegion(topic)
+		if err != nil {
+			return nil, usageError("--sns-topic: %v", err)
+		}
+		ns = append(ns, notify.NewSNS(awsapi.NewClients(cfg, region, false).SNS, topic))
+	}
+	if hookEnv != "" {
+		url := a.getenv(hookEnv)
+		if url == "" {
+			return nil, usageError("webhook: environment variable %s is empty or not set", hookEnv)
+		}
+		ns = append(ns, notify.NewWebhook(url, nil))
+	}
+	if len(ns) == 0 {
+		return nil, nil
+	}
+	return ns, nil
+}
+
+// osUser is the local user for the audit log's "who".
+func osUser(getenv func(string) string) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// minInterval keeps a daemon from calling SageMaker's List and Describe
+// APIs in a tight loop: schedules have minute resolution.
+const minInterval = time.Minute
+
+func newScheduleRunCmd(a *app) *cobra.Command {
+	var f scheduleRunFlags
+	var yes, daemon bool
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "run -f schedules.yaml [--yes]",
+		Short: "Start and stop the scheduled resources as the schedules say now (dry run without --yes)",
+		Long: `run evaluates every schedule in the file now and acts on the resources its
+targets select (notebook instances by name prefix, glob, regex or tag), in
+each --region (default: the AWS configuration's region). Without --yes it
+only says what it would do. Run it from cron, EventBridge + Lambda, or with
+--daemon.
+
+It acts only on a transition it has not acted on yet: a run missed at 07:00
+is caught up by the next one, and a notebook started by hand in the evening
+is left alone until the next transition (enforced: true acts on every run).
+A notebook tagged sagesaver:snooze-until=2026-12-01T23:00Z is not stopped
+before then. Each resource is re-checked just before acting. Every action is
+in the audit log (--state), and one digest per run that did something goes to
+the SNS topic and/or webhook the file's notify block or the flags name.`,
+		Example: `  sagesaver schedule run -f examples/schedules/dev-notebooks-office-hours.yaml --region us-east-1
+  sagesaver schedule run -f schedules.yaml --yes --sns-topic arn:aws:sns:us-east-1:123456789012:ops
+  sagesaver schedule run -f schedules.yaml --yes --daemon --interval 5m`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.cfg.Output != config.OutputTable && a.cfg.Output != config.OutputJSON {
+				return usageError("schedule run: -o %s is not supported; use table or json", a.cfg.Output)
+			}
+			if daemon && interval < minInterval {
+				return usageError("--interval %s: at least %s", interval, minInterval)
+			}
+			ctx := cmd.Context()
+			runner, st, err := a.newScheduler(ctx, &f, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for {
+				rep, err := runner.Run(ctx, !yes)
+				if err != nil {
+					return err
+				}
+				if err := writeScheduleRun(a.stdio.Out, a.cfg.Output, rep); err != nil {
+					return err
+				}
+				if !daemon {
+					if rep.Failed() {
+						return &exitError{code: exitPartial, err: errors.New("schedule run: some actions, listings or the notification failed (see above and sagesaver history)")}
+					}
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(interval):
+				}
+			}
+		},
+	}
+	f.register(cmd, true)
+	fl := cmd.Flags()
+	fl.BoolVar(&yes, "yes", false, "act (without it, a dry run: nothing changes)")
+	fl.BoolVar(&daemon, "daemon", false, "keep running, one run every --interval, until interrupted")
+	fl.DurationVar(&interval, "interval", 5*time.Minute, "time between runs with --daemon")
+	return cmd
+}
+
+type scheduleRunRow struct {
+	Schedule string `json:"schedule"`
+	Region   string `json:"region"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	ARN      string `json:"arn"`
+	Status   string `json:"status"`
+	Action   string `json:"action"`
+	Result   string `json:"result,omitempty"`
+	Reason   string `json:"reason"`
+	Error    string `json:"error,omitempty"`
+	Hourly   string `json:"hourly,omitempty"`
+}
+
+type scheduleRunJSON struct {
+	RunID    int64            `json:"runId"`
+	At       time.Time        `json:"at"`
+	DryRun   bool             `json:"dryRun"`
+	Outcomes []scheduleRunRow `json:"outcomes"`
+	Errors   []string         `json:"errors,omitempty"`
+	Notified bool             `json:"notified"`
+	Notify   string           `json:"notifyError,omitempty"`
+}
+
+func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
+	out := scheduleRunJSON{RunID: rep.RunID, At: rep.At.UTC(), DryRun: rep.DryRun, Outcomes: []scheduleRunRow{}, Notified: rep.Notified}
+	for _, o := range rep.Outcomes {
+		row := scheduleRunRow{Schedule: o.Schedule, Region: o.Region, Kind: string(o.Kind), Name: o.Name, ARN: o.ARN,
+			Status: o.Status, Action: string(o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason}
+		if o.Err != nil {
+			row.Error = o.Err.Error()
+		}
+		if o.Hourly.Known {
+			row.Hourly = o.Hourly.Amount.Plain()
+		}
+		out.Outcomes = append(out.Outcomes, row)
+	}
+	for _, err := range rep.Errors {
+		out.Errors = append(out.Errors, err.Error())
+	}
+	if rep.NotifyErr != nil {
+		out.Notify = rep.NotifyErr.Error()
+	}
+	if output == config.OutputJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	mode := "acting"
+	if rep.DryRun {
+		mode = "dry run: nothing changed; --yes to act"
+	}
+	fmt.Fprintf(w, "schedule run %d at %s (%s)\n", rep.RunID, rep.At.UTC().Format("2006-01-02 15:04:05 MST"), mode)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCHEDULE\tREGION\tNAME\tSTATUS\tACTION\tRESULT\t$/H\tREASON")
+	for _, r := range out.Outcomes {
+		result := r.Result
+		if result == "" {
+			result = "-"
+		}
+		if r.Error != "" {
+			result += ": " + r.Error
+		}
+		hourly := "unknown"
+		if r.Hourly != "" {
+			hourly = pricing.MustParseMoney(r.Hourly).FormatRate()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Schedule, r.Region, r.Name, r.Status, r.Action, result, hourly, r.Reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(out.Outcomes) == 0 {
+		fmt.Fprintln(w, "no resource matches the schedules' targets")
+	}
+	for _, e := range out.Errors {
+		fmt.Fprintf(w, "error: %s\n", e)
+	}
+	switch {
+	case out.Notify != "":
+		fmt.Fprintf(w, "notification failed: %s\n", out.Notify)
+	case out.Notified:
+		fmt.Fprintln(w, "digest sent")
+	}
+	return nil
+}
+
+func newScheduleExplainCmd(a *app) *cobra.Command {
+	var f scheduleRunFlags
+	cmd := &cobra.Command{
+		Use:   "explain NAME -f schedules.yaml",
+		Short: "Say why a notebook instance is (or should be) running or stopped now",
+		Long: `explain finds the notebook instance NAME in each --region and says which
+schedule governs it (the first in the file whose targets match), the
+schedule's expressions and time zone, whether today is a holiday, its snooze
+tag, what the scheduler remembers applying, what a run now would do and why,
+and the next transition. It changes nothing.`,
+		Example: `  sagesaver schedule explain dev-alice -f examples/schedules/dev-notebooks-office-hours.yaml --region us-east-1`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			runner, _, err := a.newScheduler(cmd.Context(), &f, false)
+			if err != nil {
+				return err
+			}
+			ex, err := runner.Explain(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if len(ex) == 0 {
+				return &exitError{code: exitError1, err: fmt.Errorf("no notebook instance %q in %s", args[0], strings.Join(a.regionsOr("the default region"), ", "))}
+			}
+			for i, e := range ex {
+				if i > 0 {
+					fmt.Fprintln(a.stdio.Out)
+				}
+				fmt.Fprint(a.stdio.Out, e.Text())
+			}
+			return nil
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func (a *app) regionsOr(def string) []string {
+	if len(a.cfg.Regions) == 0 {
+		return []string{def}
+	}
+	return a.cfg.Regions
 }

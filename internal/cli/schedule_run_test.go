@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+// The emulator runs on the wall clock here (no now:), so the schedule must
+// want the same thing at any time: always running.
+const runFleet = `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+- id: "123456789012"
+  regions:
+    us-east-1:
+      topics: [ops]
+      notebooks:
+      - {name: dev-alice, instanceType: ml.t3.medium, status: Stopped}
+      - {name: prod-api, instanceType: ml.m5.xlarge, status: Stopped}
+`
+
+const alwaysOn = `apiVersion: sagesaver.io/v1alpha1
+kind: ScheduleSet
+schedules:
+  - name: always-on
+    timezone: Europe/Berlin
+    periods: [{begin: "00:00", end: "24:00"}]
+    targets: [{kind: notebook, namePrefix: dev-}]
+notify:
+  snsTopicArn: arn:aws:sns:us-east-1:123456789012:ops
+`
+
+func TestScheduleRunAndExplainAgainstEmulator(t *testing.T) {
+	env := emulatortest.Start(t, runFleet)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "schedules.yaml")
+	if err := os.WriteFile(file, []byte(alwaysOn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_PROFILE", "")
+	state := filepath.Join(dir, "state", "sagesaver.db")
+	base := []string{"--endpoint-url", env.URL, "--region", "us-east-1", "--state", state}
+	status := func(name string) string {
+		d, err := env.Clients("us-east-1").SageMaker.DescribeNotebookInstance(context.Background(),
+			&sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(d.NotebookInstanceStatus)
+	}
+
+	out, errOut, code := runSchedule(t, append(base, "schedule", "run", "-f", file)...)
+	if code != 0 {
+		t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "dry run: nothing changed") || !strings.Contains(out, "dev-alice") || !strings.Contains(out, "dry-run") ||
+		strings.Contains(out, "prod-api") {
+		t.Errorf("dry-run output:\n%s", out)
+	}
+	if s := status("dev-alice"); s != "Stopped" {
+		t.Errorf("after a dry run dev-alice is %s", s)
+	}
+
+	out, errOut, code = runSchedule(t, append(base, "-o", "json", "schedule", "run", "-f", file, "--yes")...)
+	if code != 0 {
+		t.Fatalf("run --yes: exit %d\n%s%s", code, out, errOut)
+	}
+	var rep scheduleRunJSON
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rep.DryRun || len(rep.Outcomes) != 1 || rep.Outcomes[0].Name != "dev-alice" || rep.Outcomes[0].Result != "ok" ||
+		rep.Outcomes[0].Action != "start" || !rep.Notified {
+		t.Errorf("run --yes: %+v", rep)
+	}
+	if s := status("dev-alice"); s != "Pending" {
+		t.Errorf("after run --yes dev-alice is %s, want Pending", s)
+	}
+	if s := status("prod-api"); s != "Stopped" {
+		t.Errorf("prod-api is %s: not a target, must be untouched", s)
+	}
+	pub := env.Emu.Published()
+	if len(pub) != 2 || !strings.Contains(pub[1].Message, "dev-alice (us-east-1, notebook-instance, account 123456789012): started") {
+		t.Errorf("digests: %+v", pub)
+	}
+
+	// The audit log in --state has the dry run and the real start.
+	st, err := store.Open(context.Background(), state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions, err := st.Actions(context.Background(), store.ActionFilter{})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) != 2 || actions[0].DryRun || !actions[1].DryRun || actions[0].Verb != "start" || actions[0].Result != store.ResultOK {
+		t.Errorf("audit log: %+v", actions)
+	}
+
+	out, errOut, code = runSchedule(t, append(base, "schedule", "explain", "dev-alice", "-f", file)...)
+	if code != 0 {
+		t.Fatalf("explain: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"dev-alice (us-east-1, notebook-instance ml.t3.medium): Pending",
+		"schedule:    always-on (time zone Europe/Berlin, start-stop)", "desired:     running: always inside its periods",
+		"remembered:  running applied at", "a run now:   nothing: resource is Pending: deciding on the next run"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	t.Setenv("SAGESAVER_TEST_HOOK", "")
+	if _, errOut, code := runSchedule(t, append(base, "schedule", "run", "-f", file, "--webhook-url-env", "SAGESAVER_TEST_HOOK")...); code != 2 ||
+		!strings.Contains(errOut, "environment variable SAGESAVER_TEST_HOOK is empty or not set") {
+		t.Errorf("unset webhook variable: exit %d, %q", code, errOut)
+	}
+	if _, _, code := runSchedule(t, append(base, "schedule", "explain", "nobody", "-f", file)...); code != 1 {
+		t.Errorf("explain of an unknown notebook: exit %d, want 1", code)
+	}
+}
+
+func TestScheduleRunUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "schedules.yaml")
+	if err := os.WriteFile(file, []byte(alwaysOn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no file", []string{"schedule", "run"}, "-f FILE is required"},
+		{"short interval", []string{"schedule", "run", "-f", file, "--daemon", "--interval", "10s"}, "--interval 10s: at least 1m0s"},
+		{"region all", []string{"--region", "all", "schedule", "run", "-f", file}, "--region all is not supported"},
+		{"csv", []string{"-o", "csv", "schedule", "run", "-f", file}, "-o csv is not supported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := runSchedule(t, tt.args...)
+			if code != 2 || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tt.want)
+			}
+		})
+	}
+}
