@@ -76,7 +76,11 @@ type rig struct {
 	runs  []*scheduler.Report
 }
 
-func newRig(t *testing.T, schedules string) *rig {
+func newRig(t *testing.T, schedules string) *rig { return newRigWith(t, schedules, nil) }
+
+// newRigWith is newRig with the run's SageMaker client of each region
+// wrapped by wrap (nil: the client itself).
+func newRigWith(t *testing.T, schedules string, wrap func(*sagemaker.Client) scheduler.SageMaker) *rig {
 	t.Helper()
 	ctx := context.Background()
 	env := emulatortest.Start(t, fleet)
@@ -94,7 +98,11 @@ func newRig(t *testing.T, schedules string) *rig {
 	var regions []scheduler.Region
 	for _, r := range []string{"us-east-1", "eu-west-1"} {
 		c := env.Clients(r)
-		regions = append(regions, scheduler.Region{Account: "123456789012", Region: r, SageMaker: c.SageMaker, Tagging: c.Tagging})
+		var sm scheduler.SageMaker = c.SageMaker
+		if wrap != nil {
+			sm = wrap(c.SageMaker)
+		}
+		regions = append(regions, scheduler.Region{Account: "123456789012", Region: r, SageMaker: sm, Tagging: c.Tagging})
 	}
 	mem := scheduler.NewFileMemory(filepath.Join(dir, scheduler.MemoryFileName))
 	runner := scheduler.New(ss, regions, mem, st, pricing.Embedded(),
@@ -495,5 +503,68 @@ func TestExplain(t *testing.T) {
 	}
 	if ex, err := r.runner.Explain(ctx, "nobody"); err != nil || len(ex) != 0 {
 		t.Errorf("unknown notebook: %+v, %v", ex, err)
+	}
+}
+
+// meddling is the real SageMaker client with someone else acting on the
+// account at the moment the run re-checks a resource: between its listing
+// and its action.
+type meddling struct {
+	*sagemaker.Client
+	before func(name string)
+}
+
+func (m meddling) DescribeNotebookInstance(ctx context.Context, in *sagemaker.DescribeNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error) {
+	m.before(aws.ToString(in.NotebookInstanceName))
+	return m.Client.DescribeNotebookInstance(ctx, in, opts...)
+}
+
+func TestRecheckBeforeActing(t *testing.T) {
+	ctx := context.Background()
+	snoozed := false
+	var r *rig
+	r = newRigWith(t, seedSchedules, func(c *sagemaker.Client) scheduler.SageMaker {
+		return meddling{Client: c, before: func(name string) {
+			// At 21:00, after the run listed dev-bob as InService and
+			// decided to stop it, bob snoozes it.
+			if name != "dev-bob" || snoozed || !r.env.Emu.Now().Equal(day(0, 21, 0)) {
+				return
+			}
+			snoozed = true
+			if _, err := c.AddTags(ctx, &sagemaker.AddTagsInput{
+				ResourceArn: aws.String("arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/dev-bob"),
+				Tags:        []smtypes.Tag{{Key: aws.String(schedule.DefaultSnoozeTag), Value: aws.String("2026-11-30T22:30Z")}}}); err != nil {
+				t.Error(err)
+			}
+		}}
+	})
+	r.runUntil(day(0, 21, 0), time.Hour, nil)
+	rep, err := r.runner.Run(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range rep.Outcomes {
+		got = append(got, o.Name+" "+o.Result)
+		if o.Name == "dev-bob" && (o.Err == nil || !strings.Contains(o.Err.Error(), "changed since it was listed (now InService): snoozed until Mon 2026-11-30 22:30 UTC")) {
+			t.Errorf("dev-bob: %v", o.Err)
+		}
+	}
+	if diff := cmp.Diff([]string{"dev-alice ok", "dev-bob skipped", "dev-dan ok"}, got); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	actions, err := r.store.Actions(ctx, store.ActionFilter{RunID: rep.RunID, Resource: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/dev-bob"})
+	if err != nil || len(actions) != 1 || actions[0].Result != store.ResultSkipped || actions[0].Verb != "stop" {
+		t.Errorf("audit of dev-bob: %+v, %v", actions, err)
+	}
+	if pub := r.env.Emu.Published(); !strings.Contains(pub[len(pub)-1].Subject, "2 done, 1 skipped") {
+		t.Errorf("digest subject %q", pub[len(pub)-1].Subject)
+	}
+	// The snooze holds until 22:30; the run after it stops dev-bob.
+	r.env.Emu.Advance(time.Hour)
+	r.acted = nil
+	r.runUntil(day(0, 23, 0), 30*time.Minute, nil)
+	if diff := cmp.Diff([]string{"Mon 22:30 stop dev-bob"}, r.acted); diff != "" {
+		t.Errorf("after the snooze (-want +got):\n%s", diff)
 	}
 }
