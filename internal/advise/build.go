@@ -1,0 +1,190 @@
+package advise
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+)
+
+// Thresholds of the notebook and Studio rules.
+const (
+	// AgentQuiet is how long the agent must have seen no activity (no
+	// busy kernel, terminal, or CPU or GPU use above its thresholds) for
+	// an instance's size to be in question.
+	AgentQuiet = 24 * time.Hour
+	// LargeNotebookVCPU is the vCPU count from which a notebook is large.
+	LargeNotebookVCPU = 8
+	// SmallType is what the seed recommends for exploration: enough for
+	// data that fits in 4 GB.
+	SmallType = "ml.t3.medium"
+	// WorkHoursPerWeek and HoursPerWeek give the share of a week an
+	// instance that never stops is idle: outside 10 hours a day, 5 days a
+	// week. Used when no agent measures idle time.
+	WorkHoursPerWeek = 50
+	HoursPerWeek     = 168
+	// MinUptime is how long a notebook must have been InService without a
+	// stop before it is known not to stop at night.
+	MinUptime = 24 * time.Hour
+)
+
+// agentQuiet returns how long the agent has seen no activity, or false
+// when no agent reports on the resource or it saw activity recently.
+func (a *advisor) agentQuiet(r *inventory.Resource) (time.Duration, bool) {
+	if r.AgentLastActivity == nil {
+		return 0, false
+	}
+	d := a.o.Now.Sub(*r.AgentLastActivity)
+	if r.Started != nil && r.Started.After(*r.AgentLastActivity) {
+		d = a.o.Now.Sub(*r.Started)
+	}
+	return d, d >= AgentQuiet
+}
+
+// downsizeTo proposes SmallType, or failing a price for it, the cheapest
+// priced M type with at least 4 GiB.
+func (a *advisor) downsizeTo(region string, comp pricing.Component, cur pricing.Price) (string, pricing.Price, bool) {
+	if p, ok := a.offered(region, SmallType, comp); ok && p.Amount.Cmp(cur.Amount) < 0 {
+		return SmallType, p, true
+	}
+	var best string
+	var bestRate pricing.Price
+	for _, t := range a.c.PricedTypes(region, comp, "") {
+		s, ok := a.c.Spec(t)
+		if !ok || s.Accelerated() || (s.Family[0] != 'm' && s.Family[0] != 't') || s.MemoryGiB < 4 {
+			continue
+		}
+		p, ok := a.offered(region, t, comp)
+		if !ok || p.Amount.Cmp(cur.Amount) >= 0 {
+			continue
+		}
+		if best == "" || p.Amount.Cmp(bestRate.Amount) < 0 {
+			best, bestRate = t, p
+		}
+	}
+	return best, bestRate, best != ""
+}
+
+func (a *advisor) notebooks() {
+	for i := range a.rs {
+		r := &a.rs[i]
+		if r.Kind != inventory.NotebookInstance || !r.Running || r.InstanceType == "" {
+			continue
+		}
+		line := a.priced(r)
+		if !line.Rate.Known {
+			continue
+		}
+		a.downsize(r, NotebookDownsize, line.Component, line.Rate, true)
+		if r.LifecycleConfig != "" || r.AgentLastActivity != nil {
+			continue // an auto-stop script or the agent may already stop it
+		}
+		since := r.LastModified
+		if since == nil {
+			since = r.Created
+		}
+		if since == nil || a.o.Now.Sub(*since) < MinUptime {
+			continue
+		}
+		up := a.o.Now.Sub(*since)
+		cur := monthly(line.Rate, 1)
+		a.add(Recommendation{
+			Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: NotebookAutoStop,
+			Current: config(r.InstanceType, 1) + " always on", Proposed: "auto-stop when idle (sagesaver agent)",
+			Evidence: []string{
+				fmt.Sprintf("InService for %s without a stop: nights and weekends are billed", duration(up.Truncate(time.Hour))),
+				"no lifecycle configuration and no agent reporting (tag " + inventory.AgentTag + ")",
+				fmt.Sprintf("idle share assumed: outside %d working hours a week, %d of %d hours", WorkHoursPerWeek, HoursPerWeek-WorkHoursPerWeek, HoursPerWeek),
+			},
+			Confidence: Medium, CurrentMonthly: cur, Saving: cur.MulRat(HoursPerWeek-WorkHoursPerWeek, HoursPerWeek),
+			Action: "sagesaver lifecycle install --notebook " + r.Name + " (attaches the agent's on-start script; it stops the instance when idle)",
+		})
+	}
+}
+
+// downsize: a GPU or large instance whose agent has seen no activity for
+// AgentQuiet -> SmallType. The agent publishes only the time of its last
+// activity (CPU and GPU use above its thresholds count as activity), not
+// utilization levels, so this is Low confidence.
+func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Component, rate pricing.Price, needLarge bool) {
+	spec, ok := a.c.Spec(r.InstanceType)
+	if !ok || !(spec.IsGPU() || needLarge && spec.VCPU >= LargeNotebookVCPU) {
+		return
+	}
+	quiet, ok := a.agentQuiet(r)
+	if !ok {
+		return
+	}
+	to, p, ok := a.downsizeTo(r.Region, comp, rate)
+	if !ok {
+		a.skip(r, rule, fmt.Sprintf("no smaller CPU type has a %s price in %s in the catalog", comp, r.Region))
+		return
+	}
+	what := fmt.Sprintf("%d vCPUs", spec.VCPU)
+	if spec.IsGPU() {
+		what = fmt.Sprintf("%d x %s GPU", spec.GPUs(), spec.Accelerator.Model)
+	}
+	a.add(Recommendation{
+		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: rule,
+		Current: config(r.InstanceType, 1), Proposed: config(to, 1),
+		Evidence: []string{
+			fmt.Sprintf("%s has %s; the agent saw no kernel, terminal, CPU or GPU activity for %s (last %s)",
+				r.InstanceType, what, duration(quiet.Truncate(time.Hour)), r.AgentLastActivity.UTC().Format(time.RFC3339)),
+			"the agent reports its last activity only, not utilization levels",
+		},
+		Confidence: Low, CurrentMonthly: monthly(rate, 1), Saving: sub(monthly(rate, 1), monthly(p, 1)),
+		Action: fmt.Sprintf("explore on %s (enough for data under 4 GB) and send heavy work to training or processing jobs", to),
+	})
+}
+
+func (a *advisor) studio() {
+	apps := map[string][]*inventory.Resource{} // by domain id
+	for i := range a.rs {
+		r := &a.rs[i]
+		if r.Kind != inventory.StudioApp || !r.Running || r.InstanceType == "" || r.InstanceType == "system" {
+			continue
+		}
+		apps[r.Parent] = append(apps[r.Parent], r)
+		line := a.priced(r)
+		if line.Rate.Known {
+			a.downsize(r, StudioDownsize, line.Component, line.Rate, false)
+		}
+	}
+	for i := range a.rs {
+		d := &a.rs[i]
+		if d.Kind != inventory.StudioDomain || d.IdleShutdown == nil || *d.IdleShutdown {
+			continue
+		}
+		saving := pricing.Price{Amount: pricing.Zero, Known: true}
+		cur := saving
+		var names []string
+		for _, r := range apps[d.Name] {
+			if r.AppType != "JupyterLab" && r.AppType != "CodeEditor" {
+				continue // built-in idle shutdown covers these two only
+			}
+			m := monthly(a.priced(r).Rate, 1)
+			cur = add(cur, m)
+			names = append(names, r.Name)
+		}
+		saving = cur.MulRat(HoursPerWeek-WorkHoursPerWeek, HoursPerWeek)
+		ev := []string{"built-in idle shutdown is off for JupyterLab and Code Editor"}
+		if len(names) == 0 {
+			ev = append(ev, "no JupyterLab or Code Editor app runs now")
+		} else {
+			ev = append(ev, fmt.Sprintf("%s running now; idle share assumed: outside %d working hours a week", plural(len(names), "app"), WorkHoursPerWeek))
+		}
+		name := d.Name
+		if d.Parent != "" {
+			name = d.Parent + " (" + d.Name + ")"
+		}
+		a.add(Recommendation{
+			Account: d.Account, Region: d.Region, Kind: d.Kind, Resource: name, Rule: StudioIdleShutdown,
+			Current: "no idle shutdown", Proposed: "idle shutdown after 60 min", Evidence: ev, Confidence: Medium,
+			CurrentMonthly: cur, Saving: saving,
+			Action: "aws sagemaker update-domain --domain-id " + d.Name + " --default-user-settings " +
+				`'{"JupyterLabAppSettings":{"AppLifecycleManagement":{"IdleSettings":{"LifecycleManagement":"ENABLED","IdleTimeoutInMinutes":60}}},` +
+				`"CodeEditorAppSettings":{"AppLifecycleManagement":{"IdleSettings":{"LifecycleManagement":"ENABLED","IdleTimeoutInMinutes":60}}}}'`,
+		})
+	}
+}
