@@ -403,3 +403,53 @@ func TestRestartKeepsIdleClock(t *testing.T) {
 		t.Errorf("after 30 unwatched minutes: %q idle for %v notes %q; want 60s and a note", v.Summary(), v.IdleFor, v.Notes)
 	}
 }
+
+// TestDeletesIdleStudioAppOnce: in a Studio space, the agent deletes its
+// app (DeleteApp), once.
+func TestDeletesIdleStudioAppOnce(t *testing.T) {
+	env := emulatortest.Start(t, `
+apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+- id: "123456789012"
+  regions:
+    us-east-1:
+      domains:
+      - {name: research, id: d-research0001, age: 90d}
+      userProfiles:
+      - {domain: research, name: alice, age: 60d}
+      spaces:
+      - {domain: research, name: alice-lab, owner: alice, instanceType: ml.g4dn.xlarge, age: 20d}
+      apps:
+      - {domain: research, space: alice-lab, type: JupyterLab, instanceType: ml.g4dn.xlarge, age: 26h}
+`)
+	sm := env.Clients("us-east-1").SageMaker
+	ctx := context.Background()
+	apps, err := sm.ListApps(ctx, &sagemaker.ListAppsInput{})
+	if err != nil || len(apps.Apps) != 1 {
+		t.Fatalf("apps %v, %v", apps, err)
+	}
+	app := apps.Apps[0]
+	r := newRig(t, jupytertest.Server, func(c *agent.Config) { c.DryRun = false })
+	r.sm = sm
+	r.res = agent.Resource{
+		ARN:  "arn:aws:sagemaker:us-east-1:123456789012:app/d-research0001/alice-lab/jupyterlab/" + aws.ToString(app.AppName),
+		Name: aws.ToString(app.AppName), DomainID: "d-research0001", SpaceName: "alice-lab", AppType: string(app.AppType),
+	}
+	a := r.agent(t)
+	poll(t, a)
+	v := r.elapse(t, a, r.cfg.IdleTime+2*r.cfg.PollInterval)
+	if !v.Idle || !strings.Contains(v.Action, "stop requested") {
+		t.Fatalf("verdict %q (%s)", v.Summary(), v.Action)
+	}
+	if n := env.Emu.Counters().Calls["sagemaker:DeleteApp"]; n != 1 {
+		t.Errorf("%d DeleteApp calls, want 1", n)
+	}
+	d, err := sm.DescribeApp(ctx, &sagemaker.DescribeAppInput{DomainId: aws.String("d-research0001"), SpaceName: aws.String("alice-lab"), AppType: app.AppType, AppName: app.AppName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != smtypes.AppStatusDeleting {
+		t.Errorf("app is %s, want Deleting", d.Status)
+	}
+}
