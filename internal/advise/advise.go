@@ -129,6 +129,8 @@ type Result struct {
 	JobLookback     time.Duration
 	Recommendations []Recommendation
 	Skipped         []Skip
+	// Failures are the evidence that could not be read.
+	Failures []string
 }
 
 // Total is the month's saving if every resource took its best
@@ -169,7 +171,7 @@ func Advise(rs []inventory.Resource, ev *Evidence, c *pricing.Catalog, o Options
 	if ev == nil {
 		ev = &Evidence{}
 	}
-	a := &advisor{rs: rs, ev: ev, c: c, o: o, res: &Result{Start: ev.Start, End: ev.End, JobLookback: o.JobLookback}}
+	a := &advisor{rs: rs, ev: ev, c: c, o: o, res: &Result{Start: ev.Start, End: ev.End, JobLookback: o.JobLookback, Failures: ev.Failures}}
 	a.endpoints()
 	a.training()
 	a.notebooks()

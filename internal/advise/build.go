@@ -91,7 +91,7 @@ func (a *advisor) notebooks() {
 		cur := monthly(line.Rate, 1)
 		a.add(Recommendation{
 			Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: NotebookAutoStop,
-			Current: config(r.InstanceType, 1) + " always on", Proposed: "auto-stop when idle (sagesaver agent)",
+			Current: instances(r.InstanceType, 1) + " always on", Proposed: "auto-stop when idle (sagesaver agent)",
 			Evidence: []string{
 				fmt.Sprintf("InService for %s without a stop: nights and weekends are billed", duration(up.Truncate(time.Hour))),
 				"no lifecycle configuration and no agent reporting (tag " + inventory.AgentTag + ")",
@@ -127,7 +127,7 @@ func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Compon
 	}
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: rule,
-		Current: config(r.InstanceType, 1), Proposed: config(to, 1),
+		Current: instances(r.InstanceType, 1), Proposed: instances(to, 1),
 		Evidence: []string{
 			fmt.Sprintf("%s has %s; the agent saw no kernel, terminal, CPU or GPU activity for %s (last %s)",
 				r.InstanceType, what, duration(quiet.Truncate(time.Hour)), r.AgentLastActivity.UTC().Format(time.RFC3339)),

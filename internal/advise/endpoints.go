@@ -58,7 +58,9 @@ func add(x, y pricing.Price) pricing.Price {
 	return pricing.Price{Amount: x.Amount.Add(y.Amount), Known: true, Estimate: x.Estimate || y.Estimate, Basis: x.Basis}
 }
 
-func sub(x, y pricing.Price) pricing.Price { return add(x, pricing.Price{Amount: y.Amount.Neg(), Known: y.Known, Estimate: y.Estimate}) }
+func sub(x, y pricing.Price) pricing.Price {
+	return add(x, pricing.Price{Amount: y.Amount.Neg(), Known: y.Known, Estimate: y.Estimate})
+}
 
 // monthly returns rate x n x 730 hours.
 func monthly(rate pricing.Price, n int) pricing.Price { return rate.Mul(int64(n)).Monthly() }
@@ -74,7 +76,7 @@ func (a *advisor) offered(region, typ string, comp pricing.Component) (pricing.P
 	return p, p.Known && !p.Estimate && !p.NotOffered
 }
 
-func config(typ string, n int) string { return fmt.Sprintf("%s x%d", typ, n) }
+func instances(typ string, n int) string { return fmt.Sprintf("%s x%d", typ, n) }
 
 func pct(f float64) string { return num(f) + "%" }
 
@@ -92,8 +94,8 @@ func (a *advisor) endpointVariants() []*inventory.Resource {
 
 // traffic is what an endpoint variant's Invocations say.
 type traffic struct {
-	s     Series
-	known bool // complete over the window
+	s      Series
+	known  bool // complete over the window
 	perDay float64
 }
 
@@ -183,8 +185,8 @@ func (a *advisor) endpointSize(r *inventory.Resource, spec pricing.Spec, line co
 		if n < r.InstanceCount {
 			a.add(Recommendation{
 				Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointFewer,
-				Current: config(r.InstanceType, r.InstanceCount), Proposed: config(r.InstanceType, n),
-				Evidence: append(ev, fmt.Sprintf("%d instances at the peak would run at %s", n, pct(peak*float64(r.InstanceCount)/float64(n)))),
+				Current: instances(r.InstanceType, r.InstanceCount), Proposed: instances(r.InstanceType, n),
+				Evidence:   append(ev, fmt.Sprintf("%d instances at the peak would run at %s", n, pct(peak*float64(r.InstanceCount)/float64(n)))),
 				Confidence: conf, CurrentMonthly: monthly(line.Rate, r.InstanceCount), Saving: monthly(line.Rate, r.InstanceCount-n),
 				Action: fmt.Sprintf("UpdateEndpointWeightsAndCapacities: %s DesiredInstanceCount=%d", r.Variant, n),
 			})
@@ -251,7 +253,7 @@ func (a *advisor) endpointSize(r *inventory.Resource, spec pricing.Spec, line co
 	ev = append(ev, fmt.Sprintf("on %s (%d vCPUs, %s GiB) the peak would be %s", best, bs.VCPU, num(bs.MemoryGiB), pct(cpu.peak*float64(spec.VCPU)/float64(bs.VCPU))))
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointDownsize,
-		Current: config(r.InstanceType, 1), Proposed: config(best, 1), Evidence: ev, Confidence: conf,
+		Current: instances(r.InstanceType, 1), Proposed: instances(best, 1), Evidence: ev, Confidence: conf,
 		CurrentMonthly: monthly(line.Rate, 1), Saving: sub(monthly(line.Rate, 1), monthly(bestRate, 1)),
 		Action: fmt.Sprintf("create an endpoint config with %s InstanceType=%s, then UpdateEndpoint (no downtime)", r.Variant, best),
 	})
@@ -333,7 +335,7 @@ func (a *advisor) endpointPFamily(r *inventory.Resource, spec pricing.Spec, line
 	}
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointGPUClass,
-		Current: config(r.InstanceType, r.InstanceCount), Proposed: config(best, r.InstanceCount), Evidence: ev, Confidence: conf,
+		Current: instances(r.InstanceType, r.InstanceCount), Proposed: instances(best, r.InstanceCount), Evidence: ev, Confidence: conf,
 		CurrentMonthly: monthly(line.Rate, r.InstanceCount),
 		Saving:         sub(monthly(line.Rate, r.InstanceCount), monthly(bestRate, r.InstanceCount)),
 		Action:         action,
@@ -384,7 +386,7 @@ func (a *advisor) endpointAutoscale(r *inventory.Resource, line cost.Line, tr tr
 	}
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointAutoscale,
-		Current: config(r.InstanceType, n) + " fixed", Proposed: fmt.Sprintf("%s %d-%d, target %d/instance/min", r.InstanceType, minCap, n, target),
+		Current: instances(r.InstanceType, n) + " fixed", Proposed: fmt.Sprintf("%s %d-%d, target %d/instance/min", r.InstanceType, minCap, n, target),
 		Evidence: []string{
 			fmt.Sprintf("Invocations busiest hour %s, quietest hour %s (%s of the peak), over %s", count(peak), count(trough), pct(100*trough/peak), a.ev.window()),
 			fmt.Sprintf("peak per instance %s a minute on %d instances; no Application Auto Scaling target", num(peak/periodMin/float64(n)), n),
@@ -432,7 +434,7 @@ func (a *advisor) endpointRare(r *inventory.Resource, spec pricing.Spec, line co
 	cur := monthly(line.Rate, r.InstanceCount)
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointServerless,
-		Current: config(r.InstanceType, r.InstanceCount), Proposed: proposed, Evidence: ev, Confidence: conf,
+		Current: instances(r.InstanceType, r.InstanceCount), Proposed: proposed, Evidence: ev, Confidence: conf,
 		CurrentMonthly: cur, Saving: cur, UpTo: true, Action: action,
 	})
 }
@@ -511,7 +513,7 @@ func (a *advisor) endpointMultiModel(vs []*inventory.Resource) {
 		first := g.rs[0]
 		a.add(Recommendation{
 			Account: first.Account, Region: first.Region, Kind: inventory.Endpoint, Resource: strings.Join(names, ", "), Resources: names,
-			Rule: EndpointMultiModel, Current: fmt.Sprintf("%d endpoints", len(g.rs)), Proposed: "1 multi-model endpoint " + config(host.InstanceType, 1),
+			Rule: EndpointMultiModel, Current: fmt.Sprintf("%d endpoints", len(g.rs)), Proposed: "1 multi-model endpoint " + instances(host.InstanceType, 1),
 			Evidence: ev, Confidence: Medium, CurrentMonthly: cur, Saving: saving,
 			Action: "put the model artifacts under one S3 prefix, create a model with Mode=MultiModel on the same image, " +
 				"one endpoint, and call it with TargetModel (the container must support multi-model: SageMaker's scikit-learn, XGBoost and Triton do)",

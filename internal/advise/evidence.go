@@ -119,6 +119,8 @@ type Evidence struct {
 	// ScalingRead holds the account/region pairs whose scalable targets
 	// were read; elsewhere "no target" is not known.
 	ScalingRead map[string]bool
+	// Failures says what could not be read ("ACCOUNT REGION: error").
+	Failures []string
 }
 
 // Series returns a resource's series of a metric.

@@ -138,7 +138,7 @@ func (a *advisor) trainingCPU(r *inventory.Resource) {
 	ev = append(ev, fmt.Sprintf("%s: %d vCPUs, %s GiB", best, bs.VCPU, num(bs.MemoryGiB)))
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: TrainingCPU,
-		Current: config(r.InstanceType, r.InstanceCount), Proposed: config(best, r.InstanceCount), Evidence: ev, Confidence: conf,
+		Current: instances(r.InstanceType, r.InstanceCount), Proposed: instances(best, r.InstanceCount), Evidence: ev, Confidence: conf,
 		CurrentMonthly: a.perMonth(line.Rate.Mul(n).ForSeconds(secs)),
 		Saving:         a.perMonth(sub(line.Rate, bestRate).Mul(n).ForSeconds(secs)),
 		Action:         fmt.Sprintf("set instance_type=%q in the estimator (ResourceConfig.InstanceType); the saving is per month at the lookback's rate of jobs", best),
@@ -195,10 +195,10 @@ func (a *advisor) trainingSpot(js []*inventory.Resource) {
 			conf = Low
 			ev = append(ev, fmt.Sprintf("no spot job in this account to measure from: assuming %d%% (AWS: up to 90%%)", DefaultSpotDiscountPercent))
 		}
-		ev = append([]string{fmt.Sprintf("on demand: %s billed on %s", duration(time.Duration(secs)*time.Second), config(r.InstanceType, r.InstanceCount))}, ev...)
+		ev = append([]string{fmt.Sprintf("on demand: %s billed on %s", duration(time.Duration(secs)*time.Second), instances(r.InstanceType, r.InstanceCount))}, ev...)
 		a.add(Recommendation{
 			Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: TrainingSpot,
-			Current: config(r.InstanceType, r.InstanceCount) + " on demand", Proposed: config(r.InstanceType, r.InstanceCount) + " managed spot",
+			Current: instances(r.InstanceType, r.InstanceCount) + " on demand", Proposed: instances(r.InstanceType, r.InstanceCount) + " managed spot",
 			Evidence: ev, Confidence: conf, CurrentMonthly: a.perMonth(cost), Saving: a.perMonth(saving),
 			Action: "set use_spot_instances=True and max_wait (EnableManagedSpotTraining, StoppingCondition.MaxWaitTimeInSeconds); " +
 				"write checkpoints to checkpoint_s3_uri (CheckpointConfig) so an interrupted job resumes instead of restarting",
@@ -285,7 +285,7 @@ func (a *advisor) trainingSmaller(js []*inventory.Resource) {
 		a.add(Recommendation{
 			Account: first.Account, Region: first.Region, Kind: inventory.TrainingJob,
 			Resource: fmt.Sprintf("%d jobs on %s", len(g), first.InstanceType), Resources: names, Rule: TrainingSmaller,
-			Current: config(first.InstanceType, first.InstanceCount), Proposed: config(best, first.InstanceCount), Evidence: ev, Confidence: Low,
+			Current: instances(first.InstanceType, first.InstanceCount), Proposed: instances(best, first.InstanceCount), Evidence: ev, Confidence: Low,
 			CurrentMonthly: a.perMonth(line.Rate.ForSeconds(secs)),
 			Saving:         a.perMonth(sub(line.Rate, bestRate).ForSeconds(secs)),
 			Action:         fmt.Sprintf("try instance_type=%q on a few of these jobs and compare run times: start-up dominates short jobs", best),
