@@ -24,6 +24,9 @@ import (
 func searchTypes() map[smtypes.ResourceType]searchType {
 	return map[smtypes.ResourceType]searchType{
 		smtypes.ResourceTypeEndpoint: endpointSearch(),
+		// sagemaker_jobs_search.go
+		smtypes.ResourceTypeTrainingJob:             trainingJobSearch(),
+		smtypes.ResourceTypeHyperParameterTuningJob: tuningJobSearch(),
 	}
 }
 
