@@ -143,7 +143,9 @@ func TestSignalsOnRealServers(t *testing.T) {
 				r.srv.Connect(t, id)
 				waitFor(t, func() bool {
 					ks, _ := r.jc.Kernels(context.Background())
-					return len(ks) == 1 && ks[0].Connections > 0
+					// Connecting asks the kernel for its info: wait until
+					// it is idle again, so that only the connection is left.
+					return len(ks) == 1 && ks[0].Connections > 0 && ks[0].ExecutionState == "idle"
 				})
 			},
 			check: notIdle("open connection"),
