@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(jupyter-notebook python3-ipykernel jupyter-server python3-boto3 awscli)
+packages=(jupyter-notebook python3-ipykernel jupyter-server python3-jupyter-server python3-terminado python3-boto3 awscli)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
