@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,15 +29,16 @@ type Explanation struct {
 	Decision schedule.Decision
 }
 
-// Explain finds the notebook instance called name in every region and
+// Explain finds the notebook instance called name (or the Studio app
+// OWNER/TYPE/NAME, as schedule run names them) in every region and
 // says, for each region where it exists, which schedule governs it and
 // what a run now would do, and why. It changes nothing.
 func (r *Runner) Explain(ctx context.Context, name string) ([]Explanation, error) {
 	now := r.clock.Now()
 	var out []Explanation
 	for _, reg := range r.regions {
-		res, err := describeNotebook(ctx, reg, name)
-		if awsapi.IsNotFound(err) {
+		res, err := find(ctx, reg, name)
+		if awsapi.IsNotFound(err) || errors.Is(err, errNotFound) {
 			continue
 		}
 		if err != nil {
@@ -125,4 +127,27 @@ func (e Explanation) Text() string {
 		fmt.Fprintf(&b, "  next:        %s at %s (%s)\n", e.Desired.Next.Action(), s.FormatTime(e.Desired.Next.At), e.Desired.Next.Cause)
 	}
 	return b.String()
+}
+
+// errNotFound is a Studio app that is not there (or deleted).
+var errNotFound = errors.New("not found")
+
+// find reads the notebook instance or Studio app called name.
+func find(ctx context.Context, reg Region, name string) (Resource, error) {
+	if strings.Count(name, "/") != 2 {
+		return describeNotebook(ctx, reg, name)
+	}
+	apps, err := listApps(ctx, reg)
+	if err != nil {
+		return Resource{}, err
+	}
+	for _, a := range apps {
+		if a.Name == name {
+			if a.Tags == nil {
+				a.Tags = map[string]string{}
+			}
+			return a, nil
+		}
+	}
+	return Resource{}, fmt.Errorf("Studio app %s: %w", name, errNotFound)
 }

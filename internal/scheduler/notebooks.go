@@ -52,7 +52,7 @@ func listNotebooks(ctx context.Context, reg Region) ([]Resource, error) {
 				Kind: schedule.KindNotebook, Account: reg.Account, Region: reg.Region,
 				Name: aws.ToString(n.NotebookInstanceName), ARN: aws.ToString(n.NotebookInstanceArn),
 				InstanceType: string(n.InstanceType), Status: string(n.NotebookInstanceStatus),
-				State: notebookState(n.NotebookInstanceStatus),
+				State: notebookState(n.NotebookInstanceStatus), Created: aws.ToTime(n.CreationTime),
 			}
 			if tags != nil {
 				r.Tags = tags[r.ARN]
@@ -78,7 +78,7 @@ func describeNotebook(ctx context.Context, reg Region, name string) (Resource, e
 		Kind: schedule.KindNotebook, Account: reg.Account, Region: reg.Region,
 		Name: aws.ToString(d.NotebookInstanceName), ARN: aws.ToString(d.NotebookInstanceArn),
 		InstanceType: string(d.InstanceType), Status: string(d.NotebookInstanceStatus),
-		State: notebookState(d.NotebookInstanceStatus),
+		State: notebookState(d.NotebookInstanceStatus), Created: aws.ToTime(d.CreationTime),
 	}
 	if r.Tags, err = listTags(ctx, reg, r.ARN); err != nil {
 		return Resource{}, err

@@ -8,9 +8,10 @@
 // It is the I/O half of `sagesaver schedule run` and `schedule explain`;
 // the decisions themselves are schedule's, pure and tested there.
 //
-// Kinds: notebook instances are started and stopped. Studio apps and
-// endpoints are not acted on yet: a schedule that targets them is reported
-// once per run as not supported (see docs/schedules.md).
+// Kinds: notebook instances are started and stopped; Studio apps are
+// stopped only (DeleteApp: an app cannot be started by anyone but its
+// owner, who opens a new one). Endpoints are not acted on yet: a schedule
+// that targets them is reported once per run as not supported.
 package scheduler
 
 import (
@@ -34,15 +35,18 @@ import (
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
-// SageMaker is the SageMaker surface a run uses (all of it is in
-// awsapi.NotebookReader, NotebookWriter and Tagger); the SDK's client
-// satisfies it.
+// SageMaker is the SageMaker surface a run uses (the notebook and tag
+// calls are in awsapi.NotebookReader, NotebookWriter and Tagger; ListApps
+// in awsapi.InventoryReader); the SDK's client satisfies it.
 type SageMaker interface {
 	ListNotebookInstances(context.Context, *sagemaker.ListNotebookInstancesInput, ...func(*sagemaker.Options)) (*sagemaker.ListNotebookInstancesOutput, error)
 	DescribeNotebookInstance(context.Context, *sagemaker.DescribeNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
 	StartNotebookInstance(context.Context, *sagemaker.StartNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StartNotebookInstanceOutput, error)
 	StopNotebookInstance(context.Context, *sagemaker.StopNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
 	ListTags(context.Context, *sagemaker.ListTagsInput, ...func(*sagemaker.Options)) (*sagemaker.ListTagsOutput, error)
+	ListApps(context.Context, *sagemaker.ListAppsInput, ...func(*sagemaker.Options)) (*sagemaker.ListAppsOutput, error)
+	DescribeApp(context.Context, *sagemaker.DescribeAppInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
+	DeleteApp(context.Context, *sagemaker.DeleteAppInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
 }
 
 var (
@@ -79,6 +83,10 @@ type Resource struct {
 	// State is Status as a schedule sees it.
 	State schedule.State
 	Tags  map[string]string
+	// Created is when the resource was created (zero if not known).
+	Created time.Time
+
+	app *appKey // Studio apps: what DescribeApp and DeleteApp take
 }
 
 func (r Resource) observed() schedule.Observed {
@@ -90,12 +98,6 @@ var inventoryKind = map[schedule.Kind]string{
 	schedule.KindNotebook:  "notebook-instance",
 	schedule.KindStudioApp: "studio-app",
 	schedule.KindEndpoint:  "endpoint",
-}
-
-var componentOf = map[schedule.Kind]pricing.Component{
-	schedule.KindNotebook:  pricing.NotebookInstance,
-	schedule.KindStudioApp: pricing.StudioJupyterLab,
-	schedule.KindEndpoint:  pricing.Hosting,
 }
 
 // Runner runs schedules against regions.
@@ -166,6 +168,8 @@ type Report struct {
 	Outcomes []Outcome
 	// Errors are regions or kinds that could not be listed.
 	Errors []error
+	// Warnings are targets the scheduler does not act on (endpoints).
+	Warnings []string
 	// Notified is true when a digest was sent; NotifyErr when sending
 	// failed.
 	Notified  bool
@@ -185,9 +189,6 @@ func (r *Report) Failed() bool {
 	}
 	return false
 }
-
-// errUnsupported marks a kind the scheduler cannot act on yet.
-var errUnsupported = errors.New("not supported by schedule run yet")
 
 // Run evaluates every schedule at the clock's now and applies it: with
 // dryRun, nothing in the account or the scheduler's memory changes, and
@@ -214,21 +215,29 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	for _, s := range r.schedules {
 		desired[s] = s.Evaluate(now)
 	}
-	for _, k := range []schedule.Kind{schedule.KindStudioApp, schedule.KindEndpoint} {
-		for _, s := range r.schedules {
-			if targets(s, k) {
-				rep.Errors = append(rep.Errors, fmt.Errorf("schedule %s: %s targets: %w", s.Name, k, errUnsupported))
-			}
+	for _, s := range r.schedules {
+		if slices.ContainsFunc(s.Targets, func(t schedule.Target) bool { return t.Kind == schedule.KindEndpoint }) {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("schedule %s: endpoint targets are not acted on by schedule run yet", s.Name))
 		}
 	}
 	for _, reg := range r.regions {
-		rs, err := listNotebooks(ctx, reg)
-		if err != nil {
-			rep.Errors = append(rep.Errors, err)
-			r.log.Warn("list failed", "region", reg.Region, "err", err)
-			continue
+		var rs []Resource
+		for _, k := range []struct {
+			kind schedule.Kind
+			list func(context.Context, Region) ([]Resource, error)
+		}{{schedule.KindNotebook, listNotebooks}, {schedule.KindStudioApp, listApps}} {
+			if !r.targets(k.kind) {
+				continue
+			}
+			got, err := k.list(ctx, reg)
+			if err != nil {
+				rep.Errors = append(rep.Errors, err)
+				r.log.Warn("list failed", "region", reg.Region, "kind", k.kind, "err", err)
+				continue
+			}
+			slices.SortFunc(got, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })
+			rs = append(rs, got...)
 		}
-		slices.SortFunc(rs, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })
 		for _, res := range rs {
 			s := r.governing(res)
 			if s == nil {
@@ -248,10 +257,13 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	return rep, nil
 }
 
-func targets(s *schedule.Schedule, k schedule.Kind) bool {
-	for _, t := range s.Targets {
-		if t.Kind == k {
-			return true
+// targets reports whether any schedule targets kind k.
+func (r *Runner) targets(k schedule.Kind) bool {
+	for _, s := range r.schedules {
+		for _, t := range s.Targets {
+			if t.Kind == k {
+				return true
+			}
 		}
 	}
 	return false
@@ -275,8 +287,15 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 		o.Result, o.Err = notify.ResultFailed, err
 		return o
 	}
-	o.Decision = schedule.DecideWith(s, d, res.observed(), mem, now)
-	verb := string(o.Decision.Action)
+	o.Decision = decide(s, d, res, mem, now)
+	verb := auditVerb(res, o.Decision.Action)
+	if !dryRun && res.State == schedule.StateRunning {
+		// Running again (started by the scheduler, by hand, or a Studio
+		// app its owner opened again): whatever a stop saved ends now.
+		if _, err := r.store.StopSaving(ctx, res.ARN, now); err != nil {
+			r.log.Warn("savings ledger", "resource", res.Name, "err", err)
+		}
+	}
 	if o.Decision.Action == schedule.ActionNone {
 		r.log.Debug("nothing to do", "resource", res.Name, "region", res.Region, "reason", o.Decision.Reason)
 		if !dryRun && o.Decision.Memory != nil && o.Decision.Memory != mem {
@@ -310,7 +329,7 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 
 	// Re-check just before acting: the resource may have been started,
 	// stopped or snoozed since it was listed.
-	fresh, err := describeNotebook(ctx, reg, res.Name)
+	fresh, err := recheck(ctx, reg, res)
 	if err != nil {
 		o.Result, o.Err = notify.ResultFailed, err
 		entry.Result, entry.Error, entry.Details = store.ResultFailed, err.Error(), r.details(s, o)
@@ -318,7 +337,7 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 		return o
 	}
 	o.Resource = fresh
-	again := schedule.DecideWith(s, d, fresh.observed(), mem, now)
+	again := decide(s, d, fresh, mem, now)
 	if again.Action != o.Decision.Action {
 		o.Decision = again
 		o.Result = notify.ResultSkipped
@@ -336,7 +355,7 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 		return o
 	}
 	o.ActionID = id
-	actErr := actNotebook(ctx, reg, res.Name, o.Decision.Action)
+	actErr := act(ctx, reg, fresh, o.Decision.Action)
 	if err := r.store.FinishAction(ctx, id, actErr, nil); err != nil && actErr == nil {
 		actErr = err
 	}
@@ -358,12 +377,78 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 	return o
 }
 
+// decide is schedule.DecideWith, except that
+//
+//   - a resource created after the schedule's last transition is left
+//     alone until the next one (unless the schedule is enforced): there is
+//     no missed run to catch up for it, and a notebook created in the
+//     evening, or a Studio app opened in the morning under a stop-only
+//     schedule, was created on purpose;
+//   - a Studio app is never started: people open their apps themselves.
+func decide(s *schedule.Schedule, d schedule.Desired, res Resource, mem *schedule.Memory, now time.Time) schedule.Decision {
+	if !s.Enforced && d.State != schedule.StateUnknown && !d.Since.IsZero() && res.Created.After(d.Since) &&
+		res.State != d.State && (mem == nil || !mem.For.Equal(d.Since)) {
+		next := "no further transition"
+		if d.HasNext {
+			next = "the next " + d.Next.Action() + " at " + s.FormatTime(d.Next.At)
+		}
+		return schedule.Decision{Action: schedule.ActionNone, Memory: mem, Desired: d,
+			Reason: fmt.Sprintf("created at %s, after the schedule's %s at %s: left alone until %s",
+				s.FormatTime(res.Created), transitionVerb(d.State), s.FormatTime(d.Since), next)}
+	}
+	dec := schedule.DecideWith(s, d, res.observed(), mem, now)
+	if res.Kind == schedule.KindStudioApp && dec.Action == schedule.ActionStart {
+		dec.Action, dec.Memory = schedule.ActionNone, mem
+		dec.Reason = "Studio apps are not started by schedules (their owners open them): " + dec.Reason
+	}
+	return dec
+}
+
+func transitionVerb(st schedule.State) string {
+	if st == schedule.StateRunning {
+		return "start"
+	}
+	return "stop"
+}
+
+// auditVerb is the audit log's verb: Studio apps are stopped by deleting
+// them.
+func auditVerb(res Resource, a schedule.Action) string {
+	if res.Kind == schedule.KindStudioApp && a == schedule.ActionStop {
+		return "delete-app"
+	}
+	return string(a)
+}
+
+// recheck reads res afresh just before acting on it.
+func recheck(ctx context.Context, reg Region, res Resource) (Resource, error) {
+	if res.Kind == schedule.KindStudioApp {
+		return describeApp(ctx, reg, *res.app, true)
+	}
+	return describeNotebook(ctx, reg, res.Name)
+}
+
+// act starts or stops res.
+func act(ctx context.Context, reg Region, res Resource, a schedule.Action) error {
+	if res.Kind == schedule.KindStudioApp {
+		if a != schedule.ActionStop {
+			return fmt.Errorf("%s Studio app %s: only stop (delete) is possible", a, res.Name)
+		}
+		return deleteApp(ctx, reg, *res.app)
+	}
+	return actNotebook(ctx, reg, res.Name, a)
+}
+
 // price is the resource's price per hour.
 func (r *Runner) price(res Resource) pricing.Price {
 	if r.prices == nil || res.InstanceType == "" {
 		return pricing.Unknown
 	}
-	return r.prices.Lookup(res.Region, res.InstanceType, componentOf[res.Kind])
+	c := pricing.NotebookInstance
+	if res.app != nil {
+		c = appComponent(res.app.typ)
+	}
+	return r.prices.Lookup(res.Region, res.InstanceType, c)
 }
 
 // saved is what the action saves per month: a stop saves the run rate, a
@@ -422,7 +507,7 @@ func (rep *Report) Digest(actor string) notify.Digest {
 			continue
 		}
 		it := notify.Item{Account: o.Account, Region: o.Region, Kind: inventoryKind[o.Kind], Name: o.Name, ARN: o.ARN,
-			Action: string(o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason, Schedule: o.Schedule, Hourly: o.Hourly}
+			Action: auditVerb(o.Resource, o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason, Schedule: o.Schedule, Hourly: o.Hourly}
 		if o.Err != nil {
 			it.Error = o.Err.Error()
 		}
@@ -432,9 +517,6 @@ func (rep *Report) Digest(actor string) notify.Digest {
 		d.Items = append(d.Items, it)
 	}
 	for _, err := range rep.Errors {
-		if errors.Is(err, errUnsupported) {
-			continue
-		}
 		d.Items = append(d.Items, notify.Item{Kind: "listing", Name: "listing", Action: "list", Result: notify.ResultFailed, Error: err.Error()})
 	}
 	return d

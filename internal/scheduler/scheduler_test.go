@@ -76,14 +76,14 @@ type rig struct {
 	runs  []*scheduler.Report
 }
 
-func newRig(t *testing.T, schedules string) *rig { return newRigWith(t, schedules, nil) }
+func newRig(t *testing.T, schedules string) *rig { return newRigWith(t, fleet, schedules, nil) }
 
 // newRigWith is newRig with the run's SageMaker client of each region
 // wrapped by wrap (nil: the client itself).
-func newRigWith(t *testing.T, schedules string, wrap func(*sagemaker.Client) scheduler.SageMaker) *rig {
+func newRigWith(t *testing.T, scenario, schedules string, wrap func(*sagemaker.Client) scheduler.SageMaker) *rig {
 	t.Helper()
 	ctx := context.Background()
-	env := emulatortest.Start(t, fleet)
+	env := emulatortest.Start(t, scenario)
 	clk := env.Emu.Clock()
 	dir := t.TempDir()
 	st, err := store.Open(ctx, filepath.Join(dir, "sagesaver.db"), store.WithClock(clk))
@@ -523,7 +523,7 @@ func TestRecheckBeforeActing(t *testing.T) {
 	ctx := context.Background()
 	snoozed := false
 	var r *rig
-	r = newRigWith(t, seedSchedules, func(c *sagemaker.Client) scheduler.SageMaker {
+	r = newRigWith(t, fleet, seedSchedules, func(c *sagemaker.Client) scheduler.SageMaker {
 		return meddling{Client: c, before: func(name string) {
 			// At 21:00, after the run listed dev-bob as InService and
 			// decided to stop it, bob snoozes it.
@@ -566,5 +566,165 @@ func TestRecheckBeforeActing(t *testing.T) {
 	r.runUntil(day(0, 23, 0), 30*time.Minute, nil)
 	if diff := cmp.Diff([]string{"Mon 22:30 stop dev-bob"}, r.acted); diff != "" {
 		t.Errorf("after the snooze (-want +got):\n%s", diff)
+	}
+}
+
+// Studio on Monday 20:00 UTC: a JupyterLab space on a GPU, a Code Editor
+// space, and a Studio Classic user with a kernel gateway and the (free)
+// JupyterServer app.
+const studioFleet = `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-30T20:00:00Z
+accounts:
+- id: "123456789012"
+  regions:
+    us-east-1:
+      topics: [sagesaver-notices]
+      domains:
+      - {name: research, id: d-research0001, age: 90d}
+      userProfiles:
+      - {domain: research, name: alice, age: 60d}
+      - {domain: research, name: carol, age: 60d}
+      spaces:
+      - {domain: research, name: alice-lab, owner: alice, instanceType: ml.g4dn.xlarge, age: 20d}
+      - {domain: research, name: team-code, appType: CodeEditor, age: 10d}
+      apps:
+      - {domain: research, space: alice-lab, type: JupyterLab, instanceType: ml.g4dn.xlarge, age: 10h}
+      - {domain: research, space: team-code, type: CodeEditor, age: 3h}
+      - {domain: research, user: carol, type: JupyterServer, age: 200d}
+      - {domain: research, user: carol, type: KernelGateway, name: datascience-1a2b, instanceType: ml.t3.medium, age: 5h}
+`
+
+// Stop JupyterLab and kernel gateway apps every evening; leave the Code
+// Editor space and Studio Classic's JupyterServer (the free UI app) alone.
+const studioSchedules = `apiVersion: sagesaver.io/v1alpha1
+kind: ScheduleSet
+schedules:
+  - name: studio-evening-stop
+    timezone: UTC
+    stop: cron(0 21 * * ? *)
+    targets:
+      - kind: studio-app
+        nameRegex: "/(JupyterLab|KernelGateway)/"
+`
+
+func TestStudioAppsStoppedEveryEvening(t *testing.T) {
+	r := newRigWith(t, studioFleet, studioSchedules, nil)
+	ctx := context.Background()
+	r.runUntil(day(0, 21, 30), 15*time.Minute, nil)
+	want := []string{"Mon 21:00 stop alice-lab/JupyterLab/default", "Mon 21:00 stop carol/KernelGateway/datascience-1a2b"}
+	if diff := cmp.Diff(want, r.acted); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	apps := func() []string {
+		var out []string
+		p := sagemaker.NewListAppsPaginator(r.sm("us-east-1"), &sagemaker.ListAppsInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range page.Apps {
+				out = append(out, string(a.AppType)+"="+string(a.Status))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if diff := cmp.Diff([]string{"CodeEditor=InService", "JupyterLab=Deleted", "JupyterServer=InService", "KernelGateway=Deleted"}, apps()); diff != "" {
+		t.Errorf("apps at 21:30 (-want +got):\n%s", diff)
+	}
+	actions, err := r.store.Actions(ctx, store.ActionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range actions {
+		if a.Verb != "delete-app" || a.Kind != "studio-app" || a.Result != store.ResultOK || !strings.Contains(a.Resource, ":app/d-research0001/") {
+			t.Errorf("audit entry %+v", a)
+		}
+	}
+	if pub := r.env.Emu.Published(); len(pub) != 1 || !strings.Contains(pub[0].Message, "alice-lab/JupyterLab/default (us-east-1, studio-app, account 123456789012): deleted app;") {
+		t.Errorf("digest: %+v", pub)
+	}
+
+	// Tuesday 09:00 alice opens her space again: left alone until 21:00,
+	// and the saving her app's deletion opened ends.
+	r.runUntil(day(1, 9, 0), 30*time.Minute, nil)
+	if _, err := r.sm("us-east-1").CreateApp(ctx, &sagemaker.CreateAppInput{DomainId: aws.String("d-research0001"),
+		SpaceName: aws.String("alice-lab"), AppType: smtypes.AppTypeJupyterLab, AppName: aws.String("default"),
+		ResourceSpec: &smtypes.ResourceSpec{InstanceType: smtypes.AppInstanceTypeMlG4dnXlarge}}); err != nil {
+		t.Fatal(err)
+	}
+	r.acted = nil
+	r.runUntil(day(1, 21, 30), 15*time.Minute, nil)
+	if diff := cmp.Diff([]string{"Tue 21:00 stop alice-lab/JupyterLab/default"}, r.acted); diff != "" {
+		t.Errorf("Tuesday (-want +got):\n%s", diff)
+	}
+	periods, err := r.store.Savings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ledger []string
+	for _, p := range periods {
+		until := "open"
+		if p.Until != nil {
+			until = p.Until.Format("Mon 15:04")
+		}
+		ledger = append(ledger, p.Resource[strings.LastIndex(p.Resource, ":app/")+5:]+" "+p.From.Format("Mon 15:04")+"-"+until)
+	}
+	slices.Sort(ledger)
+	// Alice's app runs again from the first run that sees it (09:15 after
+	// its creation at 09:00 became InService).
+	wantLedger := []string{
+		"d-research0001/alice-lab/jupyterlab/default Mon 21:00-Tue 09:15",
+		"d-research0001/alice-lab/jupyterlab/default Tue 21:00-open",
+		"d-research0001/carol/kernelgateway/datascience-1a2b Mon 21:00-open",
+	}
+	if diff := cmp.Diff(wantLedger, ledger); diff != "" {
+		t.Errorf("savings ledger (-want +got):\n%s", diff)
+	}
+}
+
+func TestNotebookCreatedOffHours(t *testing.T) {
+	for _, enforced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("enforced=%v", enforced), func(t *testing.T) {
+			schedules := seedSchedules
+			if enforced {
+				schedules = strings.Replace(schedules, "    timezone: UTC\n", "    timezone: UTC\n    enforced: true\n", 1)
+			}
+			r := newRig(t, schedules)
+			ctx := context.Background()
+			r.env.Emu.Advance(day(0, 21, 30).Sub(r.env.Emu.Now()))
+			// Monday 21:30, after the 21:00 stop, eve creates a notebook.
+			if _, err := r.sm("us-east-1").CreateNotebookInstance(ctx, &sagemaker.CreateNotebookInstanceInput{
+				NotebookInstanceName: aws.String("dev-eve"), InstanceType: smtypes.InstanceTypeMlT3Medium,
+				RoleArn: aws.String("arn:aws:iam::123456789012:role/notebooks")}); err != nil {
+				t.Fatal(err)
+			}
+			r.runUntil(day(1, 7, 5), 15*time.Minute, nil)
+			want := []string{"Tue 07:00 start dev-alice", "Tue 07:00 start dev-bob", "Tue 07:00 start dev-dan"}
+			if enforced {
+				// Enforced undoes it on the first run that sees it
+				// InService, and starts it with the others.
+				want = []string{"Mon 21:45 stop dev-eve", "Tue 07:00 start dev-alice", "Tue 07:00 start dev-bob",
+					"Tue 07:00 start dev-eve", "Tue 07:00 start dev-dan"}
+			}
+			if diff := cmp.Diff(want, r.acted); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+			if enforced {
+				return
+			}
+			for _, rep := range r.runs {
+				if !rep.At.Equal(day(1, 3, 0)) {
+					continue
+				}
+				for _, o := range rep.Outcomes {
+					if o.Name == "dev-eve" && o.Decision.Reason != "created at Mon 2026-11-30 21:30 UTC, after the schedule's stop at Mon 2026-11-30 21:00 UTC: left alone until the next start at Tue 2026-12-01 07:00 UTC" {
+						t.Errorf("03:00 reason for dev-eve: %q", o.Decision.Reason)
+					}
+				}
+			}
+		})
 	}
 }
