@@ -1,0 +1,467 @@
+// Package action executes a policy's plan against AWS, safely: dry-run
+// unless told otherwise, one claim per resource in the store so that two
+// runs never act twice, a re-check of every resource just before acting
+// (describe it again, re-fetch its evidence, evaluate the policy again for
+// it: it may have woken up), an audit-log row written before each AWS call
+// and finished after it, SDK waiters with named timeouts where AWS is
+// asynchronous, savings-ledger entries, and one notification digest per
+// run that includes failed actions.
+//
+// Verbs are small steps: stop a notebook (idempotent on Stopping and
+// Stopped), delete an endpoint after snapshotting what re-creating it needs
+// (config name, tags, Application Auto Scaling targets and policies;
+// Restore brings it back), delete a Studio app, turn on Studio idle
+// shutdown, tag, and warn-then-act marks.
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/cost"
+	"github.com/sagesaver/sagesaver/internal/idle"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/notify"
+	"github.com/sagesaver/sagesaver/internal/policy"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+// SageMaker is the SageMaker surface the executor uses; the SDK's client
+// satisfies it. Reads: awsapi.NotebookReader, EndpointReader, Tagger and
+// the Studio describes; writes: awsapi.NotebookWriter's Stop,
+// EndpointWriter, Tagger's AddTags/DeleteTags, DeleteApp, UpdateDomain and
+// UpdateSpace.
+type SageMaker interface {
+	awsapi.EndpointWriter
+	awsapi.Tagger
+	DescribeNotebookInstance(context.Context, *sagemaker.DescribeNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
+	StopNotebookInstance(context.Context, *sagemaker.StopNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
+	DescribeEndpoint(context.Context, *sagemaker.DescribeEndpointInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeEndpointOutput, error)
+	DescribeApp(context.Context, *sagemaker.DescribeAppInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
+	DeleteApp(context.Context, *sagemaker.DeleteAppInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
+	DescribeDomain(context.Context, *sagemaker.DescribeDomainInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeDomainOutput, error)
+	UpdateDomain(context.Context, *sagemaker.UpdateDomainInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateDomainOutput, error)
+	DescribeSpace(context.Context, *sagemaker.DescribeSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeSpaceOutput, error)
+	UpdateSpace(context.Context, *sagemaker.UpdateSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateSpaceOutput, error)
+}
+
+// Scaling is the Application Auto Scaling surface (endpoint snapshots and
+// restores).
+type Scaling interface {
+	awsapi.ScalingReader
+	awsapi.ScalingWriter
+}
+
+var (
+	_ SageMaker = (*sagemaker.Client)(nil)
+	_ Scaling   = (*applicationautoscaling.Client)(nil)
+)
+
+// Region is one account and region the executor works in.
+type Region struct {
+	Account   string
+	Region    string
+	SageMaker SageMaker
+	Scaling   Scaling
+	Metrics   *metrics.Fetcher
+}
+
+func regionKey(account, region string) string { return account + "/" + region }
+
+// Waits are the named timeouts of the SDK waiters used after asynchronous
+// calls, and the waiters' polling delays.
+type Waits struct {
+	// NotebookStopped: a notebook takes a minute or two to stop; 10
+	// minutes covers a slow one (the instance saves its volume).
+	NotebookStopped time.Duration
+	// EndpointDeleted: deletion usually takes a few minutes.
+	EndpointDeleted time.Duration
+	// EndpointInService: creating an endpoint provisions instances and
+	// pulls the image; AWS documents up to about 30 minutes for large
+	// models.
+	EndpointInService time.Duration
+	// MinDelay and MaxDelay bound the polling interval (0: the SDK's
+	// defaults, 30 s and 120 s).
+	MinDelay, MaxDelay time.Duration
+}
+
+// DefaultWaits are the waits used unless WithWaits says otherwise.
+var DefaultWaits = Waits{
+	NotebookStopped:   10 * time.Minute,
+	EndpointDeleted:   15 * time.Minute,
+	EndpointInService: 30 * time.Minute,
+}
+
+// Executor runs policies against regions.
+type Executor struct {
+	regions  map[string]*Region
+	st       *store.Store
+	catalog  *pricing.Catalog
+	clock    clock.Clock
+	log      *slog.Logger
+	info     store.RunInfo
+	waits    Waits
+	notifier func(policy.Action) (notify.Notifier, error)
+}
+
+// Option configures an Executor.
+type Option func(*Executor)
+
+// WithClock sets "now" (the emulator's virtual clock in tests and demo).
+func WithClock(c clock.Clock) Option { return func(e *Executor) { e.clock = c } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(e *Executor) { e.log = l } }
+
+// WithRunInfo says who runs and with which policy file, for the audit log.
+func WithRunInfo(info store.RunInfo) Option { return func(e *Executor) { e.info = info } }
+
+// WithWaits replaces DefaultWaits.
+func WithWaits(w Waits) Option { return func(e *Executor) { e.waits = w } }
+
+// WithNotifier builds the notifier of a policy notify action (its SNS
+// topic and/or webhook); without it, notify actions are recorded only.
+func WithNotifier(fn func(policy.Action) (notify.Notifier, error)) Option {
+	return func(e *Executor) { e.notifier = fn }
+}
+
+// New returns an Executor over regions, recording in st and pricing with
+// catalog.
+func New(regions []*Region, st *store.Store, catalog *pricing.Catalog, opts ...Option) *Executor {
+	e := &Executor{regions: map[string]*Region{}, st: st, catalog: catalog, clock: clock.Real{},
+		log: slog.New(slog.DiscardHandler), waits: DefaultWaits}
+	for _, r := range regions {
+		e.regions[regionKey(r.Account, r.Region)] = r
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Outcome is what happened to one step of one finding.
+type Outcome struct {
+	Rule    string
+	Key     string
+	Kind    inventory.Kind
+	Account string
+	Region  string
+	Name    string
+	// Verb is the action taken (stop, delete, mark, unmark, tag, ...).
+	Verb string
+	// Result is a notify.Result* constant: ok, failed, dry-run, skipped.
+	Result string
+	// Reason is why the policy decided it; Err why it failed or was
+	// skipped at the re-check.
+	Reason string
+	Err    error
+	// Saves is the monthly saving of the step; Hourly the resource's
+	// price per hour now.
+	Saves    pricing.Price
+	Hourly   pricing.Price
+	ActionID int64
+}
+
+// Report is what a run did.
+type Report struct {
+	RunID  int64
+	DryRun bool
+	At     time.Time
+	Plan   policy.Plan
+	// Evidence window of the endpoint metrics.
+	Window metrics.Window
+	// Outcomes are the steps that were to run (Status Act in the plan),
+	// in plan order.
+	Outcomes []Outcome
+	// Recovered are actions a killed run left started, resolved by this
+	// run after a re-check.
+	Recovered []Outcome
+	// Notified is true when a digest was sent; NotifyErr is why not.
+	Notified  bool
+	NotifyErr error
+}
+
+// Failed reports whether any step failed.
+func (r *Report) Failed() bool {
+	for _, o := range r.Outcomes {
+		if o.Result == notify.ResultFailed {
+			return true
+		}
+	}
+	return r.NotifyErr != nil
+}
+
+// Realized counts the outcomes by result.
+func (r *Report) Count(result string) int {
+	n := 0
+	for _, o := range r.Outcomes {
+		if o.Result == result {
+			n++
+		}
+	}
+	return n
+}
+
+// Saved is the monthly saving of the steps that ran (ok, or dry-run in a
+// dry run), and how many of them have no known price.
+func (r *Report) Saved() (pricing.Money, int) {
+	total, unknown := pricing.Zero, 0
+	for _, o := range r.Outcomes {
+		if o.Result != notify.ResultOK && o.Result != notify.ResultDryRun {
+			continue
+		}
+		if !o.Saves.Known {
+			unknown++
+			continue
+		}
+		total = total.Add(o.Saves.Amount)
+	}
+	return total, unknown
+}
+
+// Run evaluates p over resources (the scan's inventory of the executor's
+// regions) and, unless dryRun, acts on the plan. command names the run in
+// the store ("plan" or "apply"). A dry run records the run, its findings
+// and every step it would take (as dry-run rows), and changes nothing in
+// AWS nor in the store's marks and ledger; notifications are not sent.
+func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, resources []inventory.Resource, dryRun bool) (*Report, error) {
+	info := e.info
+	info.Command, info.DryRun = command, dryRun
+	if info.PolicyFile == "" {
+		info.PolicyFile, info.PolicyHash = p.File(), p.SHA256()
+	}
+	var rep Report
+	if !dryRun {
+		rec, err := e.st.Recover(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range rec.Interrupted {
+			rep.Recovered = append(rep.Recovered, e.resolve(ctx, a))
+		}
+	}
+	run, err := e.st.StartRun(ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock.Now()
+	rep.RunID, rep.DryRun, rep.At = run.ID, dryRun, now
+	rep.Window = metrics.NewWindow(now, p.Window())
+
+	e.closeSavings(ctx, resources, now)
+	verdicts := e.Verdicts(ctx, resources, rep.Window, !dryRun)
+	marks, err := e.marks(ctx)
+	if err != nil {
+		_ = e.st.FinishRun(ctx, run.ID, err)
+		return nil, err
+	}
+	rep.Plan = policy.Evaluate(p, policy.Input{Resources: resources, Verdicts: verdicts, Marks: marks, Monthly: e.monthly, Now: now})
+	if err := e.recordFindings(ctx, run.ID, &rep.Plan); err != nil {
+		_ = e.st.FinishRun(ctx, run.ID, err)
+		return nil, err
+	}
+	for fi := range rep.Plan.Findings {
+		f := &rep.Plan.Findings[fi]
+		for _, s := range f.Steps {
+			if s.Status != policy.Act {
+				continue
+			}
+			rep.Outcomes = append(rep.Outcomes, e.step(ctx, run, p, f, s, marks, dryRun))
+		}
+	}
+	if !dryRun {
+		e.notify(ctx, p, run, &rep)
+	}
+	var runErr error
+	if rep.Failed() {
+		runErr = fmt.Errorf("%d action(s) failed", rep.Count(notify.ResultFailed))
+	}
+	if err := e.st.FinishRun(ctx, run.ID, runErr); err != nil {
+		return &rep, err
+	}
+	return &rep, nil
+}
+
+func (e *Executor) marks(ctx context.Context) ([]policy.Mark, error) {
+	ms, err := e.st.Marks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]policy.Mark, len(ms))
+	for i, m := range ms {
+		out[i] = policy.Mark{Key: m.Resource, Rule: m.Rule, MarkedAt: m.MarkedAt, ActAfter: m.ActAfter}
+	}
+	return out, nil
+}
+
+// monthly and hourly price a resource from the catalog.
+func (e *Executor) monthly(r inventory.Resource) pricing.Price {
+	if e.catalog == nil {
+		return pricing.Unknown
+	}
+	return cost.PriceOne(e.catalog, r).Monthly
+}
+
+func (e *Executor) hourly(rs []inventory.Resource) pricing.Price {
+	total := pricing.Price{Known: true}
+	for _, r := range rs {
+		if e.catalog == nil {
+			return pricing.Unknown
+		}
+		h := cost.PriceOne(e.catalog, r).Hourly
+		if !h.Known {
+			return pricing.Unknown
+		}
+		total.Amount = total.Amount.Add(h.Amount)
+		total.Estimate = total.Estimate || h.Estimate
+	}
+	return total
+}
+
+func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy.Plan) error {
+	var fs []store.Finding
+	for _, f := range plan.Findings {
+		act := ""
+		for _, s := range f.Steps {
+			if s.Status == policy.Act {
+				if act != "" {
+					act += ","
+				}
+				act += string(s.Action.Type)
+			}
+		}
+		fs = append(fs, store.Finding{RunID: runID, Resource: f.Key, Kind: string(f.Kind), Rule: f.Rule,
+			Verdict: string(f.Verdict.State), Action: act, Evidence: f.Why, Monthly: f.Monthly})
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	return e.st.AddFindings(ctx, runID, fs)
+}
+
+// Verdicts judges every subject of resources: endpoints from CloudWatch
+// over w (one batched fetch per account and region), notebooks from the
+// agent's tag, Studio from its settings. When observe is true, idle
+// endpoints extend their idle streak in the store and their verdict's
+// Since becomes the streak's start (so "idle for 3 days" is reached after
+// three daily runs), and active ones reset it.
+func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource, w metrics.Window, observe bool) map[string]idle.Verdict {
+	now := e.clock.Now()
+	out := map[string]idle.Verdict{}
+	endpoints := map[string]map[string][]inventory.Resource{} // region key -> subject key -> resources
+	var compKeys []string
+	for _, r := range resources {
+		switch r.Kind {
+		case inventory.Endpoint, inventory.InferenceComponent:
+			rk := regionKey(r.Account, r.Region)
+			if endpoints[rk] == nil {
+				endpoints[rk] = map[string][]inventory.Resource{}
+			}
+			key := idle.SubjectKey(&r)
+			if r.Kind == inventory.InferenceComponent {
+				key = r.Account + "/" + r.Region + "/" + string(inventory.Endpoint) + "/" + r.Parent
+				compKeys = append(compKeys, key)
+			}
+			endpoints[rk][key] = append(endpoints[rk][key], r)
+		case inventory.NotebookInstance:
+			out[idle.SubjectKey(&r)] = idle.Notebook(r, idle.NotebookEvidence{}, now)
+		case inventory.StudioDomain, inventory.StudioSpace:
+			out[idle.SubjectKey(&r)] = idle.Studio(r, now)
+		case inventory.StudioApp:
+			out[idle.SubjectKey(&r)] = idle.StudioApp(r, idle.StudioAppEvidence{}, now)
+		}
+	}
+	keys := make([]string, 0, len(endpoints))
+	for k := range endpoints {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, rk := range keys {
+		groups := endpoints[rk]
+		reg := e.regions[rk]
+		var evs map[string]idle.EndpointEvidence
+		if reg == nil || reg.Metrics == nil {
+			evs = map[string]idle.EndpointEvidence{}
+			for k := range groups {
+				evs[k] = idle.EndpointEvidence{Start: w.Start, End: w.End, Err: errors.New("no CloudWatch client for " + rk)}
+			}
+		} else {
+			evs = reg.Metrics.Endpoints(ctx, w, groups)
+		}
+		for k, rs := range groups {
+			v := idle.Endpoint(rs, evs[k], now)
+			if evs[k].Err != nil {
+				e.log.Warn("endpoint evidence unknown", "endpoint", k, "err", evs[k].Err)
+			}
+			if observe {
+				v = e.observe(ctx, k, v, evs[k])
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// observe extends or resets an endpoint's idle streak.
+func (e *Executor) observe(ctx context.Context, key string, v idle.Verdict, ev idle.EndpointEvidence) idle.Verdict {
+	switch v.State {
+	case idle.Idle:
+		first, err := e.st.ObserveIdle(ctx, key, ev.Start, ev.End)
+		if err != nil {
+			e.log.Warn("idle streak", "endpoint", key, "err", err)
+			return v
+		}
+		if first.Before(v.Since) {
+			v.Since = first
+		}
+	case idle.Active, idle.Stopped:
+		if err := e.st.ResetIdle(ctx, key); err != nil {
+			e.log.Warn("idle streak", "endpoint", key, "err", err)
+		}
+	}
+	return v
+}
+
+// closeSavings ends the savings period of every resource that runs again:
+// a stopped notebook or Studio app started again, a deleted endpoint
+// re-created by hand. The period ends when it started, where known.
+func (e *Executor) closeSavings(ctx context.Context, resources []inventory.Resource, now time.Time) {
+	seen := map[string]bool{}
+	for _, r := range resources {
+		if !r.Running || r.Kind == inventory.InferenceComponent {
+			continue
+		}
+		key := idle.SubjectKey(&r)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		// When it started running again: a notebook's start (or last
+		// modification, which a start is), a re-created endpoint's or a
+		// new app's creation.
+		at := now
+		for _, t := range []*time.Time{r.Started, r.LastModified, r.Created} {
+			if t != nil && !t.After(now) {
+				at = *t
+				break
+			}
+		}
+		closed, err := e.st.StopSaving(ctx, key, at)
+		if err != nil {
+			e.log.Warn("savings ledger", "resource", key, "err", err)
+		} else if closed {
+			e.log.Info("running again: savings period closed", "resource", key, "at", at)
+		}
+	}
+}

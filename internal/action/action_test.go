@@ -1,0 +1,602 @@
+package action_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/emulator"
+	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/notify"
+	"github.com/sagesaver/sagesaver/internal/policy"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+const acct = "123456789012"
+
+const scenario = `
+apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-25T12:00:00Z
+accounts:
+  - id: "123456789012"
+    regions:
+      us-east-1:
+        topics: [sagesaver-idle]
+        notebooks:
+          - {name: dev-bob, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z", owner: bob}}
+          - {name: dev-busy, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T11:59:00Z"}}
+        endpoints:
+          - name: idle-ep
+            variants:
+              - {name: AllTraffic, image: "i:1", instanceType: ml.m5.xlarge, count: 2}
+            tags: {team: growth, owner: priya}
+            age: 30d
+            lastModified: 30d
+            autoscaling:
+              - variant: AllTraffic
+                min: 2
+                max: 6
+                policies: [{name: invocations-per-instance, targetValue: 700}]
+          - name: ab
+            variants:
+              - {name: A, image: "i:1", instanceType: ml.m5.large, count: 1, weight: 0}
+              - {name: B, image: "i:1", instanceType: ml.m5.large, count: 1, weight: 1}
+            age: 30d
+            lastModified: 30d
+          - name: young
+            variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.large, count: 1}]
+            age: 2h
+          - name: queue
+            variants: [{name: AllTraffic, image: "i:1", instanceType: ml.g4dn.xlarge, count: 1}]
+            async: {outputPath: "s3://b/out"}
+            age: 30d
+            lastModified: 30d
+          - name: keep-me
+            variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.large, count: 1}]
+            tags: {"sagesaver:protect": "true"}
+            age: 30d
+            lastModified: 30d
+        metrics:
+          - {metric: Invocations, endpoint: idle-ep, value: 3, from: 15d, to: 10d}
+          - {metric: Invocations, endpoint: ab, variant: B, value: 10}
+          - {metric: ApproximateBacklogSize, endpoint: queue, value: 7}
+`
+
+const deletePolicy = `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: delete-idle-endpoints
+    resource: endpoint
+    conditions:
+      idleFor: 24h
+    actions:
+      - type: delete
+      - type: notify
+        sns: arn:aws:sns:us-east-1:123456789012:sagesaver-idle
+  - name: stop-idle-dev-notebooks
+    resource: notebook-instance
+    match:
+      namePrefix: dev-
+    conditions:
+      idleFor: 2h
+    actions:
+      - type: stop
+      - type: notify
+        sns: arn:aws:sns:us-east-1:123456789012:sagesaver-idle
+`
+
+type rig struct {
+	t       *testing.T
+	env     *emulatortest.Env
+	st      *store.Store
+	cfg     aws.Config
+	catalog *pricing.Catalog
+	stop    func()
+}
+
+func newRig(t *testing.T, maxAttempts int) *rig {
+	env := emulatortest.Start(t, scenario)
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"), store.WithClock(env.Emu.Clock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg, err := awsapi.LoadConfig(context.Background(), awsapi.Options{
+		Region: "us-east-1", EndpointURL: env.URL, MaxAttempts: maxAttempts,
+		StaticCredentials: &aws.Credentials{AccessKeyID: "AKIDEMULATOR", SecretAccessKey: "emulator"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{t: t, env: env, st: st, cfg: cfg, catalog: pricing.Embedded()}
+}
+
+// tick moves the emulator's virtual clock forward while waiters poll.
+func (r *rig) tick() func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+				r.env.Emu.Advance(15 * time.Second)
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func (r *rig) clients() *awsapi.Clients { return awsapi.NewClients(r.cfg, "us-east-1", false) }
+
+func (r *rig) executor() *action.Executor {
+	c := r.clients()
+	reg := &action.Region{Account: acct, Region: "us-east-1", SageMaker: c.SageMaker, Scaling: c.ApplicationAutoScaling,
+		Metrics: metrics.New(c.CloudWatch)}
+	return action.New([]*action.Region{reg}, r.st, r.catalog,
+		action.WithClock(r.env.Emu.Clock()),
+		action.WithRunInfo(store.RunInfo{OSUser: "tester"}),
+		action.WithWaits(action.Waits{NotebookStopped: 20 * time.Second, EndpointDeleted: 20 * time.Second, EndpointInService: 20 * time.Second,
+			MinDelay: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond}),
+		action.WithNotifier(func(a policy.Action) (notify.Notifier, error) { return notify.NewSNS(c.SNS, a.SNS), nil }),
+	)
+}
+
+func (r *rig) scan() []inventory.Resource {
+	c := r.clients()
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors()}
+	res := sc.Scan(context.Background(), []inventory.Target{{Account: acct, Region: "us-east-1",
+		API: inventory.API{SageMaker: c.SageMaker, Tagging: c.Tagging}}}, &inventory.Env{Now: r.env.Emu.Now()})
+	return res.Resources
+}
+
+func (r *rig) run(policyYAML string, dryRun bool) *action.Report {
+	r.t.Helper()
+	p, err := policy.Decode("policy.yaml", []byte(policyYAML))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	stop := r.tick()
+	defer stop()
+	rep, err := r.executor().Run(context.Background(), "apply", p, r.scan(), dryRun)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return rep
+}
+
+// outcomes is "verb name result" per outcome, sorted, for the names
+// given (all when none).
+func outcomes(rep *action.Report, names ...string) []string {
+	var out []string
+	for _, o := range rep.Outcomes {
+		if len(names) > 0 && !slices.Contains(names, o.Name) {
+			continue
+		}
+		out = append(out, o.Verb+" "+o.Name+" "+o.Result)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func writes(c emulator.Counters) []string {
+	var out []string
+	for k, n := range c.Calls {
+		op := k[strings.Index(k, ":")+1:]
+		for _, p := range []string{"Describe", "List", "Get", "Search"} {
+			if strings.HasPrefix(op, p) {
+				op = ""
+			}
+		}
+		if op != "" && n > 0 {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestApplyActsOnlyOnIdle(t *testing.T) {
+	r := newRig(t, 0)
+	dry := r.run(deletePolicy, true)
+	want := []string{
+		"delete idle-ep dry-run", "notify dev-bob dry-run", "notify idle-ep dry-run", "stop dev-bob dry-run",
+	}
+	if d := cmp.Diff(want, outcomes(dry)); d != "" {
+		t.Fatalf("dry run (-want +got):\n%s", d)
+	}
+	if w := writes(r.env.Emu.Counters()); len(w) != 0 {
+		t.Errorf("dry run wrote to AWS: %v", w)
+	}
+	// Why each endpoint is not acted on.
+	why := map[string]string{}
+	for _, f := range dry.Plan.Findings {
+		why[f.Name] = string(f.Verdict.State) + ": " + f.Verdict.Evidence
+	}
+	// Variant A idle while B has traffic, and an async endpoint with a
+	// backlog, are active: no finding. The 2-hour-old endpoint without
+	// datapoints is unknown: reported, every step skipped.
+	for _, name := range []string{"ab", "queue"} {
+		if w, ok := why[name]; ok {
+			t.Errorf("%s selected by a rule: %s", name, w)
+		}
+	}
+	if !strings.HasPrefix(why["young"], "unknown: in service for") {
+		t.Errorf("young: %q, want unknown (young, no datapoints)", why["young"])
+	}
+	for _, f := range dry.Plan.Findings {
+		for _, s := range f.Steps {
+			if f.Name == "young" && (s.Status != policy.Skip || !strings.HasPrefix(s.Reason, policy.ReasonUnknown)) {
+				t.Errorf("young step %s: %s %s, want skipped as unknown", s.Action.Type, s.Status, s.Reason)
+			}
+		}
+	}
+	if !strings.HasPrefix(why["idle-ep"], "idle: 0 invocations on 1 variant over 24h") {
+		t.Errorf("idle-ep evidence = %q", why["idle-ep"])
+	}
+	protected := false
+	for _, f := range dry.Plan.Findings {
+		if f.Name == "keep-me" {
+			protected = f.Steps[0].Status == policy.Skip && strings.HasPrefix(f.Steps[0].Reason, policy.ReasonProtected)
+		}
+	}
+	if !protected {
+		t.Errorf("keep-me: want a finding skipped as protected")
+	}
+
+	rep := r.run(deletePolicy, false)
+	want = []string{"delete idle-ep ok", "notify dev-bob ok", "notify idle-ep ok", "stop dev-bob ok"}
+	if d := cmp.Diff(want, outcomes(rep)); d != "" {
+		t.Fatalf("apply (-want +got):\n%s", d)
+	}
+	sm := r.clients().SageMaker
+	if _, err := sm.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("idle-ep")}); !awsapi.IsNotFound(err) {
+		t.Errorf("idle-ep after apply: %v, want not found", err)
+	}
+	for _, name := range []string{"ab", "young", "queue", "keep-me"} {
+		if _, err := sm.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String(name)}); err != nil {
+			t.Errorf("%s: %v, want untouched", name, err)
+		}
+	}
+	nb, err := sm.DescribeNotebookInstance(context.Background(), &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")})
+	if err != nil || nb.NotebookInstanceStatus != "Stopped" {
+		t.Errorf("dev-bob: %v %v, want Stopped", nb.NotebookInstanceStatus, err)
+	}
+	busy, _ := sm.DescribeNotebookInstance(context.Background(), &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("dev-busy")})
+	if busy.NotebookInstanceStatus != "InService" {
+		t.Errorf("dev-busy: %v, want InService (active)", busy.NotebookInstanceStatus)
+	}
+
+	// Audit log: every real action started and finished; the ledger has
+	// two open periods.
+	acts, err := r.st.Actions(context.Background(), store.ActionFilter{RunID: rep.RunID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range acts {
+		if a.Finished == nil || a.Result == store.ResultStarted {
+			t.Errorf("action %d %s %s not finished", a.ID, a.Verb, a.Resource)
+		}
+		got = append(got, a.Verb+" "+string(a.Result))
+	}
+	sort.Strings(got)
+	if d := cmp.Diff([]string{"delete ok", "notify ok", "notify ok", "notify ok", "stop ok"}, got); d != "" {
+		t.Errorf("audit log (-want +got):\n%s", d)
+	}
+	periods, _ := r.st.Savings(context.Background())
+	if len(periods) != 2 {
+		t.Errorf("savings periods = %+v, want 2", periods)
+	}
+
+	// SNS: one readable digest naming both resources.
+	pub := r.env.Emu.Published()
+	if len(pub) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pub))
+	}
+	m := pub[0]
+	for _, s := range []string{"idle-ep", "deleted", "dev-bob", "stopped", "0 invocations"} {
+		if !strings.Contains(m.Message, s) {
+			t.Errorf("SNS message lacks %q:\n%s", s, m.Message)
+		}
+	}
+	if !strings.HasPrefix(m.Subject, "sagesaver apply: ") {
+		t.Errorf("subject %q", m.Subject)
+	}
+}
+
+func TestDeleteThenRestore(t *testing.T) {
+	r := newRig(t, 0)
+	ctx := context.Background()
+	c := r.clients()
+	before := endpointState(t, c, "idle-ep")
+	if len(before.targets) == 0 || len(before.policies) == 0 {
+		t.Fatalf("scenario: idle-ep has no scaling: %+v", before)
+	}
+	r.run(deletePolicy, false)
+	if ts := targets(t, c, "idle-ep"); len(ts) != 0 {
+		t.Fatalf("after delete: scalable targets %v, want none (DeleteEndpoint deregisters)", ts)
+	}
+	stop := r.tick()
+	snap, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep")
+	stop()
+	if err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	after := endpointState(t, c, "idle-ep")
+	if d := cmp.Diff(before, after, cmp.AllowUnexported(epState{})); d != "" {
+		t.Errorf("restored endpoint differs (-before +after):\n%s", d)
+	}
+	if snap.Config == "" {
+		t.Errorf("snapshot without config")
+	}
+	periods, _ := r.st.Savings(ctx)
+	for _, p := range periods {
+		if strings.HasSuffix(p.Resource, "/idle-ep") && p.Until == nil {
+			t.Errorf("idle-ep savings period still open after restore")
+		}
+	}
+	if _, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep"); err == nil {
+		t.Errorf("second restore: want an error (no snapshot left)")
+	}
+}
+
+type epState struct {
+	status   string
+	config   string
+	tags     map[string]string
+	targets  []string
+	policies []string
+}
+
+func endpointState(t *testing.T, c *awsapi.Clients, name string) epState {
+	t.Helper()
+	ctx := context.Background()
+	d, err := c.SageMaker.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]string{}
+	lt, err := c.SageMaker.ListTags(ctx, &sagemaker.ListTagsInput{ResourceArn: d.EndpointArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range lt.Tags {
+		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	var ps []string
+	pol, err := c.ApplicationAutoScaling.DescribeScalingPolicies(ctx, &applicationautoscaling.DescribeScalingPoliciesInput{ServiceNamespace: aastypes.ServiceNamespaceSagemaker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pol.ScalingPolicies {
+		b, _ := json.Marshal(p.TargetTrackingScalingPolicyConfiguration)
+		ps = append(ps, aws.ToString(p.PolicyName)+" "+aws.ToString(p.ResourceId)+" "+string(p.PolicyType)+" "+string(b))
+	}
+	return epState{status: string(d.EndpointStatus), config: aws.ToString(d.EndpointConfigName), tags: tags,
+		targets: targets(t, c, name), policies: ps}
+}
+
+func targets(t *testing.T, c *awsapi.Clients, name string) []string {
+	out, err := c.ApplicationAutoScaling.DescribeScalableTargets(context.Background(), &applicationautoscaling.DescribeScalableTargetsInput{
+		ServiceNamespace: aastypes.ServiceNamespaceSagemaker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []string
+	for _, x := range out.ScalableTargets {
+		if strings.Contains(aws.ToString(x.ResourceId), "/"+name+"/") {
+			b, _ := json.Marshal(struct{ Min, Max *int32 }{x.MinCapacity, x.MaxCapacity})
+			ts = append(ts, aws.ToString(x.ResourceId)+" "+string(x.ScalableDimension)+" "+string(b))
+		}
+	}
+	return ts
+}
+
+func TestThrottledMetricsAreUnknownAndReported(t *testing.T) {
+	r := newRig(t, 2)
+	r.env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "cloudwatch:GetMetricData", Code: "Throttling", Message: "Rate exceeded", Status: 400}}})
+	rep := r.run(deletePolicy, false)
+	for _, o := range rep.Outcomes {
+		if o.Kind == inventory.Endpoint {
+			t.Errorf("acted on endpoint %s with CloudWatch throttled: %s %s", o.Name, o.Verb, o.Result)
+		}
+	}
+	found := false
+	for _, f := range rep.Plan.Findings {
+		if f.Name == "idle-ep" {
+			found = true
+			if f.Verdict.State != "unknown" || !strings.Contains(f.Verdict.Evidence, "Throttling") {
+				t.Errorf("idle-ep verdict %s: %s, want unknown naming the throttling", f.Verdict.State, f.Verdict.Evidence)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("idle-ep not reported (an unknown verdict must be a finding with skipped steps)")
+	}
+	if _, err := r.clients().SageMaker.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("idle-ep")}); err != nil {
+		t.Errorf("idle-ep: %v, want untouched", err)
+	}
+}
+
+// TestRecheckSkipsWokenResource: the notebook is used between the plan's
+// scan and the action; the re-check sees the agent's fresh activity.
+func TestRecheckSkipsWokenResource(t *testing.T) {
+	r := newRig(t, 0)
+	p, err := policy.Decode("policy.yaml", []byte(deletePolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources := r.scan()
+	sm := r.clients().SageMaker
+	nb, _ := sm.DescribeNotebookInstance(context.Background(), &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")})
+	if _, err := sm.AddTags(context.Background(), &sagemaker.AddTagsInput{ResourceArn: nb.NotebookInstanceArn, Tags: []smTag{
+		{Key: aws.String(inventory.AgentTag), Value: aws.String(r.env.Emu.Now().Format(time.RFC3339))}}}); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.tick()
+	rep, err := r.executor().Run(context.Background(), "apply", p, resources, false)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rep.Outcomes {
+		if o.Name == "dev-bob" && o.Verb == "stop" {
+			if o.Result != notify.ResultSkipped || !strings.Contains(o.Err.Error(), "changed since the plan") {
+				t.Errorf("dev-bob stop: %s %v, want skipped at the re-check", o.Result, o.Err)
+			}
+		}
+	}
+	nb, _ = sm.DescribeNotebookInstance(context.Background(), &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")})
+	if nb.NotebookInstanceStatus != "InService" {
+		t.Errorf("dev-bob %s, want InService", nb.NotebookInstanceStatus)
+	}
+}
+
+func TestConcurrentAppliesActOnce(t *testing.T) {
+	r := newRig(t, 0)
+	p, err := policy.Decode("policy.yaml", []byte(deletePolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources := r.scan()
+	stop := r.tick()
+	var wg sync.WaitGroup
+	reps := make([]*action.Report, 2)
+	for i := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Separate executors, as two processes would have.
+			rep, err := r.executor().Run(context.Background(), "apply", p, resources, false)
+			if err != nil {
+				t.Error(err)
+			}
+			reps[i] = rep
+		}()
+	}
+	wg.Wait()
+	stop()
+	if t.Failed() {
+		return
+	}
+	ok := map[string]int{}
+	for _, rep := range reps {
+		for _, o := range rep.Outcomes {
+			if o.Verb != "notify" && o.Result == notify.ResultOK {
+				ok[o.Verb+" "+o.Name]++
+			}
+		}
+	}
+	if d := cmp.Diff(map[string]int{"delete idle-ep": 1, "stop dev-bob": 1}, ok); d != "" {
+		t.Errorf("successful actions over two concurrent applies (-want +got):\n%s", d)
+	}
+	if n := r.env.Emu.Counters().Calls["sagemaker:DeleteEndpoint"]; n != 1 {
+		t.Errorf("DeleteEndpoint calls = %d, want 1", n)
+	}
+	if n := r.env.Emu.Counters().Calls["sagemaker:StopNotebookInstance"]; n != 1 {
+		t.Errorf("StopNotebookInstance calls = %d, want 1", n)
+	}
+}
+
+const markPolicy = `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: warn-then-delete
+    resource: endpoint
+    conditions:
+      idleFor: 24h
+    actions:
+      - type: mark
+        grace: 48h
+        then: delete
+`
+
+func TestWarnThenAct(t *testing.T) {
+	r := newRig(t, 0)
+	rep := r.run(markPolicy, false)
+	if d := cmp.Diff([]string{"mark idle-ep ok"}, outcomes(rep, "idle-ep")); d != "" {
+		t.Fatalf("first run (-want +got):\n%s", d)
+	}
+	ms, _ := r.st.Marks(context.Background())
+	if len(ms) != 1 || !strings.HasSuffix(ms[0].Resource, "/idle-ep") {
+		t.Fatalf("marks in store = %+v", ms)
+	}
+	if st := endpointState(t, r.clients(), "idle-ep"); st.tags[policy.DefaultMarkTag] == "" {
+		t.Errorf("idle-ep not tagged %s: %v", policy.DefaultMarkTag, st.tags)
+	}
+	// Within the grace period nothing happens.
+	r.env.Emu.Advance(24 * time.Hour)
+	if got := outcomes(r.run(markPolicy, false), "idle-ep"); len(got) != 0 {
+		t.Errorf("within grace: %v, want nothing", got)
+	}
+	// After it, the endpoint is deleted and the mark dropped.
+	r.env.Emu.Advance(25 * time.Hour)
+	if d := cmp.Diff([]string{"delete idle-ep ok"}, outcomes(r.run(markPolicy, false), "idle-ep")); d != "" {
+		t.Errorf("after grace (-want +got):\n%s", d)
+	}
+	ms, _ = r.st.Marks(context.Background())
+	for _, m := range ms {
+		if strings.HasSuffix(m.Resource, "/idle-ep") {
+			t.Errorf("idle-ep still marked after acting: %+v", m)
+		}
+	}
+}
+
+func TestInterruptedRunIsResolved(t *testing.T) {
+	r := newRig(t, 0)
+	ctx := context.Background()
+	// A run that died after StopNotebookInstance but before finishing.
+	dead, err := r.st.StartRun(ctx, store.RunInfo{Command: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := acct + "/us-east-1/notebook-instance/dev-bob"
+	if _, err := r.st.BeginAction(ctx, store.Action{RunID: dead.ID, Resource: key, Kind: "notebook-instance", Verb: "stop",
+		Details: json.RawMessage(`{"rule":"x","hourly":"0.05"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.clients().SageMaker.StopNotebookInstance(ctx, &sagemaker.StopNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")}); err != nil {
+		t.Fatal(err)
+	}
+	// Its heartbeat expires.
+	r.env.Emu.Advance(store.DefaultLease + time.Minute)
+	rep := r.run(deletePolicy, false)
+	if len(rep.Recovered) != 1 || rep.Recovered[0].Result != notify.ResultOK {
+		t.Fatalf("recovered = %+v, want the stop resolved ok", rep.Recovered)
+	}
+	a, err := r.st.Action(ctx, rep.Recovered[0].ActionID)
+	if err != nil || a.Result != store.ResultOK || a.Finished == nil {
+		t.Errorf("interrupted action now %+v (%v)", a, err)
+	}
+	for _, o := range rep.Outcomes {
+		if o.Name == "dev-bob" && o.Verb == "stop" {
+			t.Errorf("stopped dev-bob again: %+v", o)
+		}
+	}
+}
+
+type smTag = smtypes.Tag
