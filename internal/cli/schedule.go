@@ -433,7 +433,8 @@ func newScheduleRunCmd(a *app) *cobra.Command {
 		Use:   "run -f schedules.yaml [--yes]",
 		Short: "Start and stop the scheduled resources as the schedules say now (dry run without --yes)",
 		Long: `run evaluates every schedule in the file now and acts on the resources its
-targets select (notebook instances by name prefix, glob, regex or tag), in
+targets select (notebook instances, started and stopped, and Studio apps,
+stopped only, by name prefix, glob, regex or tag), in
 each --region (default: the AWS configuration's region). Without --yes it
 only says what it would do. Run it from cron, EventBridge + Lambda, or with
 --daemon.
@@ -512,6 +513,7 @@ type scheduleRunJSON struct {
 	DryRun   bool             `json:"dryRun"`
 	Outcomes []scheduleRunRow `json:"outcomes"`
 	Errors   []string         `json:"errors,omitempty"`
+	Warnings []string         `json:"warnings,omitempty"`
 	Notified bool             `json:"notified"`
 	Notify   string           `json:"notifyError,omitempty"`
 }
@@ -532,6 +534,7 @@ func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
 	for _, err := range rep.Errors {
 		out.Errors = append(out.Errors, err.Error())
 	}
+	out.Warnings = rep.Warnings
 	if rep.NotifyErr != nil {
 		out.Notify = rep.NotifyErr.Error()
 	}
@@ -569,6 +572,9 @@ func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
 	}
 	for _, e := range out.Errors {
 		fmt.Fprintf(w, "error: %s\n", e)
+	}
+	for _, e := range out.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", e)
 	}
 	switch {
 	case out.Notify != "":
