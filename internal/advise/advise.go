@@ -83,7 +83,7 @@ type Recommendation struct {
 	Saving         pricing.Price `json:"-"`
 	// UpTo marks a saving that is an upper bound (what replaces the
 	// resource is billed per use and not in the catalog).
-	UpTo bool `json:"up_to,omitempty"`
+	UpTo bool `json:"up_to"`
 	// Action says how to make the change; Scaling is set for
 	// EndpointAutoscale.
 	Action  string       `json:"action"`
