@@ -201,8 +201,12 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	}
 	now := r.clock.Now()
 	rep := &Report{At: now, DryRun: dryRun}
-	if _, err := r.store.Recover(ctx); err != nil {
+	rec, err := r.store.Recover(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if !dryRun {
+		r.resolveInterrupted(ctx, rec.Interrupted)
 	}
 	info := r.info
 	info.DryRun = dryRun

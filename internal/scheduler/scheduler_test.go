@@ -728,3 +728,50 @@ func TestNotebookCreatedOffHours(t *testing.T) {
 		})
 	}
 }
+
+func TestInterruptedActionIsResolved(t *testing.T) {
+	r := newRig(t, seedSchedules)
+	ctx := context.Background()
+	r.env.Emu.Advance(day(0, 7, 0).Sub(r.env.Emu.Now()))
+	// A run at 07:00 recorded two starts and died: one after AWS took the
+	// call, one before.
+	dead, err := r.store.StartRun(ctx, store.RunInfo{Command: "schedule run", OSUser: "cron"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, name := range []string{"dev-alice", "dev-bob"} {
+		details, _ := json.Marshal(map[string]string{"region": "us-east-1", "name": name, "schedule": "dev-office-hours"})
+		ids[name], err = r.store.BeginAction(ctx, store.Action{RunID: dead.ID, Actor: "cron", Kind: "notebook-instance", Verb: "start",
+			Resource: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/" + name, Details: details})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.sm("us-east-1").StartNotebookInstance(ctx, &sagemaker.StartNotebookInstanceInput{NotebookInstanceName: aws.String("dev-alice")}); err != nil {
+		t.Fatal(err)
+	}
+	// The next run comes once the dead run's lease has run out.
+	r.env.Emu.Advance(store.DefaultLease + time.Minute)
+	r.run()
+	got := map[string]string{}
+	for name, id := range ids {
+		a, err := r.store.Action(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[name] = string(a.Result) + ": " + a.Error
+	}
+	want := map[string]string{
+		"dev-alice": "ok: interrupted; re-checked by run of 2026-11-30 07:11: InService, so the start happened",
+		"dev-bob":   "failed: interrupted; re-checked by run of 2026-11-30 07:11: Stopped, so the start did not happen",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("resolved (-want +got):\n%s", diff)
+	}
+	// This run started dev-bob (and dev-dan), not dev-alice, which was
+	// already running: the memory of the dead run was never written.
+	if diff := cmp.Diff([]string{"Mon 07:11 start dev-bob", "Mon 07:11 start dev-dan"}, r.acted); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+}
