@@ -388,8 +388,14 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 //     no missed run to catch up for it, and a notebook created in the
 //     evening, or a Studio app opened in the morning under a stop-only
 //     schedule, was created on purpose;
-//   - a Studio app is never started: people open their apps themselves.
+//   - a Studio app is never started: people open their apps themselves;
+//     and one on a free system instance (Studio Classic's JupyterServer,
+//     the UI) is never stopped: that saves nothing and closes the UI.
 func decide(s *schedule.Schedule, d schedule.Desired, res Resource, mem *schedule.Memory, now time.Time) schedule.Decision {
+	if res.app != nil && res.InstanceType == "" {
+		return schedule.Decision{Action: schedule.ActionNone, Memory: mem, Desired: d,
+			Reason: "runs on a free system instance: nothing to save, left alone"}
+	}
 	if !s.Enforced && d.State != schedule.StateUnknown && !d.Since.IsZero() && res.Created.After(d.Since) &&
 		res.State != d.State && (mem == nil || !mem.For.Equal(d.Since)) {
 		next := "no further transition"

@@ -596,7 +596,8 @@ accounts:
 `
 
 // Stop JupyterLab and kernel gateway apps every evening; leave the Code
-// Editor space and Studio Classic's JupyterServer (the free UI app) alone.
+// Editor space alone. Studio Classic's JupyterServer (the UI, on a free
+// system instance) matches too but is never stopped.
 const studioSchedules = `apiVersion: sagesaver.io/v1alpha1
 kind: ScheduleSet
 schedules:
@@ -605,7 +606,7 @@ schedules:
     stop: cron(0 21 * * ? *)
     targets:
       - kind: studio-app
-        nameRegex: "/(JupyterLab|KernelGateway)/"
+        nameRegex: "/(JupyterLab|KernelGateway|JupyterServer)/"
 `
 
 func TestStudioAppsStoppedEveryEvening(t *testing.T) {
