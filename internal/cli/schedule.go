@@ -312,7 +312,8 @@ func (f *scheduleRunFlags) register(cmd *cobra.Command, notifications bool) {
 }
 
 // newScheduler loads the schedules file and builds a scheduler over the
-// configured regions (default: the AWS configuration's region) with the
+// configured regions (default: the AWS configuration's region; "all": every
+// SageMaker region) of the caller's account, with the
 // store, the schedule memory beside it, the price catalog and the
 // notifiers. It returns the store to close (nil for explain).
 func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (*scheduler.Runner, *store.Store, error) {
@@ -323,21 +324,15 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	if err != nil {
 		return nil, nil, err
 	}
-	var home string
-	if len(a.cfg.Regions) > 0 {
-		if slices.Contains(a.cfg.Regions, "all") {
-			return nil, nil, usageError("--region all is not supported by schedule commands: name the regions")
-		}
-		home = a.cfg.Regions[0]
-	}
-	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: a.cfg.Profile, Region: home, EndpointURL: a.cfg.EndpointURL})
+	catalog, err := a.priceCatalog()
 	if err != nil {
 		return nil, nil, err
 	}
-	regions := a.cfg.Regions
-	if len(regions) == 0 {
-		regions = []string{cfg.Region}
+	cfg, err := a.awsConfig(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
+	regions := resolveRegions(a.cfg.Regions, cfg.Region, catalog)
 	who, err := awsapi.NewClients(cfg, cfg.Region, false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
@@ -346,10 +341,6 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	for _, r := range regions {
 		c := awsapi.NewClients(cfg, r, false)
 		targets = append(targets, scheduler.Region{Account: aws.ToString(who.Account), Region: r, SageMaker: c.SageMaker, Tagging: c.Tagging})
-	}
-	catalog, err := a.priceCatalog()
-	if err != nil {
-		return nil, nil, err
 	}
 	statePath := a.cfg.StatePath()
 	memory := scheduler.NewFileMemory(filepath.Join(filepath.Dir(statePath), scheduler.MemoryFileName))

@@ -146,7 +146,6 @@ func TestScheduleRunUsageErrors(t *testing.T) {
 	}{
 		{"no file", []string{"schedule", "run"}, "-f FILE is required"},
 		{"short interval", []string{"schedule", "run", "-f", file, "--daemon", "--interval", "10s"}, "--interval 10s: at least 1m0s"},
-		{"region all", []string{"--region", "all", "schedule", "run", "-f", file}, "--region all is not supported"},
 		{"csv", []string{"-o", "csv", "schedule", "run", "-f", file}, "-o csv is not supported"},
 	}
 	for _, tt := range tests {
