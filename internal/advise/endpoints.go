@@ -40,6 +40,10 @@ const (
 	// ServerlessMaxMemoryGiB is the largest memory size of serverless
 	// inference (6 GB).
 	ServerlessMaxMemoryGiB = 6
+	// MinProductionInstances is the fewest instances proposed for a variant
+	// that runs several: AWS recommends at least two for an endpoint to
+	// survive the loss of an Availability Zone.
+	MinProductionInstances = 2
 	// ScaleInCooldown and ScaleOutCooldown are the proposed policy's
 	// cooldowns (AWS's examples: scale out fast, scale in slowly).
 	ScaleInCooldown  = 300
@@ -151,6 +155,11 @@ func (a *advisor) endpoints() {
 // endpointSize: low utilization -> fewer instances, or one smaller size in
 // the family.
 func (a *advisor) endpointSize(r *inventory.Resource, spec pricing.Spec, line cost.Line, tr traffic) {
+	if a.ev.Scaled[r.Key()] {
+		// Application Auto Scaling sets the count, and its policy's
+		// per-instance target is tied to the instance type.
+		return
+	}
 	cpu := a.util(r, MetricCPU, spec.VCPU)
 	if !cpu.ok || cpu.peak >= LowUtilization {
 		return
@@ -180,18 +189,18 @@ func (a *advisor) endpointSize(r *inventory.Resource, spec pricing.Spec, line co
 		conf = Medium
 	}
 	peak := math.Max(cpu.peak, gpu.peak)
-	if r.InstanceCount > 1 {
-		n := max(1, int(math.Ceil(float64(r.InstanceCount)*peak/TargetUtilization)))
+	if r.InstanceCount > MinProductionInstances {
+		n := max(MinProductionInstances, int(math.Ceil(float64(r.InstanceCount)*peak/TargetUtilization)))
 		if n < r.InstanceCount {
 			a.add(Recommendation{
 				Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointFewer,
 				Current: instances(r.InstanceType, r.InstanceCount), Proposed: instances(r.InstanceType, n),
-				Evidence:   append(ev, fmt.Sprintf("%d instances at the peak would run at %s", n, pct(peak*float64(r.InstanceCount)/float64(n)))),
+				Evidence:   append(ev, fmt.Sprintf("%s at the peak would run at %s", plural(n, "instance"), pct(peak*float64(r.InstanceCount)/float64(n)))),
 				Confidence: conf, CurrentMonthly: monthly(line.Rate, r.InstanceCount), Saving: monthly(line.Rate, r.InstanceCount-n),
 				Action: fmt.Sprintf("UpdateEndpointWeightsAndCapacities: %s DesiredInstanceCount=%d", r.Variant, n),
 			})
+			return
 		}
-		return
 	}
 	memUsed := mem.peak / 100 * spec.MemoryGiB
 	gmemUsed := gmem.peak / 100 * spec.Accelerator.MemoryGiB
@@ -253,8 +262,8 @@ func (a *advisor) endpointSize(r *inventory.Resource, spec pricing.Spec, line co
 	ev = append(ev, fmt.Sprintf("on %s (%d vCPUs, %s GiB) the peak would be %s", best, bs.VCPU, num(bs.MemoryGiB), pct(cpu.peak*float64(spec.VCPU)/float64(bs.VCPU))))
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointDownsize,
-		Current: instances(r.InstanceType, 1), Proposed: instances(best, 1), Evidence: ev, Confidence: conf,
-		CurrentMonthly: monthly(line.Rate, 1), Saving: sub(monthly(line.Rate, 1), monthly(bestRate, 1)),
+		Current: instances(r.InstanceType, r.InstanceCount), Proposed: instances(best, r.InstanceCount), Evidence: ev, Confidence: conf,
+		CurrentMonthly: monthly(line.Rate, r.InstanceCount), Saving: sub(monthly(line.Rate, r.InstanceCount), monthly(bestRate, r.InstanceCount)),
 		Action: fmt.Sprintf("create an endpoint config with %s InstanceType=%s, then UpdateEndpoint (no downtime)", r.Variant, best),
 	})
 }
