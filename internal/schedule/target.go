@@ -25,7 +25,8 @@ type Target struct {
 	Kind Kind `yaml:"kind" json:"kind"`
 	// NamePrefix matches names that start with it ("dev-").
 	NamePrefix string `yaml:"namePrefix,omitempty" json:"namePrefix,omitempty"`
-	// NameGlob matches names with path.Match syntax ("dev-*", "*-[0-9]").
+	// NameGlob matches names with path.Match syntax ("dev-*", "*-[0-9]"),
+	// except that * and ? also match "/" (Studio apps are OWNER/TYPE/NAME).
 	NameGlob string `yaml:"nameGlob,omitempty" json:"nameGlob,omitempty"`
 	// NameRegex matches names with Go regexp syntax, unanchored.
 	NameRegex string `yaml:"nameRegex,omitempty" json:"nameRegex,omitempty"`
@@ -68,6 +69,9 @@ func (t *Target) compile() (field, msg string) {
 	return "", ""
 }
 
+// unitSep stands in for "/" when a glob is matched (see Matches).
+const unitSep = "\x1f"
+
 // Matches reports whether a resource of kind with name and tags is a
 // target. A Target that came from a file is compiled; one built by hand
 // with NameRegex set but not compiled matches nothing.
@@ -79,7 +83,10 @@ func (t *Target) Matches(kind Kind, name string, tags map[string]string) bool {
 		return false
 	}
 	if t.NameGlob != "" {
-		if ok, _ := path.Match(t.NameGlob, name); !ok {
+		// path.Match's * stops at "/", but Studio apps are named
+		// OWNER/TYPE/NAME and "*" must select everything: match with the
+		// slashes of both sides swapped for a byte names never contain.
+		if ok, _ := path.Match(strings.ReplaceAll(t.NameGlob, "/", unitSep), strings.ReplaceAll(name, "/", unitSep)); !ok {
 			return false
 		}
 	}
