@@ -271,3 +271,12 @@ func splitKey(key string) []string {
 	return append(parts, rest)
 }
 
+// ScalingCounts returns how many scalable targets and policies a snapshot
+// holds.
+func ScalingCounts(snap store.EndpointSnapshot) (targets, policies int) {
+	var sc ScalingSnapshot
+	if json.Unmarshal(snap.Scaling, &sc) != nil {
+		return 0, 0
+	}
+	return len(sc.Targets), len(sc.Policies)
+}

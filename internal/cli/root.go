@@ -121,11 +121,16 @@ Try it without an AWS account:  sagesaver demo`,
 		newVersionCmd(a),
 		newEmulatorCmd(a),
 		newDemoCmd(a),
+		newAdviseCmd(a),
 		newPricingCmd(a),
 		newAgentCmd(a),
 		newLifecycleCmd(a),
 		newScheduleCmd(a),
 		newScanCmd(a),
+		newPlanCmd(a),
+		newApplyCmd(a),
+		newRestoreCmd(a),
+		newHistoryCmd(a),
 	)
 	return root
 }

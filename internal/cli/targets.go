@@ -111,6 +111,9 @@ type targetSet struct {
 	Accounts []string
 	Regions  []string
 	Failures []inventory.Failure
+	// Clients are every target's service clients, by "account/region"
+	// (plan and apply need CloudWatch, Application Auto Scaling, SNS).
+	Clients map[string]*awsapi.Clients
 }
 
 // awsConfig builds the base aws.Config from the global flags.
@@ -234,6 +237,10 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 		set.Accounts = append(set.Accounts, acct.id)
 		for _, r := range set.Regions {
 			cl := awsapi.NewClients(cfg, r, a.cfg.CloudWatchProtocol == config.CloudWatchQuery)
+			if set.Clients == nil {
+				set.Clients = map[string]*awsapi.Clients{}
+			}
+			set.Clients[acct.id+"/"+r] = cl
 			set.Targets = append(set.Targets, inventory.Target{
 				Account: acct.id, Region: r,
 				API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging},

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+func newHistoryCmd(a *app) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "Show the audit log (who, when, what, dry run or real, result) and the savings realized",
+		Long: `Show what sagesaver did, newest first, from the state database: who ran it
+(local user and AWS principal), when, the action and resource, whether it
+was a dry run, and the result. Then the savings ledger: a stopped notebook
+or Studio app saves its price until it runs again (plan and apply notice
+restarts), a deleted endpoint until it is restored.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runHistory(cmd.Context(), a, limit)
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 50, "audit log entries to show (0 = all)")
+	return cmd
+}
+
+type historyAction struct {
+	ID       int64     `json:"id"`
+	RunID    int64     `json:"runId"`
+	When     time.Time `json:"when"`
+	Who      string    `json:"who"`
+	Action   string    `json:"action"`
+	Resource string    `json:"resource"`
+	DryRun   bool      `json:"dryRun"`
+	Result   string    `json:"result"`
+	Error    string    `json:"error,omitempty"`
+	Saves    string    `json:"savesMonthly,omitempty"`
+}
+
+type historySaving struct {
+	Resource string        `json:"resource"`
+	From     time.Time     `json:"from"`
+	Until    *time.Time    `json:"until,omitempty"`
+	Hourly   pricing.Money `json:"hourly"`
+	Realized pricing.Money `json:"realized"`
+}
+
+type historyDoc struct {
+	At       time.Time       `json:"at"`
+	Actions  []historyAction `json:"actions"`
+	Savings  []historySaving `json:"savings"`
+	Realized pricing.Money   `json:"realizedTotal"`
+	// Saving is the hourly rate of the periods still open.
+	Saving pricing.Money `json:"savingHourly"`
+}
+
+func runHistory(ctx context.Context, a *app, limit int) error {
+	st, err := store.Open(ctx, a.cfg.StatePath(), store.WithClock(a.clk()))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	acts, err := st.Actions(ctx, store.ActionFilter{Limit: limit})
+	if err != nil {
+		return err
+	}
+	periods, err := st.Savings(ctx)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}}
+	for _, x := range acts {
+		h := historyAction{ID: x.ID, RunID: x.RunID, When: x.Started.UTC(), Who: x.Actor, Action: x.Verb, Resource: x.Resource,
+			DryRun: x.DryRun, Result: string(x.Result), Error: x.Error}
+		if x.MonthlySaved.Known && !x.MonthlySaved.Amount.IsZero() {
+			h.Saves = x.MonthlySaved.String()
+		}
+		doc.Actions = append(doc.Actions, h)
+	}
+	for _, p := range periods {
+		r := p.Realized(now)
+		doc.Savings = append(doc.Savings, historySaving{Resource: p.Resource, From: p.From.UTC(), Until: p.Until, Hourly: p.Hourly, Realized: r})
+		doc.Realized = doc.Realized.Add(r)
+		if p.Until == nil {
+			doc.Saving = doc.Saving.Add(p.Hourly)
+		}
+	}
+	if a.cfg.Output == config.OutputJSON {
+		enc := json.NewEncoder(a.stdio.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	return writeHistoryTable(a.stdio.Out, doc)
+}
+
+func writeHistoryTable(w io.Writer, doc historyDoc) error {
+	fmt.Fprintln(w, "Audit log (newest first):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHEN\tWHO\tACTION\tRESOURCE\tMODE\tRESULT\tDETAIL")
+	for _, x := range doc.Actions {
+		mode := "real"
+		if x.DryRun {
+			mode = "dry-run"
+		}
+		detail := x.Error
+		if detail == "" && x.Saves != "" {
+			detail = "saves " + x.Saves + "/month"
+		}
+		who := x.Who
+		if who == "" {
+			who = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.When.Format("2006-01-02 15:04:05Z"), who, x.Action, x.Resource, mode, x.Result, oneLineText(detail))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nSavings ledger:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE\tFROM\tUNTIL\t$/HOUR\tREALIZED")
+	for _, s := range doc.Savings {
+		until := "still saving"
+		if s.Until != nil {
+			until = s.Until.UTC().Format("2006-01-02 15:04Z")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Resource, s.From.Format("2006-01-02 15:04Z"), until, s.Hourly.Round(4).FormatRate(), s.Realized)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nRealized savings: %s; still saving %s/hour (%s/month)\n", doc.Realized, doc.Saving.Round(4).FormatRate(), doc.Saving.Mul(pricing.HoursPerMonth))
+	return err
+}
+
+func oneLineText(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/notify"
+	"github.com/sagesaver/sagesaver/internal/policy"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+// policyFlags are the flags of plan and apply.
+type policyFlags struct {
+	targets targetFlags
+	file    string
+}
+
+func (f *policyFlags) register(cmd *cobra.Command) {
+	f.targets.register(cmd.Flags())
+	cmd.Flags().StringVarP(&f.file, "file", "f", "", "policy file (YAML, kind: Policy; see examples/policies/)")
+}
+
+func newPlanCmd(a *app) *cobra.Command {
+	var f policyFlags
+	cmd := &cobra.Command{
+		Use:   "plan -f POLICY",
+		Short: "Show what a policy would do: each finding, the action, why, and the $/month saved (read-only)",
+		Long: `Scan the accounts and regions, fetch the idle evidence (CloudWatch
+Invocations per variant and inference component, async backlogs, the
+agent's last activity, Studio idle settings), evaluate the policy, and show
+each finding with the action the policy would take, why, and what it saves
+per month. Nothing in AWS changes; the run and its findings are recorded in
+the state database (as a dry run).
+
+Evidence that cannot decide (no datapoints for a young endpoint, a
+CloudWatch error) is "unknown" and never acted on.`,
+		Example: `  sagesaver plan -f examples/policies/idle-endpoints-notify.yaml
+  sagesaver plan -f policy.yaml --region us-east-1,eu-west-1 -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPolicy(cmd.Context(), a, f, "plan", true)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// runPolicy is plan and apply: scan, evaluate, act unless dryRun, print.
+func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRun bool) error {
+	if f.file == "" {
+		return usageError("-f POLICY is required (examples in examples/policies/)")
+	}
+	// The policy is read before anything else: a bad file changes nothing.
+	p, err := policy.Read(f.file)
+	if err != nil {
+		return err
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return err
+	}
+	set, err := a.buildTargets(ctx, f.targets, catalog)
+	if err != nil {
+		return err
+	}
+	resources, fails := a.inventory(ctx, set.Targets)
+	fails = append(fails, set.Failures...)
+	st, err := store.Open(ctx, a.cfg.StatePath(), store.WithClock(a.clk()))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ex, err := a.executor(ctx, set, st, catalog)
+	if err != nil {
+		return err
+	}
+	rep, err := ex.Run(ctx, command, p, resources, dryRun)
+	if err != nil {
+		return err
+	}
+	if err := rep.Write(a.stdio.Out, a.cfg.Output); err != nil {
+		return err
+	}
+	if rep.NotifyErr != nil {
+		a.log.Warn("notification not sent", "err", rep.NotifyErr)
+	}
+	if n := rep.Totals().Failed; n > 0 {
+		return &exitError{code: exitError1, err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", n)}
+	}
+	return partialError(fails)
+}
+
+// clk is the command's clock.
+func (a *app) clk() clock.Clock {
+	if a.clock != nil {
+		return a.clock
+	}
+	return clock.Real{}
+}
+
+// inventory scans targets with the scan's collectors and cache.
+func (a *app) inventory(ctx context.Context, targets []inventory.Target) ([]inventory.Resource, []inventory.Failure) {
+	env := &inventory.Env{Now: a.now(), JobLookback: inventory.DefaultJobLookback}
+	cachePath, cacheErr := a.inventoryCachePath()
+	var cache *inventory.MemCache
+	if cacheErr == nil {
+		cache = inventory.LoadCache(cachePath, a.clk())
+		env.Cache = cache
+	}
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: inventory.DefaultConcurrency, Log: a.log}
+	prog := newProgress(a.stdio.Err, "scanning")
+	sc.Progress = prog.update
+	res := sc.Scan(ctx, targets, env)
+	prog.finish()
+	if cache != nil {
+		if err := cache.Save(cachePath); err != nil {
+			a.log.Warn("inventory cache not saved", "err", err)
+		}
+	}
+	return res.Resources, res.Failures
+}
+
+// executor builds the action executor over every target of set.
+func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, catalog *pricing.Catalog, opts ...action.Option) (*action.Executor, error) {
+	keys := make([]string, 0, len(set.Clients))
+	for k := range set.Clients {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var regions []*action.Region
+	var first *awsapi.Clients
+	for _, k := range keys {
+		cl := set.Clients[k]
+		acct := k[:len(k)-len(cl.Region)-1]
+		regions = append(regions, &action.Region{Account: acct, Region: cl.Region, SageMaker: cl.SageMaker,
+			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.CloudWatch)})
+		if first == nil {
+			first = cl
+		}
+	}
+	info := store.RunInfo{OSUser: osUser(a.getenv)}
+	if first != nil {
+		if id, err := first.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+			info.CallerARN = aws.ToString(id.Arn)
+		}
+	}
+	base, err := a.awsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	notifier := func(act policy.Action) (notify.Notifier, error) {
+		var ns notify.Multi
+		if act.SNS != "" {
+			region, err := notify.TopicRegion(act.SNS)
+			if err != nil {
+				return nil, err
+			}
+			ns = append(ns, notify.NewSNS(awsapi.NewClients(base, region, false).SNS, act.SNS))
+		}
+		if act.Webhook != "" {
+			ns = append(ns, notify.NewWebhook(act.Webhook, nil))
+		}
+		return ns, nil
+	}
+	all := append([]action.Option{action.WithClock(a.clk()), action.WithLogger(a.log), action.WithRunInfo(info),
+		action.WithNotifier(notifier)}, opts...)
+	return action.New(regions, st, catalog, all...), nil
+}

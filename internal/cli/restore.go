@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+func newRestoreCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "restore",
+		Short: "Bring back what apply removed",
+	}
+	var account string
+	ep := &cobra.Command{
+		Use:   "endpoint NAME",
+		Short: "Re-create an endpoint deleted by apply from its snapshot (config, tags, autoscaling)",
+		Long: `Re-create an endpoint that 'sagesaver apply' deleted, from the snapshot it
+took first: CreateEndpoint with the same endpoint config and tags, a wait
+until it is InService, then the same Application Auto Scaling targets and
+policies. The endpoint's savings period ends; the restore is in the audit
+log. Give the region with --region when it is not your default.`,
+		Example: `  sagesaver restore endpoint churn-predictor --region us-east-1`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRestoreEndpoint(cmd.Context(), a, account, args[0])
+		},
+	}
+	ep.Flags().StringVar(&account, "account", "", "account of the endpoint (default: the caller's)")
+	cmd.AddCommand(ep)
+	return cmd
+}
+
+func runRestoreEndpoint(ctx context.Context, a *app, account, name string) error {
+	if len(a.cfg.Regions) > 1 || slices.Contains(a.cfg.Regions, "all") {
+		return usageError("--region: restore works in one region")
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return err
+	}
+	var tf targetFlags
+	tf.roleName = DefaultRoleName
+	set, err := a.buildTargets(ctx, tf, catalog)
+	if err != nil {
+		return err
+	}
+	if len(set.Targets) == 0 {
+		return fmt.Errorf("restore endpoint %s: no account to work in", name)
+	}
+	t := set.Targets[0]
+	if account != "" && account != t.Account {
+		return usageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
+	}
+	st, err := store.Open(ctx, a.cfg.StatePath(), store.WithClock(a.clk()))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ex, err := a.executor(ctx, set, st, catalog)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdio.Err, "restoring endpoint %s in %s/%s (waits until InService)...\n", name, t.Account, t.Region)
+	snap, err := ex.Restore(ctx, t.Account, t.Region, name)
+	if err != nil {
+		return err
+	}
+	return writeRestore(a, snap)
+}
+
+func writeRestore(a *app, snap store.EndpointSnapshot) error {
+	targets, policies := action.ScalingCounts(snap)
+	_, err := fmt.Fprintf(a.stdio.Out, "restored endpoint %s (%s/%s) from the snapshot of %s: config %s, %d tag(s), %d scalable target(s), %d scaling polic(ies); InService\n",
+		snap.Endpoint, snap.Account, snap.Region, snap.TakenAt.UTC().Format("2006-01-02 15:04 UTC"), snap.Config, len(snap.Tags), targets, policies)
+	return err
+}
