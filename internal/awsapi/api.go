@@ -172,3 +172,37 @@ type OrganizationReader interface {
 type PriceListReader interface {
 	GetProducts(context.Context, *pricing.GetProductsInput, ...func(*pricing.Options)) (*pricing.GetProductsOutput, error)
 }
+
+// JobReader reads training, processing, transform and tuning jobs beyond
+// what InventoryReader's Search and lists carry.
+type JobReader interface {
+	ListTrainingJobs(context.Context, *sagemaker.ListTrainingJobsInput, ...func(*sagemaker.Options)) (*sagemaker.ListTrainingJobsOutput, error)
+	DescribeTrainingJob(context.Context, *sagemaker.DescribeTrainingJobInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeTrainingJobOutput, error)
+	ListHyperParameterTuningJobs(context.Context, *sagemaker.ListHyperParameterTuningJobsInput, ...func(*sagemaker.Options)) (*sagemaker.ListHyperParameterTuningJobsOutput, error)
+	DescribeHyperParameterTuningJob(context.Context, *sagemaker.DescribeHyperParameterTuningJobInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeHyperParameterTuningJobOutput, error)
+}
+
+// JobWriter stops jobs. A stop is asynchronous (Stopping, then Stopped)
+// and is refused with a ValidationException unless the job is InProgress.
+type JobWriter interface {
+	StopTrainingJob(context.Context, *sagemaker.StopTrainingJobInput, ...func(*sagemaker.Options)) (*sagemaker.StopTrainingJobOutput, error)
+	StopProcessingJob(context.Context, *sagemaker.StopProcessingJobInput, ...func(*sagemaker.Options)) (*sagemaker.StopProcessingJobOutput, error)
+	StopTransformJob(context.Context, *sagemaker.StopTransformJobInput, ...func(*sagemaker.Options)) (*sagemaker.StopTransformJobOutput, error)
+	StopHyperParameterTuningJob(context.Context, *sagemaker.StopHyperParameterTuningJobInput, ...func(*sagemaker.Options)) (*sagemaker.StopHyperParameterTuningJobOutput, error)
+}
+
+// StudioReader reads Studio apps and user profiles beyond InventoryReader.
+type StudioReader interface {
+	DescribeApp(context.Context, *sagemaker.DescribeAppInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
+	ListUserProfiles(context.Context, *sagemaker.ListUserProfilesInput, ...func(*sagemaker.Options)) (*sagemaker.ListUserProfilesOutput, error)
+	DescribeUserProfile(context.Context, *sagemaker.DescribeUserProfileInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeUserProfileOutput, error)
+}
+
+// StudioWriter deletes Studio apps (asynchronous: Deleting, then Deleted,
+// which stays listed) and sets the built-in idle shutdown of domains and
+// spaces.
+type StudioWriter interface {
+	DeleteApp(context.Context, *sagemaker.DeleteAppInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
+	UpdateDomain(context.Context, *sagemaker.UpdateDomainInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateDomainOutput, error)
+	UpdateSpace(context.Context, *sagemaker.UpdateSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateSpaceOutput, error)
+}

@@ -330,3 +330,12 @@ func TestStudioScenarioErrorsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+// The SDK client satisfies the narrow interfaces the product uses for jobs
+// and Studio.
+var (
+	_ awsapi.JobReader    = (*sagemaker.Client)(nil)
+	_ awsapi.JobWriter    = (*sagemaker.Client)(nil)
+	_ awsapi.StudioReader = (*sagemaker.Client)(nil)
+	_ awsapi.StudioWriter = (*sagemaker.Client)(nil)
+)
