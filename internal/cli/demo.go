@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator"
@@ -71,7 +72,13 @@ func runDemo(ctx context.Context, a *app) error {
 		return err
 	}
 	defer stop()
-	return demoScan(ctx, a, env)
+	if err := demoScan(ctx, a, env); err != nil {
+		return err
+	}
+	if err := demoAdvise(ctx, a, env); err != nil {
+		return err
+	}
+	return demoApply(ctx, a, env)
 }
 
 // demoRegions are the regions of the bundled demo fleet.
@@ -112,4 +119,37 @@ func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 		fmt.Fprintf(out, "\nWhat next: run `sagesaver scan` with your own AWS credentials (read-only; add --region all for every region) to see your fleet.\n")
 	}
 	return partialError(s.Failures)
+}
+
+// demoAdvise shows what `sagesaver advise` recommends for the demo fleet,
+// after the scan, in the table and Markdown outputs (JSON and CSV stay one
+// document: the scan's).
+func demoAdvise(ctx context.Context, a *app, env *demoEnv) error {
+	if a.cfg.Output != config.OutputTable && a.cfg.Output != config.OutputMarkdown && a.cfg.Output != "" {
+		return nil
+	}
+	out := a.stdio.Out
+	id, err := awsapi.NewClients(env.cfg, "us-east-1", false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	acct := aws.ToString(id.Account)
+	var targets []inventory.Target
+	var sources []advise.Source
+	for _, r := range demoRegions {
+		cl := awsapi.NewClients(env.cfg, r, false)
+		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
+		sources = append(sources, advise.Source{Account: acct, Region: r, CloudWatch: cl.CloudWatch, Scaling: cl.ApplicationAutoScaling})
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return err
+	}
+	now := env.emu.Now()
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.log}
+	res := sc.Scan(ctx, targets, &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())})
+	ev := advise.Gather(ctx, sources, res.Resources, now, advise.DefaultLookback, inventory.DefaultJobLookback)
+	rec := advise.Advise(res.Resources, ev, catalog, advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
+	fmt.Fprintf(out, "\nAnd this is what `sagesaver advise` recommends (right-sizing, from CloudWatch and the price catalog):\n\n")
+	return advise.Write(out, a.cfg.Output, rec)
 }

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+)
+
+func newAdviseCmd(a *app) *cobra.Command {
+	var tf targetFlags
+	var lookback, jobLookback string
+	var concurrency int
+	var noCache bool
+	cmd := &cobra.Command{
+		Use:   "advise",
+		Short: "Right-sizing recommendations with the evidence and the $/month each saves",
+		Long: `Scan the chosen accounts and regions, read CloudWatch (endpoint utilization
+and invocations, training host metrics) and Application Auto Scaling, and
+recommend a cheaper configuration for each running resource, with the
+statistics behind it, a confidence, and the saving per month at catalog
+prices:
+
+  endpoints   a smaller size or fewer instances (CPU normalised by vCPUs),
+              G family or Inferentia instead of P, a scaling policy for
+              swinging traffic (the exact configuration), one multi-model
+              endpoint for low-traffic endpoints on one image, serverless or
+              batch transform for a few calls a day
+  training    a CPU instance for CPU-only images on GPUs, managed spot at the
+              account's observed discount, smaller instances for many short
+              jobs
+  notebooks   ml.t3.medium for a quiet GPU or large instance, the agent for
+              auto-stop
+  Studio      smaller GPU apps, idle shutdown for domains without it
+
+A proposed type always has a price of its own in the catalog for that
+component and region; run 'sagesaver pricing refresh' for more of them.
+Read-only. See docs/advise.md.`,
+		Example: `  sagesaver advise
+  sagesaver advise --region all -o markdown > ticket.md
+  sagesaver advise --lookback 7d -o json | jq '.recommendations[] | select(.confidence == "high")'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			lb, err := parseLookback(lookback)
+			if err != nil || lb < 24*time.Hour {
+				return usageError("--lookback: want at least 1d (e.g. 14d)")
+			}
+			jlb, err := parseLookback(jobLookback)
+			if err != nil {
+				return usageError("--job-lookback: %v", err)
+			}
+			if concurrency < 1 {
+				return usageError("--concurrency: must be at least 1")
+			}
+			return runAdvise(cmd.Context(), a, scanOptions{targets: tf, lookback: jlb, concurrency: concurrency, noCache: noCache}, lb)
+		},
+	}
+	tf.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVar(&lookback, "lookback", "14d", "metrics window for endpoints (CloudWatch keeps 1-minute data 15 days, hourly 455)")
+	f.StringVar(&jobLookback, "job-lookback", "30d", "jobs finished this long ago count, scaled to a month")
+	f.IntVar(&concurrency, "concurrency", inventory.DefaultConcurrency, "account x region x kind units scanned at once")
+	f.BoolVar(&noCache, "no-cache", false, "describe everything again instead of using the inventory cache")
+	return cmd
+}
+
+func runAdvise(ctx context.Context, a *app, o scanOptions, lookback time.Duration) error {
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return err
+	}
+	set, err := a.buildTargets(ctx, o.targets, catalog)
+	if err != nil {
+		return err
+	}
+	var clk clock.Clock = clock.Real{}
+	if a.clock != nil {
+		clk = a.clock
+	}
+	now := a.now()
+	env := &inventory.Env{Now: now, JobLookback: o.lookback}
+	var cache *inventory.MemCache
+	cachePath, cacheErr := a.inventoryCachePath()
+	if !o.noCache && cacheErr == nil {
+		cache = inventory.LoadCache(cachePath, clk)
+		env.Cache = cache
+	}
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.log}
+	prog := newProgress(a.stdio.Err, "scanning")
+	sc.Progress = prog.update
+	res := sc.Scan(ctx, set.Targets, env)
+	prog.finish()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if cache != nil {
+		if err := cache.Save(cachePath); err != nil {
+			a.log.Warn("inventory cache not saved; the next run will describe again", "err", err)
+		}
+	}
+	fails := append(res.Failures, set.Failures...)
+	sort.SliceStable(fails, func(i, j int) bool {
+		x, y := fails[i], fails[j]
+		return x.Account+"/"+x.Region+"/"+string(x.Kind) < y.Account+"/"+y.Region+"/"+string(y.Kind)
+	})
+	var sources []advise.Source
+	for _, t := range set.Targets {
+		if cl := set.Clients[t.Account+"/"+t.Region]; cl != nil {
+			sources = append(sources, advise.Source{Account: t.Account, Region: t.Region, CloudWatch: cl.CloudWatch, Scaling: cl.ApplicationAutoScaling})
+		}
+	}
+	ev := advise.Gather(ctx, sources, res.Resources, now, lookback, o.lookback)
+	out := advise.Advise(res.Resources, ev, catalog, advise.Options{Now: now, JobLookback: o.lookback})
+	if err := advise.Write(a.stdio.Out, a.cfg.Output, out); err != nil {
+		return err
+	}
+	for _, f := range fails {
+		fmt.Fprintf(a.stdio.Err, "sagesaver: scan of %s %s %s failed: %s\n", f.Account, f.Region, f.Kind, f.Reason)
+	}
+	if len(fails) > 0 || len(ev.Failures) > 0 {
+		return &exitError{code: exitPartial, err: fmt.Errorf("%d scan part(s) and %d evidence read(s) failed; the recommendations cover the rest",
+			len(fails), len(ev.Failures))}
+	}
+	return nil
+}
