@@ -94,7 +94,9 @@ func (a *app) owner() string {
 	return a.user
 }
 
-func (a *app) settle(now time.Time) {
+// settle applies a due status change; it reports whether the app has
+// just been deleted.
+func (a *app) settle(now time.Time) (deleted bool) {
 	switch a.status {
 	case "Pending":
 		if !now.Before(a.readyAt) {
@@ -103,18 +105,25 @@ func (a *app) settle(now time.Time) {
 	case "Deleting":
 		if !now.Before(a.deleteAt) {
 			a.status = "Deleted"
+			return true
 		}
 	}
+	return false
 }
 
-func (s *studioState) settle(now time.Time) {
+// settle applies due status changes. A deleted app's tags go with it, as
+// on AWS (the Deleted app stays listed, untagged).
+func (st *sageMakerState) settleStudio(now time.Time) {
+	s := st.studioOf()
 	for _, d := range s.domains {
 		if d.status == "Pending" && !now.Before(d.readyAt) {
 			d.status, d.lastMo = "InService", d.readyAt
 		}
 	}
 	for _, a := range s.apps {
-		a.settle(now)
+		if a.settle(now) {
+			delete(st.tags, a.arn)
+		}
 	}
 }
 
@@ -122,9 +131,8 @@ func (s *studioState) settle(now time.Time) {
 func studioFor(c *Call) *studioState {
 	st := c.Region.SageMaker
 	st.settle(c.Now)
-	s := st.studioOf()
-	s.settle(c.Now)
-	return s
+	st.settleStudio(c.Now)
+	return st.studioOf()
 }
 
 // studioArnExists reports whether arn names a domain, user profile, space

@@ -34,7 +34,7 @@ accounts:
       - {domain: research, name: alice-lab, owner: alice, instanceType: ml.g4dn.xlarge, idleTimeout: 3h, age: 20d}
       - {domain: research, name: team-code, appType: CodeEditor, age: 10d}
       apps:
-      - {domain: research, space: alice-lab, type: JupyterLab, instanceType: ml.g4dn.xlarge, age: 26h}
+      - {domain: research, space: alice-lab, type: JupyterLab, instanceType: ml.g4dn.xlarge, age: 26h, tags: {owner: alice}}
       - {domain: research, space: team-code, type: CodeEditor, age: 3h}
       - {domain: legacy, user: carol, type: JupyterServer, age: 200d}
       - {domain: legacy, user: carol, type: KernelGateway, name: datascience-ml-t3-medium-1a2b, instanceType: ml.t3.medium, age: 50h}
@@ -253,6 +253,9 @@ func TestStudioAppsListDescribeAndDelete(t *testing.T) {
 		t.Errorf("3 h later, last activity %v", a)
 	}
 
+	if tags, err := sm.ListTags(ctx, &sagemaker.ListTagsInput{ResourceArn: d.AppArn}); err != nil || len(tags.Tags) != 1 {
+		t.Errorf("app tags: %v, %v", tags, err)
+	}
 	if _, err := sm.DeleteApp(ctx, &sagemaker.DeleteAppInput{DomainId: in.DomainId, SpaceName: in.SpaceName, AppType: in.AppType, AppName: in.AppName}); err != nil {
 		t.Fatal(err)
 	}
@@ -278,6 +281,11 @@ func TestStudioAppsListDescribeAndDelete(t *testing.T) {
 	_, err = sm.DeleteApp(ctx, &sagemaker.DeleteAppInput{DomainId: in.DomainId, SpaceName: in.SpaceName, AppType: in.AppType, AppName: in.AppName})
 	if code, _ := apiCode(t, err); code != "ResourceNotFound" {
 		t.Errorf("delete deleted app: %s", code)
+	}
+	// The deleted app's tags went with it.
+	_, err = sm.ListTags(ctx, &sagemaker.ListTagsInput{ResourceArn: d.AppArn})
+	if !awsapi.IsNotFound(err) {
+		t.Errorf("tags of a deleted app: %v, want not found", err)
 	}
 	if got := list(&sagemaker.ListAppsInput{SpaceNameEquals: aws.String("alice-lab")}); len(got) != 1 || !strings.Contains(got[0], "=Deleted@") {
 		t.Errorf("deleted app still listed: %v", got)
