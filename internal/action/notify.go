@@ -19,8 +19,19 @@ const noticeVerb = "notice"
 // re-check or failed.
 func (r *Report) Digest(actor string, rules map[string]bool) notify.Digest {
 	d := notify.Digest{Command: "apply", RunID: r.RunID, DryRun: r.DryRun, At: r.At, Actor: actor}
+	// A finding acted on is one item (its action); the notice is an item
+	// only where nothing else was done.
+	acted := map[string]bool{}
+	for _, o := range r.Outcomes {
+		if o.Verb != string(policy.Notify) {
+			acted[o.Rule+"\x00"+o.Key] = true
+		}
+	}
 	for _, o := range append(append([]Outcome(nil), r.Recovered...), r.Outcomes...) {
 		if rules != nil && o.Rule != "" && !rules[o.Rule] {
+			continue
+		}
+		if o.Verb == string(policy.Notify) && acted[o.Rule+"\x00"+o.Key] {
 			continue
 		}
 		it := notify.Item{Account: o.Account, Region: o.Region, Kind: string(o.Kind), Name: o.Name,
