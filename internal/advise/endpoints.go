@@ -393,14 +393,18 @@ func (a *advisor) endpointAutoscale(r *inventory.Resource, line cost.Line, tr tr
 	if a.ev.days() >= 7 {
 		conf = High
 	}
+	ev := []string{
+		fmt.Sprintf("Invocations busiest hour %s, quietest hour %s (%s of the peak), over %s", count(peak), count(trough), pct(100*trough/peak), a.ev.window()),
+		fmt.Sprintf("peak per instance %s a minute on %d instances; no Application Auto Scaling target", num(peak/periodMin/float64(n)), n),
+		fmt.Sprintf("scaled to the traffic: %s instance-hours instead of %s", count(float64(hours)), count(float64(full))),
+	}
+	if minCap < MinProductionInstances {
+		ev = append(ev, fmt.Sprintf("MinCapacity %d covers the quietest hour; use %d in production to survive losing an Availability Zone (saves less)", minCap, MinProductionInstances))
+	}
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointAutoscale,
 		Current: instances(r.InstanceType, n) + " fixed", Proposed: fmt.Sprintf("%s %d-%d, target %d/instance/min", r.InstanceType, minCap, n, target),
-		Evidence: []string{
-			fmt.Sprintf("Invocations busiest hour %s, quietest hour %s (%s of the peak), over %s", count(peak), count(trough), pct(100*trough/peak), a.ev.window()),
-			fmt.Sprintf("peak per instance %s a minute on %d instances; no Application Auto Scaling target", num(peak/periodMin/float64(n)), n),
-			fmt.Sprintf("scaled to the traffic: %s instance-hours instead of %s", count(float64(hours)), count(float64(full))),
-		},
+		Evidence:   ev,
 		Confidence: conf, CurrentMonthly: monthly(line.Rate, n), Saving: saving,
 		Action: ScalingCommands(plan), Scaling: plan,
 	})
