@@ -600,3 +600,60 @@ func TestInterruptedRunIsResolved(t *testing.T) {
 }
 
 type smTag = smtypes.Tag
+
+func TestRunLimitCapsActions(t *testing.T) {
+	r := newRig(t, 0)
+	capped := strings.Replace(deletePolicy, "rules:\n", "maxActions: 1\nrules:\n", 1)
+	rep := r.run(capped, false)
+	var changed []string
+	for _, o := range rep.Outcomes {
+		if o.Verb != "notify" {
+			changed = append(changed, o.Verb+" "+o.Name+" "+o.Result)
+		}
+	}
+	// The larger saving goes first: two ml.m5.xlarge beat a t3.medium.
+	if d := cmp.Diff([]string{"delete idle-ep ok"}, changed); d != "" {
+		t.Errorf("changes under maxActions 1 (-want +got):\n%s", d)
+	}
+	if n := r.env.Emu.Counters().Calls["sagemaker:StopNotebookInstance"]; n != 0 {
+		t.Errorf("StopNotebookInstance calls = %d, want 0 (over the cap)", n)
+	}
+}
+
+func TestRestartEndsSavings(t *testing.T) {
+	r := newRig(t, 0)
+	ctx := context.Background()
+	r.run(deletePolicy, false)
+	r.env.Emu.Advance(10 * time.Hour)
+	sm := r.clients().SageMaker
+	if _, err := sm.StartNotebookInstance(ctx, &sagemaker.StartNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")}); err != nil {
+		t.Fatal(err)
+	}
+	r.env.Emu.Advance(10 * time.Minute)
+	r.run(deletePolicy, true) // a plan notices the restart
+	periods, err := r.st.Savings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb, ep *store.SavingPeriod
+	for i := range periods {
+		switch {
+		case strings.HasSuffix(periods[i].Resource, "/dev-bob"):
+			nb = &periods[i]
+		case strings.HasSuffix(periods[i].Resource, "/idle-ep"):
+			ep = &periods[i]
+		}
+	}
+	if nb == nil || nb.Until == nil {
+		t.Fatalf("dev-bob period %+v, want closed by the restart", nb)
+	}
+	if got := nb.Until.Sub(nb.From); got < 10*time.Hour || got > 10*time.Hour+15*time.Minute {
+		t.Errorf("dev-bob saved for %v, want about 10h (stopped until started)", got)
+	}
+	if nb.Realized(r.env.Emu.Now()).IsZero() {
+		t.Errorf("dev-bob realized nothing")
+	}
+	if ep == nil || ep.Until != nil {
+		t.Errorf("idle-ep period %+v, want still open (not restored)", ep)
+	}
+}
