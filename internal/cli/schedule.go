@@ -457,10 +457,16 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
 			for {
 				rep, err := runner.Run(ctx, !yes)
 				if err != nil {
+					if daemon && ctx.Err() != nil {
+						return nil // interrupted
+					}
 					return err
 				}
-				if err := writeScheduleRun(a.stdio.Out, a.cfg.Output, rep); err != nil {
-					return err
+				// A daemon reports runs that did something, not every tick.
+				if !daemon || eventful(rep) {
+					if err := writeScheduleRun(a.stdio.Out, a.cfg.Output, rep); err != nil {
+						return err
+					}
 				}
 				if !daemon {
 					if rep.Failed() {
@@ -482,6 +488,14 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
 	fl.BoolVar(&daemon, "daemon", false, "keep running, one run every --interval, until interrupted")
 	fl.DurationVar(&interval, "interval", 5*time.Minute, "time between runs with --daemon")
 	return cmd
+}
+
+// eventful reports whether a run did, or tried, something, or failed.
+func eventful(rep *scheduler.Report) bool {
+	if rep.Failed() || len(rep.Warnings) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(rep.Outcomes, func(o scheduler.Outcome) bool { return o.Result != "" })
 }
 
 type scheduleRunRow struct {

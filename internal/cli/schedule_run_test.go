@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -156,4 +158,56 @@ func TestScheduleRunUsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestScheduleRunDaemonStopsOnInterrupt(t *testing.T) {
+	env := emulatortest.Start(t, runFleet)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "schedules.yaml")
+	if err := os.WriteFile(file, []byte(alwaysOn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb strings.Builder
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"--endpoint-url", env.URL, "--region", "us-east-1", "--state", filepath.Join(dir, "s.db"),
+			"schedule", "run", "-f", file, "--yes", "--daemon", "--interval", "1h"}, Stdio{In: strings.NewReader(""), Out: &syncWriter{b: &out}, Err: &syncWriter{b: &errb}})
+	}()
+	// The first run happens at once: wait for its digest, then interrupt.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(env.Emu.Published()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon's first run published nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after interrupt, want 0; stderr: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon did not stop on interrupt")
+	}
+}
+
+// syncWriter serializes writes from the command's goroutine.
+type syncWriter struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }

@@ -255,7 +255,9 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	if rep.Failed() {
 		runErr = errors.New("some actions, listings or the notification failed")
 	}
-	if err := r.store.FinishRun(ctx, run.ID, runErr); err != nil {
+	// Record the end even when ctx was canceled (an interrupted daemon):
+	// a run left "running" would look like one that died.
+	if err := r.store.FinishRun(context.WithoutCancel(ctx), run.ID, runErr); err != nil {
 		return rep, err
 	}
 	return rep, nil
