@@ -38,22 +38,19 @@ import (
 )
 
 // SageMaker is the SageMaker surface the executor uses; the SDK's client
-// satisfies it. Reads: awsapi.NotebookReader, EndpointReader, Tagger and
-// the Studio describes; writes: awsapi.NotebookWriter's Stop,
-// EndpointWriter, Tagger's AddTags/DeleteTags, DeleteApp, UpdateDomain and
-// UpdateSpace.
+// satisfies it: the describes of awsapi.NotebookReader, EndpointReader and
+// InventoryReader, StudioReader's DescribeApp, NotebookWriter's Stop,
+// EndpointWriter, Tagger and StudioWriter.
 type SageMaker interface {
 	awsapi.EndpointWriter
 	awsapi.Tagger
+	awsapi.StudioWriter
+	DescribeApp(context.Context, *sagemaker.DescribeAppInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
 	DescribeNotebookInstance(context.Context, *sagemaker.DescribeNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
 	StopNotebookInstance(context.Context, *sagemaker.StopNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
 	DescribeEndpoint(context.Context, *sagemaker.DescribeEndpointInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeEndpointOutput, error)
-	DescribeApp(context.Context, *sagemaker.DescribeAppInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
-	DeleteApp(context.Context, *sagemaker.DeleteAppInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
 	DescribeDomain(context.Context, *sagemaker.DescribeDomainInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeDomainOutput, error)
-	UpdateDomain(context.Context, *sagemaker.UpdateDomainInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateDomainOutput, error)
 	DescribeSpace(context.Context, *sagemaker.DescribeSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeSpaceOutput, error)
-	UpdateSpace(context.Context, *sagemaker.UpdateSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateSpaceOutput, error)
 }
 
 // Scaling is the Application Auto Scaling surface (endpoint snapshots and
