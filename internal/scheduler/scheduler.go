@@ -166,7 +166,7 @@ type Report struct {
 	At       time.Time
 	DryRun   bool
 	Outcomes []Outcome
-	// Errors are regions or kinds that could not be listed.
+	// Errors are regions or kinds that could not be listed (*ListError).
 	Errors []error
 	// Warnings are targets the scheduler does not act on (endpoints).
 	Warnings []string
@@ -175,6 +175,17 @@ type Report struct {
 	Notified  bool
 	NotifyErr error
 }
+
+// ListError is a kind that could not be listed in a region: nothing of
+// that kind there was decided on this run.
+type ListError struct {
+	Account, Region string
+	Kind            schedule.Kind
+	Err             error
+}
+
+func (e *ListError) Error() string { return e.Err.Error() }
+func (e *ListError) Unwrap() error { return e.Err }
 
 // Failed reports whether anything in the run failed: an action, a listing
 // or the notification.
@@ -235,7 +246,7 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 			}
 			got, err := k.list(ctx, reg)
 			if err != nil {
-				rep.Errors = append(rep.Errors, err)
+				rep.Errors = append(rep.Errors, &ListError{Account: reg.Account, Region: reg.Region, Kind: k.kind, Err: err})
 				r.log.Warn("list failed", "region", reg.Region, "kind", k.kind, "err", err)
 				continue
 			}
@@ -529,7 +540,12 @@ func (rep *Report) Digest(actor string) notify.Digest {
 		d.Items = append(d.Items, it)
 	}
 	for _, err := range rep.Errors {
-		d.Items = append(d.Items, notify.Item{Kind: "listing", Name: "listing", Action: "list", Result: notify.ResultFailed, Error: err.Error()})
+		it := notify.Item{Name: "(all)", Action: "list", Result: notify.ResultFailed, Error: err.Error()}
+		var le *ListError
+		if errors.As(err, &le) {
+			it.Account, it.Region, it.Kind = le.Account, le.Region, inventoryKind[le.Kind]
+		}
+		d.Items = append(d.Items, it)
 	}
 	return d
 }

@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -774,5 +775,35 @@ func TestInterruptedActionIsResolved(t *testing.T) {
 	// already running: the memory of the dead run was never written.
 	if diff := cmp.Diff([]string{"Mon 07:11 start dev-bob", "Mon 07:11 start dev-dan"}, r.acted); diff != "" {
 		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+}
+
+func TestRegionThatCannotBeListed(t *testing.T) {
+	r := newRig(t, seedSchedules)
+	ctx := context.Background()
+	r.env.Emu.Advance(day(0, 7, 0).Sub(r.env.Emu.Now()))
+	r.env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{{
+		Operation: "sagemaker:ListNotebookInstances", Region: "eu-west-1", Code: "AccessDeniedException",
+		Message: "User is not authorized to perform: sagemaker:ListNotebookInstances", Status: 400,
+	}}})
+	rep, err := r.runner.Run(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acted []string
+	for _, o := range rep.Outcomes {
+		acted = append(acted, o.Name+" "+o.Result)
+	}
+	if diff := cmp.Diff([]string{"dev-alice ok", "dev-bob ok"}, acted); diff != "" {
+		t.Errorf("us-east-1 must still be acted on (-want +got):\n%s", diff)
+	}
+	var le *scheduler.ListError
+	if len(rep.Errors) != 1 || !errors.As(rep.Errors[0], &le) || le.Region != "eu-west-1" || le.Kind != schedule.KindNotebook || !rep.Failed() {
+		t.Fatalf("errors %v", rep.Errors)
+	}
+	pub := r.env.Emu.Published()
+	msg := pub[len(pub)-1].Message
+	if !strings.Contains(msg, "Failed (1):\n  - (all) (eu-west-1, notebook-instance, account 123456789012): list FAILED: list notebook instances in eu-west-1: ") {
+		t.Errorf("digest:\n%s", msg)
 	}
 }
