@@ -171,7 +171,10 @@ func Advise(rs []inventory.Resource, ev *Evidence, c *pricing.Catalog, o Options
 	if ev == nil {
 		ev = &Evidence{}
 	}
-	a := &advisor{rs: rs, ev: ev, c: c, o: o, res: &Result{Start: ev.Start, End: ev.End, JobLookback: o.JobLookback, Failures: ev.Failures}}
+	if o.JobLookback <= 0 {
+		o.JobLookback = inventory.DefaultJobLookback
+	}
+	a := &advisor{rs: rs, ev: ev, c: c, o: o, specs: c.Specs(), res: &Result{Start: ev.Start, End: ev.End, JobLookback: o.JobLookback, Failures: ev.Failures}}
 	a.endpoints()
 	a.training()
 	a.notebooks()
@@ -181,11 +184,12 @@ func Advise(rs []inventory.Resource, ev *Evidence, c *pricing.Catalog, o Options
 }
 
 type advisor struct {
-	rs  []inventory.Resource
-	ev  *Evidence
-	c   *pricing.Catalog
-	o   Options
-	res *Result
+	rs    []inventory.Resource
+	specs []pricing.Spec // the catalog's, sorted by name, read once
+	ev    *Evidence
+	c     *pricing.Catalog
+	o     Options
+	res   *Result
 }
 
 func (a *advisor) add(r Recommendation) {

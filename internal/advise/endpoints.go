@@ -233,7 +233,7 @@ func (a *advisor) endpointSize(r *inventory.Resource, spec pricing.Spec, line co
 		}
 		return true
 	}
-	for _, s := range a.c.Specs() {
+	for _, s := range a.specs {
 		if s.Family != spec.Family || !fits(s) {
 			continue
 		}
@@ -299,7 +299,7 @@ func (a *advisor) endpointPFamily(r *inventory.Resource, spec pricing.Spec, line
 	var best string
 	var bestRate pricing.Price
 	var unpriced []string
-	for _, s := range a.c.Specs() {
+	for _, s := range a.specs {
 		if !inferenceFamily(s.Family) || !s.Accelerated() || s.Accelerator.MemoryGiB < needGPU || s.MemoryGiB < needMem {
 			continue
 		}

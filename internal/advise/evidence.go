@@ -83,7 +83,7 @@ func (s Series) Sum() float64 {
 	return t
 }
 
-// Min returns the smallest value of a count metric, where a period
+// MinCount returns the smallest value of a count metric, where a period
 // without a datapoint counts as 0.
 func (s Series) MinCount() float64 {
 	if len(s.Values) < s.Periods || len(s.Values) == 0 {

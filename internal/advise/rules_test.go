@@ -129,3 +129,26 @@ func TestGroupingAndTotal(t *testing.T) {
 		t.Errorf("total %v, want %v (best per resource)", total.Sum, bigSaving.Add(m5x))
 	}
 }
+
+// BenchmarkAdvise runs every rule over 10,000 endpoint variants with two
+// weeks of hourly evidence each (the large account).
+func BenchmarkAdvise(b *testing.B) {
+	const n, hours = 10000, 14 * 24
+	types := []string{"ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.c5.xlarge", "ml.g4dn.xlarge", "ml.p3.2xlarge"}
+	rs := make([]inventory.Resource, n)
+	ev := evidence()
+	for i := range rs {
+		rs[i] = endpoint("ep-"+string(rune('a'+i%26))+"-"+time.Duration(i).String(), types[i%len(types)], 1+i%4)
+		rs[i].Image = "image:" + string(rune('a'+i%7))
+		ev.Put(&rs[i], advise.MetricCPU, flat(float64(i%300), hours))
+		ev.Put(&rs[i], advise.MetricMemory, flat(20, hours))
+		ev.Put(&rs[i], advise.MetricGPU, flat(10, hours))
+		ev.Put(&rs[i], advise.MetricInvocations, flat(float64(i%50), hours))
+	}
+	cat := pricing.Embedded()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		advise.Advise(rs, ev, cat, advise.Options{Now: now})
+	}
+}

@@ -53,9 +53,6 @@ func billable(r *inventory.Resource) int64 {
 // perMonth scales a cost over the job lookback to a month (730 hours).
 func (a *advisor) perMonth(p pricing.Price) pricing.Price {
 	lb := int64(a.o.JobLookback / time.Second)
-	if lb <= 0 {
-		lb = int64(inventory.DefaultJobLookback / time.Second)
-	}
 	return p.MulRat(pricing.HoursPerMonth*pricing.SecondsPerHour, lb)
 }
 
@@ -104,7 +101,7 @@ func (a *advisor) trainingCPU(r *inventory.Resource) {
 	}
 	var best string
 	var bestRate pricing.Price
-	for _, s := range a.c.Specs() {
+	for _, s := range a.specs {
 		if !strings.HasPrefix(s.Family, "m") || s.Accelerated() || s.VCPU < spec.VCPU || s.MemoryGiB < needMem {
 			continue
 		}
@@ -248,7 +245,7 @@ func (a *advisor) trainingSmaller(js []*inventory.Resource) {
 		}
 		var best string
 		var bestRate pricing.Price
-		for _, s := range a.c.Specs() {
+		for _, s := range a.specs {
 			if s.Family != spec.Family || s.VCPU >= spec.VCPU || s.VCPU < 1 {
 				continue
 			}
