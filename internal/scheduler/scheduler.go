@@ -35,9 +35,10 @@ import (
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
-// SageMaker is the SageMaker surface a run uses (the notebook and tag
-// calls are in awsapi.NotebookReader, NotebookWriter and Tagger; ListApps
-// in awsapi.InventoryReader); the SDK's client satisfies it.
+// SageMaker is the SageMaker surface a run uses, with the SDK's signatures
+// (the calls are in awsapi.NotebookReader, NotebookWriter, Tagger,
+// InventoryReader, StudioReader and StudioWriter); the SDK's client
+// satisfies it.
 type SageMaker interface {
 	ListNotebookInstances(context.Context, *sagemaker.ListNotebookInstancesInput, ...func(*sagemaker.Options)) (*sagemaker.ListNotebookInstancesOutput, error)
 	DescribeNotebookInstance(context.Context, *sagemaker.DescribeNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
