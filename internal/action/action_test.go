@@ -657,3 +657,33 @@ func TestRestartEndsSavings(t *testing.T) {
 		t.Errorf("idle-ep period %+v, want still open (not restored)", ep)
 	}
 }
+
+func TestFailedActionIsRecordedAndNotified(t *testing.T) {
+	r := newRig(t, 0)
+	r.env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "sagemaker:DeleteEndpoint", Code: "AccessDeniedException", Message: "not allowed by an SCP", Status: 400}}})
+	rep := r.run(deletePolicy, false)
+	if d := cmp.Diff([]string{"delete idle-ep failed", "notify idle-ep ok"}, outcomes(rep, "idle-ep")); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
+	}
+	acts, _ := r.st.Actions(context.Background(), store.ActionFilter{RunID: rep.RunID, Resource: acct + "/us-east-1/endpoint/idle-ep"})
+	failed := false
+	for _, a := range acts {
+		failed = failed || (a.Verb == "delete" && a.Result == store.ResultFailed && strings.Contains(a.Error, "not allowed by an SCP"))
+	}
+	if !failed {
+		t.Errorf("audit log lacks the failed delete: %+v", acts)
+	}
+	pub := r.env.Emu.Published()
+	if len(pub) != 1 || !strings.Contains(pub[0].Message, "idle-ep (us-east-1, endpoint, account 123456789012): delete FAILED") ||
+		!strings.Contains(pub[0].Subject, "1 failed") {
+		t.Errorf("digest does not report the failure: %+v", pub)
+	}
+	if _, err := r.clients().SageMaker.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("idle-ep")}); err != nil {
+		t.Errorf("idle-ep: %v", err)
+	}
+	// The snapshot taken before the failed delete restores nothing.
+	if _, err := r.executor().Restore(context.Background(), acct, "us-east-1", "idle-ep"); err == nil || !strings.Contains(err.Error(), "nothing to restore") {
+		t.Errorf("restore of a live endpoint: %v, want nothing to restore", err)
+	}
+}

@@ -110,6 +110,13 @@ func (e *Executor) Restore(ctx context.Context, account, region, name string) (s
 	if reg == nil {
 		return store.EndpointSnapshot{}, fmt.Errorf("restore endpoint %s: no clients for %s/%s", name, account, region)
 	}
+	// A failed or interrupted delete leaves a snapshot of an endpoint that
+	// still exists: there is nothing to restore.
+	if _, err := reg.SageMaker.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String(name)}); err == nil {
+		return store.EndpointSnapshot{}, fmt.Errorf("restore endpoint %s: it exists in %s/%s; nothing to restore", name, account, region)
+	} else if !awsapi.IsNotFound(err) {
+		return store.EndpointSnapshot{}, fmt.Errorf("restore endpoint %s: %w", name, err)
+	}
 	snap, err := e.st.LatestSnapshot(ctx, account, region, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return snap, fmt.Errorf("restore endpoint %s in %s/%s: %w", name, account, region, ErrNoSnapshot)
