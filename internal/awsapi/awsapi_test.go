@@ -26,6 +26,7 @@ func TestClassify(t *testing.T) {
 		{"ValidationException", `Could not find endpoint "arn:aws:sagemaker:us-east-1:1:endpoint/x".`, awsapi.NotFound},
 		{"ValidationException", "RecordNotFound", awsapi.NotFound},
 		{"ValidationException", "Status (Stopped) not in ([InService]). Unable to transition to (Stopping) for Notebook Instance (arn)", awsapi.InvalidState},
+		{"ValidationException", "The request was rejected because the training job is in status Completed.", awsapi.InvalidState},
 		{"ValidationException", "1 validation error detected", awsapi.Other},
 		{"ThrottlingException", "Rate exceeded", awsapi.Throttled},
 		{"Throttling", "Rate exceeded", awsapi.Throttled},

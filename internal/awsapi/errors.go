@@ -69,7 +69,7 @@ func Classify(err error) Class {
 			strings.Contains(msg, "does not exist"), strings.Contains(msg, "not found"):
 			return NotFound
 		case strings.Contains(msg, "Unable to transition"), strings.Contains(msg, "Cannot update in-progress"),
-			strings.Contains(msg, "is not in a valid state"):
+			strings.Contains(msg, "is not in a valid state"), strings.Contains(msg, "The request was rejected because"):
 			return InvalidState
 		}
 	}

@@ -176,7 +176,7 @@ func BenchmarkScanLarge(b *testing.B) {
 	}
 	ctx := context.Background()
 	cache := inventory.NewMemCache(emu.Clock())
-	sc := &inventory.Scanner{Collectors: notTraining()}
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors()}
 	var runs []run
 	for i := 0; i < b.N; i++ {
 		runs = runs[:0]

@@ -90,18 +90,6 @@ func targets(env *emulatortest.Env, regions ...string) []inventory.Target {
 	return out
 }
 
-// notTraining is every collector but training and tuning jobs, which
-// TestTrainingJobs covers.
-func notTraining() []inventory.Collector {
-	var out []inventory.Collector
-	for _, c := range inventory.DefaultCollectors() {
-		if c.Kind() != inventory.TrainingJob {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 func scanner(cs ...inventory.Collector) *inventory.Scanner {
 	if len(cs) == 0 {
 		cs = inventory.DefaultCollectors()
@@ -120,7 +108,7 @@ func byKey(rs []inventory.Resource) map[string]inventory.Resource {
 func TestScanFleet(t *testing.T) {
 	env := emulatortest.Start(t, fleet)
 	cache := inventory.NewMemCache(env.Emu.Clock())
-	cs := notTraining()
+	cs := inventory.DefaultCollectors()
 	res := scanner(cs...).Scan(context.Background(), targets(env, "us-east-1", "eu-west-1"), &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback, Cache: cache})
 
 	// The denied region is reported once per kind; the other region completes.
@@ -192,7 +180,7 @@ func TestRepeatScanUsesCache(t *testing.T) {
 	cache := inventory.NewMemCache(env.Emu.Clock())
 	ctx := context.Background()
 	tg := targets(env, "us-east-1")
-	s := scanner(notTraining()...)
+	s := scanner()
 	scan := func() (*inventory.Result, map[string]int64) {
 		env.Emu.ResetCounters()
 		res := s.Scan(ctx, tg, &inventory.Env{Now: env.Emu.Now(), JobLookback: inventory.DefaultJobLookback, Cache: cache})
