@@ -143,7 +143,11 @@ func (a *advisor) endpoints() {
 			continue
 		}
 		a.endpointSize(r, spec, line, tr)
-		a.endpointPFamily(r, spec, line)
+		if tr.known || r.Async {
+			// an endpoint whose traffic is unknown may be idle: deleting
+			// it, not moving it, would be the advice
+			a.endpointPFamily(r, spec, line)
+		}
 		if !r.Async {
 			a.endpointAutoscale(r, line, tr)
 			a.endpointRare(r, spec, line, tr)

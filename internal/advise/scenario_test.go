@@ -1,13 +1,16 @@
 package advise_test
 
 import (
+	"context"
 	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 )
 
@@ -55,5 +58,51 @@ func TestRightsizingScenario(t *testing.T) {
 		if !r.Saving.Known || r.Saving.Amount.Sign() <= 0 {
 			t.Errorf("%s %s: saving %v, want a known positive amount", r.Resource, r.Rule, r.Saving)
 		}
+	}
+}
+
+// Evidence that cannot be read is not low use: with CloudWatch and
+// Application Auto Scaling denied, no endpoint rule fires and the failures
+// are listed. Rules that rest on the job itself still fire: spot, and a
+// scikit-learn image on a GPU (medium confidence instead of high without
+// the GPU numbers).
+func TestEvidenceUnreadable(t *testing.T) {
+	data, err := os.ReadFile("../emulator/scenarios/rightsizing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := emulatortest.Start(t, string(data))
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "not authorized", Status: 403},
+		{Operation: "application-autoscaling:DescribeScalableTargets", Code: "AccessDeniedException", Message: "not authorized", Status: 400},
+	}})
+	ctx := context.Background()
+	var targets []inventory.Target
+	var sources []advise.Source
+	for _, r := range []string{"us-east-1", "eu-west-1"} {
+		cl := env.Clients(r)
+		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
+		sources = append(sources, advise.Source{Account: acct, Region: r, CloudWatch: cl.CloudWatch, Scaling: cl.ApplicationAutoScaling})
+	}
+	now := env.Emu.Now()
+	res := (&inventory.Scanner{Collectors: inventory.DefaultCollectors()}).Scan(ctx, targets, &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback})
+	ev := advise.Gather(ctx, sources, res.Resources, now, advise.DefaultLookback, inventory.DefaultJobLookback)
+	if len(ev.Failures) == 0 {
+		t.Fatal("no failures recorded")
+	}
+	out := advise.Advise(res.Resources, ev, pricing.Embedded(), advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
+	endpointRules := []advise.Rule{advise.EndpointDownsize, advise.EndpointFewer, advise.EndpointGPUClass, advise.EndpointAutoscale,
+		advise.EndpointMultiModel, advise.EndpointServerless}
+	if got := brief(out, endpointRules...); len(got) != 0 {
+		t.Errorf("recommended without evidence: %v", got)
+	}
+	if got := brief(out, advise.TrainingSpot); len(got) == 0 {
+		t.Error("spot needs no metrics, yet nothing")
+	}
+	if rec := find(t, out, "claims-sklearn-p3", advise.TrainingCPU); rec.Confidence != advise.Medium {
+		t.Errorf("training-cpu without GPU numbers: confidence %s, want medium", rec.Confidence)
+	}
+	if len(out.Failures) != len(ev.Failures) {
+		t.Errorf("result failures %v", out.Failures)
 	}
 }
