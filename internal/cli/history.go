@@ -140,7 +140,7 @@ func writeHistoryTable(w io.Writer, doc historyDoc) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nRealized savings: %s; still saving %s/hour (%s/month)\n", doc.Realized, doc.Saving.Round(4).FormatRate(), doc.Saving.Mul(pricing.HoursPerMonth))
+	_, err := fmt.Fprintf(w, "\nRealized savings: %s; saving now %s/hour (%s/month)\n", doc.Realized, doc.Saving.Round(4).FormatRate(), doc.Saving.Mul(pricing.HoursPerMonth))
 	return err
 }
 

@@ -56,6 +56,10 @@ CloudWatch error) is "unknown" and never acted on.`,
 	return cmd
 }
 
+// executorOptions are added to every executor the commands build: tests
+// set fast waiter polling (the emulator's clock is virtual); nil otherwise.
+var executorOptions []action.Option
+
 // runPolicy is plan and apply: scan, evaluate, act unless dryRun, print.
 func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRun bool) error {
 	if f.file == "" {
@@ -175,5 +179,6 @@ func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, cat
 	}
 	all := append([]action.Option{action.WithClock(a.clk()), action.WithLogger(a.log), action.WithRunInfo(info),
 		action.WithNotifier(notifier)}, opts...)
+	all = append(all, executorOptions...)
 	return action.New(regions, st, catalog, all...), nil
 }
