@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
 
@@ -109,5 +110,19 @@ func TestDemoShowsAdvise(t *testing.T) {
 		if strings.Contains(adv, not) {
 			t.Errorf("demo advise mentions %s", not)
 		}
+	}
+}
+
+func TestAdvisePartialEvidence(t *testing.T) {
+	env := emulatortest.Start(t, adviseFleet)
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "not authorized", Status: 403},
+	}})
+	out, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), "advise", "--region", "us-east-1")
+	if code != exitPartial || !strings.Contains(errOut, "evidence read(s) failed") {
+		t.Errorf("exit %d, want %d; stderr %q", code, exitPartial, errOut)
+	}
+	if !strings.Contains(out, "Evidence not read") || strings.Contains(out, "endpoint-multi-model") {
+		t.Errorf("output:\n%s", out)
 	}
 }
