@@ -29,27 +29,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
+	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/gpu"
 	"github.com/sagesaver/sagesaver/internal/jupyter"
 )
 
-// SageMaker is every SageMaker call the agent makes, with the SDK's
-// signatures; *sagemaker.Client implements it. The instance's role needs
-// exactly these actions.
-type SageMaker interface {
-	// StopNotebookInstance asks to stop an InService notebook instance; it
-	// fails with a ValidationException in any other status.
-	StopNotebookInstance(ctx context.Context, in *sagemaker.StopNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
-	// DescribeNotebookInstance returns the instance's status.
-	DescribeNotebookInstance(ctx context.Context, in *sagemaker.DescribeNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
-	// DeleteApp deletes a Studio app (the space or user profile stays).
-	DeleteApp(ctx context.Context, in *sagemaker.DeleteAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
-	// DescribeApp returns a Studio app's status.
-	DescribeApp(ctx context.Context, in *sagemaker.DescribeAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
-	// AddTags adds or overwrites tags on any SageMaker resource.
-	AddTags(ctx context.Context, in *sagemaker.AddTagsInput, opts ...func(*sagemaker.Options)) (*sagemaker.AddTagsOutput, error)
-}
+// SageMaker is every SageMaker call the agent makes: awsapi.AgentAPI.
+type SageMaker = awsapi.AgentAPI
 
 // TagLastActivity is the tag through which the agent publishes its idle
 // clock for the central scan.

@@ -206,3 +206,38 @@ type StudioWriter interface {
 	UpdateDomain(context.Context, *sagemaker.UpdateDomainInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateDomainOutput, error)
 	UpdateSpace(context.Context, *sagemaker.UpdateSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateSpaceOutput, error)
 }
+
+// AgentAPI is every SageMaker call the on-instance agent makes (its
+// instance role needs exactly these actions).
+type AgentAPI interface {
+	// StopNotebookInstance asks to stop an InService notebook instance; it
+	// fails with a ValidationException in any other status.
+	StopNotebookInstance(ctx context.Context, in *sagemaker.StopNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
+	// DescribeNotebookInstance returns the instance's status.
+	DescribeNotebookInstance(ctx context.Context, in *sagemaker.DescribeNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
+	// DeleteApp deletes a Studio app (the space or user profile stays).
+	DeleteApp(ctx context.Context, in *sagemaker.DeleteAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
+	// DescribeApp returns a Studio app's status.
+	DescribeApp(ctx context.Context, in *sagemaker.DescribeAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
+	// AddTags adds or overwrites tags on any SageMaker resource.
+	AddTags(ctx context.Context, in *sagemaker.AddTagsInput, opts ...func(*sagemaker.Options)) (*sagemaker.AddTagsOutput, error)
+}
+
+// LifecycleAPI is every call `sagesaver lifecycle install` and `audit` make.
+type LifecycleAPI interface {
+	// DescribeNotebookInstance returns an instance's status and attached
+	// lifecycle configuration.
+	DescribeNotebookInstance(ctx context.Context, in *sagemaker.DescribeNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
+	// ListNotebookInstances pages through the region's instances.
+	ListNotebookInstances(ctx context.Context, in *sagemaker.ListNotebookInstancesInput, opts ...func(*sagemaker.Options)) (*sagemaker.ListNotebookInstancesOutput, error)
+	// StopNotebookInstance and StartNotebookInstance are asynchronous.
+	StopNotebookInstance(ctx context.Context, in *sagemaker.StopNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
+	StartNotebookInstance(ctx context.Context, in *sagemaker.StartNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StartNotebookInstanceOutput, error)
+	// UpdateNotebookInstance attaches a lifecycle configuration; the
+	// instance must be Stopped (or Failed).
+	UpdateNotebookInstance(ctx context.Context, in *sagemaker.UpdateNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.UpdateNotebookInstanceOutput, error)
+	// The lifecycle configuration itself; scripts are base64 on the wire.
+	DescribeNotebookInstanceLifecycleConfig(ctx context.Context, in *sagemaker.DescribeNotebookInstanceLifecycleConfigInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceLifecycleConfigOutput, error)
+	CreateNotebookInstanceLifecycleConfig(ctx context.Context, in *sagemaker.CreateNotebookInstanceLifecycleConfigInput, opts ...func(*sagemaker.Options)) (*sagemaker.CreateNotebookInstanceLifecycleConfigOutput, error)
+	UpdateNotebookInstanceLifecycleConfig(ctx context.Context, in *sagemaker.UpdateNotebookInstanceLifecycleConfigInput, opts ...func(*sagemaker.Options)) (*sagemaker.UpdateNotebookInstanceLifecycleConfigOutput, error)
+}

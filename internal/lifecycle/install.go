@@ -16,25 +16,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 )
 
-// SageMaker is every call Install and Audit make, with the SDK's
-// signatures; *sagemaker.Client implements it.
-type SageMaker interface {
-	// DescribeNotebookInstance returns an instance's status and attached
-	// lifecycle configuration.
-	DescribeNotebookInstance(ctx context.Context, in *sagemaker.DescribeNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
-	// ListNotebookInstances pages through the region's instances.
-	ListNotebookInstances(ctx context.Context, in *sagemaker.ListNotebookInstancesInput, opts ...func(*sagemaker.Options)) (*sagemaker.ListNotebookInstancesOutput, error)
-	// StopNotebookInstance and StartNotebookInstance are asynchronous.
-	StopNotebookInstance(ctx context.Context, in *sagemaker.StopNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
-	StartNotebookInstance(ctx context.Context, in *sagemaker.StartNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StartNotebookInstanceOutput, error)
-	// UpdateNotebookInstance attaches a lifecycle configuration; the
-	// instance must be Stopped (or Failed).
-	UpdateNotebookInstance(ctx context.Context, in *sagemaker.UpdateNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.UpdateNotebookInstanceOutput, error)
-	// The lifecycle configuration itself; scripts are base64 on the wire.
-	DescribeNotebookInstanceLifecycleConfig(ctx context.Context, in *sagemaker.DescribeNotebookInstanceLifecycleConfigInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceLifecycleConfigOutput, error)
-	CreateNotebookInstanceLifecycleConfig(ctx context.Context, in *sagemaker.CreateNotebookInstanceLifecycleConfigInput, opts ...func(*sagemaker.Options)) (*sagemaker.CreateNotebookInstanceLifecycleConfigOutput, error)
-	UpdateNotebookInstanceLifecycleConfig(ctx context.Context, in *sagemaker.UpdateNotebookInstanceLifecycleConfigInput, opts ...func(*sagemaker.Options)) (*sagemaker.UpdateNotebookInstanceLifecycleConfigOutput, error)
-}
+// SageMaker is every call Install and Audit make: awsapi.LifecycleAPI.
+type SageMaker = awsapi.LifecycleAPI
 
 // DefaultName is the lifecycle configuration's name when none is given.
 const DefaultName = "sagesaver-agent"
