@@ -71,7 +71,7 @@ accounts:
         spaces:
           - {domain: research, name: alice-space, owner: alice, instanceType: ml.m5.xlarge}
         apps:
-          - {domain: research, space: alice-space, type: JupyterLab, instanceType: ml.m5.xlarge}
+          - {domain: research, space: alice-space, type: JupyterLab, instanceType: ml.m5.xlarge, tags: {"sagesaver:last-activity": "2026-03-02T09:30:00Z"}}
           - {domain: research, user: alice, type: JupyterServer, instanceType: system}
           - {domain: research, user: alice, type: KernelGateway, name: old-kernel, instanceType: ml.g5.xlarge, status: Deleted, age: 3d, deletedAge: 1d}
         processingJobs:
@@ -164,6 +164,11 @@ func TestScanFleet(t *testing.T) {
 	}
 	if d := got[acct+"/us-east-1/studio-domain/d-research01"]; d.IdleShutdown == nil || !*d.IdleShutdown {
 		t.Errorf("domain idle shutdown %v, want on", d.IdleShutdown)
+	}
+	// Studio apps carry their tags (ListApps has none: the tagging API
+	// does), so the agent's last activity reaches idle detection and advice.
+	if app := got[acct+"/us-east-1/studio-app/alice-space/JupyterLab/default"]; app.AgentLastActivity == nil || !app.AgentLastActivity.Equal(now.Add(-150*time.Minute)) {
+		t.Errorf("studio app agent activity %v, tags %v, arn %s", app.AgentLastActivity, app.Tags, app.ARN)
 	}
 	pj := got[acct+"/us-east-1/processing-job/features-0301"]
 	// created 1h ago, 4 minutes of startup: running 56 minutes.

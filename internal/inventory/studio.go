@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,6 +86,9 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 				AppType: string(a.AppType), InstanceCount: 1, Created: a.CreationTime,
 				Running: a.Status == smtypes.AppStatusInService || a.Status == smtypes.AppStatusPending,
 			}
+			r.ARN = appARN(t, a)
+			r.Tags = tags[r.ARN]
+			r.AgentLastActivity = agentActivity(r.Tags)
 			if a.ResourceSpec != nil {
 				r.InstanceType = string(a.ResourceSpec.InstanceType)
 			}
@@ -141,6 +145,17 @@ func spaceDescribe(ctx context.Context, t Target, env *Env, domain, name string,
 		env.Cache.Put(key, d)
 	}
 	return d, nil
+}
+
+// appARN is the app's ARN, which ListApps does not return: AWS spells it
+// arn:aws:sagemaker:REGION:ACCOUNT:app/DOMAIN/OWNER/APPTYPE/NAME, in lower
+// case, where OWNER is the space or user profile.
+func appARN(t Target, a smtypes.AppDetails) string {
+	owner := aws.ToString(a.SpaceName)
+	if owner == "" {
+		owner = aws.ToString(a.UserProfileName)
+	}
+	return strings.ToLower(fmt.Sprintf("arn:aws:sagemaker:%s:%s:app/%s/%s/%s/%s", t.Region, t.Account, aws.ToString(a.DomainId), owner, a.AppType, aws.ToString(a.AppName)))
 }
 
 // appName is "<space or user profile>/<AppType>/<AppName>".
