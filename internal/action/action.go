@@ -100,6 +100,18 @@ var DefaultWaits = Waits{
 	EndpointInService: 30 * time.Minute,
 }
 
+// StreakOverlap is added to the policy's lookback to make the evidence
+// window: the store extends an idle streak only over windows that touch,
+// so runs a day apart with a 24-hour lookback must overlap a little to
+// chain (a cron run that starts a few minutes late would otherwise start a
+// new streak). An hour covers any scheduler's jitter, and only makes the
+// idle test stricter (25 hours of silence for a 24-hour lookback).
+const StreakOverlap = time.Hour
+
+func evidenceWindow(p *policy.Policy, now time.Time) metrics.Window {
+	return metrics.NewWindow(now, p.Window()+StreakOverlap)
+}
+
 // Executor runs policies against regions.
 type Executor struct {
 	regions  map[string]*Region
@@ -254,7 +266,7 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 	}
 	now := e.clock.Now()
 	rep.RunID, rep.DryRun, rep.At = run.ID, dryRun, now
-	rep.Window = metrics.NewWindow(now, p.Window())
+	rep.Window = evidenceWindow(p, now)
 
 	e.closeSavings(ctx, resources, now)
 	verdicts := e.Verdicts(ctx, resources, rep.Window, !dryRun)
@@ -352,7 +364,8 @@ func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy
 // agent's tag, Studio from its settings. When observe is true, idle
 // endpoints extend their idle streak in the store and their verdict's
 // Since becomes the streak's start (so "idle for 3 days" is reached after
-// three daily runs), and active ones reset it.
+// three daily runs), and active ones reset it; otherwise (dry runs) the
+// recorded streaks are read, not written.
 func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource, w metrics.Window, observe bool) map[string]idle.Verdict {
 	now := e.clock.Now()
 	out := map[string]idle.Verdict{}
@@ -379,6 +392,13 @@ func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource,
 			out[idle.SubjectKey(&r)] = idle.StudioApp(r, idle.StudioAppEvidence{}, now)
 		}
 	}
+	var streaks map[string]store.IdleRecord
+	if !observe && len(endpoints) > 0 {
+		var err error
+		if streaks, err = e.st.IdleSince(ctx); err != nil {
+			e.log.Warn("idle streaks", "err", err)
+		}
+	}
 	keys := make([]string, 0, len(endpoints))
 	for k := range endpoints {
 		keys = append(keys, k)
@@ -403,6 +423,10 @@ func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource,
 			}
 			if observe {
 				v = e.observe(ctx, k, v, evs[k])
+			} else if rec, ok := streaks[k]; ok && v.State == idle.Idle && !rec.LastSeen.Before(evs[k].Start) && rec.FirstIdle.Before(v.Since) {
+				// A dry run reads the streak the real runs recorded, so
+				// that plan shows what apply would do.
+				v.Since = rec.FirstIdle
 			}
 			out[k] = v
 		}

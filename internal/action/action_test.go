@@ -253,7 +253,7 @@ func TestApplyActsOnlyOnIdle(t *testing.T) {
 			}
 		}
 	}
-	if !strings.HasPrefix(why["idle-ep"], "idle: 0 invocations on 1 variant over 24h") {
+	if !strings.HasPrefix(why["idle-ep"], "idle: 0 invocations on 1 variant over 25h") {
 		t.Errorf("idle-ep evidence = %q", why["idle-ep"])
 	}
 	protected := false
@@ -685,5 +685,33 @@ func TestFailedActionIsRecordedAndNotified(t *testing.T) {
 	// The snapshot taken before the failed delete restores nothing.
 	if _, err := r.executor().Restore(context.Background(), acct, "us-east-1", "idle-ep"); err == nil || !strings.Contains(err.Error(), "nothing to restore") {
 		t.Errorf("restore of a live endpoint: %v, want nothing to restore", err)
+	}
+}
+
+// TestIdleStreakAcrossRuns: with a 24 h window, "idle for 48h" holds
+// after real runs a day apart have seen the endpoint idle, and a plan (dry
+// run) reads the same streak without writing it.
+func TestIdleStreakAcrossRuns(t *testing.T) {
+	r := newRig(t, 0)
+	pol := `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: long-idle
+    resource: endpoint
+    conditions:
+      idleFor: 48h
+    actions:
+      - type: tag
+        tags: {idle: "48h"}
+`
+	if got := outcomes(r.run(pol, false), "idle-ep"); len(got) != 0 {
+		t.Fatalf("day 1: %v, want nothing (only 24h seen)", got)
+	}
+	r.env.Emu.Advance(24 * time.Hour)
+	if d := cmp.Diff([]string{"tag idle-ep dry-run"}, outcomes(r.run(pol, true), "idle-ep")); d != "" {
+		t.Errorf("day 2 plan (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"tag idle-ep ok"}, outcomes(r.run(pol, false), "idle-ep")); d != "" {
+		t.Errorf("day 2 apply (-want +got):\n%s", d)
 	}
 }

@@ -200,7 +200,7 @@ func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f
 	var v idle.Verdict
 	switch f.Kind {
 	case inventory.Endpoint:
-		w := metrics.NewWindow(now, p.Window())
+		w := evidenceWindow(p, now)
 		var ev idle.EndpointEvidence
 		if reg.Metrics != nil {
 			ev = reg.Metrics.Endpoints(ctx, w, map[string][]inventory.Resource{f.Key: fresh})[f.Key]

@@ -33,7 +33,7 @@ func TestDemoPlansAppliesAndSaves(t *testing.T) {
 	for _, want := range []string{
 		"would act", // the plan
 		"endpoint churn-predictor (us-east-1)",
-		"0 invocations on 1 variant over 24h",
+		"0 invocations on 1 variant over 25h",
 		"sagesaver apply -f examples/policies/demo.yaml --yes",
 		"apply: ",                    // the apply summary
 		"Subject: sagesaver apply: ", // the SNS digest
