@@ -140,6 +140,7 @@ func (e *Executor) Restore(ctx context.Context, account, region, name string) (s
 		return snap, err
 	}
 	defer e.st.Release(ctx, run.ID, key)
+	defer e.keepAlive(ctx, run.ID)()
 	id, err := e.st.BeginAction(ctx, store.Action{RunID: run.ID, Actor: run.Actor(), Resource: key, Kind: string(inventory.Endpoint),
 		Verb: "restore", Details: details{Snapshot: snap.ID, Config: snap.Config}.json()})
 	if err != nil {
