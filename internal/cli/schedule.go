@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -343,10 +342,22 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		targets = append(targets, scheduler.Region{Account: aws.ToString(who.Account), Region: r, SageMaker: c.SageMaker, Tagging: c.Tagging})
 	}
 	statePath := a.cfg.StatePath()
-	memory := scheduler.NewFileMemory(filepath.Join(filepath.Dir(statePath), scheduler.MemoryFileName))
 	opts := []scheduler.Option{scheduler.WithLogger(a.log)}
 	var st *store.Store
-	if run {
+	var memory scheduler.Memory = noMemory{}
+	if !run {
+		// explain reads what runs remembered, if any run has been recorded.
+		if _, err := os.Stat(statePath); err == nil {
+			ro, err := store.Open(ctx, statePath)
+			if err != nil {
+				return nil, nil, err
+			}
+			memory = scheduler.NewStoreMemory(ro)
+			st = ro
+		}
+		return scheduler.New(ss, targets, memory, nil, catalog, opts...), st, nil
+	}
+	{
 		data, err := os.ReadFile(f.file)
 		if err != nil {
 			return nil, nil, err
@@ -365,8 +376,17 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		if st, err = store.Open(ctx, statePath); err != nil {
 			return nil, nil, err
 		}
+		memory = scheduler.NewStoreMemory(st)
 	}
 	return scheduler.New(ss, targets, memory, st, catalog, opts...), st, nil
+}
+
+// noMemory is the memory of a scheduler that has never run here.
+type noMemory struct{}
+
+func (noMemory) Get(context.Context, string, string) (*schedule.Memory, error) { return nil, nil }
+func (noMemory) Put(context.Context, string, string, schedule.Memory) error {
+	return fmt.Errorf("schedule memory: no state database")
 }
 
 // scheduleNotifier builds the notifiers the flags or the file name.

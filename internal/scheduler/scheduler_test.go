@@ -71,7 +71,7 @@ type rig struct {
 	env    *emulatortest.Env
 	store  *store.Store
 	runner *scheduler.Runner
-	memory *scheduler.FileMemory
+	memory scheduler.Memory
 	// acted is every action taken, "Mon 07:00 start dev-alice".
 	acted []string
 	runs  []*scheduler.Report
@@ -105,7 +105,7 @@ func newRigWith(t *testing.T, scenario, schedules string, wrap func(*sagemaker.C
 		}
 		regions = append(regions, scheduler.Region{Account: "123456789012", Region: r, SageMaker: sm, Tagging: c.Tagging})
 	}
-	mem := scheduler.NewFileMemory(filepath.Join(dir, scheduler.MemoryFileName))
+	mem := scheduler.NewStoreMemory(st)
 	runner := scheduler.New(ss, regions, mem, st, pricing.Embedded(),
 		scheduler.WithClock(clk),
 		scheduler.WithNotifier(notify.NewSNS(env.Clients("us-east-1").SNS, topicARN)),

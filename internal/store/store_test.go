@@ -275,3 +275,38 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 		t.Errorf("after restore: err = %v, want ErrNotFound", err)
 	}
 }
+
+func TestScheduleMemory(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.ScheduleMemory(ctx, "office-hours", "arn:nb/dev-a")
+	if err != nil || got != nil {
+		t.Fatalf("before any put: %s, %v; want nothing", got, err)
+	}
+	for _, m := range []string{`{"applied":"running"}`, `{"applied":"stopped"}`} {
+		if err := st.PutScheduleMemory(ctx, "office-hours", "arn:nb/dev-a", json.RawMessage(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PutScheduleMemory(ctx, "nights", "arn:nb/dev-a", json.RawMessage(`{"applied":"running"}`)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = store.Open(ctx, path) // durable across processes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, err = st.ScheduleMemory(ctx, "office-hours", "arn:nb/dev-a")
+	if err != nil || string(got) != `{"applied":"stopped"}` {
+		t.Errorf("office-hours memory %s, %v; want the last put", got, err)
+	}
+	got, _ = st.ScheduleMemory(ctx, "nights", "arn:nb/dev-a")
+	if string(got) != `{"applied":"running"}` {
+		t.Errorf("nights memory %s: schedules must not share memory", got)
+	}
+}
