@@ -283,13 +283,20 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 	if !dryRun {
 		defer e.keepAlive(ctx, run.ID)()
 	}
-	for fi := range rep.Plan.Findings {
-		f := &rep.Plan.Findings[fi]
-		for _, s := range f.Steps {
-			if s.Status != policy.Act {
+	// Studio domains first: a space's idle shutdown is refused while its
+	// domain's is off. Otherwise plan order.
+	for _, domains := range []bool{true, false} {
+		for fi := range rep.Plan.Findings {
+			f := &rep.Plan.Findings[fi]
+			if (f.Kind == inventory.StudioDomain) != domains {
 				continue
 			}
-			rep.Outcomes = append(rep.Outcomes, e.step(ctx, run, p, f, s, marks, dryRun))
+			for _, s := range f.Steps {
+				if s.Status != policy.Act {
+					continue
+				}
+				rep.Outcomes = append(rep.Outcomes, e.step(ctx, run, p, f, s, marks, dryRun))
+			}
 		}
 	}
 	if !dryRun {

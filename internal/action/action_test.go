@@ -75,6 +75,13 @@ accounts:
             tags: {"sagesaver:protect": "true"}
             age: 30d
             lastModified: 30d
+        domains:
+          - {name: legacy-studio, id: d-legacy000001, age: 300d, tags: {team: analytics}}
+        userProfiles:
+          - {domain: legacy-studio, name: carol, age: 200d}
+        spaces:
+          - {domain: legacy-studio, name: carol-lab, owner: carol, age: 100d}
+          - {domain: legacy-studio, name: carol-code, owner: carol, appType: CodeEditor, age: 100d}
         metrics:
           - {metric: Invocations, endpoint: idle-ep, value: 3, from: 15d, to: 10d}
           - {metric: Invocations, endpoint: ab, variant: B, value: 10}
@@ -713,5 +720,52 @@ rules:
 	}
 	if d := cmp.Diff([]string{"tag idle-ep ok"}, outcomes(r.run(pol, false), "idle-ep")); d != "" {
 		t.Errorf("day 2 apply (-want +got):\n%s", d)
+	}
+}
+
+func TestSetIdleShutdown(t *testing.T) {
+	r := newRig(t, 0)
+	pol := `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: spaces
+    resource: studio-space
+    conditions:
+      unprotected: true
+    actions:
+      - type: set-idle-shutdown
+        timeoutMinutes: 90
+  - name: domains
+    resource: studio-domain
+    conditions:
+      unprotected: true
+    actions:
+      - type: set-idle-shutdown
+        timeoutMinutes: 90
+`
+	want := []string{"set-idle-shutdown carol-code ok", "set-idle-shutdown carol-lab ok", "set-idle-shutdown d-legacy000001 ok"}
+	if d := cmp.Diff(want, outcomes(r.run(pol, false))); d != "" {
+		t.Fatalf("first run (-want +got):\n%s", d)
+	}
+	ctx := context.Background()
+	sm := r.clients().SageMaker
+	d, err := sm.DescribeDomain(ctx, &sagemaker.DescribeDomainInput{DomainId: aws.String("d-legacy000001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := d.DefaultUserSettings.JupyterLabAppSettings.AppLifecycleManagement.IdleSettings
+	if is.LifecycleManagement != "ENABLED" || aws.ToInt32(is.IdleTimeoutInMinutes) != 90 {
+		t.Errorf("domain idle settings %+v", is)
+	}
+	sp, err := sm.DescribeSpace(ctx, &sagemaker.DescribeSpaceInput{DomainId: aws.String("d-legacy000001"), SpaceName: aws.String("carol-code")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ce := sp.SpaceSettings.CodeEditorAppSettings; ce == nil || aws.ToInt32(ce.AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes) != 90 {
+		t.Errorf("Code Editor space settings %+v", sp.SpaceSettings)
+	}
+	// Set: the next run has nothing to do.
+	if got := outcomes(r.run(pol, false)); len(got) != 0 {
+		t.Errorf("second run: %v, want nothing", got)
 	}
 }

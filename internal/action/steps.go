@@ -490,17 +490,27 @@ func setIdleShutdown(ctx context.Context, sm SageMaker, r inventory.Resource, mi
 		if err != nil {
 			return fmt.Errorf("describe domain %s: %w", r.Name, err)
 		}
-		// Keep the domain's other JupyterLab settings: UpdateDomain
-		// replaces JupyterLabAppSettings as a whole.
-		jl := &smtypes.JupyterLabAppSettings{}
-		if d.DefaultUserSettings != nil && d.DefaultUserSettings.JupyterLabAppSettings != nil {
-			c := *d.DefaultUserSettings.JupyterLabAppSettings
-			jl = &c
+		// Both app types that support idle shutdown (a space's setting is
+		// refused while its domain's is off). Keep the domain's other
+		// settings of each: UpdateDomain replaces them as a whole.
+		lc := func() *smtypes.AppLifecycleManagement {
+			return &smtypes.AppLifecycleManagement{IdleSettings: &smtypes.IdleSettings{
+				LifecycleManagement: smtypes.LifecycleManagementEnabled, IdleTimeoutInMinutes: aws.Int32(minutes)}}
 		}
-		jl.AppLifecycleManagement = &smtypes.AppLifecycleManagement{IdleSettings: &smtypes.IdleSettings{
-			LifecycleManagement: smtypes.LifecycleManagementEnabled, IdleTimeoutInMinutes: aws.Int32(minutes)}}
+		jl, ce := &smtypes.JupyterLabAppSettings{}, &smtypes.CodeEditorAppSettings{}
+		if us := d.DefaultUserSettings; us != nil {
+			if us.JupyterLabAppSettings != nil {
+				c := *us.JupyterLabAppSettings
+				jl = &c
+			}
+			if us.CodeEditorAppSettings != nil {
+				c := *us.CodeEditorAppSettings
+				ce = &c
+			}
+		}
+		jl.AppLifecycleManagement, ce.AppLifecycleManagement = lc(), lc()
 		if _, err := sm.UpdateDomain(ctx, &sagemaker.UpdateDomainInput{DomainId: aws.String(r.Name),
-			DefaultUserSettings: &smtypes.UserSettings{JupyterLabAppSettings: jl}}); err != nil {
+			DefaultUserSettings: &smtypes.UserSettings{JupyterLabAppSettings: jl, CodeEditorAppSettings: ce}}); err != nil {
 			return fmt.Errorf("set idle shutdown on domain %s: %w", r.Name, err)
 		}
 		return nil
