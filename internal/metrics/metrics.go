@@ -114,7 +114,9 @@ func (w Window) Length() time.Duration { return w.End.Sub(w.Start) }
 // period among 1 h, 5 min and 1 min that divides the length. Hourly
 // buckets keep 500 queries x 24 h at 12,000 datapoints, far under a page's
 // 100,800, and stay queryable for 455 days; the finer periods are only for
-// windows that are not whole hours.
+// windows that are not whole hours. Windows longer than a full batch fits
+// in one page at 1 h (201 hours) get a period of whole hours that does:
+// 4 h for 30 days, so that a batch stays one call.
 func NewWindow(now time.Time, length time.Duration) Window {
 	end := now.UTC().Truncate(time.Minute)
 	length = length.Truncate(time.Minute)
@@ -127,6 +129,10 @@ func NewWindow(now time.Time, length time.Duration) Window {
 			period = p
 			break
 		}
+	}
+	if perQuery := int64(awsapi.MaxDatapointsPerPage / awsapi.MaxMetricDataQueries); int64(length/period) > perQuery && length >= time.Hour {
+		hours := int64((length + time.Hour - 1) / time.Hour)
+		period = time.Duration((hours+perQuery-1)/perQuery) * time.Hour
 	}
 	return Window{Start: end.Add(-length), End: end, Period: period}
 }

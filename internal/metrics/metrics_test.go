@@ -247,6 +247,9 @@ func TestNewWindow(t *testing.T) {
 		{24 * time.Hour, metrics.Window{Start: at.Add(-24*time.Hour - 56*time.Second), End: at.Add(-56 * time.Second), Period: time.Hour}},
 		{90 * time.Minute, metrics.Window{Start: at.Add(-90*time.Minute - 56*time.Second), End: at.Add(-56 * time.Second), Period: 5 * time.Minute}},
 		{7 * time.Minute, metrics.Window{Start: at.Add(-7*time.Minute - 56*time.Second), End: at.Add(-56 * time.Second), Period: time.Minute}},
+		{8 * 24 * time.Hour, metrics.Window{Start: at.Add(-8*24*time.Hour - 56*time.Second), End: at.Add(-56 * time.Second), Period: time.Hour}},
+		{30*24*time.Hour + time.Hour, metrics.Window{Start: at.Add(-721*time.Hour - 56*time.Second), End: at.Add(-56 * time.Second), Period: 4 * time.Hour}},
+		{15 * 24 * time.Hour, metrics.Window{Start: at.Add(-360*time.Hour - 56*time.Second), End: at.Add(-56 * time.Second), Period: 2 * time.Hour}},
 	}
 	for _, tt := range tests {
 		if d := cmp.Diff(tt.want, metrics.NewWindow(at, tt.length)); d != "" {
