@@ -82,6 +82,9 @@ accounts:
         spaces:
           - {domain: legacy-studio, name: carol-lab, owner: carol, age: 100d}
           - {domain: legacy-studio, name: carol-code, owner: carol, appType: CodeEditor, age: 100d}
+        apps:
+          - {domain: legacy-studio, space: carol-lab, type: JupyterLab, instanceType: ml.g5.xlarge, age: 30h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z"}}
+          - {domain: legacy-studio, space: carol-code, type: CodeEditor, instanceType: ml.t3.medium, age: 30h, tags: {"sagesaver:last-activity": "2026-11-25T11:58:00Z"}}
         metrics:
           - {metric: Invocations, endpoint: idle-ep, value: 3, from: 15d, to: 10d}
           - {metric: Invocations, endpoint: ab, variant: B, value: 10}
@@ -767,5 +770,39 @@ rules:
 	// Set: the next run has nothing to do.
 	if got := outcomes(r.run(pol, false)); len(got) != 0 {
 		t.Errorf("second run: %v, want nothing", got)
+	}
+}
+
+func TestDeleteIdleStudioApp(t *testing.T) {
+	r := newRig(t, 0)
+	pol := `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: idle-apps
+    resource: studio-app
+    conditions:
+      idleFor: 3h
+    actions:
+      - type: delete-app
+`
+	if d := cmp.Diff([]string{"delete-app carol-lab/JupyterLab/default ok"}, outcomes(r.run(pol, false))); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	ctx := context.Background()
+	sm := r.clients().SageMaker
+	for app, want := range map[string]string{"carol-lab": "Deleting|Deleted", "carol-code": "InService"} {
+		typ := map[string]string{"carol-lab": "JupyterLab", "carol-code": "CodeEditor"}[app]
+		out, err := sm.DescribeApp(ctx, &sagemaker.DescribeAppInput{DomainId: aws.String("d-legacy000001"), SpaceName: aws.String(app),
+			AppType: smtypes.AppType(typ), AppName: aws.String("default")})
+		if err != nil {
+			t.Fatalf("%s: %v", app, err)
+		}
+		if !strings.Contains(want, string(out.Status)) {
+			t.Errorf("%s: %s, want %s", app, out.Status, want)
+		}
+	}
+	periods, _ := r.st.Savings(ctx)
+	if len(periods) != 1 || !strings.HasSuffix(periods[0].Resource, "carol-lab/JupyterLab/default") {
+		t.Errorf("savings = %+v, want the deleted app's", periods)
 	}
 }

@@ -293,7 +293,7 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 		return nil, fmt.Errorf("no re-check for %s", r0.Kind)
 	}
 	tags := r0.Tags
-	if arn != "" && r0.Kind != inventory.StudioApp {
+	if arn != "" {
 		t, err := listTags(ctx, sm, arn)
 		if err != nil {
 			return nil, err
@@ -308,7 +308,7 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 		if r0.Kind != inventory.StudioDomain && r0.Kind != inventory.StudioSpace {
 			fresh[i].Running = running
 		}
-		if r0.Kind == inventory.NotebookInstance {
+		if r0.Kind == inventory.NotebookInstance || r0.Kind == inventory.StudioApp {
 			fresh[i].AgentLastActivity = agentActivity(tags)
 		}
 	}
