@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -193,6 +194,9 @@ type Report struct {
 	// Outcomes are the steps that were to run (Status Act in the plan),
 	// in plan order.
 	Outcomes []Outcome
+	// EvidenceErrors are the accounts and regions where CloudWatch
+	// failed: their endpoints are unknown (reported, never acted on).
+	EvidenceErrors []EvidenceError
 	// Recovered are actions a killed run left started, resolved by this
 	// run after a re-check.
 	Recovered []Outcome
@@ -269,7 +273,8 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 	rep.Window = evidenceWindow(p, now)
 
 	e.closeSavings(ctx, resources, now)
-	verdicts := e.Verdicts(ctx, resources, rep.Window, !dryRun)
+	verdicts, evErrs := e.Verdicts(ctx, resources, rep.Window, !dryRun)
+	rep.EvidenceErrors = evErrs
 	marks, err := e.marks(ctx)
 	if err != nil {
 		_ = e.st.FinishRun(ctx, run.ID, err)
@@ -376,7 +381,8 @@ func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy
 // Since becomes the streak's start (so "idle for 3 days" is reached after
 // three daily runs), and active ones reset it; otherwise (dry runs) the
 // recorded streaks are read, not written.
-func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource, w metrics.Window, observe bool) map[string]idle.Verdict {
+func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource, w metrics.Window, observe bool) (map[string]idle.Verdict, []EvidenceError) {
+	var errs []EvidenceError
 	now := e.clock.Now()
 	out := map[string]idle.Verdict{}
 	endpoints := map[string]map[string][]inventory.Resource{} // region key -> subject key -> resources
@@ -426,10 +432,14 @@ func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource,
 		} else {
 			evs = reg.Metrics.Endpoints(ctx, w, groups)
 		}
+		var failed EvidenceError
 		for k, rs := range groups {
 			v := idle.Endpoint(rs, evs[k], now)
-			if evs[k].Err != nil {
-				e.log.Warn("endpoint evidence unknown", "endpoint", k, "err", evs[k].Err)
+			if err := evs[k].Err; err != nil {
+				failed.Endpoints++
+				if failed.Err == "" {
+					failed.Err = err.Error()
+				}
 			}
 			if observe {
 				v = e.observe(ctx, k, v, evs[k])
@@ -440,8 +450,24 @@ func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource,
 			}
 			out[k] = v
 		}
+		if failed.Endpoints > 0 {
+			failed.Account, failed.Region, _ = strings.Cut(rk, "/")
+			e.log.Warn("CloudWatch evidence unknown: not acted on", "account", failed.Account, "region", failed.Region,
+				"endpoints", failed.Endpoints, "err", failed.Err)
+			errs = append(errs, failed)
+		}
 	}
-	return out
+	return out, errs
+}
+
+// EvidenceError is CloudWatch failing for the endpoints of one account
+// and region: their verdicts are unknown and nothing is done to them.
+type EvidenceError struct {
+	Account   string `json:"account"`
+	Region    string `json:"region"`
+	Endpoints int    `json:"endpoints"`
+	// Err is the first error met.
+	Err string `json:"error"`
 }
 
 // observe extends or resets an endpoint's idle streak.

@@ -447,6 +447,17 @@ func TestThrottledMetricsAreUnknownAndReported(t *testing.T) {
 	if !found {
 		t.Errorf("idle-ep not reported (an unknown verdict must be a finding with skipped steps)")
 	}
+	if d := cmp.Diff([]action.EvidenceError{{Account: acct, Region: "us-east-1", Endpoints: 5}}, rep.EvidenceErrors,
+		cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Err" }, cmp.Ignore())); d != "" {
+		t.Errorf("evidence errors (-want +got):\n%s", d)
+	}
+	var b strings.Builder
+	if err := rep.Write(&b, "table"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "CloudWatch evidence unknown for 5 endpoint(s) in 123456789012/us-east-1 (not acted on): get metric data") {
+		t.Errorf("table does not report the CloudWatch failure:\n%s", b.String())
+	}
 	if _, err := r.clients().SageMaker.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("idle-ep")}); err != nil {
 		t.Errorf("idle-ep: %v, want untouched", err)
 	}

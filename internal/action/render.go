@@ -192,8 +192,15 @@ func (r *Report) writeTable(w io.Writer) error {
 	for _, o := range r.Recovered {
 		fmt.Fprintf(w, "recovered: %s %s: %s\n", o.Verb, o.Key, o.Result+" ("+o.Reason+")")
 	}
+	r.writeEvidenceErrors(w)
 	_, err := fmt.Fprintln(w, "\n"+r.summary())
 	return err
+}
+
+func (r *Report) writeEvidenceErrors(w io.Writer) {
+	for _, e := range r.EvidenceErrors {
+		fmt.Fprintf(w, "CloudWatch evidence unknown for %d endpoint(s) in %s/%s (not acted on): %s\n", e.Endpoints, e.Account, e.Region, e.Err)
+	}
 }
 
 func (r *Report) writeMarkdown(w io.Writer) error {
@@ -205,7 +212,9 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
-	_, err := fmt.Fprintf(w, "\n%s\n", r.summary())
+	fmt.Fprintln(w)
+	r.writeEvidenceErrors(w)
+	_, err := fmt.Fprintf(w, "%s\n", r.summary())
 	return err
 }
 
@@ -230,12 +239,15 @@ type jsonReport struct {
 	Rows      []Row    `json:"steps"`
 	Totals    Totals   `json:"totals"`
 	Recovered []string `json:"recovered,omitempty"`
-	Notified  bool     `json:"notified"`
-	NotifyErr string   `json:"notifyError,omitempty"`
+	// EvidenceErrors: where CloudWatch failed (endpoints unknown).
+	EvidenceErrors []EvidenceError `json:"evidenceErrors,omitempty"`
+	Notified       bool            `json:"notified"`
+	NotifyErr      string          `json:"notifyError,omitempty"`
 }
 
 func (r *Report) writeJSON(w io.Writer) error {
-	j := jsonReport{RunID: r.RunID, DryRun: r.DryRun, At: r.At.UTC(), Rows: r.Rows(), Totals: r.Totals(), Notified: r.Notified}
+	j := jsonReport{RunID: r.RunID, DryRun: r.DryRun, At: r.At.UTC(), Rows: r.Rows(), Totals: r.Totals(), Notified: r.Notified,
+		EvidenceErrors: r.EvidenceErrors}
 	j.Window.Start, j.Window.End = r.Window.Start.UTC(), r.Window.End.UTC()
 	if j.Rows == nil {
 		j.Rows = []Row{}

@@ -209,7 +209,8 @@ func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f
 		}
 		v = e.observe(ctx, f.Key, idle.Endpoint(fresh, ev, now), ev)
 	default:
-		v = e.Verdicts(ctx, fresh, metrics.Window{}, false)[f.Key]
+		vs, _ := e.Verdicts(ctx, fresh, metrics.Window{}, false)
+		v = vs[f.Key]
 	}
 	again := policy.Evaluate(p, policy.Input{Resources: fresh, Verdicts: map[string]idle.Verdict{f.Key: v},
 		Marks: marks, Monthly: e.monthly, Now: now})

@@ -102,6 +102,9 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	if n := rep.Totals().Failed; n > 0 {
 		return &exitError{code: exitError1, err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", n)}
 	}
+	if len(rep.EvidenceErrors) > 0 && len(fails) == 0 {
+		return &exitError{code: exitPartial, err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
+	}
 	return partialError(fails)
 }
 

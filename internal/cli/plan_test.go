@@ -229,3 +229,21 @@ func TestBadPolicyChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanReportsCloudWatchFailure(t *testing.T) {
+	env := emulatortest.Start(t, planScenario)
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "no cloudwatch:GetMetricData", Status: 403}}})
+	pol := writeFile(t, "policy.yaml", planPolicy)
+	out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "plan", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"))
+	if code != exitPartial {
+		t.Errorf("exit %d, want %d (partial)", code, exitPartial)
+	}
+	if !strings.Contains(out, "CloudWatch evidence unknown for 4 endpoint(s) in 123456789012/us-east-1 (not acted on)") ||
+		!strings.Contains(out, "no cloudwatch:GetMetricData") || strings.Contains(out, "endpoint idle-ep (us-east-1)           idle") {
+		t.Errorf("plan output:\n%s", out)
+	}
+	if !strings.Contains(errOut, "CloudWatch failed in 1 account/region(s)") {
+		t.Errorf("stderr: %s", errOut)
+	}
+}
