@@ -75,6 +75,14 @@ accounts:
             tags: {"sagesaver:protect": "true"}
             age: 30d
             lastModified: 30d
+          - name: ic-host
+            executionRole: arn:aws:iam::123456789012:role/SageMakerExecution
+            variants: [{name: AllTraffic, instanceType: ml.g5.12xlarge, count: 1}]
+            inferenceComponents:
+              - {name: quiet-ic, image: "llm:8b", gpus: 1, memoryMB: 16384}
+              - {name: busy-ic, image: "llm:8b", gpus: 1, memoryMB: 16384}
+            age: 30d
+            lastModified: 30d
         domains:
           - {name: legacy-studio, id: d-legacy000001, age: 300d, tags: {team: analytics}}
         userProfiles:
@@ -89,6 +97,7 @@ accounts:
           - {metric: Invocations, endpoint: idle-ep, value: 3, from: 15d, to: 10d}
           - {metric: Invocations, endpoint: ab, variant: B, value: 10}
           - {metric: ApproximateBacklogSize, endpoint: queue, value: 7}
+          - {metric: Invocations, component: busy-ic, value: 5}
 `
 
 const deletePolicy = `apiVersion: sagesaver.io/v1alpha1
@@ -248,10 +257,15 @@ func TestApplyActsOnlyOnIdle(t *testing.T) {
 	// Variant A idle while B has traffic, and an async endpoint with a
 	// backlog, are active: no finding. The 2-hour-old endpoint without
 	// datapoints is unknown: reported, every step skipped.
-	for _, name := range []string{"ab", "queue"} {
+	for _, name := range []string{"ab", "queue", "ic-host"} {
 		if w, ok := why[name]; ok {
 			t.Errorf("%s selected by a rule: %s", name, w)
 		}
+	}
+	// The component's traffic is what makes ic-host active.
+	vs, _ := r.executor().Verdicts(context.Background(), r.scan(), metrics.NewWindow(r.env.Emu.Now(), 24*time.Hour), false)
+	if v := vs[acct+"/us-east-1/endpoint/ic-host"]; v.State != "active" || !strings.Contains(v.Evidence, "invocations on inference component busy-ic") {
+		t.Errorf("ic-host: %s: %s, want active from busy-ic", v.State, v.Evidence)
 	}
 	if !strings.HasPrefix(why["young"], "unknown: in service for") {
 		t.Errorf("young: %q, want unknown (young, no datapoints)", why["young"])
@@ -447,7 +461,7 @@ func TestThrottledMetricsAreUnknownAndReported(t *testing.T) {
 	if !found {
 		t.Errorf("idle-ep not reported (an unknown verdict must be a finding with skipped steps)")
 	}
-	if d := cmp.Diff([]action.EvidenceError{{Account: acct, Region: "us-east-1", Endpoints: 5}}, rep.EvidenceErrors,
+	if d := cmp.Diff([]action.EvidenceError{{Account: acct, Region: "us-east-1", Endpoints: 6}}, rep.EvidenceErrors,
 		cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Err" }, cmp.Ignore())); d != "" {
 		t.Errorf("evidence errors (-want +got):\n%s", d)
 	}
@@ -455,7 +469,7 @@ func TestThrottledMetricsAreUnknownAndReported(t *testing.T) {
 	if err := rep.Write(&b, "table"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "CloudWatch evidence unknown for 5 endpoint(s) in 123456789012/us-east-1 (not acted on): get metric data") {
+	if !strings.Contains(b.String(), "CloudWatch evidence unknown for 6 endpoint(s) in 123456789012/us-east-1 (not acted on): get metric data") {
 		t.Errorf("table does not report the CloudWatch failure:\n%s", b.String())
 	}
 	if _, err := r.clients().SageMaker.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("idle-ep")}); err != nil {
