@@ -215,7 +215,7 @@ func (r *Report) Failed() bool {
 	return r.NotifyErr != nil
 }
 
-// Realized counts the outcomes by result.
+// Count returns how many outcomes have result.
 func (r *Report) Count(result string) int {
 	n := 0
 	for _, o := range r.Outcomes {

@@ -21,7 +21,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
-// Scaling is what the snapshot keeps of an endpoint's Application Auto
+// ScalingSnapshot is what the snapshot keeps of an endpoint's Application Auto
 // Scaling registration, as the API described it (store.EndpointSnapshot.
 // Scaling holds it as JSON).
 type ScalingSnapshot struct {
