@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -93,14 +94,18 @@ func (a Age) Duration() (time.Duration, error) {
 
 // NotebookScenario is a notebook instance.
 type NotebookScenario struct {
-	Name            string            `yaml:"name"`
-	InstanceType    string            `yaml:"instanceType"`
-	Status          string            `yaml:"status,omitempty"` // default InService
-	Age             Age               `yaml:"age,omitempty"`    // since creation
-	LastModified    Age               `yaml:"lastModified,omitempty"`
-	VolumeSizeGB    int32             `yaml:"volumeSizeGB,omitempty"`
-	LifecycleConfig string            `yaml:"lifecycleConfig,omitempty"`
-	Tags            map[string]string `yaml:"tags,omitempty"`
+	Name            string `yaml:"name"`
+	InstanceType    string `yaml:"instanceType"`
+	Status          string `yaml:"status,omitempty"` // default InService
+	Age             Age    `yaml:"age,omitempty"`    // since creation
+	LastModified    Age    `yaml:"lastModified,omitempty"`
+	VolumeSizeGB    int32  `yaml:"volumeSizeGB,omitempty"`
+	LifecycleConfig string `yaml:"lifecycleConfig,omitempty"`
+	// AgentLastActivity, when set, is how long ago the sagesaver agent on
+	// the instance last saw activity: it becomes the agent's
+	// sagesaver:last-activity tag, relative to the scenario's now.
+	AgentLastActivity Age               `yaml:"agentLastActivity,omitempty"`
+	Tags              map[string]string `yaml:"tags,omitempty"`
 }
 
 // LifecycleConfigScenario is a notebook lifecycle configuration; scripts are
@@ -267,7 +272,19 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 			n.next = &transition{to: "Stopped", at: now.Add(notebookStopDuration)}
 		}
 		st.notebooks[n.name] = n
-		if err := st.setTags(n.arn, tagList(ns.Tags)); err != nil {
+		tags := ns.Tags
+		if ns.AgentLastActivity != "" {
+			ago, err := ns.AgentLastActivity.Duration()
+			if err != nil {
+				return fmt.Errorf("%s.agentLastActivity: %w", field, err)
+			}
+			tags = maps.Clone(tags)
+			if tags == nil {
+				tags = map[string]string{}
+			}
+			tags[agentActivityTag] = now.Add(-ago).UTC().Format(time.RFC3339)
+		}
+		if err := st.setTags(n.arn, tagList(tags)); err != nil {
 			return fmt.Errorf("%s.tags: %s", field, err.Message)
 		}
 	}
@@ -286,6 +303,10 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 	}
 	return loadMetrics(r, rs, now, path)
 }
+
+// agentActivityTag is the tag the sagesaver agent publishes its last
+// activity in (internal/agent.TagLastActivity).
+const agentActivityTag = "sagesaver:last-activity"
 
 // tagList turns a tag map into SageMaker tags, sorted by key.
 func tagList(m map[string]string) []smtypes.Tag {
