@@ -43,7 +43,7 @@ func TestLoadStrict(t *testing.T) {
 		{
 			name:     "type mismatch",
 			body:     "apiVersion: sagesaver.io/v1alpha1\nkind: Config\nregions: 5\n",
-			wantLine: 3, wantMsgPart: "",
+			wantLine: 3, wantField: "regions", wantMsgPart: "",
 		},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // FileError is a problem with one place in a user's YAML file: the file, the
@@ -58,31 +60,60 @@ func ReadStrict(path string, v any) error {
 // DecodeStrict decodes one YAML document into v, refusing unknown fields,
 // duplicate keys and type mismatches with a *FileError that names the file,
 // line, column and field. If v implements Validator, it is validated too.
+// A custom unmarshaler inside v reports a bad value with NodeError, so that
+// its error names the line and field as well.
 func DecodeStrict(file string, data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &FileError{File: file, Msg: "file is empty"}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict(), yaml.UseJSONUnmarshaler())
 	if err := dec.Decode(v); err != nil {
-		return yamlError(file, err)
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return Attach(file, data, fe)
+		}
+		return yamlError(file, data, err)
 	}
 	if val, ok := v.(Validator); ok {
 		if err := val.Validate(); err != nil {
-			var fe *FileError
-			if errors.As(err, &fe) {
-				fe.File = file
-				if fe.Line == 0 && fe.Field != "" {
-					fe.Line, fe.Column = locate(data, fe.Field)
-				}
-				return fe
-			}
-			return &FileError{File: file, Msg: err.Error()}
+			return Attach(file, data, err)
 		}
 	}
 	return nil
 }
 
-func yamlError(file string, err error) error {
+// Attach makes err, a problem found in the YAML document data read from
+// file, a *FileError: a *FileError (wrapped or not) gets the file and, when
+// its Line is zero, the line and column of its Field; any other error
+// becomes the message of a *FileError that names only the file. It is for
+// checks that run after DecodeStrict, on the decoded document.
+func Attach(file string, data []byte, err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		return &FileError{File: file, Msg: err.Error()}
+	}
+	fe.File = file
+	if fe.Line == 0 && fe.Field != "" {
+		fe.Line, fe.Column = Locate(data, fe.Field)
+	}
+	return fe
+}
+
+// NodeError is the error a custom unmarshaler (UnmarshalYAML(ast.Node))
+// returns for a bad value: it names the value's line, column and field
+// path ("rules[0].conditions.idleFor"), and DecodeStrict adds the file.
+func NodeError(node ast.Node, msg string) *FileError {
+	fe := &FileError{Field: strings.TrimPrefix(strings.TrimPrefix(node.GetPath(), "$"), "."), Msg: msg}
+	if tk := node.GetToken(); tk != nil && tk.Position != nil {
+		fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
+	}
+	return fe
+}
+
+func yamlError(file string, data []byte, err error) error {
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
 		return &FileError{File: file, Msg: err.Error()}
@@ -93,15 +124,70 @@ func yamlError(file string, err error) error {
 		if strings.HasPrefix(fe.Msg, "unknown field") {
 			fe.Field = tk.Value
 			fe.Msg = "unknown field"
+		} else {
+			// A type mismatch ("maxActions: many") names the value's token;
+			// its path in the document is the field.
+			fe.Field = fieldAt(data, tk.Position.Line, tk.Position.Column)
 		}
 	}
 	return fe
 }
 
-// locate finds the line and column of the key named by a dotted field path
-// ("rules[2].match.tags") in the YAML source, best effort: it looks for the
-// last path element as a mapping key. It returns 0, 0 when not found.
-func locate(data []byte, field string) (line, col int) {
+// fieldAt returns the path ("rules[0].maxActions") of the node whose token
+// starts at line and col, or "" when none does.
+func fieldAt(data []byte, line, col int) string {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return ""
+	}
+	v := &posFinder{line: line, col: col}
+	for _, doc := range f.Docs {
+		if doc.Body != nil {
+			ast.Walk(v, doc.Body)
+		}
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(v.path, "$"), ".")
+}
+
+type posFinder struct {
+	line, col int
+	path      string
+}
+
+func (v *posFinder) Visit(n ast.Node) ast.Visitor {
+	if v.path != "" {
+		return nil
+	}
+	if _, ok := n.(*ast.MappingValueNode); !ok {
+		if tk := n.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line == v.line && tk.Position.Column == v.col {
+			v.path = n.GetPath()
+			return nil
+		}
+	}
+	return v
+}
+
+// Locate finds the line and column of the field named by a dotted path
+// ("rules[2].match.tags", "accounts[0].regions.us-east-1") in the YAML
+// source data. A field that is not in the source (a required field left
+// out) is reported at its nearest parent that is, so that a problem in the
+// second rule never points at the first. As a last resort it looks for
+// the last path element as a mapping key anywhere. It returns 0, 0 when
+// nothing is found.
+func Locate(data []byte, field string) (line, col int) {
+	for p := field; p != ""; p = parentPath(p) {
+		path, err := yaml.PathString("$." + p)
+		if err != nil {
+			continue
+		}
+		node, err := path.ReadNode(bytes.NewReader(data))
+		if err != nil || node == nil {
+			continue
+		}
+		if tk := node.GetToken(); tk != nil && tk.Position != nil {
+			return tk.Position.Line, tk.Position.Column
+		}
+	}
 	key := field
 	if i := strings.LastIndexAny(key, ".]"); i >= 0 {
 		key = key[i+1:]
@@ -112,14 +198,6 @@ func locate(data []byte, field string) (line, col int) {
 	if key == "" {
 		return 0, 0
 	}
-	path, err := yaml.PathString("$." + yamlPath(field))
-	if err == nil {
-		if node, err := path.ReadNode(bytes.NewReader(data)); err == nil && node != nil {
-			if tk := node.GetToken(); tk != nil && tk.Position != nil {
-				return tk.Position.Line, tk.Position.Column
-			}
-		}
-	}
 	for i, l := range strings.Split(string(data), "\n") {
 		t := strings.TrimLeft(l, " -")
 		if strings.HasPrefix(t, key+":") {
@@ -129,7 +207,23 @@ func locate(data []byte, field string) (line, col int) {
 	return 0, 0
 }
 
-// yamlPath turns "rules[2].match" into goccy's path syntax "rules[2].match".
-// The syntaxes agree for the paths our validators produce; the function is
-// the one place to change if they ever do not.
-func yamlPath(field string) string { return field }
+// parentPath drops the last element of a field path: "a.b[2]" -> "a.b",
+// "a.b" -> "a", "a" -> "". A quoted key ('a.b') is one element.
+func parentPath(p string) string {
+	if strings.HasSuffix(p, "]") {
+		if i := strings.LastIndexByte(p, '['); i > 0 {
+			return p[:i]
+		}
+		return ""
+	}
+	if strings.HasSuffix(p, "'") {
+		if i := strings.LastIndex(p[:len(p)-1], ".'"); i >= 0 {
+			return p[:i]
+		}
+		return ""
+	}
+	if i := strings.LastIndexByte(p, '.'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
