@@ -34,9 +34,13 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/idle"
@@ -286,6 +290,38 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// UnmarshalYAML reads a duration string; a bad one is a *config.FileError
+// that names its line and field ("rules[0].conditions.idleFor").
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	s, err := yamlString(n, "duration: want a string such as 24h or 3d")
+	if err != nil {
+		return err
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return config.NodeError(n, err.Error())
+	}
+	*d = v
+	return nil
+}
+
+// yamlString returns the string a YAML node holds ("" for null), or a
+// *config.FileError with msg for any other kind of value, as a JSON
+// string decoder would refuse it.
+func yamlString(n ast.Node, msg string) (string, error) {
+	switch n.Type() {
+	case ast.NullType:
+		return "", nil
+	case ast.StringType, ast.LiteralType:
+		var s string
+		if err := yaml.NodeToValue(n, &s); err != nil {
+			return "", config.NodeError(n, msg)
+		}
+		return s, nil
+	}
+	return "", config.NodeError(n, msg)
+}
+
 // Rate is an amount of money per month, written "$50/month", "50/month",
 // "$0.5/hour" (x 730 hours) or "$50" (per month).
 type Rate struct {
@@ -329,6 +365,21 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 	v, err := ParseRate(s)
 	if err != nil {
 		return err
+	}
+	*r = v
+	return nil
+}
+
+// UnmarshalYAML reads a rate string; a bad one is a *config.FileError
+// that names its line and field ("rules[0].conditions.costAbove").
+func (r *Rate) UnmarshalYAML(n ast.Node) error {
+	s, err := yamlString(n, `rate: want a string such as "$50/month"`)
+	if err != nil {
+		return err
+	}
+	v, err := ParseRate(s)
+	if err != nil {
+		return config.NodeError(n, err.Error())
 	}
 	*r = v
 	return nil
@@ -542,9 +593,14 @@ func (r *Rule) validateAction(af string, a Action) error {
 		if len(a.Tags) == 0 {
 			return ferr(af+".tags", "tag needs at least one tag")
 		}
+		keys := make([]string, 0, len(a.Tags))
 		for k := range a.Tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
 			if strings.TrimSpace(k) == "" || strings.HasPrefix(strings.ToLower(k), "aws:") {
-				return ferr(af+".tags", "bad tag key %q", k)
+				return ferr(af+".tags"+keyPath(k), "bad tag key %q", k)
 			}
 		}
 	case MarkAction:
@@ -595,6 +651,15 @@ func typeList() string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
+}
+
+// keyPath is the field path element of a map key: ".key", or ".'a.b'" for
+// a key that holds a dot (config.Locate's syntax).
+func keyPath(k string) string {
+	if strings.ContainsAny(k, ".[]' ") {
+		return ".'" + k + "'"
+	}
+	return "." + k
 }
 
 // validGlob reports whether pattern is a valid path.Match pattern.
