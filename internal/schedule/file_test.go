@@ -71,13 +71,13 @@ func TestFileErrors(t *testing.T) {
 			"schedules[0].stop", 7, "cron(0 21 ? * 8 *): day-of-week: 8 out of range 1-7"},
 		{"bad rate", head + "  - name: a\n    timezone: UTC\n    start: rate(1 hours)\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
 			"schedules[0].start", 6, `rate(1 hours): unit must be "hour" for a value of 1`},
-		{"duplicate name", head + ok + ok, "schedules[1].name", 0, `"a" is also the name of schedules[0]`},
+		{"duplicate name", head + ok + ok, "schedules[1].name", 9, `"a" is also the name of schedules[0]`},
 		{"no timezone", head + "  - name: a\n    start: cron(0 7 ? * MON-FRI *)\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
-			"schedules[0].timezone", 0, "required: an IANA zone such as UTC or Europe/Berlin"},
+			"schedules[0].timezone", 4, "required: an IANA zone such as UTC or Europe/Berlin"},
 		{"unknown timezone", head + "  - name: a\n    timezone: Europe/Atlantis\n    start: cron(0 7 ? * MON-FRI *)\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
 			"schedules[0].timezone", 5, `unknown time zone "Europe/Atlantis"`},
 		{"neither expressions nor periods", head + "  - name: a\n    timezone: UTC\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
-			"schedules[0].start", 0, "set start and/or stop (cron or rate expressions), or periods"},
+			"schedules[0].start", 4, "set start and/or stop (cron or rate expressions), or periods"},
 		{"both expressions and periods", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    periods: [{begin: \"09:00\"}]\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
 			"schedules[0].periods", 7, "use start/stop expressions or periods, not both"},
 		{"bad period weekday", head + "  - name: a\n    timezone: UTC\n    periods:\n      - begin: \"09:00\"\n      - weekdays: 1-5\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
@@ -85,23 +85,35 @@ func TestFileErrors(t *testing.T) {
 		{"start-only with a stop", head + "  - name: a\n    timezone: UTC\n    mode: start-only\n    start: cron(0 7 ? * MON-FRI *)\n    stop: cron(0 21 ? * MON-FRI *)\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
 			"schedules[0].stop", 8, "a start-only schedule has no stop"},
 		{"start-stop without a stop", head + "  - name: a\n    timezone: UTC\n    mode: start-stop\n    start: cron(0 7 ? * MON-FRI *)\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
-			"schedules[0].stop", 0, "required by mode start-stop"},
+			"schedules[0].stop", 4, "required by mode start-stop"},
 		{"bad mode", head + "  - name: a\n    timezone: UTC\n    mode: sometimes\n    start: cron(0 7 ? * MON-FRI *)\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
 			"schedules[0].mode", 6, `must be start-stop, start-only or stop-only; got "sometimes"`},
 		{"bad holiday", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    holidays: [2026-12-25, 2026-13-01]\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
-			"schedules[0].holidays[1]", 0, `"2026-13-01" is not a date YYYY-MM-DD`},
+			"schedules[0].holidays[1]", 7, `"2026-13-01" is not a date YYYY-MM-DD`},
 		{"reversed closed range", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    closed:\n      - from: 2026-12-31\n        to: 2026-12-24\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
 			"schedules[0].closed[0].to", 9, "2026-12-24 is before from 2026-12-31"},
 		{"no targets", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n",
-			"schedules[0].targets", 0, "required: which resources the schedule acts on"},
+			"schedules[0].targets", 4, "required: which resources the schedule acts on"},
 		{"bad target kind", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    targets:\n      - kind: notebooks\n        namePrefix: dev-\n",
 			"schedules[0].targets[0].kind", 8, `must be one of notebook, studio-app, endpoint; got "notebooks"`},
 		{"target without a matcher", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    targets:\n      - kind: notebook\n",
-			"schedules[0].targets[0]", 0, `a target must set namePrefix, nameGlob, nameRegex or tags (nameGlob: "*" selects all)`},
+			"schedules[0].targets[0]", 8, `a target must set namePrefix, nameGlob, nameRegex or tags (nameGlob: "*" selects all)`},
 		{"bad regex", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    targets:\n      - kind: notebook\n        nameRegex: \"dev-(\"\n",
 			"schedules[0].targets[0].nameRegex", 9, "error parsing regexp: missing closing ): `dev-(`"},
 		{"bad glob", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    targets:\n      - kind: notebook\n        nameGlob: \"dev-[\"\n",
 			"schedules[0].targets[0].nameGlob", 9, "bad pattern dev-[: syntax error in pattern"},
+		// A field left out is reported at the line of the schedule or
+		// target that lacks it; a bad value at its own line.
+		{"bad closed from", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    closed:\n      - from: 2026-02-30\n        to: 2026-03-02\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
+			"schedules[0].closed[0].from", 8, `"2026-02-30" is not a date YYYY-MM-DD`},
+		{"bad period begin", head + "  - name: a\n    timezone: UTC\n    periods:\n      - begin: \"25:00\"\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
+			"schedules[0].periods[0].begin", 7, `"25:00" is not a time of day HH:MM`},
+		{"snooze tag with spaces", head + ok + "  - name: b\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    snoozeTag: \" snooze \"\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
+			"schedules[1].snoozeTag", 12, "must not start or end with spaces"},
+		{"enforced not a boolean", head + "  - name: a\n    timezone: UTC\n    enforced: sometimes\n",
+			"schedules[0].enforced", 6, "cannot unmarshal string into Go struct field File.Schedules of type bool"},
+		{"bad notify topic", head + ok + "notify:\n  snsTopicArn: my-topic\n",
+			"notify.snsTopicArn", 10, "not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): my-topic"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +125,7 @@ func TestFileErrors(t *testing.T) {
 			if fe.Field != tt.field || fe.Msg != tt.msg || fe.File != "s.yaml" {
 				t.Errorf("error = %s %q %q\nwant      %q %q", fe.File, fe.Field, fe.Msg, tt.field, tt.msg)
 			}
-			if tt.line != 0 && fe.Line != tt.line {
+			if fe.Line != tt.line {
 				t.Errorf("line = %d, want %d (%v)", fe.Line, tt.line, err)
 			}
 			if !strings.HasPrefix(err.Error(), "s.yaml:") {
