@@ -2,19 +2,14 @@ package advise_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 const goldenFleet = `      us-east-1:
         endpoints:
@@ -51,8 +46,8 @@ const goldenFleet = `      us-east-1:
           - {domain: without-idle, space: b-lab, type: JupyterLab, instanceType: ml.t3.medium, age: 5d}
 `
 
-// Every output format is golden-tested on one fleet (go test -update
-// rewrites testdata/advise.*).
+// Every output format is golden-tested on one fleet (go test
+// ./internal/advise -run TestGolden -update rewrites testdata/advise.*).
 func TestGolden(t *testing.T) {
 	env := emulatortest.Start(t, scenario(goldenFleet))
 	res := run(t, env, refreshed(t))
@@ -65,22 +60,7 @@ func TestGolden(t *testing.T) {
 			if err := advise.Write(&b, format, res); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", file)
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), b.String()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", path, diff)
-			}
+			testutil.Golden(t, filepath.Join("testdata", file), b.String())
 		})
 	}
 }

@@ -1,20 +1,16 @@
 package cli
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/testutil"
 )
-
-var updatePlanGolden = flag.Bool("update-plan", false, "rewrite the plan and apply commands' golden files")
 
 const planScenario = `
 apiVersion: sagesaver.io/v1alpha1
@@ -84,26 +80,6 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
-func planGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "plan", name)
-	if *updatePlanGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run Plan -update-plan)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got); if intended, run go test ./internal/cli -run Plan -update-plan:\n%s", name, diff)
-	}
-}
-
 // writeCalls lists the emulator's calls that change something.
 func writeCalls(c emulator.Counters) []string {
 	var out []string
@@ -132,7 +108,7 @@ func TestPlanGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			planGolden(t, "plan."+format, out)
+			testutil.Golden(t, filepath.Join("testdata", "plan", "plan."+format), out)
 			if w := writeCalls(env.Emu.Counters()); len(w) != 0 {
 				t.Errorf("plan wrote to AWS: %v", w)
 			}

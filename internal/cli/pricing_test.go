@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/testutil"
 )
-
-var updatePricingGolden = flag.Bool("update-pricing", false, "rewrite the pricing command's golden files")
 
 // runPricing runs sagesaver with a private config and cache directory.
 func runPricing(t *testing.T, cache string, args ...string) (string, string, int) {
@@ -28,26 +24,6 @@ func runPricing(t *testing.T, cache string, args ...string) (string, string, int
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
 	return out.String(), errb.String(), code
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "pricing", name)
-	if *updatePricingGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run Pricing -update-pricing)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
 }
 
 func TestPricingShowGolden(t *testing.T) {
@@ -68,7 +44,7 @@ func TestPricingShowGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			golden(t, tt.name, out)
+			testutil.Golden(t, filepath.Join("testdata", "pricing", tt.name), out)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,9 +17,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/testutil"
 )
-
-var updateScanGolden = flag.Bool("update-scan", false, "rewrite the scan command's golden files")
 
 // scanNow is the scenarios' fixed "now", so that outputs are deterministic.
 var scanNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -87,26 +85,6 @@ func runScanCLI(t *testing.T, env *emulatortest.Env, key, cacheDir string, args 
 	return out.String(), errb.String(), code
 }
 
-func scanGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "scan", name)
-	if *updateScanGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run Scan -update-scan)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got); if intended, run go test ./internal/cli -run Scan -update-scan:\n%s", name, diff)
-	}
-}
-
 func TestScanGolden(t *testing.T) {
 	for _, tt := range []struct{ file, format string }{
 		{"small.txt", "table"}, {"small.json", "json"}, {"small.csv", "csv"},
@@ -120,7 +98,7 @@ func TestScanGolden(t *testing.T) {
 			if !strings.Contains(errOut, "failed") {
 				t.Errorf("stderr does not summarise the failures: %q", errOut)
 			}
-			scanGolden(t, tt.file, out)
+			testutil.Golden(t, filepath.Join("testdata", "scan", tt.file), out)
 		})
 	}
 }

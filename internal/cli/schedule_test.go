@@ -1,51 +1,19 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
-var updateScheduleGolden = flag.Bool("update-schedule", false, "rewrite the schedule command's golden files")
-
-// runSchedule runs sagesaver with a private config and price cache.
+// runSchedule runs sagesaver like runPricing, with a fresh price cache.
 func runSchedule(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	for _, k := range []string{"SAGESAVER_CONFIG", "SAGESAVER_REGION", "SAGESAVER_OUTPUT"} {
-		t.Setenv(k, "")
-	}
-	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
-	return out.String(), errb.String(), code
-}
-
-func scheduleGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "schedule", name)
-	if *updateScheduleGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run Schedule -update-schedule)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
+	return runPricing(t, t.TempDir(), args...)
 }
 
 const officeHours = "../../examples/schedules/dev-notebooks-office-hours.yaml"
@@ -65,7 +33,7 @@ func TestSchedulePreviewGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			scheduleGolden(t, tt.name, out)
+			testutil.Golden(t, filepath.Join("testdata", "schedule", tt.name), out)
 		})
 	}
 }

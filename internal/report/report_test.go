@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
@@ -55,23 +50,6 @@ func fixture() *Scan {
 
 func aws(b bool) *bool { return &b }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/report -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got); if the change is intended, run go test ./internal/report -update:\n%s", name, diff)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	for _, tt := range []struct{ format, file string }{
 		{config.OutputTable, "scan.txt"},
@@ -84,7 +62,7 @@ func TestGolden(t *testing.T) {
 			if err := Write(&b, tt.format, fixture()); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.file, b.Bytes())
+			testutil.Golden(t, filepath.Join("testdata", tt.file), b.String())
 		})
 	}
 }
@@ -95,7 +73,7 @@ func TestEmptyTable(t *testing.T) {
 	if err := WriteTable(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "empty.txt", b.Bytes())
+	testutil.Golden(t, filepath.Join("testdata", "empty.txt"), b.String())
 }
 
 // TestJSONContract checks the documented fields that scripts rely on.
