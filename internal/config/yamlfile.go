@@ -72,7 +72,15 @@ func DecodeStrict(file string, data []byte, v any) error {
 		if errors.As(err, &fe) {
 			return Attach(file, data, fe)
 		}
+		if fe := checkTimes(data, v); fe != nil {
+			fe.File = file
+			return fe
+		}
 		return yamlError(file, data, err)
+	}
+	if fe := checkTimes(data, v); fe != nil {
+		fe.File = file
+		return fe
 	}
 	if val, ok := v.(Validator); ok {
 		if err := val.Validate(); err != nil {

@@ -1,0 +1,208 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+var (
+	durationType = reflect.TypeOf(time.Duration(0))
+	timeType     = reflect.TypeOf(time.Time{})
+)
+
+// timeFormats are the layouts goccy/go-yaml accepts for a time.Time
+// (its allowedTimestampFormats), RFC 3339 first.
+var timeFormats = []string{
+	time.RFC3339Nano,
+	"2006-1-2T15:4:5.999999999Z07:00",
+	"2006-1-2t15:4:5.999999999Z07:00",
+	"2006-1-2 15:4:5.999999999",
+	"2006-1-2",
+}
+
+// checkTimes finds a time.Duration or time.Time field of v written as a
+// string that does not parse, and returns a *FileError naming its line and
+// field. The YAML decoder reports a bad duration without any position and
+// silently reads a bad time as the zero time, so DecodeStrict asks this
+// walk of the document beside v's type. It returns nil when every such
+// value parses (or v has no such field).
+func checkTimes(data []byte, v any) *FileError {
+	t := reflect.TypeOf(v)
+	if t == nil || !hasTimes(t, map[reflect.Type]bool{}) {
+		return nil
+	}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil
+	}
+	for _, doc := range f.Docs {
+		if doc.Body != nil {
+			if fe := walkTimes(doc.Body, t); fe != nil {
+				return fe
+			}
+		}
+	}
+	return nil
+}
+
+// hasTimes reports whether a value of type t can hold a time.Duration or a
+// time.Time decoded by the YAML decoder itself.
+func hasTimes(t reflect.Type, seen map[reflect.Type]bool) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == durationType || t == timeType {
+		return true
+	}
+	if seen[t] || customUnmarshaler(t) {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() && hasTimes(f.Type, seen) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return hasTimes(t.Elem(), seen)
+	}
+	return false
+}
+
+var (
+	nodeUnmarshaler = reflect.TypeOf((*interface{ UnmarshalYAML(ast.Node) error })(nil)).Elem()
+	jsonUnmarshaler = reflect.TypeOf((*interface{ UnmarshalJSON([]byte) error })(nil)).Elem()
+	textUnmarshaler = reflect.TypeOf((*interface{ UnmarshalText([]byte) error })(nil)).Elem()
+	yamlUnmarshaler = reflect.TypeOf((*interface{ UnmarshalYAML(func(any) error) error })(nil)).Elem()
+)
+
+// customUnmarshaler reports whether t decodes itself (and so reports its
+// own errors).
+func customUnmarshaler(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return p.Implements(nodeUnmarshaler) || p.Implements(jsonUnmarshaler) || p.Implements(textUnmarshaler) || p.Implements(yamlUnmarshaler)
+}
+
+func walkTimes(n ast.Node, t reflect.Type) *FileError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for {
+		switch x := n.(type) {
+		case *ast.TagNode:
+			n = x.Value
+			continue
+		case *ast.AnchorNode:
+			n = x.Value
+			continue
+		}
+		break
+	}
+	if n == nil {
+		return nil
+	}
+	s, isString := n.(*ast.StringNode)
+	switch {
+	case t == durationType:
+		if isString {
+			if _, err := time.ParseDuration(s.Value); err != nil {
+				return NodeError(n, fmt.Sprintf("%q is not a duration: want e.g. 90s, 15m or 1h", s.Value))
+			}
+		}
+		return nil
+	case t == timeType:
+		if isString && !parsesAsTime(s.Value) {
+			return NodeError(n, fmt.Sprintf("%q is not a time: want RFC 3339, e.g. 2026-01-02T15:04:05Z", s.Value))
+		}
+		return nil
+	case customUnmarshaler(t):
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		fields := yamlFields(t)
+		for _, mv := range mappingValues(n) {
+			if ft, ok := fields[mv.Key.GetToken().Value]; ok {
+				if fe := walkTimes(mv.Value, ft); fe != nil {
+					return fe
+				}
+			}
+		}
+	case reflect.Map:
+		for _, mv := range mappingValues(n) {
+			if fe := walkTimes(mv.Value, t.Elem()); fe != nil {
+				return fe
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if seq, ok := n.(*ast.SequenceNode); ok {
+			for _, v := range seq.Values {
+				if fe := walkTimes(v, t.Elem()); fe != nil {
+					return fe
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func parsesAsTime(s string) bool {
+	for _, layout := range timeFormats {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// mappingValues returns the key-value pairs of a mapping node (goccy
+// writes a one-pair mapping as a lone MappingValueNode).
+func mappingValues(n ast.Node) []*ast.MappingValueNode {
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		return m.Values
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{m}
+	}
+	return nil
+}
+
+// yamlFields maps a struct's YAML keys to the types of their fields, with
+// inline and embedded structs' fields in place, as the decoder reads them.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if (strings.Contains(opts, "inline") || (f.Anonymous && name == "")) && ft.Kind() == reflect.Struct {
+			for k, v := range yamlFields(ft) {
+				if _, ok := out[k]; !ok {
+					out[k] = v
+				}
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f.Type
+	}
+	return out
+}
