@@ -432,7 +432,7 @@ func listModels(c *Call, in *sagemaker.ListModelsInput) (*sagemaker.ListModelsOu
 			items = append(items, m)
 		}
 	}
-	sortListed(items, func(m *model) listed { return listed{name: m.name, created: m.created} }, string(in.SortBy), in.SortOrder)
+	sortListed(items, func(m *model) listed { return listed{name: m.name, created: m.created} }, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -602,7 +602,7 @@ func listEndpointConfigs(c *Call, in *sagemaker.ListEndpointConfigsInput) (*sage
 			items = append(items, cfg)
 		}
 	}
-	sortListed(items, func(e *endpointConfig) listed { return listed{name: e.name, created: e.created} }, string(in.SortBy), in.SortOrder)
+	sortListed(items, func(e *endpointConfig) listed { return listed{name: e.name, created: e.created} }, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -758,7 +758,7 @@ func listEndpoints(c *Call, in *sagemaker.ListEndpointsInput) (*sagemaker.ListEn
 			items = append(items, e)
 		}
 	}
-	sortListed(items, key, string(in.SortBy), in.SortOrder)
+	sortListed(items, key, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -1022,7 +1022,7 @@ func listInferenceComponents(c *Call, in *sagemaker.ListInferenceComponentsInput
 			items = append(items, ic)
 		}
 	}
-	sortListed(items, key, string(in.SortBy), in.SortOrder)
+	sortListed(items, key, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -1054,6 +1054,7 @@ type listed struct {
 // listQuery is the filters common to SageMaker's List operations.
 type listQuery struct {
 	nameContains                *string
+	anyCase                     bool // nameContains ignores case (the List*Jobs operations)
 	status                      string
 	createdAfter, createdBefore *time.Time
 	modAfter, modBefore         *time.Time
@@ -1061,7 +1062,8 @@ type listQuery struct {
 
 func (q listQuery) match(l listed) bool {
 	switch {
-	case q.nameContains != nil && !strings.Contains(l.name, *q.nameContains):
+	case q.nameContains != nil && !q.anyCase && !strings.Contains(l.name, *q.nameContains):
+	case q.nameContains != nil && q.anyCase && !strings.Contains(strings.ToLower(l.name), strings.ToLower(*q.nameContains)):
 	case q.status != "" && l.status != q.status:
 	case q.createdAfter != nil && !l.created.After(*q.createdAfter):
 	case q.createdBefore != nil && !l.created.Before(*q.createdBefore):
@@ -1074,10 +1076,9 @@ func (q listQuery) match(l listed) bool {
 }
 
 // sortListed sorts by "Name", "Status" or (the default) "CreationTime";
-// AWS's default order is Descending. Ties break on the name so that pages
-// are stable.
-func sortListed[T any](items []T, key func(T) listed, by string, order smtypes.OrderKey) {
-	desc := order != smtypes.OrderKeyAscending
+// AWS's default order is Descending, so callers pass desc unless the
+// request says Ascending. Ties break on the name so that pages are stable.
+func sortListed[T any](items []T, key func(T) listed, by string, desc bool) {
 	sortBy(items, desc, func(a, b T) bool {
 		ka, kb := key(a), key(b)
 		switch by {

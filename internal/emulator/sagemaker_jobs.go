@@ -611,46 +611,24 @@ func listJobs(c *Call, k jobKind, f jobFilter) ([]*job, *string, error) {
 	st := c.Region.SageMaker
 	st.settle(c.Now)
 	st.settleJobs(c.Now)
+	q := listQuery{
+		nameContains: f.nameContains, anyCase: true,
+		createdAfter: f.createdAfter, createdBefore: f.createdBefore,
+		modAfter: f.modifiedAfter, modBefore: f.modifiedBefore,
+	}
+	if !f.statusAfterPaging {
+		q.status = f.status
+	}
+	key := func(j *job) listed {
+		return listed{name: j.name, status: j.status, created: j.created, lastMo: j.lastMo}
+	}
 	var items []*job
 	for _, j := range st.jobsOf(k) {
-		if f.nameContains != nil && !strings.Contains(strings.ToLower(j.name), strings.ToLower(*f.nameContains)) {
-			continue
+		if q.match(key(j)) {
+			items = append(items, j)
 		}
-		if f.status != "" && !f.statusAfterPaging && j.status != f.status {
-			continue
-		}
-		if f.createdAfter != nil && !j.created.After(*f.createdAfter) {
-			continue
-		}
-		if f.createdBefore != nil && !j.created.Before(*f.createdBefore) {
-			continue
-		}
-		if f.modifiedAfter != nil && !j.lastMo.After(*f.modifiedAfter) {
-			continue
-		}
-		if f.modifiedBefore != nil && !j.lastMo.Before(*f.modifiedBefore) {
-			continue
-		}
-		items = append(items, j)
 	}
-	switch f.sortBy {
-	case "Name":
-		sortBy(items, f.descending, func(a, b *job) bool { return a.name < b.name })
-	case "Status":
-		sortBy(items, f.descending, func(a, b *job) bool {
-			if a.status != b.status {
-				return a.status < b.status
-			}
-			return a.name < b.name
-		})
-	default:
-		sortBy(items, f.descending, func(a, b *job) bool {
-			if !a.created.Equal(b.created) {
-				return a.created.Before(b.created)
-			}
-			return a.name < b.name
-		})
-	}
+	sortListed(items, key, f.sortBy, f.descending)
 	max := f.maxResults
 	if max == nil {
 		max = aws.Int32(defaultJobPage)

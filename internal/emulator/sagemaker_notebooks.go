@@ -177,24 +177,17 @@ func describeNotebookInstance(c *Call, in *sagemaker.DescribeNotebookInstanceInp
 func listNotebookInstances(c *Call, in *sagemaker.ListNotebookInstancesInput) (*sagemaker.ListNotebookInstancesOutput, error) {
 	st := c.Region.SageMaker
 	st.settle(c.Now)
+	q := listQuery{
+		nameContains: in.NameContains, status: string(in.StatusEquals),
+		createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
+		modAfter: in.LastModifiedTimeAfter, modBefore: in.LastModifiedTimeBefore,
+	}
+	key := func(n *notebook) listed {
+		return listed{name: n.name, status: n.status, created: n.created, lastMo: n.lastMo}
+	}
 	var items []*notebook
 	for _, n := range st.notebooks {
-		if in.NameContains != nil && !strings.Contains(n.name, *in.NameContains) {
-			continue
-		}
-		if in.StatusEquals != "" && n.status != string(in.StatusEquals) {
-			continue
-		}
-		if in.CreationTimeAfter != nil && !n.created.After(*in.CreationTimeAfter) {
-			continue
-		}
-		if in.CreationTimeBefore != nil && !n.created.Before(*in.CreationTimeBefore) {
-			continue
-		}
-		if in.LastModifiedTimeAfter != nil && !n.lastMo.After(*in.LastModifiedTimeAfter) {
-			continue
-		}
-		if in.LastModifiedTimeBefore != nil && !n.lastMo.Before(*in.LastModifiedTimeBefore) {
+		if !q.match(key(n)) {
 			continue
 		}
 		if in.NotebookInstanceLifecycleConfigNameContains != nil && !strings.Contains(n.lifecycleConfig, *in.NotebookInstanceLifecycleConfigNameContains) {
@@ -203,25 +196,7 @@ func listNotebookInstances(c *Call, in *sagemaker.ListNotebookInstancesInput) (*
 		items = append(items, n)
 	}
 	// AWS's default order is CreationTime, Descending.
-	desc := in.SortOrder != smtypes.NotebookInstanceSortOrderAscending
-	switch in.SortBy {
-	case smtypes.NotebookInstanceSortKeyName:
-		sortBy(items, desc, func(a, b *notebook) bool { return a.name < b.name })
-	case smtypes.NotebookInstanceSortKeyStatus:
-		sortBy(items, desc, func(a, b *notebook) bool {
-			if a.status != b.status {
-				return a.status < b.status
-			}
-			return a.name < b.name
-		})
-	default:
-		sortBy(items, desc, func(a, b *notebook) bool {
-			if !a.created.Equal(b.created) {
-				return a.created.Before(b.created)
-			}
-			return a.name < b.name
-		})
-	}
+	sortListed(items, key, string(in.SortBy), in.SortOrder != smtypes.NotebookInstanceSortOrderAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
