@@ -426,13 +426,8 @@ func describeModel(c *Call, in *sagemaker.DescribeModelInput) (*sagemaker.Descri
 
 func listModels(c *Call, in *sagemaker.ListModelsInput) (*sagemaker.ListModelsOutput, error) {
 	q := listQuery{nameContains: in.NameContains, createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore}
-	var items []*model
-	for _, m := range c.Region.SageMaker.models {
-		if q.match(listed{name: m.name, created: m.created, lastMo: m.created}) {
-			items = append(items, m)
-		}
-	}
-	sortListed(items, func(m *model) listed { return listed{name: m.name, created: m.created} }, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
+	key := func(m *model) listed { return listed{name: m.name, created: m.created, lastMo: m.created} }
+	items := selectListed(c.Region.SageMaker.models, q, key, nil, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -596,13 +591,8 @@ func describeEndpointConfig(c *Call, in *sagemaker.DescribeEndpointConfigInput) 
 
 func listEndpointConfigs(c *Call, in *sagemaker.ListEndpointConfigsInput) (*sagemaker.ListEndpointConfigsOutput, error) {
 	q := listQuery{nameContains: in.NameContains, createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore}
-	var items []*endpointConfig
-	for _, cfg := range c.Region.SageMaker.endpointConfigs {
-		if q.match(listed{name: cfg.name, created: cfg.created, lastMo: cfg.created}) {
-			items = append(items, cfg)
-		}
-	}
-	sortListed(items, func(e *endpointConfig) listed { return listed{name: e.name, created: e.created} }, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
+	key := func(e *endpointConfig) listed { return listed{name: e.name, created: e.created, lastMo: e.created} }
+	items := selectListed(c.Region.SageMaker.endpointConfigs, q, key, nil, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -752,13 +742,7 @@ func listEndpoints(c *Call, in *sagemaker.ListEndpointsInput) (*sagemaker.ListEn
 	key := func(e *endpoint) listed {
 		return listed{name: e.name, status: e.status, created: e.created, lastMo: e.lastMo}
 	}
-	items := make([]*endpoint, 0, len(st.endpoints))
-	for _, e := range st.endpoints {
-		if q.match(key(e)) {
-			items = append(items, e)
-		}
-	}
-	sortListed(items, key, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
+	items := selectListed(st.endpoints, q, key, nil, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -1010,19 +994,11 @@ func listInferenceComponents(c *Call, in *sagemaker.ListInferenceComponentsInput
 	key := func(ic *inferenceComponent) listed {
 		return listed{name: ic.name, status: ic.status, created: ic.created, lastMo: ic.lastMo}
 	}
-	var items []*inferenceComponent
-	for _, ic := range st.hosting.components {
-		if in.EndpointNameEquals != nil && ic.endpoint != *in.EndpointNameEquals {
-			continue
-		}
-		if in.VariantNameEquals != nil && ic.variant != *in.VariantNameEquals {
-			continue
-		}
-		if q.match(key(ic)) {
-			items = append(items, ic)
-		}
+	onVariant := func(ic *inferenceComponent) bool {
+		return (in.EndpointNameEquals == nil || ic.endpoint == *in.EndpointNameEquals) &&
+			(in.VariantNameEquals == nil || ic.variant == *in.VariantNameEquals)
 	}
-	sortListed(items, key, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
+	items := selectListed(st.hosting.components, q, key, onVariant, string(in.SortBy), in.SortOrder != smtypes.OrderKeyAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
@@ -1073,6 +1049,19 @@ func (q listQuery) match(l listed) bool {
 		return true
 	}
 	return false
+}
+
+// selectListed is the first half of a List operation: the items of all that
+// match q (and keep, unless it is nil), sorted as sortListed sorts them.
+func selectListed[T any](all map[string]T, q listQuery, key func(T) listed, keep func(T) bool, by string, desc bool) []T {
+	var items []T
+	for _, x := range all {
+		if q.match(key(x)) && (keep == nil || keep(x)) {
+			items = append(items, x)
+		}
+	}
+	sortListed(items, key, by, desc)
+	return items
 }
 
 // sortListed sorts by "Name", "Status" or (the default) "CreationTime";

@@ -622,13 +622,7 @@ func listJobs(c *Call, k jobKind, f jobFilter) ([]*job, *string, error) {
 	key := func(j *job) listed {
 		return listed{name: j.name, status: j.status, created: j.created, lastMo: j.lastMo}
 	}
-	var items []*job
-	for _, j := range st.jobsOf(k) {
-		if q.match(key(j)) {
-			items = append(items, j)
-		}
-	}
-	sortListed(items, key, f.sortBy, f.descending)
+	items := selectListed(st.jobsOf(k), q, key, nil, f.sortBy, f.descending)
 	max := f.maxResults
 	if max == nil {
 		max = aws.Int32(defaultJobPage)

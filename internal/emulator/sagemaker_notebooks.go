@@ -185,18 +185,12 @@ func listNotebookInstances(c *Call, in *sagemaker.ListNotebookInstancesInput) (*
 	key := func(n *notebook) listed {
 		return listed{name: n.name, status: n.status, created: n.created, lastMo: n.lastMo}
 	}
-	var items []*notebook
-	for _, n := range st.notebooks {
-		if !q.match(key(n)) {
-			continue
-		}
-		if in.NotebookInstanceLifecycleConfigNameContains != nil && !strings.Contains(n.lifecycleConfig, *in.NotebookInstanceLifecycleConfigNameContains) {
-			continue
-		}
-		items = append(items, n)
+	withLifecycle := func(n *notebook) bool {
+		lc := in.NotebookInstanceLifecycleConfigNameContains
+		return lc == nil || strings.Contains(n.lifecycleConfig, *lc)
 	}
 	// AWS's default order is CreationTime, Descending.
-	sortListed(items, key, string(in.SortBy), in.SortOrder != smtypes.NotebookInstanceSortOrderAscending)
+	items := selectListed(st.notebooks, q, key, withLifecycle, string(in.SortBy), in.SortOrder != smtypes.NotebookInstanceSortOrderAscending)
 	page, next, err := paginate(items, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
