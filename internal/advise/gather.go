@@ -33,7 +33,10 @@ type Source struct {
 // from the evidence (so the rules that need it say nothing) and is listed
 // in Failures.
 func Gather(ctx context.Context, sources []Source, rs []inventory.Resource, now time.Time, lookback, jobLookback time.Duration) *Evidence {
-	w := metrics.NewWindow(now, lookback)
+	// The rules reason in hours (busiest and quietest hour, coverage per
+	// hour): ask for hourly buckets even where NewWindow would pick coarser
+	// ones to keep a batch in one page; a few more pages cost little.
+	w := hourly(metrics.NewWindow(now, lookback))
 	ev := &Evidence{Start: w.Start, End: w.End, Scaled: map[string]bool{}, ScalingRead: map[string]bool{}}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -57,7 +60,7 @@ func Gather(ctx context.Context, sources []Source, rs []inventory.Resource, now 
 				fails = append(fails, fetchSeries(gctx, f, w, part, refs, qs)...)
 				if jobLookback > 0 {
 					refs, qs := trainingQueries(mine)
-					fails = append(fails, fetchSeries(gctx, f, metrics.NewWindow(now, jobLookback), part, refs, qs)...)
+					fails = append(fails, fetchSeries(gctx, f, hourly(metrics.NewWindow(now, jobLookback)), part, refs, qs)...)
 				}
 			}
 			read := false
@@ -142,6 +145,12 @@ func trainingQueries(rs []*inventory.Resource) ([]ref, []metrics.Query) {
 		}
 	}
 	return refs, qs
+}
+
+// hourly returns w with EndpointPeriod buckets.
+func hourly(w metrics.Window) metrics.Window {
+	w.Period = EndpointPeriod
+	return w
 }
 
 func fetchSeries(ctx context.Context, f *metrics.Fetcher, w metrics.Window, ev *Evidence, refs []ref, qs []metrics.Query) []string {
