@@ -679,9 +679,9 @@ func TestCloudWatchBadRequestsGetAWSErrors(t *testing.T) {
 
 func TestMetricScenarioErrorsNameTheField(t *testing.T) {
 	for _, tc := range []struct{ entry, want string }{
-		{"{endpoint: e, metric: Invocations}", "metrics[0].value: required"},
-		{"{metric: Foo, value: 1}", "metrics[0].namespace: required"},
-		{"{endpoint: e, metric: CPUUtilization, value: 1, from: 1d, to: 2d}", "metrics[0].to: must be later than from"},
+		{"{endpoint: e, metric: Invocations}", `metrics[0].value": required`},
+		{"{metric: Foo, value: 1}", `metrics[0].namespace": required`},
+		{"{endpoint: e, metric: CPUUtilization, value: 1, from: 1d, to: 2d}", `metrics[0].to": must be later than from`},
 		{"{endpoint: e, metric: CPUUtilization, value: 1, swing: 2}", "metrics[0].swing"},
 		{"{endpoint: e, metric: CPUUtilization, value: 1, every: 45s}", "metrics[0].every"},
 		{"{endpoint: e, component: c, metric: CPUUtilization, value: 1}", "mutually exclusive"},

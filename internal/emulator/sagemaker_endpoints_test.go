@@ -647,10 +647,10 @@ func TestEndpointScenarioErrorsNameTheField(t *testing.T) {
 	tests := []struct {
 		name, region, want string
 	}{
-		{"no model or image", "endpoints: [{name: e, variants: [{name: A, instanceType: ml.m5.large}]}]", "accounts[0].regions.us-east-1.endpoints[0].variants[0]: model or image is required"},
-		{"unknown model", "endpoints: [{name: e, variants: [{name: A, model: m, instanceType: ml.m5.large}]}]", `endpoints[0].variants[0].model: no model "m"`},
+		{"no model or image", "endpoints: [{name: e, variants: [{name: A, instanceType: ml.m5.large}]}]", `accounts[0].regions.us-east-1.endpoints[0].variants[0]": model or image is required`},
+		{"unknown model", "endpoints: [{name: e, variants: [{name: A, model: m, instanceType: ml.m5.large}]}]", `endpoints[0].variants[0].model": no model "m"`},
 		{"bad status", "endpoints: [{name: e, status: Sleeping, variants: [{name: A, image: i, instanceType: ml.m5.large}]}]", "endpoints[0].status"},
-		{"unknown config", "endpoints: [{name: e, config: nope}]", `endpoints[0].config: no endpoint config "nope"`},
+		{"unknown config", "endpoints: [{name: e, config: nope}]", `endpoints[0].config": no endpoint config "nope"`},
 		{"burstable autoscaling", "endpoints: [{name: e, variants: [{name: A, image: i, instanceType: ml.t2.medium}], autoscaling: [{variant: A, min: 1, max: 2}]}]", "endpoints[0].autoscaling[0].variant"},
 		{"serverless memory", "endpoints: [{name: e, variants: [{name: A, image: i, serverless: {memoryMB: 100, maxConcurrency: 1}}]}]", "variants[0].serverless.memoryMB"},
 		{"bad name", "models: [{name: my_model, image: i}]", "models[0].name"},

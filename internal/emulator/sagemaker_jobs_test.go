@@ -400,8 +400,8 @@ func TestProcessingTransformAndTuningJobs(t *testing.T) {
 func TestJobScenarioErrorsNameTheField(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"trainingJobs: [{name: a, instanceType: ml.m5.xlarge, status: Running}]", "regions.us-east-1.trainingJobs[0].status"},
-		{"processingJobs: [{name: a}]", "regions.us-east-1.processingJobs[0]: name and instanceType are required"},
-		{"trainingJobs: [{name: a, instanceType: ml.m5.xlarge, age: 2h, duration: 1h, status: InProgress}]", "trainingJobs[0].status: InProgress, but"},
+		{"processingJobs: [{name: a}]", `regions.us-east-1.processingJobs[0]": name and instanceType are required`},
+		{"trainingJobs: [{name: a, instanceType: ml.m5.xlarge, age: 2h, duration: 1h, status: InProgress}]", `trainingJobs[0].status": InProgress, but`},
 		{"tuningJobs: [{name: a, instanceType: m5.xlarge}]", "tuningJobs[0].instanceType"},
 	} {
 		sc, err := emulator.ParseScenario("t.yaml", []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Scenario\naccounts:\n- id: \"123456789012\"\n  regions:\n    us-east-1:\n      "+tc.yaml+"\n"))

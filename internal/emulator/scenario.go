@@ -28,6 +28,11 @@ type Scenario struct {
 
 	// Prices override the Pricing API's catalog (pricing.go).
 	Prices []PriceScenario `yaml:"prices,omitempty"`
+
+	// Source is the YAML the scenario was parsed from (set by
+	// ParseScenario), so that Load's errors name the file, line and field
+	// (scenario_errors.go); nil for a scenario built in Go.
+	Source *ScenarioSource `yaml:"-" json:"-"`
 }
 
 // AccountScenario is one account.
@@ -143,6 +148,7 @@ func ParseScenario(file string, data []byte) (*Scenario, error) {
 	if err := config.DecodeStrict(file, data, &sc); err != nil {
 		return nil, err
 	}
+	sc.Source = &ScenarioSource{File: file, Data: data}
 	return &sc, nil
 }
 
@@ -179,7 +185,7 @@ func (s *Server) Load(sc *Scenario) error {
 	}
 	now := s.clock.Now()
 	if err := s.loadPrices(sc.Prices, now); err != nil {
-		return err
+		return sc.located(err)
 	}
 	for i, as := range sc.Accounts {
 		a := s.account(as.ID)
@@ -203,7 +209,7 @@ func (s *Server) Load(sc *Scenario) error {
 			rs := as.Regions[name]
 			path := fmt.Sprintf("accounts[%d].regions.%s", i, name)
 			if err := loadRegion(a.region(name), rs, now, path); err != nil {
-				return err
+				return sc.located(err)
 			}
 		}
 	}
