@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
-	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 )
 
@@ -75,40 +73,11 @@ func runAdvise(ctx context.Context, a *app, o scanOptions, lookback time.Duratio
 	if err != nil {
 		return err
 	}
-	set, err := a.buildTargets(ctx, o.targets, catalog)
+	res, set, err := a.scanTargets(ctx, o, catalog)
 	if err != nil {
 		return err
 	}
-	var clk clock.Clock = clock.Real{}
-	if a.clock != nil {
-		clk = a.clock
-	}
-	now := a.now()
-	env := &inventory.Env{Now: now, JobLookback: o.lookback}
-	var cache *inventory.MemCache
-	cachePath, cacheErr := a.inventoryCachePath()
-	if !o.noCache && cacheErr == nil {
-		cache = inventory.LoadCache(cachePath, clk)
-		env.Cache = cache
-	}
-	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.log}
-	prog := newProgress(a.stdio.Err, "scanning")
-	sc.Progress = prog.update
-	res := sc.Scan(ctx, set.Targets, env)
-	prog.finish()
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if cache != nil {
-		if err := cache.Save(cachePath); err != nil {
-			a.log.Warn("inventory cache not saved; the next run will describe again", "err", err)
-		}
-	}
-	fails := append(res.Failures, set.Failures...)
-	sort.SliceStable(fails, func(i, j int) bool {
-		x, y := fails[i], fails[j]
-		return x.Account+"/"+x.Region+"/"+string(x.Kind) < y.Account+"/"+y.Region+"/"+string(y.Kind)
-	})
+	now, fails := res.ScannedAt, res.Failures
 	var sources []advise.Source
 	for _, t := range set.Targets {
 		if cl := set.Clients[t.Account+"/"+t.Region]; cl != nil {

@@ -141,9 +141,20 @@ func (a *app) scan(ctx context.Context, o scanOptions) (*report.Scan, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := a.buildTargets(ctx, o.targets, catalog)
+	res, set, err := a.scanTargets(ctx, o, catalog)
 	if err != nil {
 		return nil, err
+	}
+	return report.New(res, catalog, set.Accounts, set.Regions, o.lookback), nil
+}
+
+// scanTargets resolves the targets and scans them as of now (res.ScannedAt),
+// through the inventory cache unless o.noCache. res.Failures holds the
+// targets that could not be resolved too, sorted by account, region and kind.
+func (a *app) scanTargets(ctx context.Context, o scanOptions, catalog *pricing.Catalog) (*inventory.Result, *targetSet, error) {
+	set, err := a.buildTargets(ctx, o.targets, catalog)
+	if err != nil {
+		return nil, nil, err
 	}
 	var clk clock.Clock = clock.Real{}
 	if a.clock != nil {
@@ -162,7 +173,7 @@ func (a *app) scan(ctx context.Context, o scanOptions) (*report.Scan, error) {
 	res := sc.Scan(ctx, set.Targets, env)
 	prog.finish()
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if cache != nil {
 		if err := cache.Save(cachePath); err != nil {
@@ -174,5 +185,5 @@ func (a *app) scan(ctx context.Context, o scanOptions) (*report.Scan, error) {
 		x, y := res.Failures[i], res.Failures[j]
 		return x.Account+"/"+x.Region+"/"+string(x.Kind) < y.Account+"/"+y.Region+"/"+string(y.Kind)
 	})
-	return report.New(res, catalog, set.Accounts, set.Regions, o.lookback), nil
+	return res, set, nil
 }
