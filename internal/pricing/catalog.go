@@ -95,7 +95,10 @@ func loadEmbedded() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.each(func(get func(string) string) { c.regions[get("region")] = get("name") }); err != nil {
+	if err := f.each(func(get func(string) string, _ int) error {
+		c.regions[get("region")] = get("name")
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 
@@ -105,8 +108,9 @@ func loadEmbedded() (*Catalog, error) {
 	if f, err = newCSVFile("sources.csv", r, []string{"source", "title", "published", "detail"}); err != nil {
 		return nil, err
 	}
-	if err := f.each(func(get func(string) string) {
+	if err := f.each(func(get func(string) string, _ int) error {
 		c.sources = append(c.sources, Source{Letter: get("source"), Title: get("title"), Published: get("published"), Detail: get("detail")})
+		return nil
 	}); err != nil {
 		return nil, err
 	}

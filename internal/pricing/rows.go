@@ -91,17 +91,19 @@ func (f *csvFile) next() (get func(string) string, line int, err error) {
 	}, line, nil
 }
 
-// each calls fn for every record.
-func (f *csvFile) each(fn func(get func(string) string)) error {
+// each calls fn for every record and its line, until fn returns an error.
+func (f *csvFile) each(fn func(get func(string) string, line int) error) error {
 	for {
-		get, _, err := f.next()
+		get, line, err := f.next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fn(get)
+		if err := fn(get, line); err != nil {
+			return err
+		}
 	}
 }
 
@@ -113,20 +115,18 @@ func ReadRows(name string, r io.Reader) ([]Row, error) {
 		return nil, err
 	}
 	var out []Row
-	for {
-		get, line, err := f.next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = f.each(func(get func(string) string, line int) error {
 		row, err := parseRow(get)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 		out = append(out, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func parseRow(get func(string) string) (Row, error) {
@@ -171,26 +171,25 @@ func ReadStorageRows(name string, r io.Reader) ([]StorageRow, error) {
 		return nil, err
 	}
 	var out []StorageRow
-	for {
-		get, line, err := f.next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = f.each(func(get func(string) string, line int) error {
 		row := StorageRow{
 			Region: get("region"), Item: get("item"), UsageTypeSuffix: get("usage_type_suffix"),
 			Unit: get("unit"), AsOf: get("as_of"), Source: get("source"), Note: get("note"),
 		}
+		var err error
 		if row.USD, err = ParseMoney(get("usd")); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 		if row.Region == "" || row.Item == "" {
-			return nil, fmt.Errorf("%s:%d: empty region or item", name, line)
+			return fmt.Errorf("%s:%d: empty region or item", name, line)
 		}
 		out = append(out, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // WriteRows writes rows as a price CSV with PriceColumns, sorted by region,

@@ -1,7 +1,6 @@
 package pricing
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -84,14 +83,8 @@ func readSpecs(name string, r io.Reader) (map[string]Spec, error) {
 		return nil, err
 	}
 	out := map[string]Spec{}
-	for {
-		get, line, err := f.next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = f.each(func(get func(string) string, line int) error {
+		var err error
 		s := Spec{
 			InstanceType: get("instance_type"),
 			EC2Type:      get("ec2_type"),
@@ -114,7 +107,7 @@ func readSpecs(name string, r io.Reader) (map[string]Spec, error) {
 		for _, c := range ints {
 			if v := get(c.col); v != "" {
 				if *c.dst, err = strconv.Atoi(v); err != nil {
-					return nil, fmt.Errorf("%s:%d: %s %q: %w", name, line, c.col, v, err)
+					return fmt.Errorf("%s:%d: %s %q: %w", name, line, c.col, v, err)
 				}
 			}
 		}
@@ -125,10 +118,15 @@ func readSpecs(name string, r io.Reader) (map[string]Spec, error) {
 		for _, c := range floats {
 			if v := get(c.col); v != "" {
 				if *c.dst, err = strconv.ParseFloat(v, 64); err != nil {
-					return nil, fmt.Errorf("%s:%d: %s %q: %w", name, line, c.col, v, err)
+					return fmt.Errorf("%s:%d: %s %q: %w", name, line, c.col, v, err)
 				}
 			}
 		}
 		out[s.InstanceType] = s
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
