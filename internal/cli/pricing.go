@@ -150,14 +150,7 @@ Components: ` + strings.Join(componentNames(), ", "),
 			if err != nil {
 				return err
 			}
-			var regions []string
-			for _, r := range a.cfg.Regions {
-				if r == "all" {
-					regions = nil
-					break
-				}
-				regions = append(regions, r)
-			}
+			regions := a.priceRegions()
 			if len(regions) == 0 {
 				for _, r := range c.Regions() {
 					regions = append(regions, r.Code)
@@ -291,4 +284,17 @@ func writePricingTable(w io.Writer, format string, head []string, rows [][]strin
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
+}
+
+// priceRegions is --region for the pricing commands: the regions named, or
+// nil (every region) for "all" or none.
+func (a *app) priceRegions() []string {
+	var regions []string
+	for _, r := range a.cfg.Regions {
+		if r == "all" {
+			return nil
+		}
+		regions = append(regions, r)
+	}
+	return regions
 }

@@ -55,14 +55,7 @@ func runPricingRefresh(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	var regions []string
-	for _, r := range a.cfg.Regions {
-		if r == "all" {
-			regions = nil
-			break
-		}
-		regions = append(regions, r)
-	}
+	regions := a.priceRegions()
 	res, err := fetchPriceList(ctx, awsapi.NewPriceList(cfg), regions)
 	if err != nil {
 		return err
