@@ -78,8 +78,8 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	if err != nil {
 		return err
 	}
-	resources, fails := a.inventory(ctx, set.Targets)
-	fails = append(fails, set.Failures...)
+	res := a.inventory(ctx, set.Targets, scanOptions{lookback: inventory.DefaultJobLookback, concurrency: inventory.DefaultConcurrency})
+	resources, fails := res.Resources, append(res.Failures, set.Failures...)
 	st, err := store.Open(ctx, a.cfg.StatePath(), store.WithClock(a.clk()))
 	if err != nil {
 		return err
@@ -116,26 +116,28 @@ func (a *app) clk() clock.Clock {
 	return clock.Real{}
 }
 
-// inventory scans targets with the scan's collectors and cache.
-func (a *app) inventory(ctx context.Context, targets []inventory.Target) ([]inventory.Resource, []inventory.Failure) {
-	env := &inventory.Env{Now: a.now(), JobLookback: inventory.DefaultJobLookback}
-	cachePath, cacheErr := a.inventoryCachePath()
+// inventory scans targets as of now with the default collectors, through
+// the inventory cache unless o.noCache. The cache is not saved when ctx is
+// done.
+func (a *app) inventory(ctx context.Context, targets []inventory.Target, o scanOptions) *inventory.Result {
+	env := &inventory.Env{Now: a.now(), JobLookback: o.lookback}
 	var cache *inventory.MemCache
-	if cacheErr == nil {
+	cachePath, cacheErr := a.inventoryCachePath()
+	if !o.noCache && cacheErr == nil {
 		cache = inventory.LoadCache(cachePath, a.clk())
 		env.Cache = cache
 	}
-	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: inventory.DefaultConcurrency, Log: a.log}
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.log}
 	prog := newProgress(a.stdio.Err, "scanning")
 	sc.Progress = prog.update
 	res := sc.Scan(ctx, targets, env)
 	prog.finish()
-	if cache != nil {
+	if cache != nil && ctx.Err() == nil {
 		if err := cache.Save(cachePath); err != nil {
-			a.log.Warn("inventory cache not saved", "err", err)
+			a.log.Warn("inventory cache not saved; the next scan will describe again", "err", err)
 		}
 	}
-	return res.Resources, res.Failures
+	return res
 }
 
 // executor builds the action executor over every target of set.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
@@ -156,29 +155,9 @@ func (a *app) scanTargets(ctx context.Context, o scanOptions, catalog *pricing.C
 	if err != nil {
 		return nil, nil, err
 	}
-	var clk clock.Clock = clock.Real{}
-	if a.clock != nil {
-		clk = a.clock
-	}
-	env := &inventory.Env{Now: a.now(), JobLookback: o.lookback}
-	var cache *inventory.MemCache
-	cachePath, cacheErr := a.inventoryCachePath()
-	if !o.noCache && cacheErr == nil {
-		cache = inventory.LoadCache(cachePath, clk)
-		env.Cache = cache
-	}
-	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.log}
-	prog := newProgress(a.stdio.Err, "scanning")
-	sc.Progress = prog.update
-	res := sc.Scan(ctx, set.Targets, env)
-	prog.finish()
+	res := a.inventory(ctx, set.Targets, o)
 	if ctx.Err() != nil {
 		return nil, nil, ctx.Err()
-	}
-	if cache != nil {
-		if err := cache.Save(cachePath); err != nil {
-			a.log.Warn("inventory cache not saved; the next scan will describe again", "err", err)
-		}
 	}
 	res.Failures = append(res.Failures, set.Failures...)
 	sort.SliceStable(res.Failures, func(i, j int) bool {
