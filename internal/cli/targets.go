@@ -161,6 +161,14 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 	if f.accountsFile != "" && f.organization {
 		return nil, usageError("--accounts and --organization: choose one")
 	}
+	// The accounts file is checked before any AWS call: a bad file is one
+	// error naming its line and field, and nothing is asked of AWS.
+	var file AccountsFile
+	if f.accountsFile != "" {
+		if err := config.ReadStrict(f.accountsFile, &file); err != nil {
+			return nil, err
+		}
+	}
 	base, err := a.awsConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -179,10 +187,6 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 	var accounts []account
 	switch {
 	case f.accountsFile != "":
-		var file AccountsFile
-		if err := config.ReadStrict(f.accountsFile, &file); err != nil {
-			return nil, err
-		}
 		for _, e := range file.Accounts {
 			switch {
 			case e.RoleARN != "":
