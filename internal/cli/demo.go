@@ -84,28 +84,38 @@ func runDemo(ctx context.Context, a *app) error {
 // demoRegions are the regions of the bundled demo fleet.
 var demoRegions = []string{"us-east-1", "eu-west-1"}
 
+// scan scans the demo fleet (the caller's account in demoRegions) as of the
+// emulator's now; sources read each region's CloudWatch and Auto Scaling.
+func (env *demoEnv) scan(ctx context.Context, a *app) (acct string, res *inventory.Result, sources []advise.Source, err error) {
+	id, err := awsapi.NewClients(env.cfg, "us-east-1", false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("demo: %w", err)
+	}
+	acct = aws.ToString(id.Account)
+	var targets []inventory.Target
+	for _, r := range demoRegions {
+		cl := awsapi.NewClients(env.cfg, r, false)
+		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
+		sources = append(sources, advise.Source{Account: acct, Region: r, CloudWatch: cl.CloudWatch, Scaling: cl.ApplicationAutoScaling})
+	}
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.log}
+	res = sc.Scan(ctx, targets, &inventory.Env{Now: env.emu.Now(), JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())})
+	return acct, res, sources, nil
+}
+
 // demoScan shows what `sagesaver scan` finds in the demo fleet. The table
 // (and Markdown) get a line of introduction and a line on what to do next;
 // JSON and CSV are the bare documents, as scan writes them.
 func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 	out := a.stdio.Out
-	id, err := awsapi.NewClients(env.cfg, "us-east-1", false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	acct, res, _, err := env.scan(ctx, a)
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	acct := aws.ToString(id.Account)
-	var targets []inventory.Target
-	for _, r := range demoRegions {
-		cl := awsapi.NewClients(env.cfg, r, false)
-		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
+		return err
 	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return err
 	}
-	now := env.emu.Now()
-	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.log}
-	res := sc.Scan(ctx, targets, &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())})
 	s := report.New(res, catalog, []string{acct}, demoRegions, inventory.DefaultJobLookback)
 	chatty := a.cfg.Output == config.OutputTable || a.cfg.Output == config.OutputMarkdown || a.cfg.Output == ""
 	if chatty {
@@ -129,25 +139,15 @@ func demoAdvise(ctx context.Context, a *app, env *demoEnv) error {
 		return nil
 	}
 	out := a.stdio.Out
-	id, err := awsapi.NewClients(env.cfg, "us-east-1", false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	_, res, sources, err := env.scan(ctx, a)
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	acct := aws.ToString(id.Account)
-	var targets []inventory.Target
-	var sources []advise.Source
-	for _, r := range demoRegions {
-		cl := awsapi.NewClients(env.cfg, r, false)
-		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
-		sources = append(sources, advise.Source{Account: acct, Region: r, CloudWatch: cl.CloudWatch, Scaling: cl.ApplicationAutoScaling})
+		return err
 	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return err
 	}
-	now := env.emu.Now()
-	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.log}
-	res := sc.Scan(ctx, targets, &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())})
+	now := res.ScannedAt
 	ev := advise.Gather(ctx, sources, res.Resources, now, advise.DefaultLookback, inventory.DefaultJobLookback)
 	rec := advise.Advise(res.Resources, ev, catalog, advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
 	fmt.Fprintf(out, "\nAnd this is what `sagesaver advise` recommends (right-sizing, from CloudWatch and the price catalog):\n\n")
