@@ -310,7 +310,7 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 			fresh[i].Running = running
 		}
 		if r0.Kind == inventory.NotebookInstance || r0.Kind == inventory.StudioApp {
-			fresh[i].AgentLastActivity = agentActivity(tags)
+			fresh[i].AgentLastActivity = inventory.AgentActivity(tags)
 		}
 	}
 	return fresh, nil
@@ -326,18 +326,6 @@ func notebookRunning(s smtypes.NotebookInstanceStatus) bool {
 		return true
 	}
 	return false
-}
-
-func agentActivity(tags map[string]string) *time.Time {
-	v, ok := tags[inventory.AgentTag]
-	if !ok {
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return nil
-	}
-	return &t
 }
 
 func domainIdleOn(us *smtypes.UserSettings) bool {

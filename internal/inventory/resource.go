@@ -141,7 +141,9 @@ func tagMap[T any](tags []T, kv func(T) (string, string)) map[string]string {
 	return m
 }
 
-func agentActivity(tags map[string]string) *time.Time {
+// AgentActivity is the time in the agent's tag (AgentTag, RFC 3339), or nil
+// when the tag is absent or unreadable.
+func AgentActivity(tags map[string]string) *time.Time {
 	v, ok := tags[AgentTag]
 	if !ok {
 		return nil

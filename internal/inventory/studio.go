@@ -88,7 +88,7 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 			}
 			r.ARN = appARN(t, a)
 			r.Tags = tags[r.ARN]
-			r.AgentLastActivity = agentActivity(r.Tags)
+			r.AgentLastActivity = AgentActivity(r.Tags)
 			if a.ResourceSpec != nil {
 				r.InstanceType = string(a.ResourceSpec.InstanceType)
 			}
