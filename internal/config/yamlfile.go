@@ -72,13 +72,13 @@ func DecodeStrict(file string, data []byte, v any) error {
 		if errors.As(err, &fe) {
 			return Attach(file, data, fe)
 		}
-		if fe := checkTimes(data, v); fe != nil {
+		if fe := checkValues(data, v); fe != nil {
 			fe.File = file
 			return fe
 		}
 		return yamlError(file, data, err)
 	}
-	if fe := checkTimes(data, v); fe != nil {
+	if fe := checkValues(data, v); fe != nil {
 		fe.File = file
 		return fe
 	}

@@ -25,15 +25,16 @@ var timeFormats = []string{
 	"2006-1-2",
 }
 
-// checkTimes finds a time.Duration or time.Time field of v written as a
-// string that does not parse, and returns a *FileError naming its line and
-// field. The YAML decoder reports a bad duration without any position and
-// silently reads a bad time as the zero time, so DecodeStrict asks this
-// walk of the document beside v's type. It returns nil when every such
-// value parses (or v has no such field).
-func checkTimes(data []byte, v any) *FileError {
+// checkValues finds a time.Duration or time.Time field of v written as a
+// string that does not parse, or an integer field written with a fraction,
+// and returns a *FileError naming its line and field. The YAML decoder
+// reports a bad duration without any position, silently reads a bad time
+// as the zero time and truncates 2.5 to 2, so DecodeStrict asks this walk
+// of the document beside v's type. It returns nil when every such value is
+// good (or v has no such field).
+func checkValues(data []byte, v any) *FileError {
 	t := reflect.TypeOf(v)
-	if t == nil || !hasTimes(t, map[reflect.Type]bool{}) {
+	if t == nil || !needsCheck(t, map[reflect.Type]bool{}) {
 		return nil
 	}
 	f, err := parser.ParseBytes(data, 0)
@@ -42,7 +43,7 @@ func checkTimes(data []byte, v any) *FileError {
 	}
 	for _, doc := range f.Docs {
 		if doc.Body != nil {
-			if fe := walkTimes(doc.Body, t); fe != nil {
+			if fe := walkValues(doc.Body, t); fe != nil {
 				return fe
 			}
 		}
@@ -50,13 +51,13 @@ func checkTimes(data []byte, v any) *FileError {
 	return nil
 }
 
-// hasTimes reports whether a value of type t can hold a time.Duration or a
+// needsCheck reports whether a value of type t can hold a time.Duration or a
 // time.Time decoded by the YAML decoder itself.
-func hasTimes(t reflect.Type, seen map[reflect.Type]bool) bool {
+func needsCheck(t reflect.Type, seen map[reflect.Type]bool) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == durationType || t == timeType {
+	if t == durationType || t == timeType || isInt(t) {
 		return true
 	}
 	if seen[t] || customUnmarshaler(t) {
@@ -66,12 +67,12 @@ func hasTimes(t reflect.Type, seen map[reflect.Type]bool) bool {
 	switch t.Kind() {
 	case reflect.Struct:
 		for i := 0; i < t.NumField(); i++ {
-			if f := t.Field(i); f.IsExported() && hasTimes(f.Type, seen) {
+			if f := t.Field(i); f.IsExported() && needsCheck(f.Type, seen) {
 				return true
 			}
 		}
 	case reflect.Slice, reflect.Array, reflect.Map:
-		return hasTimes(t.Elem(), seen)
+		return needsCheck(t.Elem(), seen)
 	}
 	return false
 }
@@ -90,7 +91,7 @@ func customUnmarshaler(t reflect.Type) bool {
 	return p.Implements(nodeUnmarshaler) || p.Implements(jsonUnmarshaler) || p.Implements(textUnmarshaler) || p.Implements(yamlUnmarshaler)
 }
 
-func walkTimes(n ast.Node, t reflect.Type) *FileError {
+func walkValues(n ast.Node, t reflect.Type) *FileError {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -124,33 +125,48 @@ func walkTimes(n ast.Node, t reflect.Type) *FileError {
 		return nil
 	case customUnmarshaler(t):
 		return nil
+	case isInt(t):
+		// The decoder truncates 1.5 to 1; a count is written whole.
+		if f, ok := n.(*ast.FloatNode); ok && f.Value != float64(int64(f.Value)) {
+			return NodeError(n, fmt.Sprintf("%s is not a whole number", f.GetToken().Value))
+		}
+		return nil
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		fields := yamlFields(t)
 		for _, mv := range mappingValues(n) {
 			if ft, ok := fields[mv.Key.GetToken().Value]; ok {
-				if fe := walkTimes(mv.Value, ft); fe != nil {
+				if fe := walkValues(mv.Value, ft); fe != nil {
 					return fe
 				}
 			}
 		}
 	case reflect.Map:
 		for _, mv := range mappingValues(n) {
-			if fe := walkTimes(mv.Value, t.Elem()); fe != nil {
+			if fe := walkValues(mv.Value, t.Elem()); fe != nil {
 				return fe
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		if seq, ok := n.(*ast.SequenceNode); ok {
 			for _, v := range seq.Values {
-				if fe := walkTimes(v, t.Elem()); fe != nil {
+				if fe := walkValues(v, t.Elem()); fe != nil {
 					return fe
 				}
 			}
 		}
 	}
 	return nil
+}
+
+func isInt(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return t != durationType
+	}
+	return false
 }
 
 func parsesAsTime(s string) bool {

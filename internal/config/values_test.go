@@ -13,6 +13,7 @@ type timed struct {
 	At    *time.Time    `yaml:"at,omitempty"`
 	Jobs  []struct {
 		Name    string                   `yaml:"name"`
+		Count   int32                    `yaml:"count,omitempty"`
 		Timeout time.Duration            `yaml:"timeout,omitempty"`
 		Latency map[string]time.Duration `yaml:"latency,omitempty"`
 	} `yaml:"jobs,omitempty"`
@@ -39,6 +40,7 @@ func TestTimeValues(t *testing.T) {
 		{name: "inline duration", body: "name: a\nwait: forever\n", wantLine: 2, wantField: "wait", wantMsg: `"forever" is not a duration`},
 		{name: "time", body: "name: a\nat: tomorrow\n", wantLine: 2, wantField: "at", wantMsg: `"tomorrow" is not a time`},
 		{name: "duration a number", body: "name: a\nevery: 5\n", wantLine: 2, wantField: "every"},
+		{name: "fraction for a count", body: "name: a\njobs:\n  - name: x\n    count: 2.5\n", wantLine: 4, wantField: "jobs[0].count", wantMsg: "2.5 is not a whole number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,11 +57,11 @@ func TestTimeValues(t *testing.T) {
 	}
 
 	var v timed
-	body := "name: a\nevery: 90s\nat: 2026-01-02T15:04:05Z\nwait: 1h\njobs: [{name: x, timeout: 2m, latency: {A: 5ms}}]\n"
+	body := "name: a\nevery: 90s\nat: 2026-01-02T15:04:05Z\nwait: 1h\njobs: [{name: x, count: 3.0, timeout: 2m, latency: {A: 5ms}}]\n"
 	if err := DecodeStrict("t.yaml", []byte(body), &v); err != nil {
 		t.Fatalf("good document: %v", err)
 	}
-	if v.Every != 90*time.Second || v.At == nil || !v.At.Equal(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)) || v.Wait != time.Hour || v.Jobs[0].Latency["A"] != 5*time.Millisecond {
+	if v.Every != 90*time.Second || v.At == nil || !v.At.Equal(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)) || v.Wait != time.Hour || v.Jobs[0].Latency["A"] != 5*time.Millisecond || v.Jobs[0].Count != 3 {
 		t.Errorf("good document decoded as %+v", v)
 	}
 }
