@@ -150,23 +150,7 @@ func newRig(t *testing.T, maxAttempts int) *rig {
 }
 
 // tick moves the emulator's virtual clock forward while waiters poll.
-func (r *rig) tick() func() {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-				r.env.Emu.Advance(15 * time.Second)
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
-}
+func (r *rig) tick() func() { return r.env.Tick(5*time.Millisecond, 15*time.Second) }
 
 func (r *rig) clients() *awsapi.Clients { return awsapi.NewClients(r.cfg, "us-east-1", false) }
 

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,23 +63,9 @@ func TestApplyRestoreHistory(t *testing.T) {
 		runScanCLI(t, env, "AKIDRESTORE", t.TempDir(), "version") // sets the environment
 		var out, errb bytes.Buffer
 		a := &app{stdio: Stdio{In: strings.NewReader(""), Out: &out, Err: &errb}, getenv: os.Getenv, cfg: config.Default(), clock: env.Emu.Clock()}
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-done:
-					return
-				case <-time.After(2 * time.Millisecond):
-					env.Emu.Advance(15 * time.Second)
-				}
-			}
-		}()
+		stop := env.Tick(2*time.Millisecond, 15*time.Second)
 		code := run(context.Background(), a, append(args, "--endpoint-url", env.URL, "--state", state))
-		close(done)
-		wg.Wait()
+		stop()
 		return out.String(), errb.String(), code
 	}
 

@@ -55,18 +55,7 @@ func skipClientValidation(o *sagemaker.Options) {
 // advanceWhile moves the virtual clock forward in steps while an SDK waiter
 // polls, and stops when the test's waiter returns.
 func advanceWhile(env *emulatortest.Env, step time.Duration) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(10 * time.Millisecond):
-				env.Emu.Advance(step)
-			}
-		}
-	}()
-	return func() { close(done) }
+	return env.Tick(10*time.Millisecond, step)
 }
 
 func TestTrainingJobRunsOnVirtualClockAndBillsSpotLess(t *testing.T) {

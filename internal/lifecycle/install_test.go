@@ -61,20 +61,7 @@ func testScript(t *testing.T) string {
 
 // ticking moves the emulator's virtual clock forward while a waiter polls.
 func ticking(t *testing.T, env *emulatortest.Env) {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(20 * time.Millisecond):
-				env.Emu.Advance(30 * time.Second)
-			}
-		}
-	}()
-	t.Cleanup(func() { close(done); <-stopped })
+	t.Cleanup(env.Tick(20*time.Millisecond, 30*time.Second))
 }
 
 func TestInstall(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -57,4 +58,24 @@ func Config(t testing.TB, url, accessKey string) aws.Config {
 // Clients returns the service clients for region.
 func (e *Env) Clients(region string) *awsapi.Clients {
 	return awsapi.NewClients(e.Cfg, region, false)
+}
+
+// Tick advances the emulator's virtual clock by step every real interval,
+// so that SDK waiters polling it see time pass, until stop is called; stop
+// returns once the ticking has ended.
+func (e *Env) Tick(every, step time.Duration) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(every):
+				e.Emu.Advance(step)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
