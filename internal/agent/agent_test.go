@@ -278,7 +278,12 @@ accounts:
 
 			a := r.agent(t)
 			id := r.srv.StartKernel(t)
-			r.srv.Execute(t, id, "import time; time.sleep(6)")
+			r.srv.Execute(t, id, "import time; time.sleep(12)")
+			// The kernel turns busy once it picks the cell up.
+			waitFor(t, func() bool {
+				ks, _ := r.jc.Kernels(ctx)
+				return len(ks) == 1 && ks[0].ExecutionState == "busy"
+			})
 			before, err := r.jc.Status(ctx)
 			if err != nil {
 				t.Fatal(err)
