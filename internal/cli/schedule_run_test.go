@@ -42,10 +42,13 @@ notify:
   snsTopicArn: arn:aws:sns:us-east-1:123456789012:ops
 `
 
-func TestScheduleRunAndExplainAgainstEmulator(t *testing.T) {
-	env := emulatortest.Start(t, runFleet)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "schedules.yaml")
+// startScheduleRun starts the emulator with runFleet, writes alwaysOn to
+// dir/schedules.yaml and leaves the SDK only the emulator's credentials.
+func startScheduleRun(t *testing.T) (env *emulatortest.Env, dir, file string) {
+	t.Helper()
+	env = emulatortest.Start(t, runFleet)
+	dir = t.TempDir()
+	file = filepath.Join(dir, "schedules.yaml")
 	if err := os.WriteFile(file, []byte(alwaysOn), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +56,11 @@ func TestScheduleRunAndExplainAgainstEmulator(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	return env, dir, file
+}
+
+func TestScheduleRunAndExplainAgainstEmulator(t *testing.T) {
+	env, dir, file := startScheduleRun(t)
 	t.Setenv("AWS_PROFILE", "")
 	state := filepath.Join(dir, "state", "sagesaver.db")
 	base := []string{"--endpoint-url", env.URL, "--region", "us-east-1", "--state", state}
@@ -161,16 +169,7 @@ func TestScheduleRunUsageErrors(t *testing.T) {
 }
 
 func TestScheduleRunDaemonStopsOnInterrupt(t *testing.T) {
-	env := emulatortest.Start(t, runFleet)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "schedules.yaml")
-	if err := os.WriteFile(file, []byte(alwaysOn), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	env, dir, file := startScheduleRun(t)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
