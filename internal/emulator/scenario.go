@@ -168,7 +168,14 @@ func Bundled(name string) (*Scenario, error) {
 func (s *Server) Load(sc *Scenario) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.resetLocked()
+	// A scenario that fails to load changes nothing: the state it
+	// replaces comes back, and the clock, faults and counters are set
+	// only once it has loaded.
+	prev := savedState{s.accounts, s.keys, s.order, s.sns, s.pricing}
+	if err := s.loadLocked(sc); err != nil {
+		s.accounts, s.keys, s.order, s.sns, s.pricing = prev.accounts, prev.keys, prev.order, prev.sns, prev.pricing
+		return sc.located(err)
+	}
 	s.counters.reset()
 	if sc.Now != nil {
 		s.clock.Reset(sc.Now.UTC())
@@ -178,14 +185,33 @@ func (s *Server) Load(sc *Scenario) error {
 	} else {
 		s.faults.reset()
 	}
+	return nil
+}
+
+// savedState is what Load replaces.
+type savedState struct {
+	accounts map[string]*Account
+	keys     map[string]string
+	order    []string
+	sns      []PublishedMessage
+	pricing  *pricingState
+}
+
+// loadLocked replaces the accounts, keys, published messages and prices
+// with the scenario's. Caller holds s.mu.
+func (s *Server) loadLocked(sc *Scenario) error {
+	s.resetLocked()
 	if len(sc.Accounts) > 0 {
 		// The scenario's first account replaces the default one.
 		s.accounts = map[string]*Account{}
 		s.order = nil
 	}
 	now := s.clock.Now()
+	if sc.Now != nil {
+		now = sc.Now.UTC()
+	}
 	if err := s.loadPrices(sc.Prices, now); err != nil {
-		return sc.located(err)
+		return err
 	}
 	for i, as := range sc.Accounts {
 		a := s.account(as.ID)
@@ -209,7 +235,7 @@ func (s *Server) Load(sc *Scenario) error {
 			rs := as.Regions[name]
 			path := fmt.Sprintf("accounts[%d].regions.%s", i, name)
 			if err := loadRegion(a.region(name), rs, now, path); err != nil {
-				return sc.located(err)
+				return err
 			}
 		}
 	}

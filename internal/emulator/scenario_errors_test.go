@@ -1,13 +1,19 @@
 package emulator_test
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator"
+	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
 
 // scenarioHead is lines 1-8; each case adds lines from 9 on, in a second
@@ -119,4 +125,58 @@ func loadScenario(doc string) error {
 		return err
 	}
 	return emulator.New(emulator.Options{}).Load(sc)
+}
+
+// TestBadScenarioChangesNothing: a scenario that fails to load leaves the
+// emulator as it was: its resources, clock, faults and counters.
+func TestBadScenarioChangesNothing(t *testing.T) {
+	env := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-25T12:00:00Z
+accounts:
+- id: "123456789012"
+  accessKeys: [AKIDEMULATOR]
+  regions:
+    us-east-1:
+      notebooks:
+      - {name: kept, instanceType: ml.t3.medium}
+`)
+	ctx := context.Background()
+	sm := env.Clients("us-east-1").SageMaker
+	if _, err := sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("kept")}); err != nil {
+		t.Fatal(err)
+	}
+	before := env.Emu.Counters().Total
+	bad, err := emulator.ParseScenario("bad.yaml", []byte(`apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2030-01-01T00:00:00Z
+faults:
+  errors: [{operation: "sagemaker:DescribeNotebookInstance", code: Boom, status: 500}]
+accounts:
+- id: "123456789012"
+  accessKeys: [AKIDEMULATOR]
+  regions:
+    us-east-1:
+      notebooks:
+      - {name: other, instanceType: ml.t3.medium}
+      - {name: broken, instanceType: ml.t3.medium, age: 3x}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Emu.Load(bad); err == nil || !strings.HasPrefix(err.Error(), "bad.yaml:13:") {
+		t.Fatalf("Load(bad) = %v, want an error at bad.yaml:13", err)
+	}
+	if got := env.Emu.Now(); !got.Equal(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("clock after a bad scenario: %v", got)
+	}
+	if got := env.Emu.Counters().Total; got != before {
+		t.Errorf("counters after a bad scenario: %d, want %d", got, before)
+	}
+	if _, err := sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("kept")}); err != nil {
+		t.Errorf("kept after a bad scenario: %v (the old state and no fault)", err)
+	}
+	if _, err := sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("other")}); err == nil {
+		t.Error("the bad scenario's notebook other exists")
+	}
 }
