@@ -95,6 +95,13 @@ func TestScenarioErrorsNameFileLineAndField(t *testing.T) {
 			field: "prices[0].usdPerHour",
 		},
 		{
+			name:  "fault latency",
+			doc:   "faults:\n  latency:\n    sagemaker:ListEndpoints: 10ms\n    sagemaker:DescribeEndpoint: slow\n",
+			line:  12,
+			field: "faults.latency.sagemaker:DescribeEndpoint",
+			msg:   `"slow" is not a duration`,
+		},
+		{
 			name:  "now not a time",
 			doc:   "now: next tuesday\n",
 			line:  9,

@@ -134,6 +134,13 @@ func TestBadValueNamesFileLineAndField(t *testing.T) {
 			wantMsg:   `duration "a day"`,
 		},
 		{
+			name:      "timeoutMinutes with a fraction",
+			doc:       "  - name: b\n    resource: studio-domain\n    actions:\n      - type: set-idle-shutdown\n        timeoutMinutes: 90.5\n",
+			wantLine:  17,
+			wantField: "rules[1].actions[0].timeoutMinutes",
+			wantMsg:   "90.5 is not a whole number",
+		},
+		{
 			name:      "maxActions not a number",
 			doc:       "maxActions: many\n",
 			wantLine:  13,
