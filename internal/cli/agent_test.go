@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,13 +9,6 @@ import (
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/jupyter/jupytertest"
 )
-
-func runAgentCLI(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
-	return out.String(), errb.String(), code
-}
 
 // TestAgentCommands runs `agent --once`, `agent keepalive` and `agent
 // status` against a real Jupyter server and the emulator.
@@ -43,30 +34,30 @@ func TestAgentCommands(t *testing.T) {
 	common := []string{"--agent-config", conf, "--state-dir", state}
 	once := append([]string{"agent", "--once", "--dry-run", "--metadata", meta, "--jupyter-url", srv.URL, "--endpoint-url", env.URL}, common...)
 
-	out, errs, code := runAgentCLI(t, once...)
+	out, errs, code := runCLI(t, once...)
 	if code != 0 || !strings.HasPrefix(out, "idle for 0 min of 60: stops at ") {
 		t.Fatalf("agent --once: code %d, out %q, err %q", code, out, errs)
 	}
-	out, errs, code = runAgentCLI(t, append([]string{"agent", "keepalive", "2h"}, common...)...)
+	out, errs, code = runCLI(t, append([]string{"agent", "keepalive", "2h"}, common...)...)
 	if code != 0 || !strings.HasPrefix(out, "kept alive until ") {
 		t.Fatalf("keepalive: code %d, out %q, err %q", code, out, errs)
 	}
-	out, _, _ = runAgentCLI(t, once...)
+	out, _, _ = runCLI(t, once...)
 	if !strings.HasPrefix(out, "not idle: keep-alive until ") {
 		t.Errorf("after keepalive: %q", out)
 	}
-	out, errs, code = runAgentCLI(t, append([]string{"agent", "status"}, common...)...)
+	out, errs, code = runCLI(t, append([]string{"agent", "status"}, common...)...)
 	if code != 0 || !strings.Contains(out, "not idle: keep-alive until ") || !strings.Contains(out, "notebook instance nb") {
 		t.Errorf("status: code %d, out %q, err %q", code, out, errs)
 	}
-	if _, _, code := runAgentCLI(t, append([]string{"agent", "keepalive", "soon"}, common...)...); code != exitUsage {
+	if _, _, code := runCLI(t, append([]string{"agent", "keepalive", "soon"}, common...)...); code != exitUsage {
 		t.Errorf("keepalive soon: code %d, want %d", code, exitUsage)
 	}
-	out, _, _ = runAgentCLI(t, append([]string{"agent", "keepalive", "off"}, common...)...)
+	out, _, _ = runCLI(t, append([]string{"agent", "keepalive", "off"}, common...)...)
 	if out != "keep-alive off\n" {
 		t.Errorf("keepalive off: %q", out)
 	}
-	out, _, _ = runAgentCLI(t, once...)
+	out, _, _ = runCLI(t, once...)
 	if !strings.HasPrefix(out, "idle for") {
 		t.Errorf("after keepalive off: %q", out)
 	}
@@ -78,12 +69,12 @@ func TestLifecycleRenderCommand(t *testing.T) {
 	if err := os.WriteFile(bin, []byte("not really a binary"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out, errs, code := runAgentCLI(t, "lifecycle", "render", "--idle", "90m", "--from", "s3://bucket/sagesaver", "--binary", bin)
+	out, errs, code := runCLI(t, "lifecycle", "render", "--idle", "90m", "--from", "s3://bucket/sagesaver", "--binary", bin)
 	// sha256("not really a binary")
 	if code != 0 || !strings.Contains(out, "idleTime: 1h30m0s") || !strings.Contains(out, "SHA256='") {
 		t.Fatalf("render: code %d, err %q, out:\n%s", code, errs, out)
 	}
-	if _, errs, code := runAgentCLI(t, "lifecycle", "render", "--from", "ftp://x/y", "--sha256", strings.Repeat("a", 64)); code != exitUsage {
+	if _, errs, code := runCLI(t, "lifecycle", "render", "--from", "ftp://x/y", "--sha256", strings.Repeat("a", 64)); code != exitUsage {
 		t.Errorf("ftp: code %d, err %q", code, errs)
 	}
 }

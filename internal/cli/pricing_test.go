@@ -21,6 +21,13 @@ func runPricing(t *testing.T, cache string, args ...string) (string, string, int
 	for _, k := range []string{"SAGESAVER_CONFIG", "SAGESAVER_REGION", "SAGESAVER_OUTPUT"} {
 		t.Setenv(k, "")
 	}
+	return runCLI(t, args...)
+}
+
+// runCLI runs sagesaver with an empty stdin and returns its stdout, stderr
+// and exit code.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
 	return out.String(), errb.String(), code
