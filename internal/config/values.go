@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
@@ -43,7 +44,7 @@ func checkValues(data []byte, v any) *FileError {
 	}
 	for _, doc := range f.Docs {
 		if doc.Body != nil {
-			if fe := walkValues(doc.Body, t); fe != nil {
+			if fe := walk(doc.Body, t, checkValue); fe != nil {
 				return fe
 			}
 		}
@@ -91,24 +92,69 @@ func customUnmarshaler(t reflect.Type) bool {
 	return p.Implements(nodeUnmarshaler) || p.Implements(jsonUnmarshaler) || p.Implements(textUnmarshaler) || p.Implements(yamlUnmarshaler)
 }
 
-func walkValues(n ast.Node, t reflect.Type) *FileError {
+// visitor is called by walk for each value node with the Go type it
+// decodes into (pointers removed); node is as written (with any tag or
+// anchor), value without them. A non-nil result stops the walk.
+type visitor func(node, value ast.Node, t reflect.Type) *FileError
+
+// walk visits n, decoded into t, and the values inside it that the YAML
+// decoder itself decodes into struct fields, map values and list entries.
+// It does not descend into a type that decodes itself, nor follow aliases.
+func walk(n ast.Node, t reflect.Type, visit visitor) *FileError {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	value := n
 	for {
-		switch x := n.(type) {
+		switch x := value.(type) {
 		case *ast.TagNode:
-			n = x.Value
+			value = x.Value
 			continue
 		case *ast.AnchorNode:
-			n = x.Value
+			value = x.Value
 			continue
 		}
 		break
 	}
-	if n == nil {
+	if value == nil || value.Type() == ast.AliasType {
 		return nil
 	}
+	if fe := visit(n, value, t); fe != nil {
+		return fe
+	}
+	if t == durationType || t == timeType || customUnmarshaler(t) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		fields := yamlFields(t)
+		for _, mv := range mappingValues(value) {
+			if ft, ok := fields[mv.Key.GetToken().Value]; ok {
+				if fe := walk(mv.Value, ft, visit); fe != nil {
+					return fe
+				}
+			}
+		}
+	case reflect.Map:
+		for _, mv := range mappingValues(value) {
+			if fe := walk(mv.Value, t.Elem(), visit); fe != nil {
+				return fe
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if seq, ok := value.(*ast.SequenceNode); ok {
+			for _, v := range seq.Values {
+				if fe := walk(v, t.Elem(), visit); fe != nil {
+					return fe
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkValue is checkValues' visitor.
+func checkValue(_, n ast.Node, t reflect.Type) *FileError {
 	s, isString := n.(*ast.StringNode)
 	switch {
 	case t == durationType:
@@ -117,43 +163,50 @@ func walkValues(n ast.Node, t reflect.Type) *FileError {
 				return NodeError(n, fmt.Sprintf("%q is not a duration: want e.g. 90s, 15m or 1h", s.Value))
 			}
 		}
-		return nil
 	case t == timeType:
 		if isString && !parsesAsTime(s.Value) {
 			return NodeError(n, fmt.Sprintf("%q is not a time: want RFC 3339, e.g. 2026-01-02T15:04:05Z", s.Value))
 		}
-		return nil
 	case customUnmarshaler(t):
-		return nil
 	case isInt(t):
 		// The decoder truncates 1.5 to 1; a count is written whole.
 		if f, ok := n.(*ast.FloatNode); ok && f.Value != float64(int64(f.Value)) {
 			return NodeError(n, fmt.Sprintf("%s is not a whole number", f.GetToken().Value))
 		}
+	}
+	return nil
+}
+
+// locateUnmarshalError finds the value whose custom unmarshaler (an
+// UnmarshalJSON, UnmarshalText or UnmarshalYAML of the document's own
+// types) returned err, which the YAML decoder passes on with no position:
+// it decodes each such value on its own and returns a *FileError with
+// err's message at the first one that fails with the same message. It
+// returns nil when none does.
+func locateUnmarshalError(data []byte, v any, err error) *FileError {
+	t := reflect.TypeOf(v)
+	if t == nil {
 		return nil
 	}
-	switch t.Kind() {
-	case reflect.Struct:
-		fields := yamlFields(t)
-		for _, mv := range mappingValues(n) {
-			if ft, ok := fields[mv.Key.GetToken().Value]; ok {
-				if fe := walkValues(mv.Value, ft); fe != nil {
-					return fe
-				}
-			}
+	f, perr := parser.ParseBytes(data, 0)
+	if perr != nil {
+		return nil
+	}
+	want := err.Error()
+	visit := func(node, value ast.Node, t reflect.Type) *FileError {
+		if !customUnmarshaler(t) {
+			return nil
 		}
-	case reflect.Map:
-		for _, mv := range mappingValues(n) {
-			if fe := walkValues(mv.Value, t.Elem()); fe != nil {
+		dst := reflect.New(t)
+		if e := yaml.NodeToValue(node, dst.Interface(), yaml.UseJSONUnmarshaler()); e != nil && e.Error() == want {
+			return NodeError(value, want)
+		}
+		return nil
+	}
+	for _, doc := range f.Docs {
+		if doc.Body != nil {
+			if fe := walk(doc.Body, t, visit); fe != nil {
 				return fe
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		if seq, ok := n.(*ast.SequenceNode); ok {
-			for _, v := range seq.Values {
-				if fe := walkValues(v, t.Elem()); fe != nil {
-					return fe
-				}
 			}
 		}
 	}

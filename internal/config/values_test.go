@@ -1,7 +1,9 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +65,62 @@ func TestTimeValues(t *testing.T) {
 	}
 	if v.Every != 90*time.Second || v.At == nil || !v.At.Equal(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)) || v.Wait != time.Hour || v.Jobs[0].Latency["A"] != 5*time.Millisecond || v.Jobs[0].Count != 3 {
 		t.Errorf("good document decoded as %+v", v)
+	}
+}
+
+// money is a value type that decodes itself from JSON, as policy durations
+// and rates do; its errors carry no position.
+type money string
+
+func (m *money) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil || !strings.HasPrefix(s, "$") {
+		return fmt.Errorf("money %s: want e.g. $5", b)
+	}
+	*m = money(s)
+	return nil
+}
+
+// TestCustomUnmarshalerErrorIsLocated: a custom unmarshaler's plain error
+// is reported at the value that gave it, and anchors, aliases and tags
+// still decode as the YAML decoder decodes them.
+func TestCustomUnmarshalerErrorIsLocated(t *testing.T) {
+	type doc struct {
+		Limit *money `yaml:"limit,omitempty"`
+		Items []struct {
+			Name string           `yaml:"name"`
+			Cost money            `yaml:"cost,omitempty"`
+			By   map[string]money `yaml:"by,omitempty"`
+		} `yaml:"items"`
+	}
+	tests := []struct {
+		name, body string
+		wantLine   int
+		wantField  string
+	}{
+		{"in a list", "limit: $1\nitems:\n  - name: a\n    cost: $2\n  - name: b\n    cost: 3\n", 6, "items[1].cost"},
+		{"in a map", "items:\n  - name: a\n    by:\n      x: $1\n      y: lots\n", 5, "items[0].by.y"},
+		{"same bad value twice: the first", "limit: nope\nitems:\n  - name: a\n    cost: nope\n", 1, "limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v doc
+			err := DecodeStrict("m.yaml", []byte(tt.body), &v)
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("DecodeStrict: %v, want a *FileError", err)
+			}
+			if fe.Line != tt.wantLine || fe.Field != tt.wantField || !strings.HasPrefix(fe.Msg, "money ") {
+				t.Errorf("got %v, want m.yaml:%d field %q and the unmarshaler's message", err, tt.wantLine, tt.wantField)
+			}
+		})
+	}
+
+	var v doc
+	if err := DecodeStrict("m.yaml", []byte("limit: &l $9\nitems:\n  - name: a\n    cost: *l\n    by: {x: !!str $3}\n"), &v); err != nil {
+		t.Fatalf("anchor, alias and tag: %v", err)
+	}
+	if *v.Limit != "$9" || v.Items[0].Cost != "$9" || v.Items[0].By["x"] != "$3" {
+		t.Errorf("decoded %+v", v)
 	}
 }

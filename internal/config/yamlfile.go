@@ -60,8 +60,10 @@ func ReadStrict(path string, v any) error {
 // DecodeStrict decodes one YAML document into v, refusing unknown fields,
 // duplicate keys and type mismatches with a *FileError that names the file,
 // line, column and field. If v implements Validator, it is validated too.
-// A custom unmarshaler inside v reports a bad value with NodeError, so that
-// its error names the line and field as well.
+// A custom unmarshaler inside v (UnmarshalJSON, UnmarshalText, ...) may
+// return a plain error: DecodeStrict finds the value that gave it and names
+// its line and field. One that implements UnmarshalYAML(ast.Node) can
+// return NodeError itself.
 func DecodeStrict(file string, data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &FileError{File: file, Msg: "file is empty"}
@@ -75,6 +77,13 @@ func DecodeStrict(file string, data []byte, v any) error {
 		if fe := checkValues(data, v); fe != nil {
 			fe.File = file
 			return fe
+		}
+		var ye yaml.Error
+		if !errors.As(err, &ye) {
+			if fe := locateUnmarshalError(data, v, err); fe != nil {
+				fe.File = file
+				return fe
+			}
 		}
 		return yamlError(file, data, err)
 	}

@@ -166,3 +166,24 @@ func TestBadValueNamesFileLineAndField(t *testing.T) {
 		})
 	}
 }
+
+// TestAnchorsAndTagsStillDecode: locating bad values does not change how
+// good ones decode.
+func TestAnchorsAndTagsStillDecode(t *testing.T) {
+	p, err := policy.Decode("p.yaml", []byte(`apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+lookback: &day 48h
+rules:
+  - name: a
+    resource: notebook-instance
+    conditions: {idleFor: *day, costAbove: !!str 5}
+    actions: [{type: stop}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Rules[0].Conditions
+	if p.Window().Hours() != 48 || c.IdleFor == nil || c.IdleFor.D().Hours() != 48 || c.CostAbove == nil || c.CostAbove.String() != "5" {
+		t.Errorf("decoded lookback %v, conditions %+v", p.Window(), c)
+	}
+}

@@ -39,9 +39,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/inventory"
@@ -290,38 +287,6 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UnmarshalYAML reads a duration string; a bad one is a *config.FileError
-// that names its line and field ("rules[0].conditions.idleFor").
-func (d *Duration) UnmarshalYAML(n ast.Node) error {
-	s, err := yamlString(n, "duration: want a string such as 24h or 3d")
-	if err != nil {
-		return err
-	}
-	v, err := ParseDuration(s)
-	if err != nil {
-		return config.NodeError(n, err.Error())
-	}
-	*d = v
-	return nil
-}
-
-// yamlString returns the string a YAML node holds ("" for null), or a
-// *config.FileError with msg for any other kind of value, as a JSON
-// string decoder would refuse it.
-func yamlString(n ast.Node, msg string) (string, error) {
-	switch n.Type() {
-	case ast.NullType:
-		return "", nil
-	case ast.StringType, ast.LiteralType:
-		var s string
-		if err := yaml.NodeToValue(n, &s); err != nil {
-			return "", config.NodeError(n, msg)
-		}
-		return s, nil
-	}
-	return "", config.NodeError(n, msg)
-}
-
 // Rate is an amount of money per month, written "$50/month", "50/month",
 // "$0.5/hour" (x 730 hours) or "$50" (per month).
 type Rate struct {
@@ -365,21 +330,6 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 	v, err := ParseRate(s)
 	if err != nil {
 		return err
-	}
-	*r = v
-	return nil
-}
-
-// UnmarshalYAML reads a rate string; a bad one is a *config.FileError
-// that names its line and field ("rules[0].conditions.costAbove").
-func (r *Rate) UnmarshalYAML(n ast.Node) error {
-	s, err := yamlString(n, `rate: want a string such as "$50/month"`)
-	if err != nil {
-		return err
-	}
-	v, err := ParseRate(s)
-	if err != nil {
-		return config.NodeError(n, err.Error())
 	}
 	*r = v
 	return nil
