@@ -25,6 +25,11 @@ func newDemoCmd(a *app) *cobra.Command {
 		Short: "Run sagesaver against the built-in emulator and a demo fleet (no AWS account needed)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The demo prints what it does; per-action log lines would only
+			// interleave with it. --log-level (or its env) still wins.
+			if !cmd.Flags().Changed("log-level") && a.getenv(config.EnvLogLevel) == "" {
+				a.log = newLogger(a.stdio.Err, "warn", a.cfg.LogFormat)
+			}
 			return runDemo(cmd.Context(), a)
 		},
 	}

@@ -25,4 +25,8 @@ func TestDemoShowsScan(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
+	// The demo tells its story on stdout; info logs would interleave with it.
+	if strings.Contains(errOut, "level=INFO") {
+		t.Errorf("demo logged at info level by default:\n%s", errOut)
+	}
 }
