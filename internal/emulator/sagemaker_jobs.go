@@ -589,15 +589,12 @@ func describeTuningJob(c *Call, in *sagemaker.DescribeHyperParameterTuningJobInp
 
 // jobFilter is the filter every List*Jobs call takes.
 type jobFilter struct {
-	nameContains                  *string
-	status                        string
-	createdAfter, createdBefore   *time.Time
-	modifiedAfter, modifiedBefore *time.Time
-	sortBy                        string // Name, CreationTime, Status
-	descending                    bool
-	statusAfterPaging             bool // ListTrainingJobs: StatusEquals applies to the page
-	nextToken                     *string
-	maxResults                    *int32
+	listQuery                // what to keep; nameContains ignores case for jobs
+	sortBy            string // Name, CreationTime, Status
+	descending        bool
+	statusAfterPaging bool // ListTrainingJobs: StatusEquals applies to the page
+	nextToken         *string
+	maxResults        *int32
 }
 
 // Job listings return 10 results by default and at most 100, as AWS does.
@@ -611,13 +608,10 @@ func listJobs(c *Call, k jobKind, f jobFilter) ([]*job, *string, error) {
 	st := c.Region.SageMaker
 	st.settle(c.Now)
 	st.settleJobs(c.Now)
-	q := listQuery{
-		nameContains: f.nameContains, anyCase: true,
-		createdAfter: f.createdAfter, createdBefore: f.createdBefore,
-		modAfter: f.modifiedAfter, modBefore: f.modifiedBefore,
-	}
-	if !f.statusAfterPaging {
-		q.status = f.status
+	q := f.listQuery
+	q.anyCase = true
+	if f.statusAfterPaging {
+		q.status = "" // applied to the page below
 	}
 	key := func(j *job) listed {
 		return listed{name: j.name, status: j.status, created: j.created, lastMo: j.lastMo}
@@ -648,9 +642,11 @@ func listTrainingJobs(c *Call, in *sagemaker.ListTrainingJobsInput) (*sagemaker.
 	// says Ascending, but the service and the StatusEquals note agree on
 	// newest first).
 	page, next, err := listJobs(c, trainingJob, jobFilter{
-		nameContains: in.NameContains, status: string(in.StatusEquals), statusAfterPaging: true,
-		createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
-		modifiedAfter: in.LastModifiedTimeAfter, modifiedBefore: in.LastModifiedTimeBefore,
+		listQuery: listQuery{
+			nameContains: in.NameContains, status: string(in.StatusEquals),
+			createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
+			modAfter: in.LastModifiedTimeAfter, modBefore: in.LastModifiedTimeBefore,
+		}, statusAfterPaging: true,
 		sortBy: string(in.SortBy), descending: in.SortOrder != smtypes.SortOrderAscending,
 		nextToken: in.NextToken, maxResults: in.MaxResults,
 	})
@@ -674,9 +670,11 @@ func listTrainingJobs(c *Call, in *sagemaker.ListTrainingJobsInput) (*sagemaker.
 
 func listProcessingJobs(c *Call, in *sagemaker.ListProcessingJobsInput) (*sagemaker.ListProcessingJobsOutput, error) {
 	page, next, err := listJobs(c, processingJob, jobFilter{
-		nameContains: in.NameContains, status: string(in.StatusEquals),
-		createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
-		modifiedAfter: in.LastModifiedTimeAfter, modifiedBefore: in.LastModifiedTimeBefore,
+		listQuery: listQuery{
+			nameContains: in.NameContains, status: string(in.StatusEquals),
+			createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
+			modAfter: in.LastModifiedTimeAfter, modBefore: in.LastModifiedTimeBefore,
+		},
 		sortBy: string(in.SortBy), descending: in.SortOrder != smtypes.SortOrderAscending,
 		nextToken: in.NextToken, maxResults: in.MaxResults,
 	})
@@ -700,9 +698,11 @@ func listProcessingJobs(c *Call, in *sagemaker.ListProcessingJobsInput) (*sagema
 
 func listTransformJobs(c *Call, in *sagemaker.ListTransformJobsInput) (*sagemaker.ListTransformJobsOutput, error) {
 	page, next, err := listJobs(c, transformJob, jobFilter{
-		nameContains: in.NameContains, status: string(in.StatusEquals),
-		createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
-		modifiedAfter: in.LastModifiedTimeAfter, modifiedBefore: in.LastModifiedTimeBefore,
+		listQuery: listQuery{
+			nameContains: in.NameContains, status: string(in.StatusEquals),
+			createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
+			modAfter: in.LastModifiedTimeAfter, modBefore: in.LastModifiedTimeBefore,
+		},
 		sortBy: string(in.SortBy), descending: in.SortOrder != smtypes.SortOrderAscending,
 		nextToken: in.NextToken, maxResults: in.MaxResults,
 	})
@@ -734,9 +734,11 @@ func listTuningJobs(c *Call, in *sagemaker.ListHyperParameterTuningJobsInput) (*
 		sort = "Status"
 	}
 	page, next, err := listJobs(c, tuningJob, jobFilter{
-		nameContains: in.NameContains, status: string(in.StatusEquals),
-		createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
-		modifiedAfter: in.LastModifiedTimeAfter, modifiedBefore: in.LastModifiedTimeBefore,
+		listQuery: listQuery{
+			nameContains: in.NameContains, status: string(in.StatusEquals),
+			createdAfter: in.CreationTimeAfter, createdBefore: in.CreationTimeBefore,
+			modAfter: in.LastModifiedTimeAfter, modBefore: in.LastModifiedTimeBefore,
+		},
 		sortBy: sort, descending: in.SortOrder == smtypes.SortOrderDescending,
 		nextToken: in.NextToken, maxResults: in.MaxResults,
 	})
