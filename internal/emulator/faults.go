@@ -73,8 +73,9 @@ func lookup[V any](m map[string]V, svc, op string) (V, string, bool) {
 }
 
 // check applies latency, error faults and throttling to one request; a
-// non-nil result is the error to answer with.
-func (f *faults) check(svc, op, region string) *wire.Error {
+// non-nil result is the error to answer with; throttle is the code the
+// service answers when it throttles (see throttleCode).
+func (f *faults) check(svc, op, region, throttle string) *wire.Error {
 	f.mu.Lock()
 	lat, _, hasLat := lookup(f.cfg.Latency, svc, op)
 	var fail *wire.Error
@@ -121,11 +122,7 @@ func (f *faults) check(svc, op, region string) *wire.Error {
 		return fail
 	}
 	if lim != nil && !lim.Allow() {
-		code := "ThrottlingException"
-		if svc == "cloudwatch" || svc == "sns" || svc == "sts" {
-			code = "Throttling"
-		}
-		return &wire.Error{Code: code, Message: "Rate exceeded", Status: 400}
+		return &wire.Error{Code: throttle, Message: "Rate exceeded", Status: 400}
 	}
 	return nil
 }

@@ -264,8 +264,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		region = DefaultRegion
 	}
 	s.counters.add(svc.name, req.Operation, region)
-	if e := s.faults.check(svc.name, req.Operation, region); e != nil {
-		if e.Code == throttleCode(svc) {
+	throttle := throttleCode(svc)
+	if e := s.faults.check(svc.name, req.Operation, region, throttle); e != nil {
+		if e.Code == throttle {
 			s.counters.throttled(svc.name, req.Operation)
 		}
 		fail(e)
