@@ -13,6 +13,7 @@ package wire
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -164,19 +165,14 @@ func WriteError(w http.ResponseWriter, p Protocol, requestID, queryNamespace str
 	default:
 		h.Set("Content-Type", "text/xml")
 		w.WriteHeader(e.status())
-		var b strings.Builder
+		var b bytes.Buffer
 		b.WriteString(`<ErrorResponse xmlns="` + queryNamespace + `"><Error><Type>` + e.fault() + `</Type><Code>`)
-		escape(&b, e.Code)
+		xml.EscapeText(&b, []byte(e.Code))
 		b.WriteString(`</Code><Message>`)
-		escape(&b, e.Message)
+		xml.EscapeText(&b, []byte(e.Message))
 		b.WriteString(`</Message></Error><RequestId>` + requestID + `</RequestId></ErrorResponse>`)
-		w.Write([]byte(b.String()))
+		w.Write(b.Bytes())
 	}
-}
-
-func escape(b *strings.Builder, s string) {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
-	b.WriteString(r.Replace(s))
 }
 
 // WriteOutput writes a successful response whose body is the captured output.
