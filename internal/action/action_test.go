@@ -129,7 +129,6 @@ type rig struct {
 	st      *store.Store
 	cfg     aws.Config
 	catalog *pricing.Catalog
-	stop    func()
 }
 
 func newRig(t *testing.T, maxAttempts int) *rig {

@@ -20,9 +20,6 @@ import (
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
-// scanNow is the scenarios' fixed "now", so that outputs are deterministic.
-var scanNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-
 // smallFleet is the golden files' scenario: a little of every stage in
 // us-east-1, and eu-west-1 denied by an SCP.
 const smallFleet = `

@@ -16,11 +16,10 @@ import (
 // have, and a division by zero yields no value at that timestamp.
 
 type exprNode struct {
-	op    byte // 'n' number, 'i' id, 'f' function, '[' array, '-' '+' '*' '/' binary, 'u' unary minus
-	num   float64
-	name  string
-	kids  []*exprNode
-	depth int
+	op   byte // 'n' number, 'i' id, 'f' function, '[' array, '-' '+' '*' '/' binary, 'u' unary minus
+	num  float64
+	name string
+	kids []*exprNode
 }
 
 // exprVal is a scalar (s == nil) or a time series; arrays only appear as

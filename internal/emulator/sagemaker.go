@@ -137,8 +137,6 @@ func sortBy[T any](items []T, desc bool, less func(a, b T) bool) {
 	})
 }
 
-func descending(o string) bool { return o == "Descending" }
-
 // exists reports whether a taggable resource with arn exists.
 func (st *sageMakerState) arnExists(arn string) bool {
 	for _, n := range st.notebooks {

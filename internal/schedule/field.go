@@ -13,7 +13,6 @@ type bitset [4]uint64
 
 func (b *bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
 func (b *bitset) has(i int) bool { return i >= 0 && i < 256 && b[i/64]&(1<<(i%64)) != 0 }
-func (b *bitset) empty() bool    { return b[0]|b[1]|b[2]|b[3] == 0 }
 func (b *bitset) or(c bitset) {
 	for i := range b {
 		b[i] |= c[i]
