@@ -20,6 +20,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/inventory"
@@ -138,7 +139,7 @@ func newRig(t *testing.T, maxAttempts int) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cfg, err := awsapi.LoadConfig(context.Background(), awsapi.Options{
+	cfg, err := awsconfig.Load(context.Background(), awsconfig.Options{
 		Region: "us-east-1", EndpointURL: env.URL, MaxAttempts: maxAttempts,
 		StaticCredentials: &aws.Credentials{AccessKeyID: "AKIDEMULATOR", SecretAccessKey: "emulator"},
 	})

@@ -21,22 +21,30 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
-
-	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/agent/sagemakerapi"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/gpu"
 	"github.com/sagesaver/sagesaver/internal/jupyter"
 )
 
-// SageMaker is every SageMaker call the agent makes: awsapi.AgentAPI.
-type SageMaker = awsapi.AgentAPI
+// SageMaker is every SageMaker call the agent makes (its instance role
+// needs exactly these actions); sagemakerapi.Client implements it.
+type SageMaker interface {
+	// StopNotebookInstance asks to stop an InService notebook instance; it
+	// fails with a ValidationException in any other status.
+	StopNotebookInstance(ctx context.Context, name string) error
+	// DescribeNotebookInstance returns the instance's status.
+	DescribeNotebookInstance(ctx context.Context, name string) (status string, err error)
+	// DeleteApp deletes a Studio app (the space or user profile stays).
+	DeleteApp(ctx context.Context, app sagemakerapi.App) error
+	// DescribeApp returns a Studio app's status.
+	DescribeApp(ctx context.Context, app sagemakerapi.App) (status string, err error)
+	// AddTags adds or overwrites tags on any SageMaker resource.
+	AddTags(ctx context.Context, arn string, tags ...sagemakerapi.Tag) error
+}
 
 // TagLastActivity is the tag through which the agent publishes its idle
 // clock for the central scan.
@@ -200,38 +208,32 @@ func (a *Agent) stop(ctx context.Context) error {
 		return nil
 	}
 	if a.res.IsStudioApp() {
-		in := &sagemaker.DeleteAppInput{
-			DomainId: aws.String(a.res.DomainID),
-			AppType:  smtypes.AppType(a.res.AppType),
-			AppName:  aws.String(a.res.Name),
-		}
-		din := &sagemaker.DescribeAppInput{DomainId: in.DomainId, AppType: in.AppType, AppName: in.AppName}
+		app := sagemakerapi.App{DomainID: a.res.DomainID, AppType: a.res.AppType, AppName: a.res.Name}
 		if a.res.SpaceName != "" {
-			in.SpaceName, din.SpaceName = aws.String(a.res.SpaceName), aws.String(a.res.SpaceName)
+			app.SpaceName = a.res.SpaceName
 		} else {
-			in.UserProfileName, din.UserProfileName = aws.String(a.res.UserProfileName), aws.String(a.res.UserProfileName)
+			app.UserProfileName = a.res.UserProfileName
 		}
-		_, err := a.d.SageMaker.DeleteApp(ctx, in)
+		err := a.d.SageMaker.DeleteApp(ctx, app)
 		if err == nil {
 			a.d.Log.Info("agent: deleted idle app", "resource", a.res.String())
 			return nil
 		}
-		out, derr := a.d.SageMaker.DescribeApp(ctx, din)
-		if derr == nil && (out.Status == smtypes.AppStatusDeleting || out.Status == smtypes.AppStatusDeleted) {
-			a.d.Log.Info("agent: app already "+strings.ToLower(string(out.Status)), "resource", a.res.String())
+		status, derr := a.d.SageMaker.DescribeApp(ctx, app)
+		if derr == nil && (status == "Deleting" || status == "Deleted") {
+			a.d.Log.Info("agent: app already "+strings.ToLower(status), "resource", a.res.String())
 			return nil
 		}
 		return fmt.Errorf("delete app %s: %w", a.res.Name, err)
 	}
-	name := aws.String(a.res.Name)
-	_, err := a.d.SageMaker.StopNotebookInstance(ctx, &sagemaker.StopNotebookInstanceInput{NotebookInstanceName: name})
+	err := a.d.SageMaker.StopNotebookInstance(ctx, a.res.Name)
 	if err == nil {
 		a.d.Log.Info("agent: stopped idle notebook instance", "resource", a.res.String())
 		return nil
 	}
-	out, derr := a.d.SageMaker.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: name})
-	if derr == nil && slices.Contains([]smtypes.NotebookInstanceStatus{smtypes.NotebookInstanceStatusStopping, smtypes.NotebookInstanceStatusStopped}, out.NotebookInstanceStatus) {
-		a.d.Log.Info("agent: notebook instance already "+strings.ToLower(string(out.NotebookInstanceStatus)), "resource", a.res.String())
+	status, derr := a.d.SageMaker.DescribeNotebookInstance(ctx, a.res.Name)
+	if derr == nil && (status == "Stopping" || status == "Stopped") {
+		a.d.Log.Info("agent: notebook instance already "+strings.ToLower(status), "resource", a.res.String())
 		return nil
 	}
 	return fmt.Errorf("stop notebook %s: %w", a.res.Name, err)
@@ -247,10 +249,7 @@ func (a *Agent) publish(ctx context.Context, now time.Time) {
 	if val == a.st.TagValue || (!a.st.TagAt.IsZero() && now.Sub(a.st.TagAt) < TagInterval) {
 		return
 	}
-	_, err := a.d.SageMaker.AddTags(ctx, &sagemaker.AddTagsInput{
-		ResourceArn: aws.String(a.res.ARN),
-		Tags:        []smtypes.Tag{{Key: aws.String(TagLastActivity), Value: aws.String(val)}},
-	})
+	err := a.d.SageMaker.AddTags(ctx, a.res.ARN, sagemakerapi.Tag{Key: TagLastActivity, Value: val})
 	if err != nil {
 		a.d.Log.Warn("agent: publish tag", "tag", TagLastActivity, "err", err)
 		return

@@ -16,6 +16,7 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/sagesaver/sagesaver/internal/agent"
+	"github.com/sagesaver/sagesaver/internal/agent/sagemakerapi"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/jupyter"
@@ -233,9 +234,10 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 // TestStopsNotebookInstanceExactlyOnce is the whole story against the
-// emulated SageMaker through the real SDK client: a kernel running a cell
-// keeps the instance up past the idle time; once the cell finishes and the
-// idle time passes, the agent stops the instance once, and never again,
+// emulated SageMaker, through the agent's own client and checked with the
+// SDK's: a kernel running a cell keeps the instance up past the idle time;
+// once the cell finishes and the idle time passes, the agent stops the
+// instance once, and never again,
 // not even after a restart. Its own polling never moves the server's
 // last_activity.
 func TestStopsNotebookInstanceExactlyOnce(t *testing.T) {
@@ -263,7 +265,7 @@ accounts:
 				t.Fatalf("scenario notebook is %s", desc.NotebookInstanceStatus)
 			}
 			r := newRig(t, kind, func(c *agent.Config) { c.DryRun = false; c.PublishTag = true })
-			r.sm = sm
+			r.sm = agentClient(t, env)
 			r.res = agent.Resource{ARN: aws.ToString(desc.NotebookInstanceArn), Name: "nb"}
 			// The instance's metadata file, as SageMaker writes it.
 			meta := filepath.Join(t.TempDir(), "resource-metadata.json")
@@ -388,7 +390,7 @@ accounts:
             status: Stopping
 `)
 	r := newRig(t, jupytertest.Notebook, func(c *agent.Config) { c.DryRun = false })
-	r.sm = env.Clients("us-east-1").SageMaker
+	r.sm = agentClient(t, env)
 	a := r.agent(t)
 	poll(t, a)
 	v := r.elapse(t, a, r.cfg.IdleTime+time.Second)
@@ -453,7 +455,7 @@ accounts:
 	}
 	app := apps.Apps[0]
 	r := newRig(t, jupytertest.Server, func(c *agent.Config) { c.DryRun = false })
-	r.sm = sm
+	r.sm = agentClient(t, env)
 	r.res = agent.Resource{
 		ARN:  "arn:aws:sagemaker:us-east-1:123456789012:app/d-research0001/alice-lab/jupyterlab/" + aws.ToString(app.AppName),
 		Name: aws.ToString(app.AppName), DomainID: "d-research0001", SpaceName: "alice-lab", AppType: string(app.AppType),
@@ -474,4 +476,15 @@ accounts:
 	if d.Status != smtypes.AppStatusDeleting {
 		t.Errorf("app is %s, want Deleting", d.Status)
 	}
+}
+
+// agentClient is the agent's own SageMaker client for the emulator; the
+// tests check what it did through the SDK's client.
+func agentClient(t *testing.T, env *emulatortest.Env) *sagemakerapi.Client {
+	t.Helper()
+	c, err := sagemakerapi.New(env.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -207,21 +207,10 @@ type StudioWriter interface {
 	UpdateSpace(context.Context, *sagemaker.UpdateSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.UpdateSpaceOutput, error)
 }
 
-// AgentAPI is every SageMaker call the on-instance agent makes (its
-// instance role needs exactly these actions).
-type AgentAPI interface {
-	// StopNotebookInstance asks to stop an InService notebook instance; it
-	// fails with a ValidationException in any other status.
-	StopNotebookInstance(ctx context.Context, in *sagemaker.StopNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
-	// DescribeNotebookInstance returns the instance's status.
-	DescribeNotebookInstance(ctx context.Context, in *sagemaker.DescribeNotebookInstanceInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
-	// DeleteApp deletes a Studio app (the space or user profile stays).
-	DeleteApp(ctx context.Context, in *sagemaker.DeleteAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
-	// DescribeApp returns a Studio app's status.
-	DescribeApp(ctx context.Context, in *sagemaker.DescribeAppInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
-	// AddTags adds or overwrites tags on any SageMaker resource.
-	AddTags(ctx context.Context, in *sagemaker.AddTagsInput, opts ...func(*sagemaker.Options)) (*sagemaker.AddTagsOutput, error)
-}
+// The on-instance agent's calls (StopNotebookInstance,
+// DescribeNotebookInstance, DeleteApp, DescribeApp, AddTags) are listed in
+// agent.SageMaker (internal/agent/agent.go) instead: the agent build must not
+// link this package, which imports every service client.
 
 // LifecycleAPI is every call `sagesaver lifecycle install` and `audit` make.
 type LifecycleAPI interface {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 )
 
@@ -47,14 +48,14 @@ Read-only. See docs/advise.md.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			lb, err := parseLookback(lookback)
 			if err != nil || lb < 24*time.Hour {
-				return usageError("--lookback: want at least 1d (e.g. 14d)")
+				return root.UsageError("--lookback: want at least 1d (e.g. 14d)")
 			}
 			jlb, err := parseLookback(jobLookback)
 			if err != nil {
-				return usageError("--job-lookback: %v", err)
+				return root.UsageError("--job-lookback: %v", err)
 			}
 			if concurrency < 1 {
-				return usageError("--concurrency: must be at least 1")
+				return root.UsageError("--concurrency: must be at least 1")
 			}
 			return runAdvise(cmd.Context(), a, scanOptions{targets: tf, lookback: jlb, concurrency: concurrency, noCache: noCache}, lb)
 		},
@@ -86,14 +87,14 @@ func runAdvise(ctx context.Context, a *app, o scanOptions, lookback time.Duratio
 	}
 	ev := advise.Gather(ctx, sources, res.Resources, now, lookback, o.lookback)
 	out := advise.Advise(res.Resources, ev, catalog, advise.Options{Now: now, JobLookback: o.lookback})
-	if err := advise.Write(a.stdio.Out, a.cfg.Output, out); err != nil {
+	if err := advise.Write(a.Stdio.Out, a.Cfg.Output, out); err != nil {
 		return err
 	}
 	for _, f := range fails {
-		fmt.Fprintf(a.stdio.Err, "sagesaver: scan of %s %s %s failed: %s\n", f.Account, f.Region, f.Kind, f.Reason)
+		fmt.Fprintf(a.Stdio.Err, "sagesaver: scan of %s %s %s failed: %s\n", f.Account, f.Region, f.Kind, f.Reason)
 	}
 	if len(fails) > 0 || len(ev.Failures) > 0 {
-		return &exitError{code: exitPartial, err: fmt.Errorf("%d scan part(s) and %d evidence read(s) failed; the recommendations cover the rest",
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d scan part(s) and %d evidence read(s) failed; the recommendations cover the rest",
 			len(fails), len(ev.Failures))}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
@@ -83,7 +84,7 @@ func TestAdviseCommand(t *testing.T) {
 func TestAdviseUsage(t *testing.T) {
 	env := emulatortest.Start(t, adviseFleet)
 	_, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), "advise", "--lookback", "2h")
-	if code != exitUsage || !strings.Contains(errOut, "--lookback") {
+	if code != root.ExitUsage || !strings.Contains(errOut, "--lookback") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
@@ -119,8 +120,8 @@ func TestAdvisePartialEvidence(t *testing.T) {
 		{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "not authorized", Status: 403},
 	}})
 	out, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), "advise", "--region", "us-east-1")
-	if code != exitPartial || !strings.Contains(errOut, "evidence read(s) failed") {
-		t.Errorf("exit %d, want %d; stderr %q", code, exitPartial, errOut)
+	if code != root.ExitPartial || !strings.Contains(errOut, "evidence read(s) failed") {
+		t.Errorf("exit %d, want %d; stderr %q", code, root.ExitPartial, errOut)
 	}
 	if !strings.Contains(out, "Evidence not read") || strings.Contains(out, "endpoint-multi-model") {
 		t.Errorf("output:\n%s", out)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/jupyter/jupytertest"
 )
@@ -14,7 +15,7 @@ import (
 // status` against a real Jupyter server and the emulator.
 func TestAgentCommands(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	for _, k := range []string{"SAGESAVER_CONFIG", "SAGESAVER_REGION", "SAGESAVER_OUTPUT", envAgentConfig} {
+	for _, k := range []string{"SAGESAVER_CONFIG", "SAGESAVER_REGION", "SAGESAVER_OUTPUT", "SAGESAVER_AGENT_CONFIG"} {
 		t.Setenv(k, "")
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEMULATOR")
@@ -50,8 +51,8 @@ func TestAgentCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "not idle: keep-alive until ") || !strings.Contains(out, "notebook instance nb") {
 		t.Errorf("status: code %d, out %q, err %q", code, out, errs)
 	}
-	if _, _, code := runCLI(t, append([]string{"agent", "keepalive", "soon"}, common...)...); code != exitUsage {
-		t.Errorf("keepalive soon: code %d, want %d", code, exitUsage)
+	if _, _, code := runCLI(t, append([]string{"agent", "keepalive", "soon"}, common...)...); code != root.ExitUsage {
+		t.Errorf("keepalive soon: code %d, want %d", code, root.ExitUsage)
 	}
 	out, _, _ = runCLI(t, append([]string{"agent", "keepalive", "off"}, common...)...)
 	if out != "keep-alive off\n" {
@@ -74,7 +75,7 @@ func TestLifecycleRenderCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "idleTime: 1h30m0s") || !strings.Contains(out, "SHA256='") {
 		t.Fatalf("render: code %d, err %q, out:\n%s", code, errs, out)
 	}
-	if _, errs, code := runCLI(t, "lifecycle", "render", "--from", "ftp://x/y", "--sha256", strings.Repeat("a", 64)); code != exitUsage {
+	if _, errs, code := runCLI(t, "lifecycle", "render", "--from", "ftp://x/y", "--sha256", strings.Repeat("a", 64)); code != root.ExitUsage {
 		t.Errorf("ftp: code %d, err %q", code, errs)
 	}
 }

@@ -41,7 +41,7 @@ the actions it left unfinished and reports them.`,
 
 func runApply(ctx context.Context, a *app, f policyFlags, yes bool) error {
 	if !yes {
-		fmt.Fprintln(a.stdio.Err, "sagesaver apply: dry run (no --yes): nothing will change; this is what apply --yes would do.")
+		fmt.Fprintln(a.Stdio.Err, "sagesaver apply: dry run (no --yes): nothing will change; this is what apply --yes would do.")
 	}
 	return runPolicy(ctx, a, f, "apply", !yes)
 }

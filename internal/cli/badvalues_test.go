@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
 
@@ -26,8 +27,8 @@ func checkBadValue(t *testing.T, env *emulatortest.Env, file string, tt badValue
 	t.Helper()
 	env.Emu.ResetCounters()
 	out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), args...)
-	if code != exitUsage {
-		t.Errorf("exit %d, want %d (usage); stderr:\n%s", code, exitUsage, errOut)
+	if code != root.ExitUsage {
+		t.Errorf("exit %d, want %d (usage); stderr:\n%s", code, root.ExitUsage, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
 	last := lines[len(lines)-1]

@@ -13,6 +13,8 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/inventory"
@@ -27,8 +29,8 @@ func newDemoCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The demo prints what it does; per-action log lines would only
 			// interleave with it. --log-level (or its env) still wins.
-			if !cmd.Flags().Changed("log-level") && a.getenv(config.EnvLogLevel) == "" {
-				a.log = newLogger(a.stdio.Err, "warn", a.cfg.LogFormat)
+			if !cmd.Flags().Changed("log-level") && a.Getenv(config.EnvLogLevel) == "" {
+				a.Log = root.NewLogger(a.Stdio.Err, "warn", a.Cfg.LogFormat)
 			}
 			return runDemo(cmd.Context(), a)
 		},
@@ -59,7 +61,7 @@ func startDemo(ctx context.Context) (*demoEnv, func(), error) {
 	srv := &http.Server{Handler: emu}
 	go srv.Serve(ln)
 	url := "http://" + ln.Addr().String()
-	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{
 		Region:            "us-east-1",
 		EndpointURL:       url,
 		StaticCredentials: &aws.Credentials{AccessKeyID: "AKIADEMO", SecretAccessKey: "demo"},
@@ -103,7 +105,7 @@ func (env *demoEnv) scan(ctx context.Context, a *app) (acct string, res *invento
 		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
 		sources = append(sources, advise.Source{Account: acct, Region: r, CloudWatch: cl.CloudWatch, Scaling: cl.ApplicationAutoScaling})
 	}
-	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.log}
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.Log}
 	res = sc.Scan(ctx, targets, &inventory.Env{Now: env.emu.Now(), JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())})
 	return acct, res, sources, nil
 }
@@ -112,7 +114,7 @@ func (env *demoEnv) scan(ctx context.Context, a *app) (acct string, res *invento
 // (and Markdown) get a line of introduction and a line on what to do next;
 // JSON and CSV are the bare documents, as scan writes them.
 func demoScan(ctx context.Context, a *app, env *demoEnv) error {
-	out := a.stdio.Out
+	out := a.Stdio.Out
 	acct, res, _, err := env.scan(ctx, a)
 	if err != nil {
 		return err
@@ -122,12 +124,12 @@ func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 		return err
 	}
 	s := report.New(res, catalog, []string{acct}, demoRegions, inventory.DefaultJobLookback)
-	chatty := a.cfg.Output == config.OutputTable || a.cfg.Output == config.OutputMarkdown || a.cfg.Output == ""
+	chatty := a.Cfg.Output == config.OutputTable || a.Cfg.Output == config.OutputMarkdown || a.Cfg.Output == ""
 	if chatty {
 		fmt.Fprintf(out, "sagesaver demo: a built-in AWS emulator at %s is playing a small ML team's account\n"+
 			"(%s, %s). This is what `sagesaver scan` finds there and what it costs:\n\n", env.url, acct, strings.Join(demoRegions, " and "))
 	}
-	if err := report.Write(out, a.cfg.Output, s); err != nil {
+	if err := report.Write(out, a.Cfg.Output, s); err != nil {
 		return err
 	}
 	if chatty {
@@ -140,10 +142,10 @@ func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 // after the scan, in the table and Markdown outputs (JSON and CSV stay one
 // document: the scan's).
 func demoAdvise(ctx context.Context, a *app, env *demoEnv) error {
-	if a.cfg.Output != config.OutputTable && a.cfg.Output != config.OutputMarkdown && a.cfg.Output != "" {
+	if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputMarkdown && a.Cfg.Output != "" {
 		return nil
 	}
-	out := a.stdio.Out
+	out := a.Stdio.Out
 	_, res, sources, err := env.scan(ctx, a)
 	if err != nil {
 		return err
@@ -156,5 +158,5 @@ func demoAdvise(ctx context.Context, a *app, env *demoEnv) error {
 	ev := advise.Gather(ctx, sources, res.Resources, now, advise.DefaultLookback, inventory.DefaultJobLookback)
 	rec := advise.Advise(res.Resources, ev, catalog, advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
 	fmt.Fprintf(out, "\nAnd this is what `sagesaver advise` recommends (right-sizing, from CloudWatch and the price catalog):\n\n")
-	return advise.Write(out, a.cfg.Output, rec)
+	return advise.Write(out, a.Cfg.Output, rec)
 }

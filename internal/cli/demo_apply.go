@@ -16,6 +16,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
@@ -52,10 +53,10 @@ const (
 // file, and shows the SNS message it sent and the savings. Table and
 // Markdown only: JSON and CSV stay one document (the scan's).
 func demoApply(ctx context.Context, a *app, env *demoEnv) error {
-	if a.cfg.Output != config.OutputTable && a.cfg.Output != config.OutputMarkdown && a.cfg.Output != "" {
+	if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputMarkdown && a.Cfg.Output != "" {
 		return nil
 	}
-	out := a.stdio.Out
+	out := a.Stdio.Out
 	p, err := policy.Decode(demoPolicyFile, demoPolicy)
 	if err != nil {
 		return fmt.Errorf("demo policy: %w", err)
@@ -91,8 +92,8 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 	if err != nil {
 		return err
 	}
-	ex := action.New(regions, st, catalog, action.WithClock(env.emu.Clock()), action.WithLogger(a.log), action.WithWaits(demoWaits),
-		action.WithRunInfo(store.RunInfo{OSUser: osUser(a.getenv), CallerARN: aws.ToString(id.Arn)}),
+	ex := action.New(regions, st, catalog, action.WithClock(env.emu.Clock()), action.WithLogger(a.Log), action.WithWaits(demoWaits),
+		action.WithRunInfo(store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: aws.ToString(id.Arn)}),
 		action.WithNotifier(func(act policy.Action) (notify.Notifier, error) {
 			region, err := notify.TopicRegion(act.SNS)
 			if err != nil {
@@ -101,7 +102,7 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 			return notify.NewSNS(awsapi.NewClients(env.cfg, region, false).SNS, act.SNS), nil
 		}))
 	scan := func() []inventory.Resource {
-		sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.log}
+		sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.Log}
 		return sc.Scan(ctx, targets, &inventory.Env{Now: env.emu.Now(), JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())}).Resources
 	}
 
@@ -110,7 +111,7 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 	if err != nil {
 		return err
 	}
-	if err := plan.Write(out, a.cfg.Output); err != nil {
+	if err := plan.Write(out, a.Cfg.Output); err != nil {
 		return err
 	}
 
@@ -122,7 +123,7 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 	if err != nil {
 		return err
 	}
-	if err := rep.Write(out, a.cfg.Output); err != nil {
+	if err := rep.Write(out, a.Cfg.Output); err != nil {
 		return err
 	}
 	for _, m := range env.emu.Published()[published:] {
@@ -138,7 +139,7 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 	}
 	fmt.Fprintf(out, ", recorded in the savings ledger; `sagesaver history` shows the audit log and what has been saved so far, `sagesaver restore endpoint NAME` undoes a deletion.\n")
 	if n := rep.Totals().Failed; n > 0 {
-		return &exitError{code: exitError1, err: fmt.Errorf("demo: %d action(s) failed", n)}
+		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("demo: %d action(s) failed", n)}
 	}
 	return nil
 }

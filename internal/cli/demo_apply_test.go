@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 )
 
 func TestDemoPolicyIsTheExample(t *testing.T) {
@@ -22,7 +24,7 @@ func TestDemoPlansAppliesAndSaves(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out, errOut, code := runPricing(t, t.TempDir(), "demo")
-	if code != 0 && code != exitPartial {
+	if code != 0 && code != root.ExitPartial {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	i := strings.Index(out, "sagesaver plan -f examples/policies/demo.yaml")

@@ -3,13 +3,15 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 )
 
 func TestDemoShowsScan(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out, errOut, code := runPricing(t, t.TempDir(), "demo")
-	if code != 0 && code != exitPartial {
+	if code != 0 && code != root.ExitPartial {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 )
 
@@ -34,12 +35,12 @@ loads scenarios and reads counters: see docs/emulator.md.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(listen)
 			if err != nil {
-				return usageError("--listen %q: %v", listen, err)
+				return root.UsageError("--listen %q: %v", listen, err)
 			}
 			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) && !allowRemote {
-				return usageError("--listen %s is not a loopback address; the emulator accepts any credentials, so pass --allow-remote if you mean it", listen)
+				return root.UsageError("--listen %s is not a loopback address; the emulator accepts any credentials, so pass --allow-remote if you mean it", listen)
 			}
-			emu := emulator.New(emulator.Options{Logger: a.log})
+			emu := emulator.New(emulator.Options{Logger: a.Log})
 			if scenarioPath != "" {
 				sc, err := loadScenario(scenarioPath)
 				if err != nil {
@@ -53,7 +54,7 @@ loads scenarios and reads counters: see docs/emulator.md.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdio.Err, "sagesaver emulator listening on http://%s (virtual time %s)\n", ln.Addr(), emu.Now().Format(time.RFC3339))
+			fmt.Fprintf(a.Stdio.Err, "sagesaver emulator listening on http://%s (virtual time %s)\n", ln.Addr(), emu.Now().Format(time.RFC3339))
 			return serve(cmd.Context(), ln, emu)
 		},
 	}

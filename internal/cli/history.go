@@ -66,7 +66,7 @@ type historyDoc struct {
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
-	st, err := store.Open(ctx, a.cfg.StatePath(), store.WithClock(a.clk()))
+	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
 	if err != nil {
 		return err
 	}
@@ -97,12 +97,12 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 			doc.Saving = doc.Saving.Add(p.Hourly)
 		}
 	}
-	if a.cfg.Output == config.OutputJSON {
-		enc := json.NewEncoder(a.stdio.Out)
+	if a.Cfg.Output == config.OutputJSON {
+		enc := json.NewEncoder(a.Stdio.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
-	return writeHistoryTable(a.stdio.Out, doc)
+	return writeHistoryTable(a.Stdio.Out, doc)
 }
 
 func writeHistoryTable(w io.Writer, doc historyDoc) error {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/agent"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/lifecycle"
 )
@@ -54,10 +56,10 @@ func (r *renderFlags) render(a *app) (string, error) {
 		if path == "" {
 			exe, err := os.Executable()
 			if err != nil {
-				return "", usageError("give --sha256 or --binary")
+				return "", root.UsageError("give --sha256 or --binary")
 			}
 			path = exe
-			fmt.Fprintf(a.stdio.Err, "sagesaver: checksum of %s: upload this very file to %s\n", exe, r.from)
+			fmt.Fprintf(a.Stdio.Err, "sagesaver: checksum of %s: upload this very file to %s\n", exe, r.from)
 		}
 		f, err := os.Open(path)
 		if err != nil {
@@ -74,9 +76,9 @@ func (r *renderFlags) render(a *app) (string, error) {
 	if err != nil {
 		var fe *config.FileError
 		if errors.As(err, &fe) {
-			return "", usageError("--%s: %s", flagName(fe.Field), fe.Msg)
+			return "", root.UsageError("--%s: %s", root.FlagName(fe.Field), fe.Msg)
 		}
-		return "", usageError("%s", err)
+		return "", root.UsageError("%s", err)
 	}
 	return s, nil
 }
@@ -103,7 +105,7 @@ func newLifecycleRenderCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = io.WriteString(a.stdio.Out, s)
+			_, err = io.WriteString(a.Stdio.Out, s)
 			return err
 		},
 	}
@@ -127,7 +129,7 @@ started again only when you confirm, or with --yes.`,
 			if err != nil {
 				return err
 			}
-			o.Script, o.Log = s, a.log
+			o.Script, o.Log = s, a.Log
 			ctx := cmd.Context()
 			sm, err := a.lifecycleClient(ctx)
 			if err != nil {
@@ -141,14 +143,14 @@ started again only when you confirm, or with --yes.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdio.Out, "lifecycle configuration %s %s", o.Name, res.Config)
+			fmt.Fprintf(a.Stdio.Out, "lifecycle configuration %s %s", o.Name, res.Config)
 			switch {
 			case res.Attached && res.Started:
-				fmt.Fprintf(a.stdio.Out, "; attached to %s (stopped and started again)\n", o.Notebook)
+				fmt.Fprintf(a.Stdio.Out, "; attached to %s (stopped and started again)\n", o.Notebook)
 			case res.Attached:
-				fmt.Fprintf(a.stdio.Out, "; attached to %s: the agent starts at its next start\n", o.Notebook)
+				fmt.Fprintf(a.Stdio.Out, "; attached to %s: the agent starts at its next start\n", o.Notebook)
 			default:
-				fmt.Fprintf(a.stdio.Out, "; already attached to %s: the new script runs at its next start\n", o.Notebook)
+				fmt.Fprintf(a.Stdio.Out, "; already attached to %s: the new script runs at its next start\n", o.Notebook)
 			}
 			return nil
 		},
@@ -177,12 +179,12 @@ func newLifecycleAuditCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.cfg.Output == config.OutputJSON {
-				enc := json.NewEncoder(a.stdio.Out)
+			if a.Cfg.Output == config.OutputJSON {
+				enc := json.NewEncoder(a.Stdio.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(fs)
 			}
-			tw := tabwriter.NewWriter(a.stdio.Out, 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(a.Stdio.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NOTEBOOK\tSTATUS\tTYPE\tLIFECYCLE CONFIG\tAUTO-STOP\tIDLE TIME")
 			none := 0
 			for _, f := range fs {
@@ -194,7 +196,7 @@ func newLifecycleAuditCmd(a *app) *cobra.Command {
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdio.Out, "\n%d of %d notebook instances have no auto-stop; fix one with: sagesaver lifecycle install --notebook NAME --from s3://...\n", none, len(fs))
+			fmt.Fprintf(a.Stdio.Out, "\n%d of %d notebook instances have no auto-stop; fix one with: sagesaver lifecycle install --notebook NAME --from s3://...\n", none, len(fs))
 			return nil
 		},
 	}
@@ -210,10 +212,10 @@ func orDash(s string) string {
 // lifecycleClient returns a SageMaker client for the first configured region.
 func (a *app) lifecycleClient(ctx context.Context) (*sagemaker.Client, error) {
 	region := ""
-	if len(a.cfg.Regions) > 0 {
-		region = a.cfg.Regions[0]
+	if len(a.Cfg.Regions) > 0 {
+		region = a.Cfg.Regions[0]
 	}
-	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: a.cfg.Profile, Region: region, EndpointURL: a.cfg.EndpointURL})
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: a.Cfg.EndpointURL})
 	if err != nil {
 		return nil, err
 	}
@@ -222,11 +224,11 @@ func (a *app) lifecycleClient(ctx context.Context) (*sagemaker.Client, error) {
 
 // askYes asks on the terminal; anything but y/yes, or no terminal, is no.
 func (a *app) askYes(prompt string) bool {
-	f, ok := a.stdio.In.(*os.File)
+	f, ok := a.Stdio.In.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return false
 	}
-	fmt.Fprint(a.stdio.Err, prompt)
+	fmt.Fprint(a.Stdio.Err, prompt)
 	line, _ := bufio.NewReader(f).ReadString('\n')
 	line = strings.ToLower(strings.TrimSpace(line))
 	return line == "y" || line == "yes"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
@@ -63,7 +64,7 @@ var executorOptions []action.Option
 // runPolicy is plan and apply: scan, evaluate, act unless dryRun, print.
 func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRun bool) error {
 	if f.file == "" {
-		return usageError("-f POLICY is required (examples in examples/policies/)")
+		return root.UsageError("-f POLICY is required (examples in examples/policies/)")
 	}
 	// The policy is read before anything else: a bad file changes nothing.
 	p, err := policy.Read(f.file)
@@ -80,7 +81,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	}
 	res := a.inventory(ctx, set.Targets, scanOptions{lookback: inventory.DefaultJobLookback, concurrency: inventory.DefaultConcurrency})
 	resources, fails := res.Resources, append(res.Failures, set.Failures...)
-	st, err := store.Open(ctx, a.cfg.StatePath(), store.WithClock(a.clk()))
+	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
 	if err != nil {
 		return err
 	}
@@ -93,25 +94,25 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	if err != nil {
 		return err
 	}
-	if err := rep.Write(a.stdio.Out, a.cfg.Output); err != nil {
+	if err := rep.Write(a.Stdio.Out, a.Cfg.Output); err != nil {
 		return err
 	}
 	if rep.NotifyErr != nil {
-		a.log.Warn("notification not sent", "err", rep.NotifyErr)
+		a.Log.Warn("notification not sent", "err", rep.NotifyErr)
 	}
 	if n := rep.Totals().Failed; n > 0 {
-		return &exitError{code: exitError1, err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", n)}
+		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", n)}
 	}
 	if len(rep.EvidenceErrors) > 0 && len(fails) == 0 {
-		return &exitError{code: exitPartial, err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
 	}
 	return partialError(fails)
 }
 
 // clk is the command's clock.
 func (a *app) clk() clock.Clock {
-	if a.clock != nil {
-		return a.clock
+	if a.Clock != nil {
+		return a.Clock
 	}
 	return clock.Real{}
 }
@@ -127,14 +128,14 @@ func (a *app) inventory(ctx context.Context, targets []inventory.Target, o scanO
 		cache = inventory.LoadCache(cachePath, a.clk())
 		env.Cache = cache
 	}
-	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.log}
-	prog := newProgress(a.stdio.Err, "scanning")
+	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.Log}
+	prog := newProgress(a.Stdio.Err, "scanning")
 	sc.Progress = prog.update
 	res := sc.Scan(ctx, targets, env)
 	prog.finish()
 	if cache != nil && ctx.Err() == nil {
 		if err := cache.Save(cachePath); err != nil {
-			a.log.Warn("inventory cache not saved; the next scan will describe again", "err", err)
+			a.Log.Warn("inventory cache not saved; the next scan will describe again", "err", err)
 		}
 	}
 	return res
@@ -158,7 +159,7 @@ func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, cat
 			first = cl
 		}
 	}
-	info := store.RunInfo{OSUser: osUser(a.getenv)}
+	info := store.RunInfo{OSUser: osUser(a.Getenv)}
 	if first != nil {
 		if id, err := first.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
 			info.CallerARN = aws.ToString(id.Arn)
@@ -182,7 +183,7 @@ func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, cat
 		}
 		return ns, nil
 	}
-	all := append([]action.Option{action.WithClock(a.clk()), action.WithLogger(a.log), action.WithRunInfo(info),
+	all := append([]action.Option{action.WithClock(a.clk()), action.WithLogger(a.Log), action.WithRunInfo(info),
 		action.WithNotifier(notifier)}, opts...)
 	all = append(all, executorOptions...)
 	return action.New(regions, st, catalog, all...), nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/testutil"
@@ -186,8 +187,8 @@ func TestBadPolicyChangesNothing(t *testing.T) {
 			pol := writeFile(t, "policy.yaml", tt.policy)
 			env.Emu.ResetCounters()
 			out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "apply", "-f", pol, "--yes", "--state", filepath.Join(t.TempDir(), "s.db"))
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d", code, exitUsage)
+			if code != root.ExitUsage {
+				t.Errorf("exit %d, want %d", code, root.ExitUsage)
 			}
 			lines := strings.Split(strings.TrimSpace(errOut), "\n")
 			last := lines[len(lines)-1]
@@ -212,8 +213,8 @@ func TestPlanReportsCloudWatchFailure(t *testing.T) {
 		{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "no cloudwatch:GetMetricData", Status: 403}}})
 	pol := writeFile(t, "policy.yaml", planPolicy)
 	out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "plan", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"))
-	if code != exitPartial {
-		t.Errorf("exit %d, want %d (partial)", code, exitPartial)
+	if code != root.ExitPartial {
+		t.Errorf("exit %d, want %d (partial)", code, root.ExitPartial)
 	}
 	if !strings.Contains(out, "CloudWatch evidence unknown for 4 endpoint(s) in 123456789012/us-east-1 (not acted on)") ||
 		!strings.Contains(out, "no cloudwatch:GetMetricData") || strings.Contains(out, "endpoint idle-ep (us-east-1)           idle") {

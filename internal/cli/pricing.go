@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 )
@@ -29,7 +30,7 @@ func newPricingCmd(a *app) *cobra.Command {
 // priceCatalog returns the embedded catalog overlaid by the local cache
 // that `sagesaver pricing refresh` writes.
 func (a *app) priceCatalog() (*pricing.Catalog, error) {
-	dir, err := pricing.CacheDir(a.getenv)
+	dir, err := pricing.CacheDir(a.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func newPricingInfoCmd(a *app) *cobra.Command {
 				Sources: c.Sources(), Regions: c.Regions(), InstanceTypes: len(c.Specs()), PricedTypes: len(priced),
 				Prices: len(rows), StoragePrices: len(c.StorageRows()), Cache: c.Cache(), CacheInUse: c.Cache().Used(),
 			}
-			return writePricingInfo(a.stdio.Out, a.cfg.Output, info)
+			return writePricingInfo(a.Stdio.Out, a.Cfg.Output, info)
 		},
 	}
 }
@@ -142,7 +143,7 @@ Components: ` + strings.Join(componentNames(), ", "),
 			if component != "" {
 				comp, err := pricing.ParseComponent(component)
 				if err != nil {
-					return usageError("--component: %v", err)
+					return root.UsageError("--component: %v", err)
 				}
 				comps = []pricing.Component{comp}
 			}
@@ -157,7 +158,7 @@ Components: ` + strings.Join(componentNames(), ", "),
 				}
 			}
 			lines := pricingLines(c, regions, comps, instanceType, family, estimates || instanceType != "")
-			return writePriceLines(a.stdio.Out, a.cfg.Output, lines)
+			return writePriceLines(a.Stdio.Out, a.Cfg.Output, lines)
 		},
 	}
 	f := cmd.Flags()
@@ -290,7 +291,7 @@ func writePricingTable(w io.Writer, format string, head []string, rows [][]strin
 // nil (every region) for "all" or none.
 func (a *app) priceRegions() []string {
 	var regions []string
-	for _, r := range a.cfg.Regions {
+	for _, r := range a.Cfg.Regions {
 		if r == "all" {
 			return nil
 		}

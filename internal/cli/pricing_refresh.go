@@ -47,7 +47,7 @@ type refreshResult struct {
 }
 
 func runPricingRefresh(ctx context.Context, a *app) error {
-	dir, err := pricing.CacheDir(a.getenv)
+	dir, err := pricing.CacheDir(a.Getenv)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func runPricingRefresh(ctx context.Context, a *app) error {
 	// region keeps the others' refreshed prices.
 	oldPrices, oldStorage, _, err := pricing.ReadCache(dir)
 	if err != nil {
-		a.log.Warn("the existing price cache is unreadable and is replaced", "dir", dir, "err", err)
+		a.Log.Warn("the existing price cache is unreadable and is replaced", "dir", dir, "err", err)
 		oldPrices, oldStorage = nil, nil
 	}
 	prices := mergeRows(oldPrices, res.prices)
@@ -82,9 +82,9 @@ func runPricingRefresh(ctx context.Context, a *app) error {
 	if len(regions) > 0 {
 		scope = fmt.Sprint(regions)
 	}
-	fmt.Fprintf(a.stdio.Out, "Fetched %d instance prices and %d storage prices for %s from the AWS Price List API (%d other products skipped).\n",
+	fmt.Fprintf(a.Stdio.Out, "Fetched %d instance prices and %d storage prices for %s from the AWS Price List API (%d other products skipped).\n",
 		len(res.prices), len(res.storage), scope, res.skipped)
-	fmt.Fprintf(a.stdio.Out, "Wrote %s and %s in %s; they take precedence over the embedded snapshot (see sagesaver pricing info).\n",
+	fmt.Fprintf(a.Stdio.Out, "Wrote %s and %s in %s; they take precedence over the embedded snapshot (see sagesaver pricing info).\n",
 		pricing.CachePricesFile, pricing.CacheStorageFile, dir)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
@@ -97,7 +98,7 @@ func TestPricingShowJSON(t *testing.T) {
 
 func TestPricingShowBadComponent(t *testing.T) {
 	_, errOut, code := runPricing(t, t.TempDir(), "pricing", "show", "--component", "spot")
-	if code != exitUsage || !strings.Contains(errOut, "--component") {
+	if code != root.ExitUsage || !strings.Contains(errOut, "--component") {
 		t.Errorf("exit %d, stderr %q; want a usage error naming --component", code, errOut)
 	}
 }

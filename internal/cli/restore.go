@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -37,8 +38,8 @@ log. Give the region with --region when it is not your default.`,
 }
 
 func runRestoreEndpoint(ctx context.Context, a *app, account, name string) error {
-	if len(a.cfg.Regions) > 1 || slices.Contains(a.cfg.Regions, "all") {
-		return usageError("--region: restore works in one region")
+	if len(a.Cfg.Regions) > 1 || slices.Contains(a.Cfg.Regions, "all") {
+		return root.UsageError("--region: restore works in one region")
 	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
@@ -55,9 +56,9 @@ func runRestoreEndpoint(ctx context.Context, a *app, account, name string) error
 	}
 	t := set.Targets[0]
 	if account != "" && account != t.Account {
-		return usageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
+		return root.UsageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
 	}
-	st, err := store.Open(ctx, a.cfg.StatePath(), store.WithClock(a.clk()))
+	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func runRestoreEndpoint(ctx context.Context, a *app, account, name string) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdio.Err, "restoring endpoint %s in %s/%s (waits until InService)...\n", name, t.Account, t.Region)
+	fmt.Fprintf(a.Stdio.Err, "restoring endpoint %s in %s/%s (waits until InService)...\n", name, t.Account, t.Region)
 	snap, err := ex.Restore(ctx, t.Account, t.Region, name)
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func runRestoreEndpoint(ctx context.Context, a *app, account, name string) error
 
 func writeRestore(a *app, snap store.EndpointSnapshot) error {
 	targets, policies := action.ScalingCounts(snap)
-	_, err := fmt.Fprintf(a.stdio.Out, "restored endpoint %s (%s/%s) from the snapshot of %s: config %s, %d tag(s), %d scalable target(s), %d scaling polic(ies); InService\n",
+	_, err := fmt.Fprintf(a.Stdio.Out, "restored endpoint %s (%s/%s) from the snapshot of %s: config %s, %d tag(s), %d scalable target(s), %d scaling polic(ies); InService\n",
 		snap.Endpoint, snap.Account, snap.Region, snap.TakenAt.UTC().Format("2006-01-02 15:04 UTC"), snap.Config, len(snap.Tags), targets, policies)
 	return err
 }

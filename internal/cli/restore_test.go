@@ -3,14 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/action"
-	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 )
 
@@ -62,7 +61,8 @@ func TestApplyRestoreHistory(t *testing.T) {
 		t.Helper()
 		runScanCLI(t, env, "AKIDRESTORE", t.TempDir(), "version") // sets the environment
 		var out, errb bytes.Buffer
-		a := &app{stdio: Stdio{In: strings.NewReader(""), Out: &out, Err: &errb}, getenv: os.Getenv, cfg: config.Default(), clock: env.Emu.Clock()}
+		a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
+		a.Clock = env.Emu.Clock()
 		stop := env.Tick(2*time.Millisecond, 15*time.Second)
 		code := run(context.Background(), a, append(args, "--endpoint-url", env.URL, "--state", state))
 		stop()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
@@ -49,10 +50,10 @@ the exit code is then 3.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			lb, err := parseLookback(lookback)
 			if err != nil {
-				return usageError("--job-lookback: %v", err)
+				return root.UsageError("--job-lookback: %v", err)
 			}
 			if concurrency < 1 {
-				return usageError("--concurrency: must be at least 1")
+				return root.UsageError("--concurrency: must be at least 1")
 			}
 			return runScan(cmd.Context(), a, scanOptions{targets: tf, lookback: lb, concurrency: concurrency, noCache: noCache})
 		},
@@ -95,8 +96,8 @@ func parseLookback(s string) (time.Duration, error) {
 
 // now is the command's clock: the wall clock unless a test set one.
 func (a *app) now() time.Time {
-	if a.clock != nil {
-		return a.clock.Now()
+	if a.Clock != nil {
+		return a.Clock.Now()
 	}
 	return time.Now()
 }
@@ -104,10 +105,10 @@ func (a *app) now() time.Time {
 // inventoryCachePath is where the inventory cache lives: beside the state
 // database when --state is set, else in the user cache directory.
 func (a *app) inventoryCachePath() (string, error) {
-	if a.cfg.State != "" {
-		return filepath.Join(filepath.Dir(a.cfg.State), inventoryCacheFile), nil
+	if a.Cfg.State != "" {
+		return filepath.Join(filepath.Dir(a.Cfg.State), inventoryCacheFile), nil
 	}
-	dir, err := pricing.CacheDir(a.getenv)
+	dir, err := pricing.CacheDir(a.Getenv)
 	if err != nil {
 		return "", err
 	}
@@ -119,7 +120,7 @@ func runScan(ctx context.Context, a *app, o scanOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := report.Write(a.stdio.Out, a.cfg.Output, s); err != nil {
+	if err := report.Write(a.Stdio.Out, a.Cfg.Output, s); err != nil {
 		return err
 	}
 	return partialError(s.Failures)
@@ -131,7 +132,7 @@ func partialError(fails []inventory.Failure) error {
 	if len(fails) == 0 {
 		return nil
 	}
-	return &exitError{code: exitPartial, err: fmt.Errorf("%d part(s) of the scan failed (listed in the output); the rest completed", len(fails))}
+	return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d part(s) of the scan failed (listed in the output); the rest completed", len(fails))}
 }
 
 // scan resolves the targets, scans them and prices the result.

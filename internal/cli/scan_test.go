@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/clock"
-	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/testutil"
@@ -77,7 +77,8 @@ func runScanCLI(t *testing.T, env *emulatortest.Env, key, cacheDir string, args 
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	var out, errb bytes.Buffer
-	a := &app{stdio: Stdio{In: strings.NewReader(""), Out: &out, Err: &errb}, getenv: os.Getenv, cfg: config.Default(), clock: clock.NewManual(env.Emu.Now())}
+	a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
+	a.Clock = clock.NewManual(env.Emu.Now())
 	code := run(context.Background(), a, append(args, "--endpoint-url", env.URL))
 	return out.String(), errb.String(), code
 }
@@ -89,8 +90,8 @@ func TestScanGolden(t *testing.T) {
 		t.Run(tt.format, func(t *testing.T) {
 			env := emulatortest.Start(t, smallFleet)
 			out, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), "scan", "--region", "us-east-1,eu-west-1", "-o", tt.format)
-			if code != exitPartial {
-				t.Errorf("exit %d, want %d (eu-west-1 is denied); stderr:\n%s", code, exitPartial, errOut)
+			if code != root.ExitPartial {
+				t.Errorf("exit %d, want %d (eu-west-1 is denied); stderr:\n%s", code, root.ExitPartial, errOut)
 			}
 			if !strings.Contains(errOut, "failed") {
 				t.Errorf("stderr does not summarise the failures: %q", errOut)
@@ -228,8 +229,8 @@ accounts:
 		t.Fatal(err)
 	}
 	out, errOut, code := runScanCLI(t, env, "AKIAMGMT", t.TempDir(), "scan", "--accounts", file, "--region", "us-east-1,eu-west-1", "-o", "json")
-	if code != exitPartial {
-		t.Errorf("exit %d, want %d (444444444444's role cannot be assumed): %s", code, exitPartial, errOut)
+	if code != root.ExitPartial {
+		t.Errorf("exit %d, want %d (444444444444's role cannot be assumed): %s", code, root.ExitPartial, errOut)
 	}
 	d := decodeScan(t, out)
 	want := []string{"222222222222/eu-west-1/prod-eu-nb", "222222222222/us-east-1/prod-nb", "333333333333/us-east-1/dev-nb"}
@@ -248,8 +249,8 @@ accounts:
 func TestScanOrganization(t *testing.T) {
 	env := emulatortest.Start(t, multiAccount)
 	out, errOut, code := runScanCLI(t, env, "AKIAMGMT", t.TempDir(), "scan", "--organization", "--region", "us-east-1", "-o", "json")
-	if code != exitPartial {
-		t.Errorf("exit %d, want %d (the locked account): %s", code, exitPartial, errOut)
+	if code != root.ExitPartial {
+		t.Errorf("exit %d, want %d (the locked account): %s", code, root.ExitPartial, errOut)
 	}
 	d := decodeScan(t, out)
 	// The management account is scanned with the caller's own credentials,
@@ -265,7 +266,7 @@ func TestScanOrganization(t *testing.T) {
 
 	// A member account cannot list the organization: an error, not a scan.
 	_, errOut, code = runScanCLI(t, env, "AKIAOTHER", t.TempDir(), "scan", "--organization", "--accounts", "x.yaml")
-	if code != exitUsage {
+	if code != root.ExitUsage {
 		t.Errorf("--organization with --accounts: exit %d, want usage error; %s", code, errOut)
 	}
 }
@@ -282,7 +283,7 @@ accounts:
 		t.Fatal(err)
 	}
 	_, errOut, code := runScanCLI(t, env, "AKIAMGMT", t.TempDir(), "scan", "--accounts", file)
-	if code != exitUsage || !strings.Contains(errOut, "accounts[0].roleArn") || !strings.Contains(errOut, ":5") {
+	if code != root.ExitUsage || !strings.Contains(errOut, "accounts[0].roleArn") || !strings.Contains(errOut, ":5") {
 		t.Errorf("exit %d, stderr %q; want a usage error naming accounts[0].roleArn at line 5", code, errOut)
 	}
 }
@@ -292,7 +293,7 @@ func TestScanRepeatUsesCache(t *testing.T) {
 	cache := t.TempDir()
 	scan := func() int64 {
 		env.Emu.ResetCounters()
-		if _, errOut, code := runScanCLI(t, env, "AKIAMLDEV", cache, "scan", "--region", "us-east-1", "-o", "json"); code == exitError1 || code == exitUsage {
+		if _, errOut, code := runScanCLI(t, env, "AKIAMLDEV", cache, "scan", "--region", "us-east-1", "-o", "json"); code == root.ExitFailed || code == root.ExitUsage {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		c := env.Emu.Counters().Calls
@@ -317,8 +318,8 @@ func TestScanFlags(t *testing.T) {
 		{"scan", "--concurrency", "0"},
 	} {
 		_, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), args...)
-		if code != exitUsage {
-			t.Errorf("%v: exit %d (%s), want %d", args, code, errOut, exitUsage)
+		if code != root.ExitUsage {
+			t.Errorf("%v: exit %d (%s), want %d", args, code, errOut, root.ExitUsage)
 		}
 	}
 }

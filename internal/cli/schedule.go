@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/notify"
@@ -69,10 +70,10 @@ against running always. It reads no AWS account.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
-				return usageError("schedule preview: -f FILE is required")
+				return root.UsageError("schedule preview: -f FILE is required")
 			}
-			if a.cfg.Output != config.OutputTable && a.cfg.Output != config.OutputJSON {
-				return usageError("schedule preview: -o %s is not supported; use table or json", a.cfg.Output)
+			if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputJSON {
+				return root.UsageError("schedule preview: -o %s is not supported; use table or json", a.Cfg.Output)
 			}
 			today := clk.Now().UTC()
 			if from == "" {
@@ -81,20 +82,20 @@ against running always. It reads no AWS account.`,
 			if to == "" {
 				f, err := time.Parse(time.DateOnly, from)
 				if err != nil {
-					return usageError("--from %q is not a date YYYY-MM-DD", from)
+					return root.UsageError("--from %q is not a date YYYY-MM-DD", from)
 				}
 				to = f.AddDate(0, 0, 30).Format(time.DateOnly)
 			}
 			var pr *previewPrice
 			if instanceType != "" {
-				if len(a.cfg.Regions) != 1 || a.cfg.Regions[0] == "all" {
-					return usageError("--instance-type needs exactly one --region to price it in")
+				if len(a.Cfg.Regions) != 1 || a.Cfg.Regions[0] == "all" {
+					return root.UsageError("--instance-type needs exactly one --region to price it in")
 				}
 				c, err := a.priceCatalog()
 				if err != nil {
 					return err
 				}
-				pr = &previewPrice{pricer: c, region: a.cfg.Regions[0], instanceType: instanceType}
+				pr = &previewPrice{pricer: c, region: a.Cfg.Regions[0], instanceType: instanceType}
 			}
 			ss, err := schedule.Load(file)
 			if err != nil {
@@ -103,7 +104,7 @@ against running always. It reads no AWS account.`,
 			if name != "" {
 				i := slices.IndexFunc(ss, func(s *schedule.Schedule) bool { return s.Name == name })
 				if i < 0 {
-					return usageError("--name %q: no such schedule in %s", name, file)
+					return root.UsageError("--name %q: no such schedule in %s", name, file)
 				}
 				ss = ss[i : i+1]
 			}
@@ -111,14 +112,14 @@ against running always. It reads no AWS account.`,
 			for _, s := range ss {
 				sum, err := schedule.Summarize(s, from, to)
 				if err != nil {
-					return usageError("%v", err)
+					return root.UsageError("%v", err)
 				}
 				rows = append(rows, newPreviewRow(sum, pr))
 			}
-			if a.cfg.Output == config.OutputJSON {
-				return writePreviewJSON(a.stdio.Out, rows)
+			if a.Cfg.Output == config.OutputJSON {
+				return writePreviewJSON(a.Stdio.Out, rows)
 			}
-			return writePreviewTable(a.stdio.Out, rows)
+			return writePreviewTable(a.Stdio.Out, rows)
 		},
 	}
 	f := cmd.Flags()
@@ -317,7 +318,7 @@ func (f *scheduleRunFlags) register(cmd *cobra.Command, notifications bool) {
 // notifiers. It returns the store to close (nil for explain).
 func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (*scheduler.Runner, *store.Store, error) {
 	if f.file == "" {
-		return nil, nil, usageError("-f FILE is required")
+		return nil, nil, root.UsageError("-f FILE is required")
 	}
 	file, ss, err := schedule.LoadFile(f.file)
 	if err != nil {
@@ -331,7 +332,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	if err != nil {
 		return nil, nil, err
 	}
-	regions := resolveRegions(a.cfg.Regions, cfg.Region, catalog)
+	regions := resolveRegions(a.Cfg.Regions, cfg.Region, catalog)
 	who, err := awsapi.NewClients(cfg, cfg.Region, false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
@@ -341,8 +342,8 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		c := awsapi.NewClients(cfg, r, false)
 		targets = append(targets, scheduler.Region{Account: aws.ToString(who.Account), Region: r, SageMaker: c.SageMaker, Tagging: c.Tagging})
 	}
-	statePath := a.cfg.StatePath()
-	opts := []scheduler.Option{scheduler.WithLogger(a.log)}
+	statePath := a.Cfg.StatePath()
+	opts := []scheduler.Option{scheduler.WithLogger(a.Log)}
 	var st *store.Store
 	var memory scheduler.Memory = noMemory{}
 	if !run {
@@ -364,7 +365,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		}
 		sum := sha256.Sum256(data)
 		opts = append(opts, scheduler.WithRunInfo(store.RunInfo{
-			OSUser: osUser(a.getenv), CallerARN: aws.ToString(who.Arn), PolicyFile: f.file, PolicyHash: hex.EncodeToString(sum[:]),
+			OSUser: osUser(a.Getenv), CallerARN: aws.ToString(who.Arn), PolicyFile: f.file, PolicyHash: hex.EncodeToString(sum[:]),
 		}))
 		n, err := a.scheduleNotifier(cfg, file, f)
 		if err != nil {
@@ -404,14 +405,14 @@ func (a *app) scheduleNotifier(cfg aws.Config, file *schedule.File, f *scheduleR
 	if topic != "" {
 		region, err := notify.TopicRegion(topic)
 		if err != nil {
-			return nil, usageError("--sns-topic: %v", err)
+			return nil, root.UsageError("--sns-topic: %v", err)
 		}
 		ns = append(ns, notify.NewSNS(awsapi.NewClients(cfg, region, false).SNS, topic))
 	}
 	if hookEnv != "" {
-		url := a.getenv(hookEnv)
+		url := a.Getenv(hookEnv)
 		if url == "" {
-			return nil, usageError("webhook: environment variable %s is empty or not set", hookEnv)
+			return nil, root.UsageError("webhook: environment variable %s is empty or not set", hookEnv)
 		}
 		ns = append(ns, notify.NewWebhook(url, nil))
 	}
@@ -462,11 +463,11 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
   sagesaver schedule run -f schedules.yaml --yes --daemon --interval 5m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if a.cfg.Output != config.OutputTable && a.cfg.Output != config.OutputJSON {
-				return usageError("schedule run: -o %s is not supported; use table or json", a.cfg.Output)
+			if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputJSON {
+				return root.UsageError("schedule run: -o %s is not supported; use table or json", a.Cfg.Output)
 			}
 			if daemon && interval < minInterval {
-				return usageError("--interval %s: at least %s", interval, minInterval)
+				return root.UsageError("--interval %s: at least %s", interval, minInterval)
 			}
 			ctx := cmd.Context()
 			runner, st, err := a.newScheduler(ctx, &f, true)
@@ -484,13 +485,13 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
 				}
 				// A daemon reports runs that did something, not every tick.
 				if !daemon || eventful(rep) {
-					if err := writeScheduleRun(a.stdio.Out, a.cfg.Output, rep); err != nil {
+					if err := writeScheduleRun(a.Stdio.Out, a.Cfg.Output, rep); err != nil {
 						return err
 					}
 				}
 				if !daemon {
 					if rep.Failed() {
-						return &exitError{code: exitPartial, err: errors.New("schedule run: some actions, listings or the notification failed (see above and sagesaver history)")}
+						return &root.ExitError{Code: root.ExitPartial, Err: errors.New("schedule run: some actions, listings or the notification failed (see above and sagesaver history)")}
 					}
 					return nil
 				}
@@ -632,13 +633,13 @@ and the next transition. It changes nothing.`,
 				return err
 			}
 			if len(ex) == 0 {
-				return &exitError{code: exitError1, err: fmt.Errorf("no notebook instance %q in %s", args[0], strings.Join(a.regionsOr("the default region"), ", "))}
+				return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("no notebook instance %q in %s", args[0], strings.Join(a.regionsOr("the default region"), ", "))}
 			}
 			for i, e := range ex {
 				if i > 0 {
-					fmt.Fprintln(a.stdio.Out)
+					fmt.Fprintln(a.Stdio.Out)
 				}
-				fmt.Fprint(a.stdio.Out, e.Text())
+				fmt.Fprint(a.Stdio.Out, e.Text())
 			}
 			return nil
 		},
@@ -648,8 +649,8 @@ and the next transition. It changes nothing.`,
 }
 
 func (a *app) regionsOr(def string) []string {
-	if len(a.cfg.Regions) == 0 {
+	if len(a.Cfg.Regions) == 0 {
 		return []string{def}
 	}
-	return a.cfg.Regions
+	return a.Cfg.Regions
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
@@ -58,7 +59,7 @@ func TestSchedulePreviewSavings(t *testing.T) {
 	if r.WindowSeconds != window || r.RunningSeconds != running || r.SavedSeconds != window-running {
 		t.Errorf("window %d running %d saved %d; want %d %d %d", r.WindowSeconds, r.RunningSeconds, r.SavedSeconds, window, running, window-running)
 	}
-	c, err := (&app{getenv: os.Getenv}).priceCatalog()
+	c, err := (&app{root.New(Stdio{})}).priceCatalog()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
@@ -119,13 +121,13 @@ type targetSet struct {
 // awsConfig builds the base aws.Config from the global flags.
 func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
 	home := ""
-	for _, r := range a.cfg.Regions {
+	for _, r := range a.Cfg.Regions {
 		if r != "all" {
 			home = r
 			break
 		}
 	}
-	return awsapi.LoadConfig(ctx, awsapi.Options{Profile: a.cfg.Profile, Region: home, EndpointURL: a.cfg.EndpointURL})
+	return awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: home, EndpointURL: a.Cfg.EndpointURL})
 }
 
 // regions resolves --region: "all" is every region the price catalog
@@ -159,7 +161,7 @@ type account struct {
 // buildTargets resolves accounts x regions into inventory targets.
 func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalog) (*targetSet, error) {
 	if f.accountsFile != "" && f.organization {
-		return nil, usageError("--accounts and --organization: choose one")
+		return nil, root.UsageError("--accounts and --organization: choose one")
 	}
 	// The accounts file is checked before any AWS call: a bad file is one
 	// error naming its line and field, and nothing is asked of AWS.
@@ -173,7 +175,7 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 	if err != nil {
 		return nil, err
 	}
-	set := &targetSet{Regions: resolveRegions(a.cfg.Regions, base.Region, c)}
+	set := &targetSet{Regions: resolveRegions(a.Cfg.Regions, base.Region, c)}
 	stsClient := sts.NewFromConfig(base)
 	id, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -240,7 +242,7 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 		}
 		set.Accounts = append(set.Accounts, acct.id)
 		for _, r := range set.Regions {
-			cl := awsapi.NewClients(cfg, r, a.cfg.CloudWatchProtocol == config.CloudWatchQuery)
+			cl := awsapi.NewClients(cfg, r, a.Cfg.CloudWatchProtocol == config.CloudWatchQuery)
 			if set.Clients == nil {
 				set.Clients = map[string]*awsapi.Clients{}
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/idle"
@@ -143,7 +144,7 @@ func TestEndpointVerdicts(t *testing.T) {
 // fewRetries returns clients whose retryer gives up after 2 attempts, so
 // that "throttled past retries" does not wait out ten backoffs.
 func fewRetries(t *testing.T, env *emulatortest.Env) *awsapi.Clients {
-	cfg, err := awsapi.LoadConfig(context.Background(), awsapi.Options{
+	cfg, err := awsconfig.Load(context.Background(), awsconfig.Options{
 		Region: "us-east-1", EndpointURL: env.URL, MaxAttempts: 2,
 		StaticCredentials: &aws.Credentials{AccessKeyID: "AKIDEMULATOR", SecretAccessKey: "emulator"},
 	})

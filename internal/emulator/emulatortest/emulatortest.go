@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 )
 
@@ -44,7 +45,7 @@ func Start(t testing.TB, scenarioYAML string) *Env {
 // access key id (access keys map to accounts in scenarios).
 func Config(t testing.TB, url, accessKey string) aws.Config {
 	t.Helper()
-	cfg, err := awsapi.LoadConfig(context.Background(), awsapi.Options{
+	cfg, err := awsconfig.Load(context.Background(), awsconfig.Options{
 		Region:            "us-east-1",
 		EndpointURL:       url,
 		StaticCredentials: &aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: "emulator"},

@@ -1,4 +1,8 @@
-package cli
+// Package agentcmd is the `sagesaver agent` command tree (run, status,
+// keepalive). It is shared by the full CLI and the agent build
+// (cmd/sagesaver-agent), so it imports nothing the agent does not need: no
+// service client but SageMaker's, no store, no emulator.
+package agentcmd
 
 import (
 	"context"
@@ -13,7 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/agent"
-	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/agent/sagemakerapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/gpu"
@@ -30,7 +36,8 @@ type agentFlags struct {
 	once bool
 }
 
-func newAgentCmd(a *app) *cobra.Command {
+// New returns the agent command.
+func New(a *root.App) *cobra.Command {
 	f := &agentFlags{cfg: agent.DefaultConfig()}
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -70,10 +77,10 @@ idle for --idle. It is started by the lifecycle script that
 
 // resolve reads the config file (named, or the default when it exists)
 // and applies the flags that were set.
-func (f *agentFlags) resolve(a *app, cmd *cobra.Command) (agent.Config, error) {
+func (f *agentFlags) resolve(a *root.App, cmd *cobra.Command) (agent.Config, error) {
 	path := f.file
 	if path == "" {
-		path = a.getenv(envAgentConfig)
+		path = a.Getenv(envAgentConfig)
 	}
 	named := path != ""
 	if !named {
@@ -107,14 +114,14 @@ func (f *agentFlags) resolve(a *app, cmd *cobra.Command) (agent.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		var fe *config.FileError
 		if errors.As(err, &fe) {
-			return cfg, usageError("agent config: %s: %s", fe.Field, fe.Msg)
+			return cfg, root.UsageError("agent config: %s: %s", fe.Field, fe.Msg)
 		}
 		return cfg, err
 	}
 	return cfg, nil
 }
 
-func runAgent(ctx context.Context, a *app, cfg agent.Config, once bool) error {
+func runAgent(ctx context.Context, a *root.App, cfg agent.Config, once bool) error {
 	res, err := agent.ReadResource(cfg.MetadataPath)
 	if err != nil {
 		return fmt.Errorf("%w (not on a SageMaker notebook instance or Studio app? set --metadata)", err)
@@ -137,33 +144,37 @@ func runAgent(ctx context.Context, a *app, cfg agent.Config, once bool) error {
 	}
 	endpoint := cfg.EndpointURL
 	if endpoint == "" {
-		endpoint = a.cfg.EndpointURL
+		endpoint = a.Cfg.EndpointURL
 	}
-	awsCfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: a.cfg.Profile, Region: region, EndpointURL: endpoint})
+	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: endpoint})
 	if err != nil {
 		return err
 	}
-	g := gpu.Open(ctx, gpu.Options{Log: a.log})
+	sm, err := sagemakerapi.New(awsCfg)
+	if err != nil {
+		return err
+	}
+	g := gpu.Open(ctx, gpu.Options{Log: a.Log})
 	defer g.Close()
 	ag, err := agent.New(cfg, res, agent.Deps{
 		Jupyter:   jc,
-		SageMaker: awsapi.NewClients(awsCfg, region, false).SageMaker,
+		SageMaker: sm,
 		GPU:       g,
 		Clock:     clock.Real{},
-		Log:       a.log,
+		Log:       a.Log,
 	})
 	if err != nil {
 		return err
 	}
 	if once {
 		v, err := ag.Poll(ctx)
-		fmt.Fprintln(a.stdio.Out, v.Summary())
+		fmt.Fprintln(a.Stdio.Out, v.Summary())
 		return err
 	}
 	return ag.Run(ctx)
 }
 
-func newAgentStatusCmd(a *app, f *agentFlags) *cobra.Command {
+func newAgentStatusCmd(a *root.App, f *agentFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Explain the running agent's verdict",
@@ -180,18 +191,18 @@ func newAgentStatusCmd(a *app, f *agentFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.cfg.Output == config.OutputJSON {
-				enc := json.NewEncoder(a.stdio.Out)
+			if a.Cfg.Output == config.OutputJSON {
+				enc := json.NewEncoder(a.Stdio.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			_, err = fmt.Fprint(a.stdio.Out, agent.StatusScreen(st, cfg, time.Now()))
+			_, err = fmt.Fprint(a.Stdio.Out, agent.StatusScreen(st, cfg, time.Now()))
 			return err
 		},
 	}
 }
 
-func newAgentKeepAliveCmd(a *app, f *agentFlags) *cobra.Command {
+func newAgentKeepAliveCmd(a *root.App, f *agentFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "keepalive DURATION|off",
 		Short: "Keep this machine running for a while, whatever the signals say",
@@ -207,7 +218,7 @@ func newAgentKeepAliveCmd(a *app, f *agentFlags) *cobra.Command {
 			if args[0] != "off" {
 				d, err := time.ParseDuration(args[0])
 				if err != nil || d <= 0 {
-					return usageError("keepalive: %q is not a positive duration such as 2h or 90m, or off", args[0])
+					return root.UsageError("keepalive: %q is not a positive duration such as 2h or 90m, or off", args[0])
 				}
 				until = time.Now().Add(d)
 			}
@@ -215,9 +226,9 @@ func newAgentKeepAliveCmd(a *app, f *agentFlags) *cobra.Command {
 				return err
 			}
 			if until.IsZero() {
-				_, err = fmt.Fprintln(a.stdio.Out, "keep-alive off")
+				_, err = fmt.Fprintln(a.Stdio.Out, "keep-alive off")
 			} else {
-				_, err = fmt.Fprintf(a.stdio.Out, "kept alive until %s\n", until.UTC().Format("2006-01-02 15:04 UTC"))
+				_, err = fmt.Fprintf(a.Stdio.Out, "kept alive until %s\n", until.UTC().Format("2006-01-02 15:04 UTC"))
 			}
 			return err
 		},
