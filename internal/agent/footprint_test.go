@@ -57,12 +57,14 @@ func BenchmarkPoll(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/poll")
 }
 
-// BenchmarkFootprint is the footprint harness: it builds the real binary,
-// runs `sagesaver agent` (polling every second) against a real notebook
-// server for a few seconds and reads its resident memory, then runs the
-// Python cron approach it replaces once (interpreter start, import boto3,
-// one request to the same server) and reads its peak resident memory and
-// CPU time. Both figures come from the same run on the same machine:
+// BenchmarkFootprint is the footprint harness: it builds the agent build
+// (cmd/sagesaver-agent, what lifecycle scripts install) and, for
+// comparison, the full CLI, runs `sagesaver agent` from each (polling every
+// second) against a real notebook server for a few seconds and reads their
+// resident memory, then runs the Python cron approach it replaces once
+// (interpreter start, import boto3, one request to the same server) and
+// reads its peak resident memory and CPU time. All figures come from the
+// same run on the same machine:
 //
 //	go test ./internal/agent -run '^$' -bench Footprint -benchtime 1x -v
 func BenchmarkFootprint(b *testing.B) {
@@ -79,12 +81,17 @@ func BenchmarkFootprint(b *testing.B) {
 	srv := jupytertest.Start(b, jupytertest.Notebook, jupytertest.Options{TLS: true, NoToken: true})
 	srv.StartKernel(b)
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "sagesaver")
-	build := exec.Command("go", "build", "-o", bin, "github.com/sagesaver/sagesaver/cmd/sagesaver")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
+	build := func(name, pkg string) string {
+		bin := filepath.Join(dir, name)
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+		return bin
 	}
+	agentBin := build("sagesaver-agent", "github.com/sagesaver/sagesaver/cmd/sagesaver-agent")
+	fullBin := build("sagesaver", "github.com/sagesaver/sagesaver/cmd/sagesaver")
 	meta := filepath.Join(dir, "meta.json")
 	mb, _ := json.Marshal(map[string]string{"ResourceArn": "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb", "ResourceName": "nb"})
 	if err := os.WriteFile(meta, mb, 0o644); err != nil {
@@ -94,19 +101,25 @@ func BenchmarkFootprint(b *testing.B) {
 	if err := os.WriteFile(conf, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: AgentConfig\nidleTime: 1h\npollInterval: 1s\npublishTag: false\ndryRun: true\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
-
-	for range b.N {
-		cmd := exec.Command(bin, "agent", "--agent-config", conf, "--metadata", meta, "--jupyter-url", srv.URL, "--state-dir", filepath.Join(dir, "state"))
+	// run runs bin's agent for six polls and returns its resident memory,
+	// peak resident memory (kB) and CPU time.
+	run := func(bin string) (rss, hwm int64, cpu time.Duration) {
+		cmd := exec.Command(bin, "agent", "--agent-config", conf, "--metadata", meta, "--jupyter-url", srv.URL, "--state-dir", filepath.Join(dir, "state-"+filepath.Base(bin)))
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_EC2_METADATA_DISABLED=true")
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
 		time.Sleep(6 * time.Second) // six polls
-		rss, hwm := procKB(cmd.Process.Pid, "VmRSS"), procKB(cmd.Process.Pid, "VmHWM")
+		rss, hwm = procKB(cmd.Process.Pid, "VmRSS"), procKB(cmd.Process.Pid, "VmHWM")
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		agentCPU := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		return rss, hwm, time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+
+	for range b.N {
+		rss, hwm, agentCPU := run(agentBin)
+		fullRSS, _, _ := run(fullBin)
 
 		pyCmd := exec.Command(py, "-c", `import sys, ssl, urllib.request, boto3
 boto3.client("sagemaker", region_name="us-east-1")
@@ -120,10 +133,11 @@ urllib.request.urlopen(sys.argv[1] + "api/sessions", context=ssl._create_unverif
 		b.ReportMetric(float64(rss)/1024, "agent-rss-MB")
 		b.ReportMetric(float64(hwm)/1024, "agent-peak-rss-MB")
 		b.ReportMetric(float64(agentCPU)/float64(time.Millisecond), "agent-cpu-ms/6s")
+		b.ReportMetric(float64(fullRSS)/1024, "full-cli-agent-rss-MB")
 		b.ReportMetric(float64(pru.Maxrss)/1024, "python-peak-rss-MB")
 		b.ReportMetric(float64(pyCPU)/float64(time.Millisecond), "python-cpu-ms/run")
-		b.Logf("agent: RSS %.1f MB (peak %.1f MB), %s CPU over 6 s including start-up; python cron run: peak RSS %.1f MB, %s CPU",
-			float64(rss)/1024, float64(hwm)/1024, agentCPU, float64(pru.Maxrss)/1024, pyCPU)
+		b.Logf("agent build: RSS %.1f MB (peak %.1f MB), %s CPU over 6 s including start-up; full CLI's agent: RSS %.1f MB; python cron run: peak RSS %.1f MB, %s CPU",
+			float64(rss)/1024, float64(hwm)/1024, agentCPU, float64(fullRSS)/1024, float64(pru.Maxrss)/1024, pyCPU)
 	}
 }
 

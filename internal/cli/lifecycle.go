@@ -36,7 +36,7 @@ func (r *renderFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&r.from, "from", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
 	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --from")
-	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from, to compute --sha256 (default: this sagesaver, if --sha256 is not given)")
+	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from, to compute --sha256: the agent build, sagesaver-agent, for the instances' architecture (default: this sagesaver, if --sha256 is not given)")
 	fl.DurationVar(&r.cfg.IdleTime, "idle", r.cfg.IdleTime, "stop after this long without activity")
 	fl.DurationVar(&r.cfg.PollInterval, "poll", r.cfg.PollInterval, "time between two looks")
 	fl.DurationVar(&r.cfg.Grace, "grace", r.cfg.Grace, "start-up grace period after boot")
@@ -59,7 +59,7 @@ func (r *renderFlags) render(a *app) (string, error) {
 				return "", root.UsageError("give --sha256 or --binary")
 			}
 			path = exe
-			fmt.Fprintf(a.Stdio.Err, "sagesaver: checksum of %s: upload this very file to %s\n", exe, r.from)
+			fmt.Fprintf(a.Stdio.Err, "sagesaver: checksum of %s: upload this very file to %s (the agent build, sagesaver-agent, uses half the memory: see docs/agent.md)\n", exe, r.from)
 		}
 		f, err := os.Open(path)
 		if err != nil {
@@ -97,8 +97,8 @@ func newLifecycleRenderCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render",
 		Short: "Print an on-start script that installs and starts the agent",
-		Example: `  sagesaver lifecycle render --idle 1h --from s3://my-bucket/tools/sagesaver --binary dist/sagesaver-linux-amd64
-  sagesaver lifecycle render --idle 2h --from https://example.com/sagesaver --sha256 <hex>`,
+		Example: `  sagesaver lifecycle render --idle 1h --from s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64
+  sagesaver lifecycle render --idle 2h --from https://example.com/sagesaver-agent --sha256 <hex>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := r.render(a)

@@ -108,8 +108,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildAgent builds the real sagesaver binary (static, as released), once
-// per test run.
+// buildAgent builds the real agent binary (cmd/sagesaver-agent, with
+// CGO_ENABLED=0 as released), once per test run.
 func buildAgent(t *testing.T) (path, sum string) {
 	t.Helper()
 	build.once.Do(func() {
@@ -118,7 +118,7 @@ func buildAgent(t *testing.T) (path, sum string) {
 			return
 		}
 		build.path = filepath.Join(build.dir, "sagesaver")
-		cmd := exec.Command("go", "build", "-o", build.path, "github.com/sagesaver/sagesaver/cmd/sagesaver")
+		cmd := exec.Command("go", "build", "-o", build.path, "github.com/sagesaver/sagesaver/cmd/sagesaver-agent")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			build.err = fmt.Errorf("go build: %v\n%s", err, out)
