@@ -20,6 +20,7 @@ func TestEndpoint(t *testing.T) {
 		{"govcloud", aws.Config{Region: "us-gov-west-1"}, nil, "https://api.sagemaker.us-gov-west-1.amazonaws.com", false},
 		{"base endpoint", aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String("http://127.0.0.1:4566")}, nil, "http://127.0.0.1:4566", false},
 		{"service env wins", aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String("http://a")}, map[string]string{"AWS_ENDPOINT_URL_SAGEMAKER": "https://vpce"}, "https://vpce", false},
+		{"ignored service env", aws.Config{Region: "eu-west-1"}, map[string]string{"AWS_ENDPOINT_URL_SAGEMAKER": "https://vpce", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, "https://api.sagemaker.eu-west-1.amazonaws.com", false},
 		{"no region", aws.Config{}, nil, "", true},
 		{"bad region", aws.Config{Region: "eu-west-1/../x"}, nil, "", true},
 	}

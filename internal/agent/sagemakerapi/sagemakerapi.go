@@ -78,7 +78,7 @@ func New(cfg aws.Config) (*Client, error) {
 }
 
 func endpoint(cfg aws.Config, getenv func(string) string) (string, error) {
-	if v := getenv("AWS_ENDPOINT_URL_SAGEMAKER"); v != "" {
+	if v := getenv("AWS_ENDPOINT_URL_SAGEMAKER"); v != "" && !strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
 		return v, nil
 	}
 	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
