@@ -29,6 +29,9 @@ fi
 go vet ./...
 echo "test.sh: static build check (CGO_ENABLED=0)" >&2
 CGO_ENABLED=0 go build -o /dev/null ./cmd/sagesaver
+CGO_ENABLED=0 go build -o /dev/null ./cmd/sagesaver-agent
+# The agent build ships for Graviton notebook instances too.
+CGO_ENABLED=0 GOARCH=arm64 go build -o /dev/null ./cmd/sagesaver-agent
 
 echo "test.sh: go test -race ./..." >&2
 go test -race -timeout 20m ./...
