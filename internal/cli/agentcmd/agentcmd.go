@@ -26,6 +26,9 @@ import (
 	"github.com/sagesaver/sagesaver/internal/jupyter"
 )
 
+// agentMaxAttempts is how often the agent tries one AWS call.
+const agentMaxAttempts = 3
+
 // envAgentConfig names the agent's config file.
 const envAgentConfig = "SAGESAVER_AGENT_CONFIG"
 
@@ -146,7 +149,10 @@ func runAgent(ctx context.Context, a *root.App, cfg agent.Config, once bool) err
 	if endpoint == "" {
 		endpoint = a.Cfg.EndpointURL
 	}
-	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: endpoint})
+	// Three attempts (the SDK's default), not the scan's ten: a call that
+	// keeps failing holds up the next poll, and the agent tries again at
+	// the next poll anyway.
+	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: endpoint, MaxAttempts: agentMaxAttempts})
 	if err != nil {
 		return err
 	}
