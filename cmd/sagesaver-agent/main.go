@@ -26,6 +26,10 @@ func main() {
 Studio apps by the script 'sagesaver lifecycle render' prints. It has the
 agent commands only; scan, plan, apply and the rest are in the full
 sagesaver binary. See docs/agent.md.`)
+	// The global flags that only the full CLI's commands read.
+	for _, name := range []string{"region", "cloudwatch-protocol", "state"} {
+		_ = cmd.PersistentFlags().MarkHidden(name)
+	}
 	cmd.AddCommand(agentcmd.New(a))
 	code := a.Execute(ctx, cmd, os.Args[1:])
 	stop()

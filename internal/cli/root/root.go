@@ -97,6 +97,10 @@ func (a *App) Command(short, long string) *cobra.Command {
 	pf.StringVar(&a.Cfg.LogFormat, "log-format", "", "log format: text or json (env "+config.EnvLogFormat+")")
 	pf.StringVar(&a.Cfg.CloudWatchProtocol, "cloudwatch-protocol", "", "CloudWatch wire protocol: cbor (SDK default) or query (env "+config.EnvCloudWatchProtocol+")")
 	pf.StringVar(&a.Cfg.State, "state", "", "path of the local state database (env "+config.EnvState+")")
+	// A bad flag is the user's mistake, like a bad value: exit code 2.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &ExitError{Code: ExitUsage, Err: err}
+	})
 	root.AddCommand(a.versionCommand())
 	return root
 }
