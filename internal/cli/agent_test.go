@@ -75,6 +75,9 @@ func TestLifecycleRenderCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "idleTime: 1h30m0s") || !strings.Contains(out, "SHA256='") {
 		t.Fatalf("render: code %d, err %q, out:\n%s", code, errs, out)
 	}
+	if _, errs, code := runCLI(t, "lifecycle", "render", "--from", "s3://bucket/sagesaver"); code != root.ExitUsage || !strings.Contains(errs, "give --binary") || !strings.Contains(errs, "--sha256") {
+		t.Errorf("no checksum: code %d, err %q", code, errs)
+	}
 	if _, errs, code := runCLI(t, "lifecycle", "render", "--from", "ftp://x/y", "--sha256", strings.Repeat("a", 64)); code != root.ExitUsage {
 		t.Errorf("ftp: code %d, err %q", code, errs)
 	}

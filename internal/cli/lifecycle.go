@@ -36,7 +36,7 @@ func (r *renderFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&r.from, "from", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
 	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --from")
-	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from, to compute --sha256: the agent build, sagesaver-agent, for the instances' architecture (default: this sagesaver, if --sha256 is not given)")
+	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from (the agent build, sagesaver-agent, for the instances' architecture), to compute --sha256")
 	fl.DurationVar(&r.cfg.IdleTime, "idle", r.cfg.IdleTime, "stop after this long without activity")
 	fl.DurationVar(&r.cfg.PollInterval, "poll", r.cfg.PollInterval, "time between two looks")
 	fl.DurationVar(&r.cfg.Grace, "grace", r.cfg.Grace, "start-up grace period after boot")
@@ -54,12 +54,7 @@ func (r *renderFlags) render(a *app) (string, error) {
 	if sum == "" {
 		path := r.binary
 		if path == "" {
-			exe, err := os.Executable()
-			if err != nil {
-				return "", root.UsageError("give --sha256 or --binary")
-			}
-			path = exe
-			fmt.Fprintf(a.Stdio.Err, "sagesaver: checksum of %s: upload this very file to %s (the agent build, sagesaver-agent, uses half the memory: see docs/agent.md)\n", exe, r.from)
+			return "", root.UsageError("give --binary, the file you upload to %s (the agent build for the instances: dist/sagesaver-agent-linux-amd64 or -arm64, see docs/agent.md), or its --sha256", r.from)
 		}
 		f, err := os.Open(path)
 		if err != nil {
