@@ -71,6 +71,8 @@ func Evaluate(c Config, st *State, o Observation) Verdict {
 		if gap := now.Sub(st.LastPoll); gap > maxGap(c) {
 			unwatched := gap - c.PollInterval
 			st.LastActivity = minTime(now, st.LastActivity.Add(unwatched))
+			// The clock's time is no longer the source's: say what moved it.
+			st.LastActivitySource = fmt.Sprintf("moved forward by %s the agent was not watching", human(unwatched))
 			v.Notes = append(v.Notes, fmt.Sprintf("agent was not watching for %s: not counted as idle", human(unwatched)))
 		}
 	}

@@ -161,10 +161,11 @@ func TestEvaluate(t *testing.T) {
 			want: "not idle: CPU at 95% of a core; kernel work busy for 4 h 0 min",
 		},
 		{
-			name:  "unwatched time is not idle time",
-			st:    State{LastActivity: t0.Add(-min(50)), LastPoll: t0.Add(-min(40))},
-			want:  "idle for 11 min of 60: stops at 13:49 UTC",
-			notes: []string{"agent was not watching for 39 min: not counted as idle"},
+			name:   "unwatched time is not idle time",
+			st:     State{LastActivity: t0.Add(-min(50)), LastActivitySource: "terminal 1", LastPoll: t0.Add(-min(40))},
+			want:   "idle for 11 min of 60: stops at 13:49 UTC",
+			source: "moved forward by 39 min the agent was not watching",
+			notes:  []string{"agent was not watching for 39 min: not counted as idle"},
 		},
 		{
 			name: "GPU error is noted, not counted",
