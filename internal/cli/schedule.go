@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
@@ -297,6 +296,7 @@ func writePreviewJSON(w io.Writer, rows []previewRow) error {
 
 // scheduleRunFlags are the flags run and explain share.
 type scheduleRunFlags struct {
+	targets       targetFlags
 	file          string
 	snsTopic      string
 	webhookURLEnv string
@@ -305,6 +305,7 @@ type scheduleRunFlags struct {
 func (f *scheduleRunFlags) register(cmd *cobra.Command, notifications bool) {
 	fl := cmd.Flags()
 	fl.StringVarP(&f.file, "file", "f", "", "schedules file (kind ScheduleSet)")
+	f.targets.register(fl)
 	if notifications {
 		fl.StringVar(&f.snsTopic, "sns-topic", "", "publish each run's digest to this SNS topic ARN (overrides notify.snsTopicArn)")
 		fl.StringVar(&f.webhookURLEnv, "webhook-url-env", "", "post each run's digest to the Slack-compatible webhook URL in this environment variable (overrides notify.webhookUrlEnv)")
@@ -313,7 +314,9 @@ func (f *scheduleRunFlags) register(cmd *cobra.Command, notifications bool) {
 
 // newScheduler loads the schedules file and builds a scheduler over the
 // configured regions (default: the AWS configuration's region; "all": every
-// SageMaker region) of the caller's account, with the
+// SageMaker region) of the caller's account, or of the accounts that
+// --accounts or --organization name (an account whose role cannot be
+// assumed is a failure of the run, the others go ahead), with the
 // store, the schedule memory beside it, the price catalog and the
 // notifiers. It returns the store to close (nil for explain).
 func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (*scheduler.Runner, *store.Store, error) {
@@ -328,19 +331,22 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	if err != nil {
 		return nil, nil, err
 	}
+	// The accounts file is checked before any AWS call (buildTargets).
+	set, err := a.buildTargets(ctx, f.targets, catalog)
+	if err != nil {
+		return nil, nil, err
+	}
 	cfg, err := a.awsConfig(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	regions := resolveRegions(a.Cfg.Regions, cfg.Region, catalog)
-	who, err := awsapi.NewClients(cfg, cfg.Region, false).STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("who am I (sts:GetCallerIdentity): %w", err)
-	}
 	var targets []scheduler.Region
-	for _, r := range regions {
-		c := awsapi.NewClients(cfg, r, false)
-		targets = append(targets, scheduler.Region{Account: aws.ToString(who.Account), Region: r, SageMaker: c.SageMaker, Tagging: c.Tagging})
+	for _, fail := range set.Failures {
+		targets = append(targets, scheduler.Region{Account: fail.Account, Region: fail.Region, Err: errors.New(fail.Reason)})
+	}
+	for _, t := range set.Targets {
+		c := set.Clients[t.Account+"/"+t.Region]
+		targets = append(targets, scheduler.Region{Account: t.Account, Region: t.Region, SageMaker: c.SageMaker, Tagging: c.Tagging})
 	}
 	statePath := a.Cfg.StatePath()
 	opts := []scheduler.Option{scheduler.WithLogger(a.Log)}
@@ -365,7 +371,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		}
 		sum := sha256.Sum256(data)
 		opts = append(opts, scheduler.WithRunInfo(store.RunInfo{
-			OSUser: osUser(a.Getenv), CallerARN: aws.ToString(who.Arn), PolicyFile: f.file, PolicyHash: hex.EncodeToString(sum[:]),
+			OSUser: osUser(a.Getenv), CallerARN: set.CallerARN, PolicyFile: f.file, PolicyHash: hex.EncodeToString(sum[:]),
 		}))
 		n, err := a.scheduleNotifier(cfg, file, f)
 		if err != nil {
@@ -447,7 +453,9 @@ func newScheduleRunCmd(a *app) *cobra.Command {
 		Long: `run evaluates every schedule in the file now and acts on the resources its
 targets select (notebook instances, started and stopped, and Studio apps,
 stopped only, by name prefix, glob, regex or tag), in
-each --region (default: the AWS configuration's region). Without --yes it
+each --region (default: the AWS configuration's region) of the caller's
+account, or of each account --accounts or --organization names (entered
+through STS AssumeRole, as for scan). Without --yes it
 only says what it would do. Run it from cron, EventBridge + Lambda, or with
 --daemon.
 
@@ -460,7 +468,8 @@ in the audit log (--state), and one digest per run that did something goes to
 the SNS topic and/or webhook the file's notify block or the flags name.`,
 		Example: `  sagesaver schedule run -f examples/schedules/dev-notebooks-office-hours.yaml --region us-east-1
   sagesaver schedule run -f schedules.yaml --yes --sns-topic arn:aws:sns:us-east-1:123456789012:ops
-  sagesaver schedule run -f schedules.yaml --yes --daemon --interval 5m`,
+  sagesaver schedule run -f schedules.yaml --yes --daemon --interval 5m
+  sagesaver schedule run -f schedules.yaml --region all --accounts accounts.yaml --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputJSON {
@@ -521,6 +530,7 @@ func eventful(rep *scheduler.Report) bool {
 
 type scheduleRunRow struct {
 	Schedule string `json:"schedule"`
+	Account  string `json:"account"`
 	Region   string `json:"region"`
 	Kind     string `json:"kind"`
 	Name     string `json:"name"`
@@ -547,7 +557,7 @@ type scheduleRunJSON struct {
 func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
 	out := scheduleRunJSON{RunID: rep.RunID, At: rep.At.UTC(), DryRun: rep.DryRun, Outcomes: []scheduleRunRow{}, Notified: rep.Notified}
 	for _, o := range rep.Outcomes {
-		row := scheduleRunRow{Schedule: o.Schedule, Region: o.Region, Kind: string(o.Kind), Name: o.Name, ARN: o.ARN,
+		row := scheduleRunRow{Schedule: o.Schedule, Account: o.Account, Region: o.Region, Kind: string(o.Kind), Name: o.Name, ARN: o.ARN,
 			Status: o.Status, Action: string(o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason}
 		if o.Err != nil {
 			row.Error = o.Err.Error()
@@ -575,7 +585,7 @@ func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
 	}
 	fmt.Fprintf(w, "schedule run %d at %s (%s)\n", rep.RunID, rep.At.UTC().Format("2006-01-02 15:04:05 MST"), mode)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCHEDULE\tREGION\tNAME\tSTATUS\tACTION\tRESULT\t$/H\tREASON")
+	fmt.Fprintln(tw, "SCHEDULE\tACCOUNT\tREGION\tNAME\tSTATUS\tACTION\tRESULT\t$/H\tREASON")
 	for _, r := range out.Outcomes {
 		result := r.Result
 		if result == "" {
@@ -588,7 +598,7 @@ func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
 		if r.Hourly != "" {
 			hourly = pricing.MustParseMoney(r.Hourly).FormatRate()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Schedule, r.Region, r.Name, r.Status, r.Action, result, hourly, r.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Schedule, r.Account, r.Region, r.Name, r.Status, r.Action, result, hourly, r.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

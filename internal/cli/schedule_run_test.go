@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
@@ -209,4 +210,89 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+// TestScheduleRunAcrossAccounts: with --accounts, schedule run acts in
+// every account it can enter (through STS AssumeRole) and reports the one
+// it cannot as a failure of the run (exit 3), in its output and its
+// digest; explain finds a notebook in a member account.
+func TestScheduleRunAcrossAccounts(t *testing.T) {
+	env := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+- id: "111111111111"
+  accessKeys: [AKIAMGMT]
+  regions:
+    us-east-1:
+      topics: [ops]
+      notebooks: [{name: dev-mgmt, instanceType: ml.t3.medium, status: Stopped}]
+- id: "222222222222"
+  accessKeys: [AKIAMEMBER]
+  roles: [OrganizationAccountAccessRole]
+  regions:
+    us-east-1:
+      notebooks:
+      - {name: dev-member, instanceType: ml.t3.medium, status: Stopped}
+      - {name: prod-member, instanceType: ml.m5.xlarge, status: Stopped}
+- id: "444444444444"
+  roles: [SomethingElse]
+`)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "schedules.yaml")
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(alwaysOn, "123456789012", "111111111111")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	accounts := filepath.Join(dir, "accounts.yaml")
+	if err := os.WriteFile(accounts, []byte(`apiVersion: sagesaver.io/v1alpha1
+kind: Accounts
+accounts:
+  - id: "111111111111"
+  - id: "222222222222"
+  - id: "444444444444"
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAMGMT")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_PROFILE", "")
+	base := []string{"--endpoint-url", env.URL, "--region", "us-east-1", "--state", filepath.Join(dir, "state.db")}
+
+	out, errOut, code := runSchedule(t, append(base, "-o", "json", "schedule", "run", "-f", file, "--accounts", accounts, "--yes")...)
+	if code != root.ExitPartial {
+		t.Fatalf("exit %d, want %d (444444444444 cannot be entered)\n%s%s", code, root.ExitPartial, out, errOut)
+	}
+	var rep scheduleRunJSON
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var started []string
+	for _, o := range rep.Outcomes {
+		if o.Result == "ok" && o.Action == "start" {
+			started = append(started, o.Account+"/"+o.Name)
+		}
+	}
+	if strings.Join(started, " ") != "111111111111/dev-mgmt 222222222222/dev-member" {
+		t.Errorf("started %v, want dev-mgmt and dev-member; outcomes %+v", started, rep.Outcomes)
+	}
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "444444444444") || !strings.Contains(rep.Errors[0], "assume role") {
+		t.Errorf("errors %q, want the one account that could not be entered", rep.Errors)
+	}
+	member := sagemaker.NewFromConfig(emulatortest.Config(t, env.URL, "AKIAMEMBER"))
+	for name, want := range map[string]string{"dev-member": "Pending", "prod-member": "Stopped"} {
+		d, err := member.DescribeNotebookInstance(context.Background(), &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(name)})
+		if err != nil || string(d.NotebookInstanceStatus) != want {
+			t.Errorf("%s in 222222222222: %v (%v), want %s", name, d, err, want)
+		}
+	}
+	pub := env.Emu.Published()
+	if len(pub) != 1 || !strings.Contains(pub[0].Message, "444444444444") {
+		t.Errorf("digest does not report the account it could not enter: %+v", pub)
+	}
+
+	out, errOut, code = runSchedule(t, append(base, "schedule", "explain", "dev-member", "-f", file, "--accounts", accounts)...)
+	if code != 0 || !strings.Contains(out, "dev-member (us-east-1, notebook-instance ml.t3.medium): Pending") {
+		t.Errorf("explain in a member account: exit %d\n%s%s", code, out, errOut)
+	}
 }

@@ -109,10 +109,12 @@ func (f *AccountsFile) Validate() error {
 // and the failures met while resolving them (a role that cannot be
 // assumed), which the command reports like any other failure.
 type targetSet struct {
-	Targets  []inventory.Target
-	Accounts []string
-	Regions  []string
-	Failures []inventory.Failure
+	// CallerARN is who sagesaver runs as (sts:GetCallerIdentity).
+	CallerARN string
+	Targets   []inventory.Target
+	Accounts  []string
+	Regions   []string
+	Failures  []inventory.Failure
 	// Clients are every target's service clients, by "account/region"
 	// (plan and apply need CloudWatch, Application Auto Scaling, SNS).
 	Clients map[string]*awsapi.Clients
@@ -181,6 +183,7 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 	if err != nil {
 		return nil, fmt.Errorf("who am I (sts get-caller-identity): %w; check your AWS credentials", err)
 	}
+	set.CallerARN = aws.ToString(id.Arn)
 	self := aws.ToString(id.Account)
 	role := func(acct string) string {
 		return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition(aws.ToString(id.Arn)), acct, f.roleName)

@@ -121,17 +121,26 @@ func (d Digest) Subject() string {
 	return clip(oneLine("sagesaver "+cmd+": "+strings.Join(parts, ", ")), maxSubject)
 }
 
+// ActionList is the action of an item that reports a listing (of a kind
+// in a region, or of a whole account) that failed.
+const ActionList = "list"
+
 // verbs says what was done, in the past tense, for ResultOK.
 var verbs = map[string]string{"stop": "stopped", "start": "started", "delete": "deleted", "delete-app": "deleted app"}
 
 // line is one item for the plain-text list.
 func (it Item) line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s, %s", it.Name, it.Region, it.Kind)
-	if it.Account != "" {
-		fmt.Fprintf(&b, ", account %s", it.Account)
+	var where []string
+	for _, w := range []string{it.Region, it.Kind} {
+		if w != "" && w != "*" {
+			where = append(where, w)
+		}
 	}
-	b.WriteString("): ")
+	if it.Account != "" {
+		where = append(where, "account "+it.Account)
+	}
+	fmt.Fprintf(&b, "%s (%s): ", it.Name, strings.Join(where, ", "))
 	switch it.Result {
 	case ResultOK:
 		v, ok := verbs[it.Action]
@@ -148,7 +157,8 @@ func (it Item) line() string {
 	default:
 		b.WriteString(it.Action + " " + it.Result)
 	}
-	if m := it.monthly(); m != "" {
+	// A failed listing is about no one resource: it has no price.
+	if m := it.monthly(); m != "" && it.Action != ActionList {
 		b.WriteString("; " + m)
 	}
 	if it.Reason != "" {

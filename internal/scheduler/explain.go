@@ -37,6 +37,9 @@ func (r *Runner) Explain(ctx context.Context, name string) ([]Explanation, error
 	now := r.clock.Now()
 	var out []Explanation
 	for _, reg := range r.regions {
+		if reg.Err != nil {
+			continue // an account that could not be entered
+		}
 		res, err := find(ctx, reg, name)
 		if awsapi.IsNotFound(err) || errors.Is(err, errNotFound) {
 			continue

@@ -35,20 +35,21 @@ func (r *Runner) resolveInterrupted(ctx context.Context, actions []store.Action)
 // lookBack says whether interrupted action a happened.
 func (r *Runner) lookBack(ctx context.Context, a store.Action) (store.Result, string) {
 	var d struct {
-		Region string `json:"region"`
-		Name   string `json:"name"`
+		Account string `json:"account"`
+		Region  string `json:"region"`
+		Name    string `json:"name"`
 	}
 	if err := json.Unmarshal(a.Details, &d); err != nil || d.Region == "" || d.Name == "" {
 		return store.ResultFailed, "the entry does not say where the resource is: not re-checked"
 	}
 	var reg *Region
 	for i := range r.regions {
-		if r.regions[i].Region == d.Region {
-			reg = &r.regions[i]
+		if g := &r.regions[i]; g.Region == d.Region && g.Err == nil && (d.Account == "" || g.Account == d.Account) {
+			reg = g
 		}
 	}
 	if reg == nil {
-		return store.ResultFailed, fmt.Sprintf("region %s is not in this run: not re-checked", d.Region)
+		return store.ResultFailed, fmt.Sprintf("account %s, region %s is not in this run: not re-checked", d.Account, d.Region)
 	}
 	res, err := find(ctx, *reg, d.Name)
 	gone := awsapi.IsNotFound(err) || errors.Is(err, errNotFound)

@@ -63,6 +63,10 @@ type Region struct {
 	// Tagging reads the tags of all notebooks 100 at a time; nil makes
 	// the listing call ListTags once per notebook instead.
 	Tagging awsapi.TagLister
+	// Err, when set, is why this account (or region) could not be entered,
+	// such as a role that cannot be assumed: it is reported like a failed
+	// listing, and nothing in it is decided.
+	Err error
 }
 
 // Pricer prices an hour of an instance type; *pricing.Catalog is one.
@@ -237,6 +241,11 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 		}
 	}
 	for _, reg := range r.regions {
+		if reg.Err != nil {
+			rep.Errors = append(rep.Errors, &ListError{Account: reg.Account, Region: reg.Region, Err: reg.Err})
+			r.log.Warn("account not entered", "account", reg.Account, "region", reg.Region, "err", reg.Err)
+			continue
+		}
 		var rs []Resource
 		for _, k := range []struct {
 			kind schedule.Kind
@@ -541,7 +550,7 @@ func (rep *Report) Digest(actor string) notify.Digest {
 		d.Items = append(d.Items, it)
 	}
 	for _, err := range rep.Errors {
-		it := notify.Item{Name: "(all)", Action: "list", Result: notify.ResultFailed, Error: err.Error()}
+		it := notify.Item{Name: "(all)", Action: notify.ActionList, Result: notify.ResultFailed, Error: err.Error()}
 		var le *ListError
 		if errors.As(err, &le) {
 			it.Account, it.Region, it.Kind = le.Account, le.Region, inventoryKind[le.Kind]
