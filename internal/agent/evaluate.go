@@ -84,6 +84,15 @@ func Evaluate(c Config, st *State, o Observation) Verdict {
 			latest, source = minTime(t, now), what
 		}
 	}
+	// A kernel message or terminal input since about the last look is
+	// activity now, and the verdict says so ("terminal 1 active 4 s ago")
+	// instead of "idle for 0 s"; it moves the clock to its own time.
+	recent := func(t time.Time, what string) {
+		seen(t, what)
+		if d := max(now.Sub(t), 0); !t.IsZero() && d < max(c.PollInterval, time.Minute) {
+			v.Active = append(v.Active, fmt.Sprintf("%s active %s ago", what, human(d)))
+		}
+	}
 	active := func(format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		v.Active = append(v.Active, msg)
@@ -139,14 +148,14 @@ func Evaluate(c Config, st *State, o Observation) Verdict {
 			active("kernel %s %s for %s", id, k.ExecutionState, human(now.Sub(since)))
 			continue
 		}
-		seen(k.LastActivity, "kernel "+id)
+		recent(k.LastActivity, "kernel "+id)
 		if c.CountConnections && k.Connections > 0 {
 			active("kernel %s has %d open connection(s)", id, k.Connections)
 		}
 	}
 	st.BusySince = busy
 	for _, t := range o.Terminals {
-		seen(t.LastActivity, "terminal "+t.Name)
+		recent(t.LastActivity, "terminal "+t.Name)
 	}
 	if o.GPUErr != nil {
 		v.Notes = append(v.Notes, fmt.Sprintf("GPU unreadable (%v): not counted", o.GPUErr))

@@ -64,6 +64,18 @@ func TestEvaluate(t *testing.T) {
 			want: "not idle: kernel 3f2a busy for 41 min; GPU 0 at 87%", source: "kernel 3f2a busy for 41 min",
 		},
 		{
+			name: "terminal input since the last look",
+			st:   State{LastActivity: t0.Add(-min(100))},
+			o:    Observation{Terminals: []jupyter.Terminal{{Name: "1", LastActivity: t0.Add(-4 * time.Second)}}},
+			want: "not idle: terminal 1 active 4 s ago", source: "terminal 1",
+		},
+		{
+			name: "cell run since the last look",
+			st:   State{LastActivity: t0.Add(-min(100))},
+			o:    Observation{Kernels: []jupyter.Kernel{{ID: "3f2a9c", ExecutionState: "idle", LastActivity: t0.Add(-20 * time.Second)}}},
+			want: "not idle: kernel 3f2a active 20 s ago", source: "kernel 3f2a",
+		},
+		{
 			name: "terminal activity",
 			st:   State{LastActivity: t0.Add(-min(100))},
 			o:    Observation{Terminals: []jupyter.Terminal{{Name: "1", LastActivity: t0.Add(-min(2))}}},
