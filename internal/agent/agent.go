@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/agent/sagemakerapi"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/gpu"
@@ -44,11 +45,14 @@ type SageMaker interface {
 	DescribeApp(ctx context.Context, app sagemakerapi.App) (status string, err error)
 	// AddTags adds or overwrites tags on any SageMaker resource.
 	AddTags(ctx context.Context, arn string, tags ...sagemakerapi.Tag) error
+	// ListTags reads them (the usage summary of earlier boots); the agent
+	// works without it.
+	ListTags(ctx context.Context, arn string) ([]sagemakerapi.Tag, error)
 }
 
 // TagLastActivity is the tag through which the agent publishes its idle
-// clock for the central scan.
-const TagLastActivity = "sagesaver:last-activity"
+// clock for the central scan; agenttag.Usage carries its usage summary.
+const TagLastActivity = agenttag.LastActivity
 
 // TagInterval is the shortest time between two tag writes: AddTags is
 // throttled per account, and the central scan reads tags at most this often.
@@ -73,6 +77,9 @@ type Agent struct {
 	st      State
 	prevCPU *cpuTimes
 	last    string // last logged summary class, to log changes only
+	// resumeUsage is set while the usage summary of earlier boots (in the
+	// resource's tag) is still to be read: on the first poll.
+	resumeUsage bool
 }
 
 // New returns an agent for res, resuming the idle clock stored in the state
@@ -111,6 +118,7 @@ func New(cfg Config, res Resource, d Deps) (*Agent, error) {
 		fallthrough
 	default:
 		st = State{Key: key}
+		a.resumeUsage = cfg.PublishTag && d.SageMaker != nil && res.ARN != ""
 	}
 	st.Resource, st.Boot, st.PID = res, ps.boot, os.Getpid()
 	a.st = st
@@ -126,6 +134,15 @@ func (a *Agent) State() State { return a.st }
 // written or the stop failed; unreadable signals are part of the verdict.
 func (a *Agent) Poll(ctx context.Context) (Verdict, error) {
 	o := a.observe(ctx)
+	if a.resumeUsage {
+		a.resumeUsage = false
+		a.readUsageTag(ctx)
+	}
+	gpus := make([]int, len(o.GPUs))
+	for i, g := range o.GPUs {
+		gpus[i] = g.Utilization
+	}
+	a.st.Usage.add(o.At, a.cfg.PollInterval, o.CPU, o.CPUKnown, gpus)
 	v := Evaluate(a.cfg, &a.st, o)
 	var actErr error
 	if v.Idle {
@@ -239,22 +256,55 @@ func (a *Agent) stop(ctx context.Context) error {
 	return fmt.Errorf("stop notebook %s: %w", a.res.Name, err)
 }
 
-// publish writes the sagesaver:last-activity tag when its value changed
-// and the last write is at least TagInterval old.
+// publish writes the sagesaver:last-activity tag, and the usage summary
+// (agenttag.Usage) when it has one, when either changed and the last write
+// is at least TagInterval old.
 func (a *Agent) publish(ctx context.Context, now time.Time) {
 	if a.res.ARN == "" {
 		return
 	}
 	val := a.st.LastActivity.UTC().Truncate(time.Second).Format(time.RFC3339)
-	if val == a.st.TagValue || (!a.st.TagAt.IsZero() && now.Sub(a.st.TagAt) < TagInterval) {
+	usage := a.st.Usage.Value()
+	if (val == a.st.TagValue && usage == a.st.UsageTagValue) || (!a.st.TagAt.IsZero() && now.Sub(a.st.TagAt) < TagInterval) {
 		return
 	}
-	err := a.d.SageMaker.AddTags(ctx, a.res.ARN, sagemakerapi.Tag{Key: TagLastActivity, Value: val})
+	tags := []sagemakerapi.Tag{{Key: TagLastActivity, Value: val}}
+	if usage != "" {
+		tags = append(tags, sagemakerapi.Tag{Key: agenttag.Usage, Value: usage})
+	}
+	if err := a.d.SageMaker.AddTags(ctx, a.res.ARN, tags...); err != nil {
+		a.d.Log.Warn("agent: publish tags", "err", err)
+		return
+	}
+	a.st.TagValue, a.st.UsageTagValue, a.st.TagAt = val, usage, now
+}
+
+// readUsageTag resumes the usage summary that the agent of an earlier boot
+// published, if it is recent: a notebook stopped every evening still
+// accumulates its days. Without it (no tag, or no sagemaker:ListTags
+// permission) the summary starts afresh.
+func (a *Agent) readUsageTag(ctx context.Context) {
+	tags, err := a.d.SageMaker.ListTags(ctx, a.res.ARN)
 	if err != nil {
-		a.d.Log.Warn("agent: publish tag", "tag", TagLastActivity, "err", err)
+		a.d.Log.Debug("agent: earlier usage not read", "err", err)
 		return
 	}
-	a.st.TagValue, a.st.TagAt = val, now
+	for _, t := range tags {
+		if t.Key != agenttag.Usage {
+			continue
+		}
+		u, err := agenttag.ParseUsage(t.Value)
+		if err != nil {
+			a.d.Log.Warn("agent: earlier usage not understood", "err", err)
+			return
+		}
+		if a.d.Clock.Now().Sub(u.Since) < UsageWindow {
+			a.st.Usage.UsageSummary = u
+			a.st.UsageTagValue = t.Value
+			a.d.Log.Info("agent: resuming usage summary", "since", u.Since, "hours", u.Hours)
+		}
+		return
+	}
 }
 
 // logChange logs the verdict when its gist changed since the last poll:

@@ -16,6 +16,7 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/sagesaver/sagesaver/internal/agent"
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/agent/sagemakerapi"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
@@ -487,4 +488,59 @@ func agentClient(t *testing.T, env *emulatortest.Env) *sagemakerapi.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestPublishesAndResumesUsage: on a fresh boot the agent resumes the usage
+// summary an earlier boot published (ListTags, once), adds the hours it
+// watches and publishes the summary beside its idle clock.
+func TestPublishesAndResumesUsage(t *testing.T) {
+	env := emulatortest.Start(t, `
+apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+  - id: "123456789012"
+    regions:
+      us-east-1:
+        notebooks:
+          - name: nb
+            instanceType: ml.g4dn.xlarge
+`)
+	r := newRig(t, jupytertest.Notebook, func(c *agent.Config) {
+		c.PublishTag = true
+		c.PollInterval = time.Minute
+		c.IdleTime = 24 * time.Hour
+	})
+	r.sm = agentClient(t, env)
+	sdk := env.Clients("us-east-1").SageMaker
+	ctx := context.Background()
+	since := r.clk.Now().UTC().Add(-72 * time.Hour).Truncate(time.Hour)
+	earlier := agenttag.UsageSummary{Since: since, Hours: 5, CPUPeak: 0.2, GPUPeak: 1}
+	if _, err := sdk.AddTags(ctx, &sagemaker.AddTagsInput{ResourceArn: aws.String(r.res.ARN),
+		Tags: []smtypes.Tag{{Key: aws.String(agenttag.Usage), Value: aws.String(earlier.Value())}}}); err != nil {
+		t.Fatal(err)
+	}
+	a := r.agent(t)
+	poll(t, a)
+	if got := a.State().Usage.UsageSummary; got != earlier {
+		t.Fatalf("resumed %+v, want %+v", got, earlier)
+	}
+	r.elapse(t, a, 2*time.Hour+agent.TagInterval)
+	u := a.State().Usage.UsageSummary
+	if u.Since != since || u.Hours < 6 || u.CPUPeak < earlier.CPUPeak || u.GPUPeak != 1 {
+		t.Errorf("after two hours: %+v, want since %v, at least 6 hours", u, since)
+	}
+	tags, err := sdk.ListTags(ctx, &sagemaker.ListTagsInput{ResourceArn: aws.String(r.res.ARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := map[string]string{}
+	for _, tg := range tags.Tags {
+		published[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	if published[agenttag.Usage] != u.Value() || published[agent.TagLastActivity] == "" {
+		t.Errorf("published %v, want usage %q and the idle clock", published, u.Value())
+	}
+	if n := env.Emu.Counters().Calls["sagemaker:ListTags"]; n != 2 { // the agent's one, and this test's
+		t.Errorf("%d ListTags calls, want the agent's one and the test's", n)
+	}
 }

@@ -35,9 +35,14 @@ type State struct {
 	Stopped    time.Time `json:"stopped,omitzero"`
 	StopDryRun bool      `json:"stopDryRun,omitempty"`
 
-	// TagValue and TagAt are the last published sagesaver:last-activity.
-	TagValue string    `json:"tagValue,omitempty"`
-	TagAt    time.Time `json:"tagAt,omitzero"`
+	// TagValue and TagAt are the last published sagesaver:last-activity,
+	// UsageTagValue the last published usage summary.
+	TagValue      string    `json:"tagValue,omitempty"`
+	UsageTagValue string    `json:"usageTagValue,omitempty"`
+	TagAt         time.Time `json:"tagAt,omitzero"`
+
+	// Usage is the usage summary and the hour being measured.
+	Usage Usage `json:"usage"`
 
 	// Verdict is the last poll's verdict.
 	Verdict Verdict `json:"verdict"`

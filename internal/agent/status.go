@@ -31,6 +31,14 @@ func StatusScreen(st State, c Config, now time.Time) string {
 		}
 		fmt.Fprintf(&b, "  %s at %s\n", what, st.Stopped.UTC().Format("15:04:05 UTC"))
 	}
+	if u := st.Usage.UsageSummary; u.Hours > 0 {
+		gpu := "no GPU read"
+		if u.GPUs > 0 {
+			gpu = fmt.Sprintf("GPU peak %d%%", u.GPUPeak)
+		}
+		fmt.Fprintf(&b, "  usage          %d h watched since %s: CPU peak %.1f cores, %s (busiest hour's average)\n",
+			u.Hours, u.Since.UTC().Format("2006-01-02 15:04 UTC"), u.CPUPeak, gpu)
+	}
 	if st.TagValue != "" {
 		fmt.Fprintf(&b, "  tag            %s=%s (written %s)\n", TagLastActivity, st.TagValue, st.TagAt.UTC().Format("15:04 UTC"))
 	}

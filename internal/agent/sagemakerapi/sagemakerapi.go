@@ -175,6 +175,30 @@ func (c *Client) AddTags(ctx context.Context, arn string, tags ...Tag) error {
 	}{arn, tags}, nil)
 }
 
+// ListTags returns a SageMaker resource's tags.
+func (c *Client) ListTags(ctx context.Context, arn string) ([]Tag, error) {
+	var tags []Tag
+	token := ""
+	for {
+		var out struct {
+			Tags      []Tag
+			NextToken string
+		}
+		err := c.call(ctx, "ListTags", struct {
+			ResourceArn string
+			NextToken   string `json:",omitempty"`
+		}{arn, token}, &out)
+		if err != nil {
+			return nil, err
+		}
+		tags = append(tags, out.Tags...)
+		if out.NextToken == "" || out.NextToken == token {
+			return tags, nil
+		}
+		token = out.NextToken
+	}
+}
+
 // call sends one operation, retrying what the retryer says is retryable
 // (throttling, 5xx, broken connections) with its backoff, and decodes the
 // answer into out (nil: ignore it).

@@ -93,6 +93,9 @@ func TestAgainstEmulator(t *testing.T) {
 	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "sagesaver:last-activity" || aws.ToString(tags.Tags[0].Value) != "2026-11-25T10:00:00Z" {
 		t.Errorf("tags %+v, %v", tags, err)
 	}
+	if got, err := c.ListTags(ctx, *d.NotebookInstanceArn); err != nil || len(got) != 1 || got[0] != (sagemakerapi.Tag{Key: "sagesaver:last-activity", Value: "2026-11-25T10:00:00Z"}) {
+		t.Errorf("ListTags: %+v, %v", got, err)
+	}
 
 	apps, err := sdk.ListApps(ctx, &sagemaker.ListAppsInput{})
 	if err != nil || len(apps.Apps) != 1 {
@@ -201,6 +204,10 @@ func TestSameWireAsSDK(t *testing.T) {
 		}},
 		{"DescribeApp", func() error { _, err := c.DescribeApp(ctx, app); return err }, func() error {
 			_, err := sdk.DescribeApp(ctx, &sagemaker.DescribeAppInput{DomainId: aws.String("d-1"), UserProfileName: aws.String("bob"), AppType: "JupyterServer", AppName: aws.String("default")})
+			return err
+		}},
+		{"ListTags", func() error { _, err := c.ListTags(ctx, "arn:x"); return err }, func() error {
+			_, err := sdk.ListTags(ctx, &sagemaker.ListTagsInput{ResourceArn: aws.String("arn:x")})
 			return err
 		}},
 		{"AddTags", func() error { return c.AddTags(ctx, "arn:x", sagemakerapi.Tag{Key: "k", Value: "v"}) }, func() error {

@@ -1,0 +1,92 @@
+// Package agenttag is the on-instance agent's report to the central scan:
+// the resource tags it writes and their formats. The agent writes them;
+// inventory and advise read them. It imports nothing, so that the scan
+// does not link the agent.
+package agenttag
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	// LastActivity holds the agent's idle clock: the time of the latest
+	// activity it saw, RFC 3339.
+	LastActivity = "sagesaver:last-activity"
+	// Usage holds a UsageSummary (see its Value).
+	Usage = "sagesaver:usage"
+)
+
+// UsageSummary is how much of its machine the agent saw used: over Hours
+// complete hours watched since Since, the highest hourly average of CPU use
+// (system-wide, in cores) and of the busiest GPU's utilization (percent).
+// Hourly averages, not single readings, so that a pip install is not a
+// busy machine. GPUs is how many GPUs the agent could read (0: none).
+type UsageSummary struct {
+	Since   time.Time `json:"since,omitzero"`
+	Hours   int       `json:"hours"`
+	CPUPeak float64   `json:"cpuPeak"`
+	GPUPeak int       `json:"gpuPeak"`
+	GPUs    int       `json:"gpus"`
+}
+
+const sinceLayout = "2006-01-02T15:04Z"
+
+// Value is the summary as the Usage tag's value, "" before a whole hour was
+// measured:
+//
+//	v1 since=2026-11-20T09:00Z hours=34 cpu-peak=0.4 gpu-peak=3 gpus=1
+func (u UsageSummary) Value() string {
+	if u.Hours == 0 {
+		return ""
+	}
+	return fmt.Sprintf("v1 since=%s hours=%d cpu-peak=%s gpu-peak=%d gpus=%d",
+		u.Since.UTC().Format(sinceLayout), u.Hours, strconv.FormatFloat(u.CPUPeak, 'f', -1, 64), u.GPUPeak, u.GPUs)
+}
+
+// ParseUsage reads a Usage tag's value. Fields it does not know (from a
+// later version) are ignored; a missing or malformed one is an error.
+func ParseUsage(v string) (UsageSummary, error) {
+	var u UsageSummary
+	fields := strings.Fields(v)
+	if len(fields) == 0 || fields[0] != "v1" {
+		return u, fmt.Errorf("%s tag %q: not v1", Usage, v)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields[1:] {
+		k, val, ok := strings.Cut(f, "=")
+		if !ok {
+			return u, fmt.Errorf("%s tag %q: %q is not key=value", Usage, v, f)
+		}
+		var err error
+		switch k {
+		case "since":
+			u.Since, err = time.Parse(sinceLayout, val)
+		case "hours":
+			u.Hours, err = strconv.Atoi(val)
+		case "cpu-peak":
+			u.CPUPeak, err = strconv.ParseFloat(val, 64)
+		case "gpu-peak":
+			u.GPUPeak, err = strconv.Atoi(val)
+		case "gpus":
+			u.GPUs, err = strconv.Atoi(val)
+		default:
+			continue
+		}
+		if err != nil {
+			return u, fmt.Errorf("%s tag %q: %s: %w", Usage, v, k, err)
+		}
+		seen[k] = true
+	}
+	for _, k := range []string{"since", "hours", "cpu-peak", "gpu-peak", "gpus"} {
+		if !seen[k] {
+			return u, fmt.Errorf("%s tag %q: no %s", Usage, v, k)
+		}
+	}
+	if u.Hours < 1 || u.CPUPeak < 0 || u.GPUPeak < 0 || u.GPUPeak > 100 || u.GPUs < 0 {
+		return u, fmt.Errorf("%s tag %q: a value is out of range", Usage, v)
+	}
+	return u, nil
+}
