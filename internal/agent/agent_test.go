@@ -184,6 +184,9 @@ func TestSignalsOnRealServers(t *testing.T) {
 			check: notIdle("CPU at"),
 		},
 	}
+	// Each case runs its own Jupyter server and kernel; all of them at once
+	// on a small machine delay a kernel's status past the deadline.
+	slots := make(chan struct{}, 3)
 	for _, kind := range jupytertest.Kinds {
 		for _, tc := range cases {
 			if kind == jupytertest.Server && !strings.Contains("busy kernel|terminal input|open connection counted", tc.name) {
@@ -191,6 +194,8 @@ func TestSignalsOnRealServers(t *testing.T) {
 			}
 			t.Run(string(kind)+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
+				slots <- struct{}{}
+				defer func() { <-slots }()
 				r := newRig(t, kind, tc.cfg)
 				a := r.agent(t)
 				v := poll(t, a)

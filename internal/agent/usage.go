@@ -20,6 +20,7 @@ type Usage struct {
 	agenttag.UsageSummary
 
 	Hour    time.Time `json:"hour,omitzero"`
+	Polls   int       `json:"polls,omitempty"`  // polls in the hour
 	CPUSum  float64   `json:"cpuSum,omitempty"` // percent of one core, summed over readings
 	CPUN    int       `json:"cpuN,omitempty"`
 	GPUSums []float64 `json:"gpuSums,omitempty"` // percent, per GPU, summed over readings
@@ -33,8 +34,9 @@ func (u *Usage) add(at time.Time, poll time.Duration, cpu float64, cpuKnown bool
 	hour := at.UTC().Truncate(time.Hour)
 	if !u.Hour.Equal(hour) {
 		u.close(poll)
-		u.Hour, u.CPUSum, u.CPUN, u.GPUSums, u.GPUN = hour, 0, 0, nil, 0
+		u.Hour, u.Polls, u.CPUSum, u.CPUN, u.GPUSums, u.GPUN = hour, 0, 0, 0, nil, 0
 	}
+	u.Polls++
 	if cpuKnown {
 		u.CPUSum += cpu
 		u.CPUN++
@@ -54,7 +56,7 @@ func (u *Usage) add(at time.Time, poll time.Duration, cpu float64, cpuKnown bool
 // was watched, starting a new summary when the current one is older than
 // UsageWindow.
 func (u *Usage) close(poll time.Duration) {
-	if u.Hour.IsZero() || poll <= 0 || float64(u.CPUN) < usageMinShare*float64(time.Hour/poll) {
+	if u.Hour.IsZero() || poll <= 0 || float64(u.Polls) < usageMinShare*float64(time.Hour/poll) {
 		return
 	}
 	s := &u.UsageSummary
@@ -62,7 +64,9 @@ func (u *Usage) close(poll time.Duration) {
 		*s = agenttag.UsageSummary{Since: u.Hour}
 	}
 	s.Hours++
-	s.CPUPeak = max(s.CPUPeak, float64(int(u.CPUSum/float64(u.CPUN)+5)/10)/10)
+	if u.CPUN > 0 {
+		s.CPUPeak = max(s.CPUPeak, float64(int(u.CPUSum/float64(u.CPUN)+5)/10)/10)
+	}
 	if u.GPUN > 0 {
 		s.GPUs = max(s.GPUs, len(u.GPUSums))
 		for _, sum := range u.GPUSums {

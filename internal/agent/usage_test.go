@@ -35,6 +35,15 @@ func TestUsageSummary(t *testing.T) {
 		t.Errorf("tag value %q", v)
 	}
 
+	// An hour whose CPU readings are all unknown still counts as watched.
+	u2 := Usage{}
+	for m := range 61 {
+		u2.add(start.Add(time.Duration(m)*time.Minute), time.Minute, 0, false, nil)
+	}
+	if u2.Hours != 1 || u2.CPUPeak != 0 {
+		t.Errorf("unknown CPU: %+v", u2.UsageSummary)
+	}
+
 	// Two weeks later the summary starts again from the hour measured.
 	later := start.Add(UsageWindow + 5*time.Hour)
 	feed(later, 60, 20)

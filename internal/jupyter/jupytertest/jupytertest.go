@@ -154,6 +154,15 @@ func Start(t testing.TB, kind Kind, o Options) *Srv {
 		fmt.Sprintf("--%s.password=", app),
 		// Never cull or shut down on their own during a test.
 		"--MappingKernelManager.cull_idle_timeout=0",
+		// Kernels talk to their server over Unix sockets in a directory of
+		// this server's, not over TCP ports picked by binding port 0 and
+		// closing it: with many servers at once, two kernels could be
+		// handed the same port (and a server would listen to another
+		// server's kernel).
+		// The agent reads only the REST API, so this changes nothing it
+		// sees. (A short path: a socket's path has at most 107 bytes.)
+		"--KernelManager.transport=ipc",
+		"--KernelManager.ip="+ipcPrefix(t),
 	)
 	if o.NoToken {
 		// Without a token the servers want an _xsrf cookie on POSTs, which
@@ -300,6 +309,37 @@ func (s *Srv) Execute(t testing.TB, kernelID, code string) {
 	s.execute(t, kernelID, code, "execute_input")
 }
 
+// settle waits until the server has reported the kernel idle (or still
+// starting) for half a second. Opening a kernel's websocket makes the server "nudge" the kernel
+// with kernel_info requests on its shell and control channels; the control
+// one is answered on its own thread, and its busy and idle status messages
+// can arrive after a cell sent right away has started, leaving the
+// server's execution_state at "idle" while the cell runs (a race in the
+// servers, not in what the tests check). Waiting for the nudge to settle
+// keeps the tests about the agent.
+func (s *Srv) settle(t testing.TB, kernelID string) {
+	t.Helper()
+	var k struct {
+		State string `json:"execution_state"`
+	}
+	// A kernel no client has run anything on may stay "starting" on
+	// jupyter_server 1.x: that is quiet too.
+	quietSince, last := time.Time{}, ""
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		s.Do(t, http.MethodGet, "api/kernels/"+kernelID+"?no_track_activity=1", nil, &k)
+		switch {
+		case k.State != "idle" && k.State != "starting", k.State != last:
+			quietSince, last = time.Time{}, k.State
+		case quietSince.IsZero():
+			quietSince = time.Now()
+		case time.Since(quietSince) >= 500*time.Millisecond:
+			return
+		}
+		last = k.State
+	}
+	t.Fatalf("kernel %s: not quiet for half a second within 30 s (last state %q)", kernelID, k.State)
+}
+
 // Run executes code and waits for the kernel to finish it.
 func (s *Srv) Run(t testing.TB, kernelID, code string) {
 	t.Helper()
@@ -310,6 +350,7 @@ func (s *Srv) execute(t testing.TB, kernelID, code, until string) {
 	t.Helper()
 	ws := s.dial(t, "api/kernels/"+kernelID+"/channels")
 	defer ws.Close()
+	s.settle(t, kernelID)
 	id := randomID()
 	msg := map[string]any{
 		"header": map[string]any{
@@ -590,4 +631,16 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// ipcPrefix is a short path prefix for a server's kernel sockets, in a
+// directory removed after the test.
+func ipcPrefix(t testing.TB) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "jk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(d) })
+	return filepath.Join(d, "k")
 }
