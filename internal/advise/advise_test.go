@@ -3,6 +3,7 @@ package advise_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -573,5 +574,56 @@ func TestStudioIdleShutdown(t *testing.T) {
 	wantMonthly(t, rec.Saving, t3.Amount.Mul(pricing.HoursPerMonth).MulRat(advise.HoursPerWeek-advise.WorkHoursPerWeek, advise.HoursPerWeek))
 	if !strings.Contains(rec.Action, "update-domain --domain-id d-without0idle1") {
 		t.Errorf("action: %s", rec.Action)
+	}
+}
+
+// TestNotebookUsageRules: with the agent's usage summary, an unused GPU
+// goes to a CPU type (High after 72 watched hours, Medium before), a large
+// CPU type used at under half goes to a smaller one with twice the busiest
+// hour (Medium), and nothing is said of a used GPU, of a summary shorter
+// than 24 hours, or of a GPU the agent could not read.
+func TestNotebookUsageRules(t *testing.T) {
+	usage := func(hours int, cpu string, gpu, gpus int) string {
+		return fmt.Sprintf(`{"sagesaver:usage": "v1 since=2026-11-20T09:00Z hours=%d cpu-peak=%s gpu-peak=%d gpus=%d"}`, hours, cpu, gpu, gpus)
+	}
+	env := emulatortest.Start(t, scenario(`      us-east-1:
+        notebooks:
+          - {name: gpu-unused, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: `+usage(80, "0.3", 2, 1)+`}
+          - {name: gpu-unused-short, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: `+usage(30, "0.3", 2, 1)+`}
+          - {name: gpu-used, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: `+usage(80, "0.3", 45, 1)+`}
+          - {name: gpu-unread, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: `+usage(80, "0.3", 0, 0)+`}
+          - {name: gpu-too-short, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: `+usage(10, "0.3", 0, 1)+`}
+          - {name: big-idle-cpu, instanceType: ml.m5.4xlarge, age: 10d, lastModified: 10d, tags: `+usage(50, "1.5", 0, 0)+`}
+          - {name: big-busy-cpu, instanceType: ml.m5.4xlarge, age: 10d, lastModified: 10d, tags: `+usage(50, "6", 0, 0)+`}
+`))
+	cat := pricing.Embedded()
+	res := run(t, env, cat)
+	var got []string
+	for _, r := range res.Recommendations {
+		if r.Rule == advise.NotebookDownsize {
+			got = append(got, fmt.Sprintf("%s %s %s", r.Resource, r.Proposed, r.Confidence))
+		}
+	}
+	slices.Sort(got)
+	big := find(t, res, "big-idle-cpu", advise.NotebookDownsize)
+	want := []string{
+		"big-idle-cpu " + big.Proposed + " " + string(advise.Medium),
+		"gpu-unused ml.t3.medium x1 " + string(advise.High),
+		"gpu-unused-short ml.t3.medium x1 " + string(advise.Medium),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	to := strings.TrimSuffix(big.Proposed, " x1")
+	if s, ok := cat.Spec(to); !ok || s.VCPU < 3 || s.VCPU >= 16 || s.Accelerated() {
+		t.Errorf("big-idle-cpu -> %s (%+v): want a CPU type with 3 to 15 vCPUs", to, s)
+	}
+	m5, toRate := rate(t, cat, "us-east-1", "ml.m5.4xlarge", pricing.NotebookInstance), rate(t, cat, "us-east-1", to, pricing.NotebookInstance)
+	wantMonthly(t, big.Saving, m5.Amount.Sub(toRate.Amount).Mul(pricing.HoursPerMonth))
+	ev := strings.Join(find(t, res, "gpu-unused", advise.NotebookDownsize).Evidence, " | ")
+	for _, w := range []string{"80 h since 2026-11-20", "0.3 cores of CPU", "2% of the busiest GPU", "memory use is not measured"} {
+		if !strings.Contains(ev, w) {
+			t.Errorf("evidence %q lacks %q", ev, w)
+		}
 	}
 }

@@ -2,8 +2,11 @@ package advise
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 )
@@ -42,17 +45,20 @@ func (a *advisor) agentQuiet(r *inventory.Resource) (time.Duration, bool) {
 	return d, d >= AgentQuiet
 }
 
-// downsizeTo proposes SmallType, or failing a price for it, the cheapest
-// priced M type with at least 4 GiB.
-func (a *advisor) downsizeTo(region string, comp pricing.Component, cur pricing.Price) (string, pricing.Price, bool) {
-	if p, ok := a.offered(region, SmallType, comp); ok && p.Amount.Cmp(cur.Amount) < 0 {
-		return SmallType, p, true
+// downsizeTo proposes SmallType, or failing a price for it (or when it
+// has fewer than minVCPU vCPUs), the cheapest priced M or T type with at
+// least 4 GiB and minVCPU vCPUs, cheaper than cur.
+func (a *advisor) downsizeTo(region string, comp pricing.Component, cur pricing.Price, minVCPU int) (string, pricing.Price, bool) {
+	if s, ok := a.c.Spec(SmallType); ok && s.VCPU >= minVCPU {
+		if p, ok := a.offered(region, SmallType, comp); ok && p.Amount.Cmp(cur.Amount) < 0 {
+			return SmallType, p, true
+		}
 	}
 	var best string
 	var bestRate pricing.Price
 	for _, t := range a.c.PricedTypes(region, comp, "") {
 		s, ok := a.c.Spec(t)
-		if !ok || s.Accelerated() || (s.Family[0] != 'm' && s.Family[0] != 't') || s.MemoryGiB < 4 {
+		if !ok || s.Accelerated() || (s.Family[0] != 'm' && s.Family[0] != 't') || s.MemoryGiB < 4 || s.VCPU < minVCPU {
 			continue
 		}
 		p, ok := a.offered(region, t, comp)
@@ -103,27 +109,49 @@ func (a *advisor) notebooks() {
 	}
 }
 
-// downsize: a GPU or large instance whose agent has seen no activity for
-// AgentQuiet -> SmallType. The agent publishes only the time of its last
-// activity (CPU and GPU use above its thresholds count as activity), not
-// utilization levels, so this is Low confidence.
+// Thresholds of the usage-based rules (the agent's usage summary).
+const (
+	// UsageMinHours is how many hours the agent must have watched for its
+	// usage summary to carry a recommendation; UsageSureHours makes it
+	// High confidence (GPU to CPU).
+	UsageMinHours  = 24
+	UsageSureHours = 72
+	// GPUUnused is the busiest hour's GPU utilization (percent) under
+	// which a GPU is unused.
+	GPUUnused = 10
+	// CPUHeadroom is how many times the busiest hour's CPU use a proposed
+	// type must have in vCPUs.
+	CPUHeadroom = 2
+)
+
+// downsize proposes a smaller type for a GPU or large instance. With the
+// agent's usage summary (hours watched, the busiest hour's CPU and GPU use):
+// a GPU that was never used goes to a CPU type (High confidence after
+// UsageSureHours), a large CPU type used at under half its size goes to one
+// with CPUHeadroom times the busiest hour (Medium: memory is not measured).
+// Without it, an instance whose agent has seen no activity for AgentQuiet
+// goes to SmallType (Low: the agent's last activity only).
 func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Component, rate pricing.Price, needLarge bool) {
 	spec, ok := a.c.Spec(r.InstanceType)
 	if !ok || !(spec.IsGPU() || needLarge && spec.VCPU >= LargeNotebookVCPU) {
+		return
+	}
+	what := fmt.Sprintf("%d vCPUs", spec.VCPU)
+	if spec.IsGPU() {
+		what = fmt.Sprintf("%d x %s GPU", spec.GPUs(), spec.Accelerator.Model)
+	}
+	if u := r.AgentUsage; u != nil && u.Hours >= UsageMinHours && (!spec.IsGPU() || u.GPUs > 0) {
+		a.downsizeByUsage(r, rule, comp, rate, spec, what)
 		return
 	}
 	quiet, ok := a.agentQuiet(r)
 	if !ok {
 		return
 	}
-	to, p, ok := a.downsizeTo(r.Region, comp, rate)
+	to, p, ok := a.downsizeTo(r.Region, comp, rate, 0)
 	if !ok {
 		a.skip(r, rule, fmt.Sprintf("no smaller CPU type has a %s price in %s in the catalog", comp, r.Region))
 		return
-	}
-	what := fmt.Sprintf("%d vCPUs", spec.VCPU)
-	if spec.IsGPU() {
-		what = fmt.Sprintf("%d x %s GPU", spec.GPUs(), spec.Accelerator.Model)
 	}
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: rule,
@@ -131,10 +159,47 @@ func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Compon
 		Evidence: []string{
 			fmt.Sprintf("%s has %s; the agent saw no kernel, terminal, CPU or GPU activity for %s (last %s)",
 				r.InstanceType, what, duration(quiet.Truncate(time.Hour)), r.AgentLastActivity.UTC().Format(time.RFC3339)),
-			"the agent reports its last activity only, not utilization levels",
+			"the agent has published no usage summary (" + agenttag.Usage + ") of at least " + fmt.Sprint(UsageMinHours) + " hours",
 		},
 		Confidence: Low, CurrentMonthly: monthly(rate, 1), Saving: sub(monthly(rate, 1), monthly(p, 1)),
 		Action: fmt.Sprintf("explore on %s (enough for data under 4 GB) and send heavy work to training or processing jobs", to),
+	})
+}
+
+func (a *advisor) downsizeByUsage(r *inventory.Resource, rule Rule, comp pricing.Component, rate pricing.Price, spec pricing.Spec, what string) {
+	u := r.AgentUsage
+	need := max(2, int(math.Ceil(u.CPUPeak*CPUHeadroom)))
+	watched := fmt.Sprintf("the agent watched %s %d h since %s: the busiest hour averaged %s cores of CPU",
+		r.InstanceType, u.Hours, u.Since.UTC().Format("2006-01-02"), strconv.FormatFloat(u.CPUPeak, 'f', -1, 64))
+	confidence := Medium
+	switch {
+	case spec.IsGPU():
+		if u.GPUPeak >= GPUUnused {
+			return // the GPU is used
+		}
+		watched += fmt.Sprintf(" and %d%% of the busiest GPU", u.GPUPeak)
+		if u.Hours >= UsageSureHours {
+			confidence = High
+		}
+	case float64(spec.VCPU) < 2*u.CPUPeak*CPUHeadroom || need >= spec.VCPU:
+		return // more than half of it is needed
+	}
+	to, p, ok := a.downsizeTo(r.Region, comp, rate, need)
+	if !ok {
+		a.skip(r, rule, fmt.Sprintf("no cheaper CPU type with %d vCPUs has a %s price in %s in the catalog", need, comp, r.Region))
+		return
+	}
+	toSpec, _ := a.c.Spec(to)
+	a.add(Recommendation{
+		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: rule,
+		Current: instances(r.InstanceType, 1), Proposed: instances(to, 1),
+		Evidence: []string{
+			fmt.Sprintf("%s has %s; %s (hourly averages, from its %s tag)", r.InstanceType, what, watched, agenttag.Usage),
+			fmt.Sprintf("%s has %d vCPUs, %d times the busiest hour's CPU or more", to, toSpec.VCPU, CPUHeadroom),
+			fmt.Sprintf("memory use is not measured: %s has %s GiB", to, strconv.FormatFloat(toSpec.MemoryGiB, 'f', -1, 64)),
+		},
+		Confidence: confidence, CurrentMonthly: monthly(rate, 1), Saving: sub(monthly(rate, 1), monthly(p, 1)),
+		Action: fmt.Sprintf("move to %s (stop the instance, change its type, start it)", to),
 	})
 }
 

@@ -47,7 +47,7 @@ func (notebooks) Collect(ctx context.Context, t Target, env *Env) ([]Resource, e
 				// The last status change of an InService notebook is its start.
 				r.Started = n.LastModifiedTime
 			}
-			r.AgentLastActivity = AgentActivity(r.Tags)
+			r.AgentLastActivity, r.AgentUsage = AgentActivity(r.Tags), AgentUsageOf(r.Tags)
 			d, err := notebookDescribe(ctx, t, env, r.Name, n.LastModifiedTime)
 			if err != nil {
 				return out, err

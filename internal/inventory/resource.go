@@ -12,6 +12,8 @@ package inventory
 
 import (
 	"time"
+
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 )
 
 // Kind is a kind of SageMaker resource.
@@ -63,7 +65,7 @@ func StageOf(k Kind) Stage {
 
 // AgentTag is the tag the on-instance agent writes with the time of the
 // last activity it saw (RFC 3339).
-const AgentTag = "sagesaver:last-activity"
+const AgentTag = agenttag.LastActivity
 
 // Resource is one billable thing: a notebook instance, one production
 // variant of an endpoint, a Studio app, a job. Fields that do not apply to a
@@ -109,12 +111,15 @@ type Resource struct {
 	IdleShutdown *bool `json:"idle_shutdown,omitempty"`
 	// AgentLastActivity is what the sagesaver agent last reported
 	// (the AgentTag), nil when no agent reports on this resource.
-	AgentLastActivity *time.Time        `json:"agent_last_activity,omitempty"`
-	Created           *time.Time        `json:"created,omitempty"`
-	LastModified      *time.Time        `json:"last_modified,omitempty"`
-	Started           *time.Time        `json:"started,omitempty"`
-	Ended             *time.Time        `json:"ended,omitempty"`
-	Tags              map[string]string `json:"tags,omitempty"`
+	AgentLastActivity *time.Time `json:"agent_last_activity,omitempty"`
+	// AgentUsage is the agent's usage summary (agenttag.Usage), nil when
+	// the agent has not published one.
+	AgentUsage   *agenttag.UsageSummary `json:"agent_usage,omitempty"`
+	Created      *time.Time             `json:"created,omitempty"`
+	LastModified *time.Time             `json:"last_modified,omitempty"`
+	Started      *time.Time             `json:"started,omitempty"`
+	Ended        *time.Time             `json:"ended,omitempty"`
+	Tags         map[string]string      `json:"tags,omitempty"`
 }
 
 // Stage returns the resource's billing stage.
@@ -139,6 +144,20 @@ func tagMap[T any](tags []T, kv func(T) (string, string)) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// AgentUsageOf is the agent's usage summary in tags, or nil when the tag
+// is absent or unreadable.
+func AgentUsageOf(tags map[string]string) *agenttag.UsageSummary {
+	v, ok := tags[agenttag.Usage]
+	if !ok {
+		return nil
+	}
+	u, err := agenttag.ParseUsage(v)
+	if err != nil {
+		return nil
+	}
+	return &u
 }
 
 // AgentActivity is the time in the agent's tag (AgentTag, RFC 3339), or nil

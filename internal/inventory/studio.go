@@ -88,7 +88,7 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 			}
 			r.ARN = appARN(t, a)
 			r.Tags = tags[r.ARN]
-			r.AgentLastActivity = AgentActivity(r.Tags)
+			r.AgentLastActivity, r.AgentUsage = AgentActivity(r.Tags), AgentUsageOf(r.Tags)
 			if a.ResourceSpec != nil {
 				r.InstanceType = string(a.ResourceSpec.InstanceType)
 			}
