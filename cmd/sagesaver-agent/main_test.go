@@ -6,43 +6,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/sagesaver/sagesaver/internal/gpu/gputest"
 	"github.com/sagesaver/sagesaver/internal/jupyter/jupytertest"
 )
 
 // TestAgentBuildReadsGPUThroughNVML runs the agent build, as released
 // (CGO_ENABLED=0), on a "GPU instance": a stand-in libnvidia-ml.so.1
-// (internal/gpu/testdata/fakenvml.c, built with the system's C compiler)
+// (gputest, built with the system's C compiler)
 // found by the dynamic loader on LD_LIBRARY_PATH, as the real one is found
 // in the system's library path, and a real Jupyter server with nothing
 // running. A GPU at 87% keeps the machine up; at 0% it is idle.
 func TestAgentBuildReadsGPUThroughNVML(t *testing.T) {
-	cc := ""
-	for _, c := range []string{"gcc", "cc"} {
-		if p, err := exec.LookPath(c); err == nil {
-			cc = p
-			break
-		}
-	}
-	if cc == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no C compiler to build the stand-in NVML (scripts/test.sh installs gcc)")
-		}
-		t.Skip("no C compiler (apt-get install gcc) to build the stand-in NVML")
-	}
+	libDir, values := gputest.StandInNVML(t)
 	dir := t.TempDir()
-	values := filepath.Join(dir, "values")
-	libDir := filepath.Join(dir, "lib")
-	if err := os.Mkdir(libDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	src := filepath.Join("..", "..", "internal", "gpu", "testdata", "fakenvml.c")
-	if out, err := exec.Command(cc, "-shared", "-fPIC", "-o", filepath.Join(libDir, "libnvidia-ml.so.1"), "-DVALUES="+strconv.Quote(values), src).CombinedOutput(); err != nil {
-		t.Fatalf("build the stand-in NVML: %v\n%s", err, out)
-	}
 	bin := filepath.Join(dir, "sagesaver")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -74,15 +53,11 @@ func TestAgentBuildReadsGPUThroughNVML(t *testing.T) {
 		}
 		return string(out)
 	}
-	if err := os.WriteFile(values, []byte("87 10240 16384\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	gputest.SetReadings(t, values, "87 10240 16384\n")
 	if out := once(); !strings.HasPrefix(out, "not idle: GPU 0 at 87%") {
 		t.Errorf("GPU busy: %q, want not idle: GPU 0 at 87%%", out)
 	}
-	if err := os.WriteFile(values, []byte("0 512 16384\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	gputest.SetReadings(t, values, "0 512 16384\n")
 	if out := once(); !strings.HasPrefix(out, "idle for") {
 		t.Errorf("GPU idle: %q, want idle", out)
 	}

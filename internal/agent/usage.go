@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"math"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
@@ -65,7 +66,8 @@ func (u *Usage) close(poll time.Duration) {
 	}
 	s.Hours++
 	if u.CPUN > 0 {
-		s.CPUPeak = max(s.CPUPeak, float64(int(u.CPUSum/float64(u.CPUN)+5)/10)/10)
+		// Percent of one core to cores, to a tenth.
+		s.CPUPeak = max(s.CPUPeak, math.Round(u.CPUSum/float64(u.CPUN)/10)/10)
 	}
 	if u.GPUN > 0 {
 		s.GPUs = max(s.GPUs, len(u.GPUSums))

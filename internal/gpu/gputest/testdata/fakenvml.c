@@ -8,7 +8,7 @@
  *   UTIL USED TOTAL   one line per GPU: utilization in percent (or "na" for
  *                     NVML_ERROR_NOT_SUPPORTED), memory used and total in MiB
  *
- * Built by gpu/nvml_standin_test.go with the system's C compiler.
+ * Built by gputest.StandInNVML with the system's C compiler.
  */
 #include <stdio.h>
 #include <stdlib.h>
