@@ -208,7 +208,7 @@ type StudioWriter interface {
 }
 
 // The on-instance agent's calls (StopNotebookInstance,
-// DescribeNotebookInstance, DeleteApp, DescribeApp, AddTags) are listed in
+// DescribeNotebookInstance, DeleteApp, DescribeApp, AddTags, ListTags) are listed in
 // agent.SageMaker (internal/agent/agent.go) instead: the agent build must not
 // link this package, which imports every service client.
 

@@ -1,6 +1,7 @@
-// Package sagemakerapi is the on-instance agent's SageMaker client: the five
+// Package sagemakerapi is the on-instance agent's SageMaker client: the six
 // calls the agent makes (StopNotebookInstance, DescribeNotebookInstance,
-// DeleteApp, DescribeApp, AddTags), sent over SageMaker's JSON 1.1 protocol
+// DeleteApp, DescribeApp, AddTags, ListTags), sent over SageMaker's JSON 1.1
+// protocol
 // with aws-sdk-go-v2's credential chain (the aws.Config from
 // internal/awsconfig), its SigV4 signer, its retryer and its HTTP client.
 //
@@ -9,7 +10,7 @@
 // start (3.8 MB of heap in 20,000 allocations) whether or not they are used;
 // with their code that is about 6 MB of resident memory, a third of the
 // agent's 20 MB budget (BENCHMARKS.md, docs/DEPENDENCIES.md). The wire format
-// of these five calls is small and fixed; the tests check it against the
+// of these six calls is small and fixed; the tests check it against the
 // emulator, which decodes requests into the SDK's own input types.
 package sagemakerapi
 
@@ -43,7 +44,7 @@ const (
 	targetPrefix = "SageMaker."
 )
 
-// maxResponse bounds what is read of a response body: the five answers are
+// maxResponse bounds what is read of a response body: the answers are
 // a few hundred bytes; a DescribeNotebookInstance is under 4 KB.
 const maxResponse = 1 << 20
 
