@@ -1,8 +1,7 @@
 // Package sagemakerapi is the on-instance agent's SageMaker client: the six
 // calls the agent makes (StopNotebookInstance, DescribeNotebookInstance,
 // DeleteApp, DescribeApp, AddTags, ListTags), sent over SageMaker's JSON 1.1
-// protocol
-// with aws-sdk-go-v2's credential chain (the aws.Config from
+// protocol with aws-sdk-go-v2's credential chain (the aws.Config from
 // internal/awsconfig), its SigV4 signer, its retryer and its HTTP client.
 //
 // Why not the SDK's sagemaker package, which everything else uses: it
