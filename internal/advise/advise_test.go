@@ -578,13 +578,14 @@ func TestStudioIdleShutdown(t *testing.T) {
 }
 
 // TestNotebookUsageRules: with the agent's usage summary, an unused GPU
-// goes to a CPU type (High after 72 watched hours, Medium before), a large
-// CPU type used at under half goes to a smaller one with twice the busiest
-// hour (Medium), and nothing is said of a used GPU, of a summary shorter
-// than 24 hours, or of a GPU the agent could not read.
+// goes to a CPU type with room for the peak memory (High after 72 watched
+// hours, Medium before), a large CPU type used at under half goes to a
+// smaller one with twice the busiest hour, and nothing is said of a used
+// GPU, of a summary shorter than 24 hours, or of a GPU the agent could not
+// read.
 func TestNotebookUsageRules(t *testing.T) {
 	usage := func(hours int, cpu string, gpu, gpus int) string {
-		return fmt.Sprintf(`{"sagesaver:usage": "v1 since=2026-11-20T09:00Z hours=%d cpu-peak=%s gpu-peak=%d gpus=%d"}`, hours, cpu, gpu, gpus)
+		return fmt.Sprintf(`{"sagesaver:usage": "v1 since=2026-11-20T09:00Z hours=%d cpu-peak=%s mem-peak=2.5 gpu-peak=%d gpus=%d"}`, hours, cpu, gpu, gpus)
 	}
 	env := emulatortest.Start(t, scenario(`      us-east-1:
         notebooks:
@@ -595,6 +596,7 @@ func TestNotebookUsageRules(t *testing.T) {
           - {name: gpu-too-short, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: `+usage(10, "0.3", 0, 1)+`}
           - {name: big-idle-cpu, instanceType: ml.m5.4xlarge, age: 10d, lastModified: 10d, tags: `+usage(50, "1.5", 0, 0)+`}
           - {name: big-busy-cpu, instanceType: ml.m5.4xlarge, age: 10d, lastModified: 10d, tags: `+usage(50, "6", 0, 0)+`}
+          - {name: gpu-big-memory, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: {"sagesaver:usage": "v1 since=2026-11-20T09:00Z hours=80 cpu-peak=0.3 mem-peak=11 gpu-peak=0 gpus=1"}}
 `))
 	cat := pricing.Embedded()
 	res := run(t, env, cat)
@@ -606,8 +608,10 @@ func TestNotebookUsageRules(t *testing.T) {
 	}
 	slices.Sort(got)
 	big := find(t, res, "big-idle-cpu", advise.NotebookDownsize)
+	bigMem := find(t, res, "gpu-big-memory", advise.NotebookDownsize)
 	want := []string{
 		"big-idle-cpu " + big.Proposed + " " + string(advise.Medium),
+		"gpu-big-memory " + bigMem.Proposed + " " + string(advise.High),
 		"gpu-unused ml.t3.medium x1 " + string(advise.High),
 		"gpu-unused-short ml.t3.medium x1 " + string(advise.Medium),
 	}
@@ -618,10 +622,14 @@ func TestNotebookUsageRules(t *testing.T) {
 	if s, ok := cat.Spec(to); !ok || s.VCPU < 3 || s.VCPU >= 16 || s.Accelerated() {
 		t.Errorf("big-idle-cpu -> %s (%+v): want a CPU type with 3 to 15 vCPUs", to, s)
 	}
+	// 11 GiB in use needs 13.75 GiB: not ml.t3.medium's 4.
+	if s, ok := cat.Spec(strings.TrimSuffix(bigMem.Proposed, " x1")); !ok || s.MemoryGiB < 13.75 || s.Accelerated() {
+		t.Errorf("gpu-big-memory -> %s (%+v): want a CPU type with 13.75 GiB or more", bigMem.Proposed, s)
+	}
 	m5, toRate := rate(t, cat, "us-east-1", "ml.m5.4xlarge", pricing.NotebookInstance), rate(t, cat, "us-east-1", to, pricing.NotebookInstance)
 	wantMonthly(t, big.Saving, m5.Amount.Sub(toRate.Amount).Mul(pricing.HoursPerMonth))
 	ev := strings.Join(find(t, res, "gpu-unused", advise.NotebookDownsize).Evidence, " | ")
-	for _, w := range []string{"80 h since 2026-11-20", "0.3 cores of CPU", "2% of the busiest GPU", "memory use is not measured"} {
+	for _, w := range []string{"80 h since 2026-11-20", "0.3 cores of CPU", "2% of the busiest GPU", "memory in use peaked at 2.5 GiB; ml.t3.medium has 4 GiB"} {
 		if !strings.Contains(ev, w) {
 			t.Errorf("evidence %q lacks %q", ev, w)
 		}

@@ -46,10 +46,10 @@ func (a *advisor) agentQuiet(r *inventory.Resource) (time.Duration, bool) {
 }
 
 // downsizeTo proposes SmallType, or failing a price for it (or when it
-// has fewer than minVCPU vCPUs), the cheapest priced M or T type with at
-// least 4 GiB and minVCPU vCPUs, cheaper than cur.
-func (a *advisor) downsizeTo(region string, comp pricing.Component, cur pricing.Price, minVCPU int) (string, pricing.Price, bool) {
-	if s, ok := a.c.Spec(SmallType); ok && s.VCPU >= minVCPU {
+// has fewer than minVCPU vCPUs or minGiB of memory), the cheapest priced M
+// or T type with at least 4 GiB, minVCPU vCPUs and minGiB, cheaper than cur.
+func (a *advisor) downsizeTo(region string, comp pricing.Component, cur pricing.Price, minVCPU int, minGiB float64) (string, pricing.Price, bool) {
+	if s, ok := a.c.Spec(SmallType); ok && s.VCPU >= minVCPU && s.MemoryGiB >= minGiB {
 		if p, ok := a.offered(region, SmallType, comp); ok && p.Amount.Cmp(cur.Amount) < 0 {
 			return SmallType, p, true
 		}
@@ -58,7 +58,7 @@ func (a *advisor) downsizeTo(region string, comp pricing.Component, cur pricing.
 	var bestRate pricing.Price
 	for _, t := range a.c.PricedTypes(region, comp, "") {
 		s, ok := a.c.Spec(t)
-		if !ok || s.Accelerated() || (s.Family[0] != 'm' && s.Family[0] != 't') || s.MemoryGiB < 4 || s.VCPU < minVCPU {
+		if !ok || s.Accelerated() || (s.Family[0] != 'm' && s.Family[0] != 't') || s.MemoryGiB < max(4, minGiB) || s.VCPU < minVCPU {
 			continue
 		}
 		p, ok := a.offered(region, t, comp)
@@ -120,15 +120,18 @@ const (
 	// which a GPU is unused.
 	GPUUnused = 10
 	// CPUHeadroom is how many times the busiest hour's CPU use a proposed
-	// type must have in vCPUs.
+	// type must have in vCPUs; MemHeadroom how many times the peak memory
+	// in use it must have in GiB.
 	CPUHeadroom = 2
+	MemHeadroom = 1.25
 )
 
 // downsize proposes a smaller type for a GPU or large instance. With the
-// agent's usage summary (hours watched, the busiest hour's CPU and GPU use):
-// a GPU that was never used goes to a CPU type (High confidence after
-// UsageSureHours), a large CPU type used at under half its size goes to one
-// with CPUHeadroom times the busiest hour (Medium: memory is not measured).
+// agent's usage summary (hours watched, the busiest hour's CPU and GPU use,
+// peak memory): a GPU that was never used goes to a CPU type, a large CPU
+// type used at under half its size goes to one with CPUHeadroom times the
+// busiest hour; either with MemHeadroom times the peak memory, High
+// confidence after UsageSureHours, Medium before.
 // Without it, an instance whose agent has seen no activity for AgentQuiet
 // goes to SmallType (Low: the agent's last activity only).
 func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Component, rate pricing.Price, needLarge bool) {
@@ -148,7 +151,7 @@ func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Compon
 	if !ok {
 		return
 	}
-	to, p, ok := a.downsizeTo(r.Region, comp, rate, 0)
+	to, p, ok := a.downsizeTo(r.Region, comp, rate, 0, 0)
 	if !ok {
 		a.skip(r, rule, fmt.Sprintf("no smaller CPU type has a %s price in %s in the catalog", comp, r.Region))
 		return
@@ -169,24 +172,26 @@ func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Compon
 func (a *advisor) downsizeByUsage(r *inventory.Resource, rule Rule, comp pricing.Component, rate pricing.Price, spec pricing.Spec, what string) {
 	u := r.AgentUsage
 	need := max(2, int(math.Ceil(u.CPUPeak*CPUHeadroom)))
+	needMem := u.MemPeak * MemHeadroom
 	watched := fmt.Sprintf("the agent watched %s %d h since %s: the busiest hour averaged %s cores of CPU",
 		r.InstanceType, u.Hours, u.Since.UTC().Format("2006-01-02"), strconv.FormatFloat(u.CPUPeak, 'f', -1, 64))
-	confidence := Medium
 	switch {
 	case spec.IsGPU():
 		if u.GPUPeak >= GPUUnused {
 			return // the GPU is used
 		}
 		watched += fmt.Sprintf(" and %d%% of the busiest GPU", u.GPUPeak)
-		if u.Hours >= UsageSureHours {
-			confidence = High
-		}
 	case float64(spec.VCPU) < 2*u.CPUPeak*CPUHeadroom || need >= spec.VCPU:
 		return // more than half of it is needed
 	}
-	to, p, ok := a.downsizeTo(r.Region, comp, rate, need)
+	confidence := Medium
+	if u.Hours >= UsageSureHours {
+		confidence = High
+	}
+	to, p, ok := a.downsizeTo(r.Region, comp, rate, need, needMem)
 	if !ok {
-		a.skip(r, rule, fmt.Sprintf("no cheaper CPU type with %d vCPUs has a %s price in %s in the catalog", need, comp, r.Region))
+		a.skip(r, rule, fmt.Sprintf("no cheaper CPU type with %d vCPUs and %s GiB has a %s price in %s in the catalog",
+			need, strconv.FormatFloat(math.Ceil(needMem), 'f', -1, 64), comp, r.Region))
 		return
 	}
 	toSpec, _ := a.c.Spec(to)
@@ -196,7 +201,8 @@ func (a *advisor) downsizeByUsage(r *inventory.Resource, rule Rule, comp pricing
 		Evidence: []string{
 			fmt.Sprintf("%s has %s; %s (hourly averages, from its %s tag)", r.InstanceType, what, watched, agenttag.Usage),
 			fmt.Sprintf("%s has %d vCPUs, %d times the busiest hour's CPU or more", to, toSpec.VCPU, CPUHeadroom),
-			fmt.Sprintf("memory use is not measured: %s has %s GiB", to, strconv.FormatFloat(toSpec.MemoryGiB, 'f', -1, 64)),
+			fmt.Sprintf("memory in use peaked at %s GiB; %s has %s GiB", strconv.FormatFloat(u.MemPeak, 'f', -1, 64), to,
+				strconv.FormatFloat(toSpec.MemoryGiB, 'f', -1, 64)),
 		},
 		Confidence: confidence, CurrentMonthly: monthly(rate, 1), Saving: sub(monthly(rate, 1), monthly(p, 1)),
 		Action: fmt.Sprintf("move to %s (stop the instance, change its type, start it)", to),

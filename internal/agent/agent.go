@@ -65,8 +65,10 @@ type Deps struct {
 	GPU       *gpu.Reader
 	Clock     clock.Clock
 	Log       *slog.Logger
-	// ProcStat is /proc/stat (CPU use and boot time).
-	ProcStat string
+	// ProcStat is /proc/stat (CPU use and boot time); ProcMeminfo is
+	// /proc/meminfo (memory in use, for the usage summary).
+	ProcStat    string
+	ProcMeminfo string
 }
 
 // Agent watches one resource. It is not safe for concurrent use.
@@ -99,6 +101,9 @@ func New(cfg Config, res Resource, d Deps) (*Agent, error) {
 	}
 	if d.ProcStat == "" {
 		d.ProcStat = "/proc/stat"
+	}
+	if d.ProcMeminfo == "" {
+		d.ProcMeminfo = "/proc/meminfo"
 	}
 	ps, err := readProcStat(d.ProcStat)
 	if err != nil {
@@ -142,7 +147,8 @@ func (a *Agent) Poll(ctx context.Context) (Verdict, error) {
 	for i, g := range o.GPUs {
 		gpus[i] = g.Utilization
 	}
-	a.st.Usage.add(o.At, a.cfg.PollInterval, o.CPU, o.CPUKnown, gpus)
+	mem, memErr := readMemUsed(a.d.ProcMeminfo)
+	a.st.Usage.add(o.At, a.cfg.PollInterval, o.CPU, o.CPUKnown, mem, memErr == nil, gpus)
 	v := Evaluate(a.cfg, &a.st, o)
 	var actErr error
 	if v.Idle {

@@ -89,3 +89,34 @@ func cpuPercent(prev, cur cpuTimes) (pct float64, ok bool) {
 	}
 	return float64(cur.busy-prev.busy) / float64(cur.total-prev.total) * float64(cur.cpus) * 100, true
 }
+
+// readMemUsed returns the memory in use, in GiB: MemTotal - MemAvailable
+// from /proc/meminfo (what programs hold, page cache that can be dropped
+// left out).
+func readMemUsed(path string) (float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var total, avail int64 = -1, -1
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		n, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "MemTotal:":
+			total = n
+		case "MemAvailable:":
+			avail = n
+		}
+	}
+	if total < 0 || avail < 0 || avail > total {
+		return 0, fmt.Errorf("%s: no MemTotal and MemAvailable", path)
+	}
+	return float64(total-avail) / (1 << 20), nil // kB to GiB
+}

@@ -24,20 +24,24 @@ type Usage struct {
 	Polls   int       `json:"polls,omitempty"`  // polls in the hour
 	CPUSum  float64   `json:"cpuSum,omitempty"` // percent of one core, summed over readings
 	CPUN    int       `json:"cpuN,omitempty"`
+	MemMax  float64   `json:"memMax,omitempty"`  // GiB
 	GPUSums []float64 `json:"gpuSums,omitempty"` // percent, per GPU, summed over readings
 	GPUN    int       `json:"gpuN,omitempty"`
 }
 
-// add folds one poll's readings (CPU in percent of one core, GPU
-// utilizations in percent) into the hour being measured, closing the
-// previous hour first when at has moved past it.
-func (u *Usage) add(at time.Time, poll time.Duration, cpu float64, cpuKnown bool, gpus []int) {
+// add folds one poll's readings (CPU in percent of one core, memory in
+// use in GiB, GPU utilizations in percent) into the hour being measured,
+// closing the previous hour first when at has moved past it.
+func (u *Usage) add(at time.Time, poll time.Duration, cpu float64, cpuKnown bool, mem float64, memKnown bool, gpus []int) {
 	hour := at.UTC().Truncate(time.Hour)
 	if !u.Hour.Equal(hour) {
 		u.close(poll)
-		u.Hour, u.Polls, u.CPUSum, u.CPUN, u.GPUSums, u.GPUN = hour, 0, 0, 0, nil, 0
+		u.Hour, u.Polls, u.CPUSum, u.CPUN, u.MemMax, u.GPUSums, u.GPUN = hour, 0, 0, 0, 0, nil, 0
 	}
 	u.Polls++
+	if memKnown {
+		u.MemMax = max(u.MemMax, mem)
+	}
 	if cpuKnown {
 		u.CPUSum += cpu
 		u.CPUN++
@@ -65,6 +69,7 @@ func (u *Usage) close(poll time.Duration) {
 		*s = agenttag.UsageSummary{Since: u.Hour}
 	}
 	s.Hours++
+	s.MemPeak = max(s.MemPeak, math.Round(u.MemMax*10)/10)
 	if u.CPUN > 0 {
 		// Percent of one core to cores, to a tenth.
 		s.CPUPeak = max(s.CPUPeak, math.Round(u.CPUSum/float64(u.CPUN)/10)/10)

@@ -21,13 +21,16 @@ const (
 
 // UsageSummary is how much of its machine the agent saw used: over Hours
 // complete hours watched since Since, the highest hourly average of CPU use
-// (system-wide, in cores) and of the busiest GPU's utilization (percent).
-// Hourly averages, not single readings, so that a pip install is not a
-// busy machine. GPUs is how many GPUs the agent could read (0: none).
+// (system-wide, in cores) and of the busiest GPU's utilization (percent),
+// and the most memory in use at any reading (GiB, MemTotal - MemAvailable).
+// CPU and GPU are hourly averages, not single readings, so that a pip
+// install is not a busy machine; memory is the peak, since running out of
+// it is what hurts. GPUs is how many GPUs the agent could read (0: none).
 type UsageSummary struct {
 	Since   time.Time `json:"since,omitzero"`
 	Hours   int       `json:"hours"`
 	CPUPeak float64   `json:"cpuPeak"`
+	MemPeak float64   `json:"memPeak"`
 	GPUPeak int       `json:"gpuPeak"`
 	GPUs    int       `json:"gpus"`
 }
@@ -37,13 +40,14 @@ const sinceLayout = "2006-01-02T15:04Z"
 // Value is the summary as the Usage tag's value, "" before a whole hour was
 // measured:
 //
-//	v1 since=2026-11-20T09:00Z hours=34 cpu-peak=0.4 gpu-peak=3 gpus=1
+//	v1 since=2026-11-20T09:00Z hours=34 cpu-peak=0.4 mem-peak=2.1 gpu-peak=3 gpus=1
 func (u UsageSummary) Value() string {
 	if u.Hours == 0 {
 		return ""
 	}
-	return fmt.Sprintf("v1 since=%s hours=%d cpu-peak=%s gpu-peak=%d gpus=%d",
-		u.Since.UTC().Format(sinceLayout), u.Hours, strconv.FormatFloat(u.CPUPeak, 'f', -1, 64), u.GPUPeak, u.GPUs)
+	return fmt.Sprintf("v1 since=%s hours=%d cpu-peak=%s mem-peak=%s gpu-peak=%d gpus=%d",
+		u.Since.UTC().Format(sinceLayout), u.Hours, strconv.FormatFloat(u.CPUPeak, 'f', -1, 64),
+		strconv.FormatFloat(u.MemPeak, 'f', -1, 64), u.GPUPeak, u.GPUs)
 }
 
 // ParseUsage reads a Usage tag's value. Fields it does not know (from a
@@ -68,6 +72,8 @@ func ParseUsage(v string) (UsageSummary, error) {
 			u.Hours, err = strconv.Atoi(val)
 		case "cpu-peak":
 			u.CPUPeak, err = strconv.ParseFloat(val, 64)
+		case "mem-peak":
+			u.MemPeak, err = strconv.ParseFloat(val, 64)
 		case "gpu-peak":
 			u.GPUPeak, err = strconv.Atoi(val)
 		case "gpus":
@@ -80,12 +86,12 @@ func ParseUsage(v string) (UsageSummary, error) {
 		}
 		seen[k] = true
 	}
-	for _, k := range []string{"since", "hours", "cpu-peak", "gpu-peak", "gpus"} {
+	for _, k := range []string{"since", "hours", "cpu-peak", "mem-peak", "gpu-peak", "gpus"} {
 		if !seen[k] {
 			return u, fmt.Errorf("%s tag %q: no %s", Usage, v, k)
 		}
 	}
-	if u.Hours < 1 || u.CPUPeak < 0 || u.GPUPeak < 0 || u.GPUPeak > 100 || u.GPUs < 0 {
+	if u.Hours < 1 || u.CPUPeak < 0 || u.MemPeak < 0 || u.GPUPeak < 0 || u.GPUPeak > 100 || u.GPUs < 0 {
 		return u, fmt.Errorf("%s tag %q: a value is out of range", Usage, v)
 	}
 	return u, nil
