@@ -165,10 +165,7 @@ func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, cat
 			info.CallerARN = aws.ToString(id.Arn)
 		}
 	}
-	base, err := a.awsConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
+	base := set.Base
 	notifier := func(act policy.Action) (notify.Notifier, error) {
 		var ns notify.Multi
 		if act.SNS != "" {

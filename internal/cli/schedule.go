@@ -336,10 +336,6 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := a.awsConfig(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
 	var targets []scheduler.Region
 	for _, fail := range set.Failures {
 		targets = append(targets, scheduler.Region{Account: fail.Account, Region: fail.Region, Err: errors.New(fail.Reason)})
@@ -373,7 +369,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		opts = append(opts, scheduler.WithRunInfo(store.RunInfo{
 			OSUser: osUser(a.Getenv), CallerARN: set.CallerARN, PolicyFile: f.file, PolicyHash: hex.EncodeToString(sum[:]),
 		}))
-		n, err := a.scheduleNotifier(cfg, file, f)
+		n, err := a.scheduleNotifier(set.Base, file, f)
 		if err != nil {
 			return nil, nil, err
 		}

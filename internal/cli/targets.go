@@ -109,6 +109,8 @@ func (f *AccountsFile) Validate() error {
 // and the failures met while resolving them (a role that cannot be
 // assumed), which the command reports like any other failure.
 type targetSet struct {
+	// Base is the caller's own aws.Config (notifications are sent with it).
+	Base aws.Config
 	// CallerARN is who sagesaver runs as (sts:GetCallerIdentity).
 	CallerARN string
 	Targets   []inventory.Target
@@ -177,7 +179,7 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 	if err != nil {
 		return nil, err
 	}
-	set := &targetSet{Regions: resolveRegions(a.Cfg.Regions, base.Region, c)}
+	set := &targetSet{Base: base, Regions: resolveRegions(a.Cfg.Regions, base.Region, c)}
 	stsClient := sts.NewFromConfig(base)
 	id, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
