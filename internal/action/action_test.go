@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/emulator"
@@ -473,7 +474,7 @@ func TestRecheckSkipsWokenResource(t *testing.T) {
 	sm := r.clients().SageMaker
 	nb, _ := sm.DescribeNotebookInstance(context.Background(), &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")})
 	if _, err := sm.AddTags(context.Background(), &sagemaker.AddTagsInput{ResourceArn: nb.NotebookInstanceArn, Tags: []smTag{
-		{Key: aws.String(inventory.AgentTag), Value: aws.String(r.env.Emu.Now().Format(time.RFC3339))}}}); err != nil {
+		{Key: aws.String(agenttag.LastActivity), Value: aws.String(r.env.Emu.Now().Format(time.RFC3339))}}}); err != nil {
 		t.Fatal(err)
 	}
 	stop := r.tick()

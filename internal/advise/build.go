@@ -100,7 +100,7 @@ func (a *advisor) notebooks() {
 			Current: instances(r.InstanceType, 1) + " always on", Proposed: "auto-stop when idle (sagesaver agent)",
 			Evidence: []string{
 				fmt.Sprintf("InService for %s without a stop: nights and weekends are billed", duration(up.Truncate(time.Hour))),
-				"no lifecycle configuration and no agent reporting (tag " + inventory.AgentTag + ")",
+				"no lifecycle configuration and no agent reporting (tag " + agenttag.LastActivity + ")",
 				fmt.Sprintf("idle share assumed: outside %d working hours a week, %d of %d hours", WorkHoursPerWeek, HoursPerWeek-WorkHoursPerWeek, HoursPerWeek),
 			},
 			Confidence: Medium, CurrentMonthly: cur, Saving: cur.MulRat(HoursPerWeek-WorkHoursPerWeek, HoursPerWeek),

@@ -50,10 +50,6 @@ type SageMaker interface {
 	ListTags(ctx context.Context, arn string) ([]sagemakerapi.Tag, error)
 }
 
-// TagLastActivity is the tag through which the agent publishes its idle
-// clock for the central scan; agenttag.Usage carries its usage summary.
-const TagLastActivity = agenttag.LastActivity
-
 // TagInterval is the shortest time between two tag writes: AddTags is
 // throttled per account, and the central scan reads tags at most this often.
 const TagInterval = 10 * time.Minute
@@ -274,7 +270,7 @@ func (a *Agent) publish(ctx context.Context, now time.Time) {
 	if (val == a.st.TagValue && usage == a.st.UsageTagValue) || (!a.st.TagAt.IsZero() && now.Sub(a.st.TagAt) < TagInterval) {
 		return
 	}
-	tags := []sagemakerapi.Tag{{Key: TagLastActivity, Value: val}}
+	tags := []sagemakerapi.Tag{{Key: agenttag.LastActivity, Value: val}}
 	if usage != "" {
 		tags = append(tags, sagemakerapi.Tag{Key: agenttag.Usage, Value: usage})
 	}

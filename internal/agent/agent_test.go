@@ -355,7 +355,7 @@ accounts:
 					t.Fatal(err)
 				}
 				for _, tg := range tags.Tags {
-					if aws.ToString(tg.Key) == agent.TagLastActivity {
+					if aws.ToString(tg.Key) == agenttag.LastActivity {
 						return aws.ToString(tg.Value)
 					}
 				}
@@ -542,7 +542,7 @@ accounts:
 	for _, tg := range tags.Tags {
 		published[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 	}
-	if published[agenttag.Usage] != u.Value() || published[agent.TagLastActivity] == "" {
+	if published[agenttag.Usage] != u.Value() || published[agenttag.LastActivity] == "" {
 		t.Errorf("published %v, want usage %q and the idle clock", published, u.Value())
 	}
 	if n := env.Emu.Counters().Calls["sagemaker:ListTags"]; n != 2 { // the agent's one, and this test's

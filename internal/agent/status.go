@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 )
 
 // StatusScreen explains the state written by a running agent in one screen,
@@ -40,7 +42,7 @@ func StatusScreen(st State, c Config, now time.Time) string {
 			u.Hours, u.Since.UTC().Format("2006-01-02 15:04 UTC"), u.CPUPeak, gpu)
 	}
 	if st.TagValue != "" {
-		fmt.Fprintf(&b, "  tag            %s=%s (written %s)\n", TagLastActivity, st.TagValue, st.TagAt.UTC().Format("15:04 UTC"))
+		fmt.Fprintf(&b, "  tag            %s=%s (written %s)\n", agenttag.LastActivity, st.TagValue, st.TagAt.UTC().Format("15:04 UTC"))
 	}
 	if len(v.Notes) > 0 {
 		fmt.Fprintln(&b, "\nnotes:")

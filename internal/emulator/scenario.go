@@ -337,7 +337,7 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 }
 
 // agentActivityTag is the tag the sagesaver agent publishes its last
-// activity in (internal/agent.TagLastActivity).
+// activity in (agenttag.LastActivity in internal/agent/agenttag).
 const agentActivityTag = "sagesaver:last-activity"
 
 // tagList turns a tag map into SageMaker tags, sorted by key.

@@ -63,10 +63,6 @@ func StageOf(k Kind) Stage {
 	return StageInference
 }
 
-// AgentTag is the tag the on-instance agent writes with the time of the
-// last activity it saw (RFC 3339).
-const AgentTag = agenttag.LastActivity
-
 // Resource is one billable thing: a notebook instance, one production
 // variant of an endpoint, a Studio app, a job. Fields that do not apply to a
 // kind are zero.
@@ -110,7 +106,7 @@ type Resource struct {
 	// domains and spaces); nil when not applicable.
 	IdleShutdown *bool `json:"idle_shutdown,omitempty"`
 	// AgentLastActivity is what the sagesaver agent last reported
-	// (the AgentTag), nil when no agent reports on this resource.
+	// (the agenttag.LastActivity), nil when no agent reports on this resource.
 	AgentLastActivity *time.Time `json:"agent_last_activity,omitempty"`
 	// AgentUsage is the agent's usage summary (agenttag.Usage), nil when
 	// the agent has not published one.
@@ -160,10 +156,10 @@ func AgentUsageOf(tags map[string]string) *agenttag.UsageSummary {
 	return &u
 }
 
-// AgentActivity is the time in the agent's tag (AgentTag, RFC 3339), or nil
+// AgentActivity is the time in the agent's tag (agenttag.LastActivity, RFC 3339), or nil
 // when the tag is absent or unreadable.
 func AgentActivity(tags map[string]string) *time.Time {
-	v, ok := tags[AgentTag]
+	v, ok := tags[agenttag.LastActivity]
 	if !ok {
 		return nil
 	}

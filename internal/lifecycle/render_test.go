@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/sagesaver/sagesaver/internal/agent"
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/jupyter/jupytertest"
@@ -302,7 +303,7 @@ accounts:
 			return false
 		}
 		for _, tg := range out.Tags {
-			if aws.ToString(tg.Key) == agent.TagLastActivity {
+			if aws.ToString(tg.Key) == agenttag.LastActivity {
 				return true
 			}
 		}
