@@ -30,11 +30,11 @@ import (
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -164,7 +164,7 @@ func New(regions []*Region, st *store.Store, catalog *pricing.Catalog, opts ...O
 type Outcome struct {
 	Rule    string
 	Key     string
-	Kind    inventory.Kind
+	Kind    resource.Kind
 	Account string
 	Region  string
 	Name    string
@@ -248,7 +248,7 @@ func (r *Report) Saved() (pricing.Money, int) {
 // the store ("plan" or "apply"). A dry run records the run, its findings
 // and every step it would take (as dry-run rows), and changes nothing in
 // AWS nor in the store's marks and ledger; notifications are not sent.
-func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, resources []inventory.Resource, dryRun bool) (*Report, error) {
+func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, resources []resource.Resource, dryRun bool) (*Report, error) {
 	info := e.info
 	info.Command, info.DryRun = command, dryRun
 	if info.PolicyFile == "" {
@@ -293,7 +293,7 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 	for _, domains := range []bool{true, false} {
 		for fi := range rep.Plan.Findings {
 			f := &rep.Plan.Findings[fi]
-			if (f.Kind == inventory.StudioDomain) != domains {
+			if (f.Kind == resource.StudioDomain) != domains {
 				continue
 			}
 			for _, s := range f.Steps {
@@ -330,14 +330,14 @@ func (e *Executor) marks(ctx context.Context) ([]policy.Mark, error) {
 }
 
 // monthly and hourly price a resource from the catalog.
-func (e *Executor) monthly(r inventory.Resource) pricing.Price {
+func (e *Executor) monthly(r resource.Resource) pricing.Price {
 	if e.catalog == nil {
 		return pricing.Unknown
 	}
 	return cost.PriceOne(e.catalog, r).Monthly
 }
 
-func (e *Executor) hourly(rs []inventory.Resource) pricing.Price {
+func (e *Executor) hourly(rs []resource.Resource) pricing.Price {
 	total := pricing.Price{Known: true}
 	for _, r := range rs {
 		if e.catalog == nil {
@@ -381,30 +381,30 @@ func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy
 // Since becomes the streak's start (so "idle for 3 days" is reached after
 // three daily runs), and active ones reset it; otherwise (dry runs) the
 // recorded streaks are read, not written.
-func (e *Executor) Verdicts(ctx context.Context, resources []inventory.Resource, w metrics.Window, observe bool) (map[string]idle.Verdict, []EvidenceError) {
+func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, w metrics.Window, observe bool) (map[string]idle.Verdict, []EvidenceError) {
 	var errs []EvidenceError
 	now := e.clock.Now()
 	out := map[string]idle.Verdict{}
-	endpoints := map[string]map[string][]inventory.Resource{} // region key -> subject key -> resources
+	endpoints := map[string]map[string][]resource.Resource{} // region key -> subject key -> resources
 	var compKeys []string
 	for _, r := range resources {
 		switch r.Kind {
-		case inventory.Endpoint, inventory.InferenceComponent:
+		case resource.Endpoint, resource.InferenceComponent:
 			rk := regionKey(r.Account, r.Region)
 			if endpoints[rk] == nil {
-				endpoints[rk] = map[string][]inventory.Resource{}
+				endpoints[rk] = map[string][]resource.Resource{}
 			}
 			key := idle.SubjectKey(&r)
-			if r.Kind == inventory.InferenceComponent {
-				key = r.Account + "/" + r.Region + "/" + string(inventory.Endpoint) + "/" + r.Parent
+			if r.Kind == resource.InferenceComponent {
+				key = r.Account + "/" + r.Region + "/" + string(resource.Endpoint) + "/" + r.Parent
 				compKeys = append(compKeys, key)
 			}
 			endpoints[rk][key] = append(endpoints[rk][key], r)
-		case inventory.NotebookInstance:
+		case resource.NotebookInstance:
 			out[idle.SubjectKey(&r)] = idle.Notebook(r, idle.NotebookEvidence{}, now)
-		case inventory.StudioDomain, inventory.StudioSpace:
+		case resource.StudioDomain, resource.StudioSpace:
 			out[idle.SubjectKey(&r)] = idle.Studio(r, now)
-		case inventory.StudioApp:
+		case resource.StudioApp:
 			out[idle.SubjectKey(&r)] = idle.StudioApp(r, idle.StudioAppEvidence{}, now)
 		}
 	}
@@ -493,10 +493,10 @@ func (e *Executor) observe(ctx context.Context, key string, v idle.Verdict, ev i
 // closeSavings ends the savings period of every resource that runs again:
 // a stopped notebook or Studio app started again, a deleted endpoint
 // re-created by hand. The period ends when it started, where known.
-func (e *Executor) closeSavings(ctx context.Context, resources []inventory.Resource, now time.Time) {
+func (e *Executor) closeSavings(ctx context.Context, resources []resource.Resource, now time.Time) {
 	seen := map[string]bool{}
 	for _, r := range resources {
-		if !r.Running || r.Kind == inventory.InferenceComponent {
+		if !r.Running || r.Kind == resource.InferenceComponent {
 			continue
 		}
 		key := idle.SubjectKey(&r)

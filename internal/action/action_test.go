@@ -29,6 +29,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -168,7 +169,7 @@ func (r *rig) executor() *action.Executor {
 	)
 }
 
-func (r *rig) scan() []inventory.Resource {
+func (r *rig) scan() []resource.Resource {
 	c := r.clients()
 	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors()}
 	res := sc.Scan(context.Background(), []inventory.Target{{Account: acct, Region: "us-east-1",
@@ -430,7 +431,7 @@ func TestThrottledMetricsAreUnknownAndReported(t *testing.T) {
 		{Operation: "cloudwatch:GetMetricData", Code: "Throttling", Message: "Rate exceeded", Status: 400}}})
 	rep := r.run(deletePolicy, false)
 	for _, o := range rep.Outcomes {
-		if o.Kind == inventory.Endpoint {
+		if o.Kind == resource.Endpoint {
 			t.Errorf("acted on endpoint %s with CloudWatch throttled: %s %s", o.Name, o.Verb, o.Result)
 		}
 	}

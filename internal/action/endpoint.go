@@ -15,9 +15,9 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -134,14 +134,14 @@ func (e *Executor) Restore(ctx context.Context, account, region, name string) (s
 	if err != nil {
 		return snap, err
 	}
-	key := account + "/" + region + "/" + string(inventory.Endpoint) + "/" + name
+	key := account + "/" + region + "/" + string(resource.Endpoint) + "/" + name
 	if err := e.st.Claim(ctx, run.ID, key, "restore"); err != nil {
 		_ = e.st.FinishRun(ctx, run.ID, err)
 		return snap, err
 	}
 	defer e.st.Release(ctx, run.ID, key)
 	defer e.keepAlive(ctx, run.ID)()
-	id, err := e.st.BeginAction(ctx, store.Action{RunID: run.ID, Actor: run.Actor(), Resource: key, Kind: string(inventory.Endpoint),
+	id, err := e.st.BeginAction(ctx, store.Action{RunID: run.ID, Actor: run.Actor(), Resource: key, Kind: string(resource.Endpoint),
 		Verb: "restore", Details: details{Snapshot: snap.ID, Config: snap.Config}.json()})
 	if err != nil {
 		_ = e.st.FinishRun(ctx, run.ID, err)
@@ -215,7 +215,7 @@ func (e *Executor) recreate(ctx context.Context, reg *Region, snap store.Endpoin
 // resource now and records ok when the change is seen to have happened,
 // failed otherwise (the policy decides again on this run).
 func (e *Executor) resolve(ctx context.Context, a store.Action) Outcome {
-	o := Outcome{Key: a.Resource, Kind: inventory.Kind(a.Kind), Verb: a.Verb, ActionID: a.ID}
+	o := Outcome{Key: a.Resource, Kind: resource.Kind(a.Kind), Verb: a.Verb, ActionID: a.ID}
 	parts := splitKey(a.Resource)
 	if parts == nil {
 		o.Result, o.Err = notify.ResultFailed, fmt.Errorf("unrecognized resource key %q", a.Resource)

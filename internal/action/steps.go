@@ -19,6 +19,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/policy"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -188,7 +189,7 @@ func (e *Executor) after(ctx context.Context, run store.Run, p *policy.Policy, f
 // recheck describes the subject again, re-fetches its evidence and
 // evaluates the policy for it alone: the step must still be due, else
 // errChanged. It returns the fresh resources.
-func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f *policy.Finding, s policy.Step, marks []policy.Mark) ([]inventory.Resource, error) {
+func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f *policy.Finding, s policy.Step, marks []policy.Mark) ([]resource.Resource, error) {
 	fresh, err := describe(ctx, reg, f.Resources)
 	if awsapi.IsNotFound(err) {
 		return nil, &errChanged{why: "it no longer exists"}
@@ -199,11 +200,11 @@ func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f
 	now := e.clock.Now()
 	var v idle.Verdict
 	switch f.Kind {
-	case inventory.Endpoint:
+	case resource.Endpoint:
 		w := evidenceWindow(p, now)
 		var ev idle.EndpointEvidence
 		if reg.Metrics != nil {
-			ev = reg.Metrics.Endpoints(ctx, w, map[string][]inventory.Resource{f.Key: fresh})[f.Key]
+			ev = reg.Metrics.Endpoints(ctx, w, map[string][]resource.Resource{f.Key: fresh})[f.Key]
 		} else {
 			ev = idle.EndpointEvidence{Start: w.Start, End: w.End, Err: errors.New("no CloudWatch client")}
 		}
@@ -232,15 +233,15 @@ func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f
 }
 
 // describe reads the subject's resources again: status, running, tags.
-func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inventory.Resource, error) {
-	fresh := append([]inventory.Resource(nil), rs...)
+func describe(ctx context.Context, reg *Region, rs []resource.Resource) ([]resource.Resource, error) {
+	fresh := append([]resource.Resource(nil), rs...)
 	r0 := rs[0]
 	sm := reg.SageMaker
 	var arn string
 	var status string
 	var running bool
 	switch r0.Kind {
-	case inventory.NotebookInstance:
+	case resource.NotebookInstance:
 		out, err := sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(r0.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("describe notebook %s: %w", r0.Name, err)
@@ -250,7 +251,7 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 		for i := range fresh {
 			fresh[i].LastModified = out.LastModifiedTime
 		}
-	case inventory.Endpoint:
+	case resource.Endpoint:
 		out, err := sm.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String(r0.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("describe endpoint %s: %w", r0.Name, err)
@@ -260,7 +261,7 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 		for i := range fresh {
 			fresh[i].LastModified = out.LastModifiedTime
 		}
-	case inventory.StudioApp:
+	case resource.StudioApp:
 		in, err := appInput(r0)
 		if err != nil {
 			return nil, err
@@ -274,7 +275,7 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 		}
 		arn, status = aws.ToString(out.AppArn), string(out.Status)
 		running = out.Status == smtypes.AppStatusInService || out.Status == smtypes.AppStatusPending
-	case inventory.StudioDomain:
+	case resource.StudioDomain:
 		out, err := sm.DescribeDomain(ctx, &sagemaker.DescribeDomainInput{DomainId: aws.String(r0.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("describe domain %s: %w", r0.Name, err)
@@ -282,7 +283,7 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 		arn, status = aws.ToString(out.DomainArn), string(out.Status)
 		on := domainIdleOn(out.DefaultUserSettings)
 		fresh[0].IdleShutdown = &on
-	case inventory.StudioSpace:
+	case resource.StudioSpace:
 		out, err := sm.DescribeSpace(ctx, &sagemaker.DescribeSpaceInput{DomainId: aws.String(r0.Parent), SpaceName: aws.String(r0.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("describe space %s: %w", r0.Name, err)
@@ -306,10 +307,10 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 			fresh[i].ARN = arn
 		}
 		fresh[i].Status, fresh[i].Tags = status, tags
-		if r0.Kind != inventory.StudioDomain && r0.Kind != inventory.StudioSpace {
+		if r0.Kind != resource.StudioDomain && r0.Kind != resource.StudioSpace {
 			fresh[i].Running = running
 		}
-		if r0.Kind == inventory.NotebookInstance || r0.Kind == inventory.StudioApp {
+		if r0.Kind == resource.NotebookInstance || r0.Kind == resource.StudioApp {
 			fresh[i].AgentLastActivity = inventory.AgentActivity(tags)
 		}
 	}
@@ -371,7 +372,7 @@ func listTags(ctx context.Context, sm SageMaker, arn string) (map[string]string,
 // whose Name is "owner/type/name": the owner is a space for the apps that
 // run in spaces (JupyterLab, CodeEditor), else a user profile (Studio
 // Classic).
-func appInput(r inventory.Resource) (*sagemaker.DescribeAppInput, error) {
+func appInput(r resource.Resource) (*sagemaker.DescribeAppInput, error) {
 	parts := strings.SplitN(r.Name, "/", 3)
 	if len(parts) != 3 {
 		return nil, fmt.Errorf("app %q: want owner/type/name", r.Name)
@@ -387,7 +388,7 @@ func appInput(r inventory.Resource) (*sagemaker.DescribeAppInput, error) {
 }
 
 // act makes the AWS calls of one step (after the re-check).
-func (e *Executor) act(ctx context.Context, reg *Region, p *policy.Policy, f *policy.Finding, s policy.Step, fresh []inventory.Resource) error {
+func (e *Executor) act(ctx context.Context, reg *Region, p *policy.Policy, f *policy.Finding, s policy.Step, fresh []resource.Resource) error {
 	sm := reg.SageMaker
 	r := fresh[0]
 	switch s.Action.Type {
@@ -469,12 +470,12 @@ func (e *Executor) delays(min, max *time.Duration) {
 	}
 }
 
-func setIdleShutdown(ctx context.Context, sm SageMaker, r inventory.Resource, minutes int32) error {
+func setIdleShutdown(ctx context.Context, sm SageMaker, r resource.Resource, minutes int32) error {
 	if minutes == 0 {
 		minutes = 60
 	}
 	switch r.Kind {
-	case inventory.StudioDomain:
+	case resource.StudioDomain:
 		d, err := sm.DescribeDomain(ctx, &sagemaker.DescribeDomainInput{DomainId: aws.String(r.Name)})
 		if err != nil {
 			return fmt.Errorf("describe domain %s: %w", r.Name, err)
@@ -503,7 +504,7 @@ func setIdleShutdown(ctx context.Context, sm SageMaker, r inventory.Resource, mi
 			return fmt.Errorf("set idle shutdown on domain %s: %w", r.Name, err)
 		}
 		return nil
-	case inventory.StudioSpace:
+	case resource.StudioSpace:
 		sp, err := sm.DescribeSpace(ctx, &sagemaker.DescribeSpaceInput{DomainId: aws.String(r.Parent), SpaceName: aws.String(r.Name)})
 		if err != nil {
 			return fmt.Errorf("describe space %s: %w", r.Name, err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Rule names a recommendation rule.
@@ -59,9 +60,9 @@ const (
 // Recommendation is one proposed change to one resource (or one group of
 // resources, for a multi-model endpoint).
 type Recommendation struct {
-	Account string         `json:"account"`
-	Region  string         `json:"region"`
-	Kind    inventory.Kind `json:"kind"`
+	Account string        `json:"account"`
+	Region  string        `json:"region"`
+	Kind    resource.Kind `json:"kind"`
 	// Resource is the resource's display name (endpoint/variant for
 	// endpoints); Resources lists every resource a grouped recommendation
 	// covers (else just Resource).
@@ -167,7 +168,7 @@ type Options struct {
 }
 
 // Advise applies every rule to the resources of a scan.
-func Advise(rs []inventory.Resource, ev *Evidence, c *pricing.Catalog, o Options) *Result {
+func Advise(rs []resource.Resource, ev *Evidence, c *pricing.Catalog, o Options) *Result {
 	if ev == nil {
 		ev = &Evidence{}
 	}
@@ -184,7 +185,7 @@ func Advise(rs []inventory.Resource, ev *Evidence, c *pricing.Catalog, o Options
 }
 
 type advisor struct {
-	rs    []inventory.Resource
+	rs    []resource.Resource
 	specs []pricing.Spec // the catalog's, sorted by name, read once
 	ev    *Evidence
 	c     *pricing.Catalog
@@ -199,7 +200,7 @@ func (a *advisor) add(r Recommendation) {
 	a.res.Recommendations = append(a.res.Recommendations, r)
 }
 
-func (a *advisor) skip(r *inventory.Resource, rule Rule, reason string) {
+func (a *advisor) skip(r *resource.Resource, rule Rule, reason string) {
 	a.res.Skipped = append(a.res.Skipped, Skip{Account: r.Account, Region: r.Region, Resource: displayName(r), Rule: rule, Reason: reason})
 }
 
@@ -237,7 +238,7 @@ func sortResult(res *Result) {
 }
 
 // displayName is a resource's name with its endpoint variant.
-func displayName(r *inventory.Resource) string {
+func displayName(r *resource.Resource) string {
 	if r.Variant != "" {
 		return r.Name + "/" + r.Variant
 	}

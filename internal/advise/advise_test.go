@@ -18,6 +18,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 const acct = "123456789012"
@@ -412,7 +413,7 @@ func TestNoRecommendationWithoutPrice(t *testing.T) {
 			continue
 		}
 		comp := pricing.Hosting
-		if r.Kind == inventory.TrainingJob {
+		if r.Kind == resource.TrainingJob {
 			comp = pricing.Training
 		}
 		if !cat.Offered(r.Region, typ, comp) {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Thresholds of the notebook and Studio rules.
@@ -34,7 +34,7 @@ const (
 
 // agentQuiet returns how long the agent has seen no activity, or false
 // when no agent reports on the resource or it saw activity recently.
-func (a *advisor) agentQuiet(r *inventory.Resource) (time.Duration, bool) {
+func (a *advisor) agentQuiet(r *resource.Resource) (time.Duration, bool) {
 	if r.AgentLastActivity == nil {
 		return 0, false
 	}
@@ -75,7 +75,7 @@ func (a *advisor) downsizeTo(region string, comp pricing.Component, cur pricing.
 func (a *advisor) notebooks() {
 	for i := range a.rs {
 		r := &a.rs[i]
-		if r.Kind != inventory.NotebookInstance || !r.Running || r.InstanceType == "" {
+		if r.Kind != resource.NotebookInstance || !r.Running || r.InstanceType == "" {
 			continue
 		}
 		line := a.priced(r)
@@ -134,7 +134,7 @@ const (
 // confidence after UsageSureHours, Medium before.
 // Without it, an instance whose agent has seen no activity for AgentQuiet
 // goes to SmallType (Low: the agent's last activity only).
-func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Component, rate pricing.Price, needLarge bool) {
+func (a *advisor) downsize(r *resource.Resource, rule Rule, comp pricing.Component, rate pricing.Price, needLarge bool) {
 	spec, ok := a.c.Spec(r.InstanceType)
 	if !ok || !(spec.IsGPU() || needLarge && spec.VCPU >= LargeNotebookVCPU) {
 		return
@@ -169,7 +169,7 @@ func (a *advisor) downsize(r *inventory.Resource, rule Rule, comp pricing.Compon
 	})
 }
 
-func (a *advisor) downsizeByUsage(r *inventory.Resource, rule Rule, comp pricing.Component, rate pricing.Price, spec pricing.Spec, what string) {
+func (a *advisor) downsizeByUsage(r *resource.Resource, rule Rule, comp pricing.Component, rate pricing.Price, spec pricing.Spec, what string) {
 	u := r.AgentUsage
 	need := max(2, int(math.Ceil(u.CPUPeak*CPUHeadroom)))
 	needMem := u.MemPeak * MemHeadroom
@@ -210,10 +210,10 @@ func (a *advisor) downsizeByUsage(r *inventory.Resource, rule Rule, comp pricing
 }
 
 func (a *advisor) studio() {
-	apps := map[string][]*inventory.Resource{} // by domain id
+	apps := map[string][]*resource.Resource{} // by domain id
 	for i := range a.rs {
 		r := &a.rs[i]
-		if r.Kind != inventory.StudioApp || !r.Running || r.InstanceType == "" || r.InstanceType == "system" {
+		if r.Kind != resource.StudioApp || !r.Running || r.InstanceType == "" || r.InstanceType == "system" {
 			continue
 		}
 		apps[r.Parent] = append(apps[r.Parent], r)
@@ -224,7 +224,7 @@ func (a *advisor) studio() {
 	}
 	for i := range a.rs {
 		d := &a.rs[i]
-		if d.Kind != inventory.StudioDomain || d.IdleShutdown == nil || *d.IdleShutdown {
+		if d.Kind != resource.StudioDomain || d.IdleShutdown == nil || *d.IdleShutdown {
 			continue
 		}
 		saving := pricing.Price{Amount: pricing.Zero, Known: true}

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/sagesaver/sagesaver/internal/cost"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Thresholds of the endpoint rules.
@@ -51,7 +51,7 @@ const (
 )
 
 // priced is a resource's cost line.
-func (a *advisor) priced(r *inventory.Resource) cost.Line { return cost.PriceOne(a.c, *r) }
+func (a *advisor) priced(r *resource.Resource) cost.Line { return cost.PriceOne(a.c, *r) }
 
 // add and sub combine two prices: known only if both are, an estimate if
 // either is.
@@ -85,11 +85,11 @@ func instances(typ string, n int) string { return fmt.Sprintf("%s x%d", typ, n) 
 func pct(f float64) string { return num(f) + "%" }
 
 // endpointVariants returns the running, instance-backed variants.
-func (a *advisor) endpointVariants() []*inventory.Resource {
-	var out []*inventory.Resource
+func (a *advisor) endpointVariants() []*resource.Resource {
+	var out []*resource.Resource
 	for i := range a.rs {
 		r := &a.rs[i]
-		if r.Kind == inventory.Endpoint && r.Running && !r.Serverless && !r.Shadow && r.InstanceType != "" && r.InstanceCount > 0 {
+		if r.Kind == resource.Endpoint && r.Running && !r.Serverless && !r.Shadow && r.InstanceType != "" && r.InstanceCount > 0 {
 			out = append(out, r)
 		}
 	}
@@ -103,7 +103,7 @@ type traffic struct {
 	perDay float64
 }
 
-func (a *advisor) traffic(r *inventory.Resource) traffic {
+func (a *advisor) traffic(r *resource.Resource) traffic {
 	s, ok := a.ev.Series(r, MetricInvocations)
 	if !ok || !s.Complete || a.ev.days() <= 0 {
 		return traffic{}
@@ -117,7 +117,7 @@ type util struct {
 	ok         bool
 }
 
-func (a *advisor) util(r *inventory.Resource, metric string, units int) util {
+func (a *advisor) util(r *resource.Resource, metric string, units int) util {
 	s, ok := a.ev.Series(r, metric)
 	if !ok || !s.Complete || s.Coverage() < MinCoverage || units < 1 {
 		return util{}
@@ -158,7 +158,7 @@ func (a *advisor) endpoints() {
 
 // endpointSize: low utilization -> fewer instances, or one smaller size in
 // the family.
-func (a *advisor) endpointSize(r *inventory.Resource, spec pricing.Spec, line cost.Line, tr traffic) {
+func (a *advisor) endpointSize(r *resource.Resource, spec pricing.Spec, line cost.Line, tr traffic) {
 	if a.ev.Scaled[r.Key()] {
 		// Application Auto Scaling sets the count, and its policy's
 		// per-instance target is tied to the instance type.
@@ -280,7 +280,7 @@ func inferenceFamily(f string) bool {
 
 // endpointPFamily: a training-class GPU (P family) serving inference ->
 // G family or Inferentia, sized by the GPU memory in use.
-func (a *advisor) endpointPFamily(r *inventory.Resource, spec pricing.Spec, line cost.Line) {
+func (a *advisor) endpointPFamily(r *resource.Resource, spec pricing.Spec, line cost.Line) {
 	if !strings.HasPrefix(spec.Family, "p") || !spec.IsGPU() {
 		return
 	}
@@ -358,7 +358,7 @@ func (a *advisor) endpointPFamily(r *inventory.Resource, spec pricing.Spec, line
 // endpointAutoscale: traffic that swings widely, a fixed instance count
 // and no scalable target -> a target tracking policy on
 // SageMakerVariantInvocationsPerInstance.
-func (a *advisor) endpointAutoscale(r *inventory.Resource, line cost.Line, tr traffic) {
+func (a *advisor) endpointAutoscale(r *resource.Resource, line cost.Line, tr traffic) {
 	if r.InstanceCount < 2 || !tr.known || tr.s.Periods == 0 {
 		return
 	}
@@ -428,7 +428,7 @@ func ScalingCommands(p *ScalingPlan) string {
 
 // endpointRare: a few calls a day -> serverless inference (CPU models
 // that fit in 6 GB) or batch transform.
-func (a *advisor) endpointRare(r *inventory.Resource, spec pricing.Spec, line cost.Line, tr traffic) {
+func (a *advisor) endpointRare(r *resource.Resource, spec pricing.Spec, line cost.Line, tr traffic) {
 	if !tr.known || tr.perDay > RareCallsPerDay || a.ev.days() < 1 {
 		return
 	}
@@ -458,8 +458,8 @@ func (a *advisor) endpointRare(r *inventory.Resource, spec pricing.Spec, line co
 
 // endpointMultiModel: several low-traffic endpoints in one account and
 // region on the same container image -> one multi-model endpoint.
-func (a *advisor) endpointMultiModel(vs []*inventory.Resource) {
-	type group struct{ rs []*inventory.Resource }
+func (a *advisor) endpointMultiModel(vs []*resource.Resource) {
+	type group struct{ rs []*resource.Resource }
 	groups := map[string]*group{}
 	var keys []string
 	for _, r := range vs {
@@ -492,7 +492,7 @@ func (a *advisor) endpointMultiModel(vs []*inventory.Resource) {
 		}
 		sort.Slice(g.rs, func(i, j int) bool { return g.rs[i].Name < g.rs[j].Name })
 		cur := pricing.Price{Amount: pricing.Zero, Known: true}
-		var host *inventory.Resource
+		var host *resource.Resource
 		var hostRate pricing.Price
 		var names, ev []string
 		var total float64
@@ -529,7 +529,7 @@ func (a *advisor) endpointMultiModel(vs []*inventory.Resource) {
 			len(g.rs), g.rs[0].Image, count(total), a.ev.window(), pct(LowUtilization))}, ev...)
 		first := g.rs[0]
 		a.add(Recommendation{
-			Account: first.Account, Region: first.Region, Kind: inventory.Endpoint, Resource: strings.Join(names, ", "), Resources: names,
+			Account: first.Account, Region: first.Region, Kind: resource.Endpoint, Resource: strings.Join(names, ", "), Resources: names,
 			Rule: EndpointMultiModel, Current: fmt.Sprintf("%d endpoints", len(g.rs)), Proposed: "1 multi-model endpoint " + instances(host.InstanceType, 1),
 			Evidence: ev, Confidence: Medium, CurrentMonthly: cur, Saving: saving,
 			Action: "put the model artifacts under one S3 prefix, create a model with Mode=MultiModel on the same image, " +

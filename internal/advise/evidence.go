@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // CloudWatch namespaces and metrics the rules read.
@@ -109,7 +109,7 @@ func (s Series) Coverage() float64 {
 type Evidence struct {
 	// Start and End are the endpoint metrics window [Start, End).
 	Start, End time.Time
-	// Metrics holds, per resource (inventory.Resource.Key), the series of
+	// Metrics holds, per resource (resource.Resource.Key), the series of
 	// each metric (Metric* constants) that was fetched. A metric that is
 	// absent was not fetched or not answered.
 	Metrics map[string]map[string]Series
@@ -124,7 +124,7 @@ type Evidence struct {
 }
 
 // Series returns a resource's series of a metric.
-func (e *Evidence) Series(r *inventory.Resource, metric string) (Series, bool) {
+func (e *Evidence) Series(r *resource.Resource, metric string) (Series, bool) {
 	m, ok := e.Metrics[r.Key()]
 	if !ok {
 		return Series{}, false
@@ -134,7 +134,7 @@ func (e *Evidence) Series(r *inventory.Resource, metric string) (Series, bool) {
 }
 
 // Put records a series (for fetchers and tests).
-func (e *Evidence) Put(r *inventory.Resource, metric string, s Series) {
+func (e *Evidence) Put(r *resource.Resource, metric string, s Series) {
 	if e.Metrics == nil {
 		e.Metrics = map[string]map[string]Series{}
 	}

@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Source is where the evidence of one account and region comes from.
@@ -32,7 +32,7 @@ type Source struct {
 // endpoints. It never fails as a whole: what could not be read is absent
 // from the evidence (so the rules that need it say nothing) and is listed
 // in Failures.
-func Gather(ctx context.Context, sources []Source, rs []inventory.Resource, now time.Time, lookback, jobLookback time.Duration) *Evidence {
+func Gather(ctx context.Context, sources []Source, rs []resource.Resource, now time.Time, lookback, jobLookback time.Duration) *Evidence {
 	// The rules reason in hours (busiest and quietest hour, coverage per
 	// hour): ask for hourly buckets even where NewWindow would pick coarser
 	// ones to keep a batch in one page; a few more pages cost little.
@@ -43,7 +43,7 @@ func Gather(ctx context.Context, sources []Source, rs []inventory.Resource, now 
 	g.SetLimit(4)
 	for _, src := range sources {
 		g.Go(func() error {
-			var mine []*inventory.Resource
+			var mine []*resource.Resource
 			for i := range rs {
 				if rs[i].Account == src.Account && rs[i].Region == src.Region {
 					mine = append(mine, &rs[i])
@@ -95,17 +95,17 @@ func Gather(ctx context.Context, sources []Source, rs []inventory.Resource, now 
 }
 
 type ref struct {
-	r      *inventory.Resource
+	r      *resource.Resource
 	metric string
 }
 
 // endpointQueries asks for the hourly Average of each utilization metric
 // and the hourly Sum of Invocations of every running instance variant.
-func endpointQueries(rs []*inventory.Resource) ([]ref, []metrics.Query) {
+func endpointQueries(rs []*resource.Resource) ([]ref, []metrics.Query) {
 	var refs []ref
 	var qs []metrics.Query
 	for _, r := range rs {
-		if r.Kind != inventory.Endpoint || !r.Running || r.Serverless || r.InstanceType == "" {
+		if r.Kind != resource.Endpoint || !r.Running || r.Serverless || r.InstanceType == "" {
 			continue
 		}
 		dims := []metrics.Dimension{{Name: "EndpointName", Value: r.Name}, {Name: "VariantName", Value: r.Variant}}
@@ -124,11 +124,11 @@ func endpointQueries(rs []*inventory.Resource) ([]ref, []metrics.Query) {
 // trainingQueries asks for the host metrics of the training jobs the
 // rules look at: GPU ones on CPU-only images, and short jobs on large
 // instances (first host, algo-1).
-func trainingQueries(rs []*inventory.Resource) ([]ref, []metrics.Query) {
+func trainingQueries(rs []*resource.Resource) ([]ref, []metrics.Query) {
 	var refs []ref
 	var qs []metrics.Query
 	for _, r := range rs {
-		if r.Kind != inventory.TrainingJob || billable(r) <= 0 {
+		if r.Kind != resource.TrainingJob || billable(r) <= 0 {
 			continue
 		}
 		var ms []string
@@ -174,9 +174,9 @@ func fetchSeries(ctx context.Context, f *metrics.Fetcher, w metrics.Window, ev *
 	return fails
 }
 
-func hasEndpoints(rs []*inventory.Resource) bool {
+func hasEndpoints(rs []*resource.Resource) bool {
 	for _, r := range rs {
-		if r.Kind == inventory.Endpoint && r.Running && !r.Serverless {
+		if r.Kind == resource.Endpoint && r.Running && !r.Serverless {
 			return true
 		}
 	}
@@ -199,7 +199,7 @@ func scalableTargets(ctx context.Context, src Source, into map[string]bool) erro
 			if len(parts) != 4 || parts[0] != "endpoint" || parts[2] != "variant" {
 				continue
 			}
-			r := inventory.Resource{Account: src.Account, Region: src.Region, Kind: inventory.Endpoint, Name: parts[1], Variant: parts[3]}
+			r := resource.Resource{Account: src.Account, Region: src.Region, Kind: resource.Endpoint, Name: parts[1], Variant: parts[3]}
 			into[r.Key()] = true
 		}
 	}

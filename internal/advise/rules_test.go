@@ -9,6 +9,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -25,8 +26,8 @@ func evidence() *advise.Evidence {
 	return &advise.Evidence{Start: now.Add(-advise.DefaultLookback), End: now, ScalingRead: map[string]bool{acct + "/us-east-1": true}}
 }
 
-func endpoint(name, typ string, n int) inventory.Resource {
-	return inventory.Resource{Account: acct, Region: "us-east-1", Kind: inventory.Endpoint, Name: name, Variant: "AllTraffic",
+func endpoint(name, typ string, n int) resource.Resource {
+	return resource.Resource{Account: acct, Region: "us-east-1", Kind: resource.Endpoint, Name: name, Variant: "AllTraffic",
 		Status: "InService", InstanceType: typ, InstanceCount: n, Running: true, Image: "x:1"}
 }
 
@@ -36,7 +37,7 @@ func TestFailClosed(t *testing.T) {
 	const hours = 14 * 24
 	cases := []struct {
 		name string
-		r    inventory.Resource
+		r    resource.Resource
 		put  map[string]advise.Series
 	}{
 		{"CPU series incomplete", endpoint("a", "ml.m5.2xlarge", 1), map[string]advise.Series{
@@ -56,7 +57,7 @@ func TestFailClosed(t *testing.T) {
 			for m, s := range tc.put {
 				ev.Put(&tc.r, m, s)
 			}
-			res := advise.Advise([]inventory.Resource{tc.r}, ev, refreshed(t), advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
+			res := advise.Advise([]resource.Resource{tc.r}, ev, refreshed(t), advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
 			if len(res.Recommendations) != 0 {
 				t.Errorf("got %v", brief(res, advise.EndpointDownsize, advise.EndpointFewer, advise.EndpointAutoscale, advise.EndpointGPUClass, advise.EndpointServerless))
 			}
@@ -70,12 +71,12 @@ func TestStudioDownsize(t *testing.T) {
 	quiet := now.Add(-72 * time.Hour)
 	recent := now.Add(-10 * time.Minute)
 	started := now.Add(-100 * time.Hour)
-	app := func(name, typ string, last *time.Time) inventory.Resource {
-		return inventory.Resource{Account: acct, Region: "us-east-1", Kind: inventory.StudioApp, Name: name, Parent: "d-1",
+	app := func(name, typ string, last *time.Time) resource.Resource {
+		return resource.Resource{Account: acct, Region: "us-east-1", Kind: resource.StudioApp, Name: name, Parent: "d-1",
 			AppType: "JupyterLab", Status: "InService", InstanceType: typ, InstanceCount: 1, Running: true,
 			AgentLastActivity: last, Started: &started}
 	}
-	rs := []inventory.Resource{
+	rs := []resource.Resource{
 		app("alice/JupyterLab/default", "ml.g4dn.xlarge", &quiet),
 		app("bob/JupyterLab/default", "ml.g4dn.xlarge", &recent),
 		app("carol/JupyterLab/default", "ml.g4dn.xlarge", nil),
@@ -106,7 +107,7 @@ func TestGroupingAndTotal(t *testing.T) {
 	ev.Put(&big, advise.MetricMemory, flat(10, hours))
 	ev.Put(&big, advise.MetricInvocations, flat(6000, hours))
 	cat := refreshed(t)
-	res := advise.Advise([]inventory.Resource{rare, big}, ev, cat, advise.Options{Now: now})
+	res := advise.Advise([]resource.Resource{rare, big}, ev, cat, advise.Options{Now: now})
 	var got []string
 	for _, r := range res.Recommendations {
 		got = append(got, r.Resource+" "+string(r.Rule))
@@ -135,7 +136,7 @@ func TestGroupingAndTotal(t *testing.T) {
 func BenchmarkAdvise(b *testing.B) {
 	const n, hours = 10000, 14 * 24
 	types := []string{"ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.c5.xlarge", "ml.g4dn.xlarge", "ml.p3.2xlarge"}
-	rs := make([]inventory.Resource, n)
+	rs := make([]resource.Resource, n)
 	ev := evidence()
 	for i := range rs {
 		rs[i] = endpoint("ep-"+string(rune('a'+i%26))+"-"+time.Duration(i).String(), types[i%len(types)], 1+i%4)

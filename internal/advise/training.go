@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Thresholds of the training rules.
@@ -43,7 +43,7 @@ func cpuOnlyImage(image string) bool {
 }
 
 // billable returns a job's billed seconds so far.
-func billable(r *inventory.Resource) int64 {
+func billable(r *resource.Resource) int64 {
 	if r.BillableSeconds > 0 {
 		return r.BillableSeconds
 	}
@@ -57,11 +57,11 @@ func (a *advisor) perMonth(p pricing.Price) pricing.Price {
 }
 
 // jobs returns the training jobs with billed time in the lookback.
-func (a *advisor) jobs() []*inventory.Resource {
-	var out []*inventory.Resource
+func (a *advisor) jobs() []*resource.Resource {
+	var out []*resource.Resource
 	for i := range a.rs {
 		r := &a.rs[i]
-		if r.Kind == inventory.TrainingJob && r.InstanceType != "" && r.InstanceCount > 0 && billable(r) > 0 {
+		if r.Kind == resource.TrainingJob && r.InstanceType != "" && r.InstanceCount > 0 && billable(r) > 0 {
 			out = append(out, r)
 		}
 	}
@@ -80,7 +80,7 @@ func (a *advisor) training() {
 // trainingCPU: a GPU instance running a CPU-only image -> an M-family
 // instance (XGBoost and scikit-learn are memory-bound) with at least as
 // many vCPUs and room for the memory in use.
-func (a *advisor) trainingCPU(r *inventory.Resource) {
+func (a *advisor) trainingCPU(r *resource.Resource) {
 	spec, ok := a.c.Spec(r.InstanceType)
 	if !ok || !spec.IsGPU() || !cpuOnlyImage(r.Image) {
 		return
@@ -149,7 +149,7 @@ type spotDiscount struct {
 	jobs     int
 }
 
-func (a *advisor) spotDiscounts(js []*inventory.Resource) map[string]spotDiscount {
+func (a *advisor) spotDiscounts(js []*resource.Resource) map[string]spotDiscount {
 	out := map[string]spotDiscount{}
 	for _, r := range js {
 		if !r.Spot || r.TrainingSeconds <= 0 || r.BillableSeconds <= 0 || r.BillableSeconds > r.TrainingSeconds || r.Running {
@@ -166,7 +166,7 @@ func (a *advisor) spotDiscounts(js []*inventory.Resource) map[string]spotDiscoun
 
 // trainingSpot: an on-demand training job -> managed spot training at the
 // account's observed discount (else DefaultSpotDiscountPercent).
-func (a *advisor) trainingSpot(js []*inventory.Resource) {
+func (a *advisor) trainingSpot(js []*resource.Resource) {
 	disc := a.spotDiscounts(js)
 	for _, r := range js {
 		if r.Spot {
@@ -205,8 +205,8 @@ func (a *advisor) trainingSpot(js []*inventory.Resource) {
 
 // trainingSmaller: many short jobs on one large instance type -> a
 // smaller type in the family (sized by host CPU where known).
-func (a *advisor) trainingSmaller(js []*inventory.Resource) {
-	groups := map[string][]*inventory.Resource{}
+func (a *advisor) trainingSmaller(js []*resource.Resource) {
+	groups := map[string][]*resource.Resource{}
 	for _, r := range js {
 		if time.Duration(billable(r))*time.Second >= ShortJob {
 			continue
@@ -280,7 +280,7 @@ func (a *advisor) trainingSmaller(js []*inventory.Resource) {
 			ev = append(ev, fmt.Sprintf("host CPUUtilization peak %s of the instance", pct(peakCPU)))
 		}
 		a.add(Recommendation{
-			Account: first.Account, Region: first.Region, Kind: inventory.TrainingJob,
+			Account: first.Account, Region: first.Region, Kind: resource.TrainingJob,
 			Resource: fmt.Sprintf("%d jobs on %s", len(g), first.InstanceType), Resources: names, Rule: TrainingSmaller,
 			Current: instances(first.InstanceType, first.InstanceCount), Proposed: instances(best, first.InstanceCount), Evidence: ev, Confidence: Low,
 			CurrentMonthly: a.perMonth(line.Rate.ForSeconds(secs)),

@@ -123,7 +123,7 @@ func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 	if err != nil {
 		return err
 	}
-	s := report.New(res, catalog, []string{acct}, demoRegions, inventory.DefaultJobLookback)
+	s := report.New(reportInput(res), catalog, []string{acct}, demoRegions, inventory.DefaultJobLookback)
 	chatty := a.Cfg.Output == config.OutputTable || a.Cfg.Output == config.OutputMarkdown || a.Cfg.Output == ""
 	if chatty {
 		fmt.Fprintf(out, "sagesaver demo: a built-in AWS emulator at %s is playing a small ML team's account\n"+
@@ -135,7 +135,7 @@ func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 	if chatty {
 		fmt.Fprintf(out, "\nWhat next: run `sagesaver scan` with your own AWS credentials (read-only; add --region all for every region) to see your fleet.\n")
 	}
-	return partialError(s.Failures)
+	return partialError(len(s.Failures))
 }
 
 // demoAdvise shows what `sagesaver advise` recommends for the demo fleet,

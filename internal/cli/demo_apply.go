@@ -22,6 +22,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/policy"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -101,7 +102,7 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 			}
 			return notify.NewSNS(awsapi.NewClients(env.cfg, region, false).SNS, act.SNS), nil
 		}))
-	scan := func() []inventory.Resource {
+	scan := func() []resource.Resource {
 		sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.Log}
 		return sc.Scan(ctx, targets, &inventory.Env{Now: env.emu.Now(), JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())}).Resources
 	}

@@ -106,7 +106,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	if len(rep.EvidenceErrors) > 0 && len(fails) == 0 {
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
 	}
-	return partialError(fails)
+	return partialError(len(fails))
 }
 
 // clk is the command's clock.

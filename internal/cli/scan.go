@@ -123,16 +123,16 @@ func runScan(ctx context.Context, a *app, o scanOptions) error {
 	if err := report.Write(a.Stdio.Out, a.Cfg.Output, s); err != nil {
 		return err
 	}
-	return partialError(s.Failures)
+	return partialError(len(s.Failures))
 }
 
 // partialError is the exit status of a command that completed with some
 // targets failed: exit code 3, with a one-line summary on stderr.
-func partialError(fails []inventory.Failure) error {
-	if len(fails) == 0 {
+func partialError(failed int) error {
+	if failed == 0 {
 		return nil
 	}
-	return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d part(s) of the scan failed (listed in the output); the rest completed", len(fails))}
+	return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d part(s) of the scan failed (listed in the output); the rest completed", failed)}
 }
 
 // scan resolves the targets, scans them and prices the result.
@@ -145,7 +145,7 @@ func (a *app) scan(ctx context.Context, o scanOptions) (*report.Scan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return report.New(res, catalog, set.Accounts, set.Regions, o.lookback), nil
+	return report.New(reportInput(res), catalog, set.Accounts, set.Regions, o.lookback), nil
 }
 
 // scanTargets resolves the targets and scans them as of now (res.ScannedAt),
@@ -166,4 +166,13 @@ func (a *app) scanTargets(ctx context.Context, o scanOptions, catalog *pricing.C
 		return x.Account+"/"+x.Region+"/"+string(x.Kind) < y.Account+"/"+y.Region+"/"+string(y.Kind)
 	})
 	return res, set, nil
+}
+
+// reportInput is a scan's result as the report takes it.
+func reportInput(res *inventory.Result) report.Found {
+	f := report.Found{Resources: res.Resources, ScannedAt: res.ScannedAt}
+	for _, x := range res.Failures {
+		f.Failures = append(f.Failures, report.Failure{Account: x.Account, Region: x.Region, Kind: x.Kind, Class: x.Class.String(), Reason: x.Reason})
+	}
+	return f
 }

@@ -11,8 +11,8 @@ package cost
 import (
 	"fmt"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Basis says how a resource is billed, as far as this package models it.
@@ -36,8 +36,8 @@ const (
 
 // Line is the cost of one resource.
 type Line struct {
-	Resource inventory.Resource
-	Stage    inventory.Stage
+	Resource resource.Resource
+	Stage    resource.Stage
 	Basis    Basis
 	// Component is what an instance hour of the resource is billed as;
 	// "" unless Basis is PerInstance.
@@ -72,9 +72,9 @@ type Line struct {
 // IsJob reports whether the line is a job (so SoFar and SpotSavings apply).
 func (l *Line) IsJob() bool { return isJob(l.Resource.Kind) }
 
-func isJob(k inventory.Kind) bool {
+func isJob(k resource.Kind) bool {
 	switch k {
-	case inventory.TrainingJob, inventory.TuningJob, inventory.ProcessingJob, inventory.TransformJob:
+	case resource.TrainingJob, resource.TuningJob, resource.ProcessingJob, resource.TransformJob:
 		return true
 	}
 	return false
@@ -84,7 +84,7 @@ func isJob(k inventory.Kind) bool {
 var zero = pricing.Price{Known: true}
 
 // Price prices every resource with the catalog, in the order given.
-func Price(c *pricing.Catalog, resources []inventory.Resource) []Line {
+func Price(c *pricing.Catalog, resources []resource.Resource) []Line {
 	out := make([]Line, len(resources))
 	for i := range resources {
 		out[i] = PriceOne(c, resources[i])
@@ -93,14 +93,14 @@ func Price(c *pricing.Catalog, resources []inventory.Resource) []Line {
 }
 
 // PriceOne prices one resource.
-func PriceOne(c *pricing.Catalog, r inventory.Resource) Line {
+func PriceOne(c *pricing.Catalog, r resource.Resource) Line {
 	l := Line{Resource: r, Stage: r.Stage(), Hourly: zero, Storage: zero}
 	if short, long := notApplicable(r); short != "" {
 		l.Basis, l.Hourly, l.Storage = NotApplicable, pricing.Unknown, pricing.Unknown
 		l.Source, l.Note = "n/a ("+short+")", long
 		return l
 	}
-	if r.Kind == inventory.Endpoint && r.Serverless {
+	if r.Kind == resource.Endpoint && r.Serverless {
 		l.Basis, l.Hourly, l.Storage = NotModelled, pricing.Unknown, pricing.Unknown
 		l.Source = "n/a (serverless)"
 		l.Note = "serverless: billed per request and compute time, not per instance; not priced"
@@ -119,7 +119,7 @@ func PriceOne(c *pricing.Catalog, r inventory.Resource) Line {
 	} else {
 		l.Hourly = zero
 	}
-	if kind, ok := storageKind(r.Kind); ok && r.VolumeGB > 0 && (r.Running || r.Kind == inventory.NotebookInstance) {
+	if kind, ok := storageKind(r.Kind); ok && r.VolumeGB > 0 && (r.Running || r.Kind == resource.NotebookInstance) {
 		gb := int64(r.VolumeGB)
 		if isJob(r.Kind) {
 			gb *= max(count, 1) // each instance of a job has its own volume
@@ -135,7 +135,7 @@ func PriceOne(c *pricing.Catalog, r inventory.Resource) Line {
 
 // jobCost is the cost of a job's billable time so far, and what managed
 // spot training saved against on-demand.
-func jobCost(c *pricing.Catalog, r inventory.Resource, rate pricing.Price) (soFar, savings pricing.Price) {
+func jobCost(c *pricing.Catalog, r resource.Resource, rate pricing.Price) (soFar, savings pricing.Price) {
 	count := int64(r.InstanceCount)
 	soFar = rate.Mul(count).ForSeconds(r.BillableSeconds)
 	if r.BillableSeconds == 0 {
@@ -159,17 +159,17 @@ func jobCost(c *pricing.Catalog, r inventory.Resource, rate pricing.Price) (soFa
 
 // notApplicable returns why a resource is not billed on its own, or "".
 // The short form goes into Source ("n/a (short)"), the long one into Note.
-func notApplicable(r inventory.Resource) (short, long string) {
+func notApplicable(r resource.Resource) (short, long string) {
 	switch r.Kind {
-	case inventory.StudioDomain:
+	case resource.StudioDomain:
 		return "not billed", "a Studio domain is not billed; its apps are"
-	case inventory.StudioSpace:
+	case resource.StudioSpace:
 		return "billed via its apps", "a Studio space is billed through its apps (its EBS volume is not priced)"
-	case inventory.InferenceComponent:
+	case resource.InferenceComponent:
 		return "billed with its endpoint", "runs on its endpoint's instances, which are billed with the endpoint"
-	case inventory.TuningJob:
+	case resource.TuningJob:
 		return "billed via training jobs", "billed through its training jobs, which are listed separately"
-	case inventory.StudioApp:
+	case resource.StudioApp:
 		if r.InstanceType == "system" || r.InstanceType == "" {
 			return "system instance", "runs on a free system instance"
 		}
@@ -178,11 +178,11 @@ func notApplicable(r inventory.Resource) (short, long string) {
 }
 
 // componentOf is the component an instance hour of r is billed as.
-func componentOf(r inventory.Resource) pricing.Component {
+func componentOf(r resource.Resource) pricing.Component {
 	switch r.Kind {
-	case inventory.NotebookInstance:
+	case resource.NotebookInstance:
 		return pricing.NotebookInstance
-	case inventory.StudioApp:
+	case resource.StudioApp:
 		switch r.AppType {
 		case "JupyterLab", "CodeEditor":
 			return pricing.StudioJupyterLab
@@ -190,13 +190,13 @@ func componentOf(r inventory.Resource) pricing.Component {
 		// KernelGateway (Studio Classic) and the other app types
 		// (RSessionGateway, ...) are billed as Studio notebooks.
 		return pricing.StudioNotebook
-	case inventory.TrainingJob:
+	case resource.TrainingJob:
 		return pricing.Training
-	case inventory.ProcessingJob:
+	case resource.ProcessingJob:
 		return pricing.Processing
-	case inventory.TransformJob:
+	case resource.TransformJob:
 		return pricing.BatchTransform
-	case inventory.Endpoint:
+	case resource.Endpoint:
 		if r.Async {
 			return pricing.AsyncInference
 		}
@@ -206,13 +206,13 @@ func componentOf(r inventory.Resource) pricing.Component {
 }
 
 // storageKind is the ML storage kind of a kind's volumes.
-func storageKind(k inventory.Kind) (pricing.StorageKind, bool) {
+func storageKind(k resource.Kind) (pricing.StorageKind, bool) {
 	switch k {
-	case inventory.NotebookInstance:
+	case resource.NotebookInstance:
 		return pricing.StorageNotebook, true
-	case inventory.TrainingJob:
+	case resource.TrainingJob:
 		return pricing.StorageTraining, true
-	case inventory.ProcessingJob:
+	case resource.ProcessingJob:
 		return pricing.StorageProcessing, true
 	}
 	return "", false

@@ -1,8 +1,8 @@
 package cost
 
 import (
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // StageTotal sums the lines of one billing stage (or of all stages).
@@ -10,7 +10,7 @@ import (
 // "at least" (see pricing.Total).
 type StageTotal struct {
 	// Stage is "" for the grand total.
-	Stage inventory.Stage
+	Stage resource.Stage
 	// Resources counts every line of the stage, priced or not.
 	Resources int
 	// Running counts the lines that accrue instance charges now.
@@ -48,7 +48,7 @@ func (t *StageTotal) merge(o StageTotal) {
 	t.SpotSavings.Merge(o.SpotSavings)
 }
 
-// Summary is the totals of a scan: one per stage, in inventory.Stages
+// Summary is the totals of a scan: one per stage, in resource.Stages
 // order (stages without resources included, with zero totals), and the
 // grand total.
 type Summary struct {
@@ -58,9 +58,9 @@ type Summary struct {
 
 // Summarize totals lines per stage.
 func Summarize(lines []Line) Summary {
-	by := map[inventory.Stage]*StageTotal{}
-	s := Summary{Stages: make([]StageTotal, len(inventory.Stages))}
-	for i, st := range inventory.Stages {
+	by := map[resource.Stage]*StageTotal{}
+	s := Summary{Stages: make([]StageTotal, len(resource.Stages))}
+	for i, st := range resource.Stages {
 		s.Stages[i].Stage = st
 		by[st] = &s.Stages[i]
 	}
@@ -82,7 +82,7 @@ func Summarize(lines []Line) Summary {
 }
 
 // Stage returns the total of one stage (zero if absent).
-func (s Summary) Stage(st inventory.Stage) StageTotal {
+func (s Summary) Stage(st resource.Stage) StageTotal {
 	for _, t := range s.Stages {
 		if t.Stage == st {
 			return t

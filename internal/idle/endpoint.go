@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // CloudWatch metrics the endpoint detector reads, all in the AWS/SageMaker
@@ -72,16 +72,16 @@ type EndpointEvidence struct {
 // activity) and requests processed. Traffic anywhere is Active whatever the
 // age. Anything else is Unknown. Serverless endpoints are judged the same
 // way but are never Actionable: they cost nothing when idle.
-func Endpoint(rs []inventory.Resource, ev EndpointEvidence, now time.Time) Verdict {
+func Endpoint(rs []resource.Resource, ev EndpointEvidence, now time.Time) Verdict {
 	var variants, components []string
-	var ep *inventory.Resource
+	var ep *resource.Resource
 	serverless, async, running := false, false, false
 	var since time.Time
 	sinceKnown := true
 	for i := range rs {
 		r := &rs[i]
 		switch r.Kind {
-		case inventory.Endpoint:
+		case resource.Endpoint:
 			if ep == nil {
 				ep = r
 			}
@@ -97,7 +97,7 @@ func Endpoint(rs []inventory.Resource, ev EndpointEvidence, now time.Time) Verdi
 			if r.Created == nil {
 				sinceKnown = false
 			}
-		case inventory.InferenceComponent:
+		case resource.InferenceComponent:
 			components = append(components, r.Name)
 		}
 	}
@@ -112,7 +112,7 @@ func Endpoint(rs []inventory.Resource, ev EndpointEvidence, now time.Time) Verdi
 	return v
 }
 
-func judgeEndpoint(ep *inventory.Resource, variants, components []string, async, running bool,
+func judgeEndpoint(ep *resource.Resource, variants, components []string, async, running bool,
 	since time.Time, sinceKnown bool, ev EndpointEvidence, now time.Time) Verdict {
 	if !running {
 		return Verdict{State: Stopped, Reason: ReasonNotRunning, Evidence: "status " + ep.Status + ": not billed"}

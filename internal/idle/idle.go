@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // State is what a detector concluded.
@@ -94,9 +94,9 @@ func (v Verdict) IdleFor(now time.Time) (time.Duration, bool) {
 // SubjectKey is the key verdicts are stored under: an endpoint's verdict
 // covers all its variants, so every variant resource of one endpoint maps
 // to the endpoint's key (account/region/endpoint/name); every other
-// resource maps to inventory.Resource.Key.
-func SubjectKey(r *inventory.Resource) string {
-	if r.Kind == inventory.Endpoint {
+// resource maps to resource.Resource.Key.
+func SubjectKey(r *resource.Resource) string {
+	if r.Kind == resource.Endpoint {
 		return r.Account + "/" + r.Region + "/" + string(r.Kind) + "/" + r.Name
 	}
 	return r.Key()
@@ -126,7 +126,7 @@ func FormatDuration(d time.Duration) string {
 }
 
 // Unsupported is the verdict for kinds no detector judges.
-func Unsupported(r *inventory.Resource) Verdict {
+func Unsupported(r *resource.Resource) Verdict {
 	return Verdict{State: Unknown, Reason: ReasonUnsupported,
 		Evidence: "no idle detector for " + string(r.Kind)}
 }

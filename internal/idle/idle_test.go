@@ -8,15 +8,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 func ago(d time.Duration) *time.Time { t := now.Add(-d); return &t }
 
-func variant(name string, created time.Duration, mod ...func(*inventory.Resource)) inventory.Resource {
-	r := inventory.Resource{Account: "111111111111", Region: "us-east-1", Kind: inventory.Endpoint,
+func variant(name string, created time.Duration, mod ...func(*resource.Resource)) resource.Resource {
+	r := resource.Resource{Account: "111111111111", Region: "us-east-1", Kind: resource.Endpoint,
 		Name: "ep", Variant: name, Status: "InService", Running: true, InstanceType: "ml.g5.xlarge",
 		InstanceCount: 1, Created: ago(created), LastModified: ago(created)}
 	for _, m := range mod {
@@ -37,34 +37,34 @@ func TestEndpoint(t *testing.T) {
 	day := 24 * time.Hour
 	tests := []struct {
 		name string
-		rs   []inventory.Resource
+		rs   []resource.Resource
 		ev   idle.EndpointEvidence
 		want idle.Verdict
 	}{
 		{
 			name: "idle on every variant",
-			rs:   []inventory.Resource{variant("A", 3*day), variant("B", 3*day)},
+			rs:   []resource.Resource{variant("A", 3*day), variant("B", 3*day)},
 			ev:   window(day, inv("A", 0, 0), inv("B", 0, 0)),
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-day), Reason: idle.ReasonNoInvocations, Actionable: true,
 				Evidence: "0 invocations on 2 variants over 24h (no datapoints)"},
 		},
 		{
 			name: "idle on A while B has traffic is active",
-			rs:   []inventory.Resource{variant("A", 3*day), variant("B", 3*day)},
+			rs:   []resource.Resource{variant("A", 3*day), variant("B", 3*day)},
 			ev:   window(day, inv("A", 0, 0), inv("B", 412, 96)),
 			want: idle.Verdict{State: idle.Active, Reason: idle.ReasonInvocations, Actionable: true,
 				Evidence: "412 invocations on variant B over 24h"},
 		},
 		{
 			name: "created 2h ago with no datapoints is unknown",
-			rs:   []inventory.Resource{variant("AllTraffic", 2*time.Hour)},
+			rs:   []resource.Resource{variant("AllTraffic", 2*time.Hour)},
 			ev:   window(day, inv("AllTraffic", 0, 0)),
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonYoung,
 				Evidence: "in service for 2h, less than the 24h window (no datapoints)"},
 		},
 		{
 			name: "updated 2h ago is judged from the update",
-			rs: []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) {
+			rs: []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) {
 				r.LastModified = ago(2 * time.Hour)
 			})},
 			ev:   window(day, inv("AllTraffic", 0, 0)),
@@ -72,14 +72,14 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "young endpoint with traffic is active",
-			rs:   []inventory.Resource{variant("AllTraffic", 2*time.Hour)},
+			rs:   []resource.Resource{variant("AllTraffic", 2*time.Hour)},
 			ev:   window(day, inv("AllTraffic", 3, 2)),
 			want: idle.Verdict{State: idle.Active, Reason: idle.ReasonInvocations, Actionable: true,
 				Evidence: "3 invocations on variant AllTraffic over 24h"},
 		},
 		{
 			name: "cloudwatch error is unknown even with zero sums",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day)},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day)},
 			ev: func() idle.EndpointEvidence {
 				e := window(day, inv("AllTraffic", 0, 0))
 				e.Err = errors.New("Throttling: Rate exceeded")
@@ -89,20 +89,20 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "missing series for a variant is unknown",
-			rs:   []inventory.Resource{variant("A", 3*day), variant("B", 3*day)},
+			rs:   []resource.Resource{variant("A", 3*day), variant("B", 3*day)},
 			ev:   window(day, inv("A", 0, 0)),
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "no complete Invocations data for variant B over 24h"},
 		},
 		{
 			name: "partial data is unknown",
-			rs:   []inventory.Resource{variant("A", 3*day)},
+			rs:   []resource.Resource{variant("A", 3*day)},
 			ev:   window(day, idle.Series{Metric: idle.MetricInvocations, Variant: "A", Complete: false}),
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "no complete Invocations data for variant A over 24h"},
 		},
 		{
 			name: "inference component with traffic is active",
-			rs: []inventory.Resource{variant("AllTraffic", 3*day),
-				{Kind: inventory.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
+			rs: []resource.Resource{variant("AllTraffic", 3*day),
+				{Kind: resource.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
 			ev: window(day, inv("AllTraffic", 0, 0),
 				idle.Series{Metric: idle.MetricInvocations, Component: "ic-1", Sum: 7, Datapoints: 3, Complete: true}),
 			want: idle.Verdict{State: idle.Active, Reason: idle.ReasonInvocations, Actionable: true,
@@ -110,15 +110,15 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "inference component without data is unknown",
-			rs: []inventory.Resource{variant("AllTraffic", 3*day),
-				{Kind: inventory.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
+			rs: []resource.Resource{variant("AllTraffic", 3*day),
+				{Kind: resource.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
 			ev:   window(day, inv("AllTraffic", 0, 0)),
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "no complete Invocations data for inference component ic-1 over 24h"},
 		},
 		{
 			name: "idle with a component",
-			rs: []inventory.Resource{variant("AllTraffic", 3*day),
-				{Kind: inventory.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
+			rs: []resource.Resource{variant("AllTraffic", 3*day),
+				{Kind: resource.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
 			ev: window(day, inv("AllTraffic", 0, 0),
 				idle.Series{Metric: idle.MetricInvocations, Component: "ic-1", Complete: true}),
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-day), Reason: idle.ReasonNoInvocations, Actionable: true,
@@ -126,7 +126,7 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "async with backlog is active",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Async = true })},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) { r.Async = true })},
 			ev: window(day,
 				idle.Series{Metric: idle.MetricBacklog, Max: 7, Datapoints: 1440, Complete: true},
 				idle.Series{Metric: idle.MetricAsyncProcessed, Complete: true}),
@@ -135,7 +135,7 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "async processing requests is active",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Async = true })},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) { r.Async = true })},
 			ev: window(day,
 				idle.Series{Metric: idle.MetricBacklog, Datapoints: 1440, Complete: true},
 				idle.Series{Metric: idle.MetricAsyncProcessed, Sum: 20, Datapoints: 4, Complete: true}),
@@ -144,7 +144,7 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "async without backlog and nothing processed is idle, Invocations not needed",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Async = true })},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) { r.Async = true })},
 			ev: window(day,
 				idle.Series{Metric: idle.MetricBacklog, Datapoints: 1440, Complete: true},
 				idle.Series{Metric: idle.MetricAsyncProcessed, Complete: true}),
@@ -153,26 +153,26 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "async without backlog data is unknown",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Async = true })},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) { r.Async = true })},
 			ev:   window(day, inv("AllTraffic", 0, 0), idle.Series{Metric: idle.MetricAsyncProcessed, Complete: true}),
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "no complete ApproximateBacklogSize data over 24h"},
 		},
 		{
 			name: "serverless idle is reported, not actionable",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Serverless = true; r.InstanceType = "" })},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) { r.Serverless = true; r.InstanceType = "" })},
 			ev:   window(day, inv("AllTraffic", 0, 0)),
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-day), Reason: idle.ReasonNoInvocations, Actionable: false,
 				Evidence: "0 invocations on 1 variant over 24h (no datapoints); serverless: costs nothing when idle, not acted on"},
 		},
 		{
 			name: "updating endpoint without traffic is unknown",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Status = "Updating" })},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) { r.Status = "Updating" })},
 			ev:   window(day, inv("AllTraffic", 0, 0)),
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNotInService, Evidence: "status Updating, not InService"},
 		},
 		{
 			name: "failed endpoint is not billed",
-			rs: []inventory.Resource{variant("AllTraffic", 3*day, func(r *inventory.Resource) {
+			rs: []resource.Resource{variant("AllTraffic", 3*day, func(r *resource.Resource) {
 				r.Status = "Failed"
 				r.Running = false
 			})},
@@ -181,13 +181,13 @@ func TestEndpoint(t *testing.T) {
 		},
 		{
 			name: "window ending in the future is unknown",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day)},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day)},
 			ev:   idle.EndpointEvidence{Start: now.Add(-day), End: now.Add(time.Hour), Series: []idle.Series{inv("AllTraffic", 0, 0)}},
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "no valid metrics window"},
 		},
 		{
 			name: "no window is unknown",
-			rs:   []inventory.Resource{variant("AllTraffic", 3*day)},
+			rs:   []resource.Resource{variant("AllTraffic", 3*day)},
 			ev:   idle.EndpointEvidence{},
 			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "no valid metrics window"},
 		},
@@ -207,8 +207,8 @@ func TestEndpoint(t *testing.T) {
 }
 
 func TestNotebook(t *testing.T) {
-	nb := func(mod ...func(*inventory.Resource)) inventory.Resource {
-		r := inventory.Resource{Kind: inventory.NotebookInstance, Name: "dev-alice", Status: "InService", Running: true,
+	nb := func(mod ...func(*resource.Resource)) resource.Resource {
+		r := resource.Resource{Kind: resource.NotebookInstance, Name: "dev-alice", Status: "InService", Running: true,
 			InstanceType: "ml.t3.medium", Created: ago(30 * 24 * time.Hour), Started: ago(50 * time.Hour)}
 		for _, m := range mod {
 			m(&r)
@@ -217,25 +217,25 @@ func TestNotebook(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		r    inventory.Resource
+		r    resource.Resource
 		ev   idle.NotebookEvidence
 		want idle.Verdict
 	}{
 		{
 			name: "agent idle for 26h",
-			r:    nb(func(r *inventory.Resource) { r.AgentLastActivity = ago(26 * time.Hour) }),
+			r:    nb(func(r *resource.Resource) { r.AgentLastActivity = ago(26 * time.Hour) }),
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-26 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true,
 				Evidence: "no activity for 26h (agent, last at 2026-11-24T10:00:00Z)"},
 		},
 		{
 			name: "agent saw activity a minute ago",
-			r:    nb(func(r *inventory.Resource) { r.AgentLastActivity = ago(time.Minute) }),
+			r:    nb(func(r *resource.Resource) { r.AgentLastActivity = ago(time.Minute) }),
 			want: idle.Verdict{State: idle.Active, Since: now.Add(-time.Minute), Reason: idle.ReasonAgentActive, Actionable: true,
 				Evidence: "agent saw activity at 2026-11-25T11:59:00Z"},
 		},
 		{
 			name: "agent wins over schedule",
-			r:    nb(func(r *inventory.Resource) { r.AgentLastActivity = ago(3 * time.Hour) }),
+			r:    nb(func(r *resource.Resource) { r.AgentLastActivity = ago(3 * time.Hour) }),
 			ev:   idle.NotebookEvidence{Schedule: "office-hours"},
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-3 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true,
 				Evidence: "no activity for 3h (agent, last at 2026-11-25T09:00:00Z)"},
@@ -255,7 +255,7 @@ func TestNotebook(t *testing.T) {
 		},
 		{
 			name: "restarted after the last activity: idle since the start, not before",
-			r: nb(func(r *inventory.Resource) {
+			r: nb(func(r *resource.Resource) {
 				r.AgentLastActivity = ago(72 * time.Hour)
 				r.Started = ago(3 * time.Hour)
 			}),
@@ -264,7 +264,7 @@ func TestNotebook(t *testing.T) {
 		},
 		{
 			name: "started a minute ago with an old tag is active",
-			r: nb(func(r *inventory.Resource) {
+			r: nb(func(r *resource.Resource) {
 				r.AgentLastActivity = ago(72 * time.Hour)
 				r.Started = ago(time.Minute)
 			}),
@@ -273,7 +273,7 @@ func TestNotebook(t *testing.T) {
 		},
 		{
 			name: "stopped notebook",
-			r: nb(func(r *inventory.Resource) {
+			r: nb(func(r *resource.Resource) {
 				r.Status = "Stopped"
 				r.Running = false
 				r.AgentLastActivity = ago(48 * time.Hour)
@@ -295,18 +295,18 @@ func TestStudio(t *testing.T) {
 	yes, no := true, false
 	tests := []struct {
 		name string
-		r    inventory.Resource
+		r    resource.Resource
 		want idle.Verdict
 	}{
-		{"domain without idle shutdown", inventory.Resource{Kind: inventory.StudioDomain, Name: "d-1", IdleShutdown: &no},
+		{"domain without idle shutdown", resource.Resource{Kind: resource.StudioDomain, Name: "d-1", IdleShutdown: &no},
 			idle.Verdict{State: idle.Unprotected, Reason: idle.ReasonNoIdleShutdown, Actionable: true, Evidence: "unprotected: domain has no built-in idle shutdown"}},
-		{"space with idle shutdown", inventory.Resource{Kind: inventory.StudioSpace, Name: "s-1", IdleShutdown: &yes},
+		{"space with idle shutdown", resource.Resource{Kind: resource.StudioSpace, Name: "s-1", IdleShutdown: &yes},
 			idle.Verdict{State: idle.Managed, Reason: idle.ReasonIdleShutdown, Actionable: true, Evidence: "space has built-in idle shutdown"}},
-		{"domain with setting unknown", inventory.Resource{Kind: inventory.StudioDomain, Name: "d-2"},
+		{"domain with setting unknown", resource.Resource{Kind: resource.StudioDomain, Name: "d-2"},
 			idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "idle shutdown setting of the domain not known"}},
-		{"app goes to the app detector", inventory.Resource{Kind: inventory.StudioApp, Name: "default", Running: true, AgentLastActivity: ago(2 * time.Hour)},
+		{"app goes to the app detector", resource.Resource{Kind: resource.StudioApp, Name: "default", Running: true, AgentLastActivity: ago(2 * time.Hour)},
 			idle.Verdict{State: idle.Idle, Since: now.Add(-2 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true, Evidence: "no activity for 2h (agent, last at 2026-11-25T10:00:00Z)"}},
-		{"training job is unsupported", inventory.Resource{Kind: inventory.TrainingJob, Name: "j"},
+		{"training job is unsupported", resource.Resource{Kind: resource.TrainingJob, Name: "j"},
 			idle.Verdict{State: idle.Unknown, Reason: idle.ReasonUnsupported, Evidence: "no idle detector for training-job"}},
 	}
 	for _, tt := range tests {
@@ -323,7 +323,7 @@ func TestStudio(t *testing.T) {
 // the app's health checks, so a recent value does not mean use and an old
 // one (which health checks would have refreshed anyway) does not mean idle.
 func TestStudioAppLastUserActivityIsNotActivity(t *testing.T) {
-	app := inventory.Resource{Kind: inventory.StudioApp, Name: "default", AppType: "JupyterLab", Status: "InService", Running: true}
+	app := resource.Resource{Kind: resource.StudioApp, Name: "default", AppType: "JupyterLab", Status: "InService", Running: true}
 	for _, last := range []*time.Time{nil, ago(time.Minute), ago(30 * 24 * time.Hour)} {
 		got := idle.StudioApp(app, idle.StudioAppEvidence{LastUserActivity: last}, now)
 		if got.State != idle.Unknown || got.Reason != idle.ReasonNoAgent {
@@ -359,7 +359,7 @@ func TestSubjectKey(t *testing.T) {
 	if idle.SubjectKey(&a) != idle.SubjectKey(&b) || idle.SubjectKey(&a) != "111111111111/us-east-1/endpoint/ep" {
 		t.Errorf("variants of one endpoint must share a key: %q, %q", idle.SubjectKey(&a), idle.SubjectKey(&b))
 	}
-	nb := inventory.Resource{Account: "1", Region: "r", Kind: inventory.NotebookInstance, Name: "n"}
+	nb := resource.Resource{Account: "1", Region: "r", Kind: resource.NotebookInstance, Name: "n"}
 	if idle.SubjectKey(&nb) != nb.Key() {
 		t.Errorf("notebook key %q, want %q", idle.SubjectKey(&nb), nb.Key())
 	}
@@ -370,11 +370,11 @@ func TestSubjectKey(t *testing.T) {
 // makes an old endpoint idle, and leaving any one out makes it unknown.
 func TestEndpointQueriesFeedEndpoint(t *testing.T) {
 	day := 24 * time.Hour
-	fleets := map[string][]inventory.Resource{
+	fleets := map[string][]resource.Resource{
 		"two variants": {variant("A", 3*day), variant("B", 3*day)},
 		"component": {variant("AllTraffic", 3*day),
-			{Kind: inventory.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
-		"async": {variant("AllTraffic", 3*day, func(r *inventory.Resource) { r.Async = true })},
+			{Kind: resource.InferenceComponent, Name: "ic-1", Parent: "ep", Running: true}},
+		"async": {variant("AllTraffic", 3*day, func(r *resource.Resource) { r.Async = true })},
 	}
 	for name, rs := range fleets {
 		t.Run(name, func(t *testing.T) {

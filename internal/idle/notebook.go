@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // AgentFresh is how recent the agent's last activity must be for the
@@ -27,7 +27,7 @@ type NotebookEvidence struct {
 // that time is within AgentFresh. Without an agent, an InService notebook
 // is Managed when a schedule stops it and Unprotected otherwise: nothing
 // will stop it when idle, and whether it is idle now is not known.
-func Notebook(r inventory.Resource, ev NotebookEvidence, now time.Time) Verdict {
+func Notebook(r resource.Resource, ev NotebookEvidence, now time.Time) Verdict {
 	if !r.Running {
 		return Verdict{State: Stopped, Reason: ReasonNotRunning, Evidence: "status " + r.Status + ": not billed for instance hours"}
 	}
@@ -65,7 +65,7 @@ func agentVerdict(last time.Time, started *time.Time, now time.Time) Verdict {
 		Evidence: fmt.Sprintf("no activity for %s (agent, last at %s)", FormatDuration(now.Sub(last)), stamp)}
 }
 
-func runningFor(r inventory.Resource, now time.Time) string {
+func runningFor(r resource.Resource, now time.Time) string {
 	start := r.Started
 	if start == nil {
 		start = r.Created

@@ -1,8 +1,6 @@
 package idle
 
-import (
-	"github.com/sagesaver/sagesaver/internal/inventory"
-)
+import "github.com/sagesaver/sagesaver/internal/resource"
 
 // Dimension is a CloudWatch dimension.
 type Dimension struct {
@@ -30,17 +28,17 @@ type Query struct {
 // per variant and per component for real-time endpoints; backlog and
 // processed requests for asynchronous ones. Serverless endpoints need the
 // same as real-time ones.
-func EndpointQueries(rs []inventory.Resource) []Query {
+func EndpointQueries(rs []resource.Resource) []Query {
 	var name string
 	async := false
 	var variants, components []string
 	for _, r := range rs {
 		switch r.Kind {
-		case inventory.Endpoint:
+		case resource.Endpoint:
 			name = r.Name
 			async = async || r.Async
 			variants = append(variants, r.Variant)
-		case inventory.InferenceComponent:
+		case resource.InferenceComponent:
 			components = append(components, r.Name)
 		}
 	}

@@ -3,7 +3,7 @@ package idle
 import (
 	"time"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // StudioAppEvidence is what AWS reports about a Studio app besides the
@@ -20,16 +20,16 @@ type StudioAppEvidence struct {
 // off is Unprotected (a finding; set-idle-shutdown fixes it), on is
 // Managed, not known is Unknown. Apps go to StudioApp; other kinds are
 // Unsupported.
-func Studio(r inventory.Resource, now time.Time) Verdict {
+func Studio(r resource.Resource, now time.Time) Verdict {
 	switch r.Kind {
-	case inventory.StudioDomain, inventory.StudioSpace:
-	case inventory.StudioApp:
+	case resource.StudioDomain, resource.StudioSpace:
+	case resource.StudioApp:
 		return StudioApp(r, StudioAppEvidence{}, now)
 	default:
 		return Unsupported(&r)
 	}
 	what := "domain"
-	if r.Kind == inventory.StudioSpace {
+	if r.Kind == resource.StudioSpace {
 		what = "space"
 	}
 	switch {
@@ -46,7 +46,7 @@ func Studio(r inventory.Resource, now time.Time) Verdict {
 // StudioApp judges a Studio app on agent evidence only: Idle since the
 // agent's last activity, Active within AgentFresh of it, Unknown without an
 // agent. ev.LastUserActivity is never used (see StudioAppEvidence).
-func StudioApp(r inventory.Resource, ev StudioAppEvidence, now time.Time) Verdict {
+func StudioApp(r resource.Resource, ev StudioAppEvidence, now time.Time) Verdict {
 	_ = ev.LastUserActivity // not activity: AWS updates it on health checks
 	if !r.Running {
 		return Verdict{State: Stopped, Reason: ReasonNotRunning, Evidence: "status " + r.Status + ": not billed"}

@@ -9,11 +9,12 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 type endpoints struct{}
 
-func (endpoints) Kind() Kind { return Endpoint }
+func (endpoints) Kind() resource.Kind { return resource.Endpoint }
 
 // endpointConfig is what the scan needs from DescribeEndpointConfig. Endpoint
 // configs cannot be changed once created, so this is cached by name (a
@@ -33,8 +34,8 @@ type variantConfig struct {
 	Shadow       bool
 }
 
-func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
-	var out []Resource
+func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
+	var out []resource.Resource
 	p := sagemaker.NewSearchPaginator(t.API.SageMaker, &sagemaker.SearchInput{
 		Resource:   smtypes.ResourceTypeEndpoint,
 		MaxResults: aws.Int32(100),
@@ -62,8 +63,8 @@ func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]Resource, e
 				return out, err
 			}
 			tags := tagMap(e.Tags, func(t smtypes.Tag) (string, string) { return aws.ToString(t.Key), aws.ToString(t.Value) })
-			base := Resource{
-				Account: t.Account, Region: t.Region, Kind: Endpoint,
+			base := resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.Endpoint,
 				Name: aws.ToString(e.EndpointName), ARN: aws.ToString(e.EndpointArn),
 				Status: string(e.EndpointStatus), Created: e.CreationTime, LastModified: e.LastModifiedTime,
 				Tags: tags, Async: cfg.Async,
@@ -143,8 +144,8 @@ func describeEndpointConfig(ctx context.Context, t Target, env *Env, name string
 // inferenceComponents lists the inference components of the region. They run
 // on their endpoint's instances and are not billed on their own; they are
 // listed so that idle detection can sum their invocations.
-func inferenceComponents(ctx context.Context, t Target) ([]Resource, error) {
-	var out []Resource
+func inferenceComponents(ctx context.Context, t Target) ([]resource.Resource, error) {
+	var out []resource.Resource
 	p := sagemaker.NewListInferenceComponentsPaginator(t.API.SageMaker, &sagemaker.ListInferenceComponentsInput{MaxResults: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -152,8 +153,8 @@ func inferenceComponents(ctx context.Context, t Target) ([]Resource, error) {
 			return out, fmt.Errorf("list inference components: %w", err)
 		}
 		for _, ic := range page.InferenceComponents {
-			out = append(out, Resource{
-				Account: t.Account, Region: t.Region, Kind: InferenceComponent,
+			out = append(out, resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.InferenceComponent,
 				Name: aws.ToString(ic.InferenceComponentName), ARN: aws.ToString(ic.InferenceComponentArn),
 				Parent: aws.ToString(ic.EndpointName), Variant: aws.ToString(ic.VariantName),
 				Status: string(ic.InferenceComponentStatus), Created: ic.CreationTime, LastModified: ic.LastModifiedTime,

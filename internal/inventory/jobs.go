@@ -8,17 +8,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 type trainingJobs struct{}
 
-func (trainingJobs) Kind() Kind { return TrainingJob }
+func (trainingJobs) Kind() resource.Kind { return resource.TrainingJob }
 
 // Collect finds training jobs that are running or were created within the
 // lookback, and tuning jobs likewise, through Search (records carry the
 // resource config, spot flag, billable time and tags). A tuning job's cost
 // is the cost of its training jobs, which are listed on their own.
-func (trainingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
+func (trainingJobs) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
 	since := env.Now.Add(-env.JobLookback)
 	expr := func(status string) *smtypes.SearchExpression {
 		return &smtypes.SearchExpression{
@@ -29,7 +30,7 @@ func (trainingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource
 			},
 		}
 	}
-	var out []Resource
+	var out []resource.Resource
 	p := sagemaker.NewSearchPaginator(t.API.SageMaker, &sagemaker.SearchInput{
 		Resource: smtypes.ResourceTypeTrainingJob, SearchExpression: expr("TrainingJobStatus"), MaxResults: aws.Int32(100),
 	})
@@ -43,8 +44,8 @@ func (trainingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource
 			if j == nil {
 				continue
 			}
-			r := Resource{
-				Account: t.Account, Region: t.Region, Kind: TrainingJob,
+			r := resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.TrainingJob,
 				Name: aws.ToString(j.TrainingJobName), ARN: aws.ToString(j.TrainingJobArn),
 				Status: string(j.TrainingJobStatus), Spot: aws.ToBool(j.EnableManagedSpotTraining),
 				Running:         j.TrainingJobStatus == smtypes.TrainingJobStatusInProgress || j.TrainingJobStatus == smtypes.TrainingJobStatusStopping,
@@ -78,8 +79,8 @@ func (trainingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource
 			if j == nil {
 				continue
 			}
-			r := Resource{
-				Account: t.Account, Region: t.Region, Kind: TuningJob,
+			r := resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.TuningJob,
 				Name: aws.ToString(j.HyperParameterTuningJobName), ARN: aws.ToString(j.HyperParameterTuningJobArn),
 				Status: string(j.HyperParameterTuningJobStatus), Created: j.CreationTime, LastModified: j.LastModifiedTime,
 				Running: j.HyperParameterTuningJobStatus == smtypes.HyperParameterTuningJobStatusInProgress,
@@ -96,7 +97,7 @@ func (trainingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource
 
 type processingJobs struct{}
 
-func (processingJobs) Kind() Kind { return ProcessingJob }
+func (processingJobs) Kind() resource.Kind { return resource.ProcessingJob }
 
 // jobDetail is the cached description of a job: what its summary lacks.
 // It is cached once the job has started (instance type, count and start
@@ -135,7 +136,7 @@ func listJobs(ctx context.Context, env *Env, list func(ctx context.Context, inPr
 	return out, err
 }
 
-func (processingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
+func (processingJobs) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
 	sums, err := listJobs(ctx, env, func(ctx context.Context, inProgress bool, since *time.Time, yield func(jobSummary)) error {
 		in := &sagemaker.ListProcessingJobsInput{CreationTimeAfter: since, MaxResults: aws.Int32(100)}
 		if inProgress {
@@ -157,7 +158,7 @@ func (processingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resour
 		}
 		return nil
 	})
-	var out []Resource
+	var out []resource.Resource
 	for _, s := range sums {
 		d, derr := jobDescribe(t, env, "pj", s.name, func() (jobDetail, error) {
 			desc, err := t.API.SageMaker.DescribeProcessingJob(ctx, &sagemaker.DescribeProcessingJobInput{ProcessingJobName: aws.String(s.name)})
@@ -178,16 +179,16 @@ func (processingJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resour
 		if derr != nil {
 			return out, derr
 		}
-		out = append(out, jobResource(t, env, ProcessingJob, s, d))
+		out = append(out, jobResource(t, env, resource.ProcessingJob, s, d))
 	}
 	return out, err
 }
 
 type transformJobs struct{}
 
-func (transformJobs) Kind() Kind { return TransformJob }
+func (transformJobs) Kind() resource.Kind { return resource.TransformJob }
 
-func (transformJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
+func (transformJobs) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
 	sums, err := listJobs(ctx, env, func(ctx context.Context, inProgress bool, since *time.Time, yield func(jobSummary)) error {
 		in := &sagemaker.ListTransformJobsInput{CreationTimeAfter: since, MaxResults: aws.Int32(100)}
 		if inProgress {
@@ -209,7 +210,7 @@ func (transformJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resourc
 		}
 		return nil
 	})
-	var out []Resource
+	var out []resource.Resource
 	for _, s := range sums {
 		d, derr := jobDescribe(t, env, "tj", s.name, func() (jobDetail, error) {
 			desc, err := t.API.SageMaker.DescribeTransformJob(ctx, &sagemaker.DescribeTransformJobInput{TransformJobName: aws.String(s.name)})
@@ -226,7 +227,7 @@ func (transformJobs) Collect(ctx context.Context, t Target, env *Env) ([]Resourc
 		if derr != nil {
 			return out, derr
 		}
-		out = append(out, jobResource(t, env, TransformJob, s, d))
+		out = append(out, jobResource(t, env, resource.TransformJob, s, d))
 	}
 	return out, err
 }
@@ -249,8 +250,8 @@ func jobDescribe(t Target, env *Env, prefix, name string, describe func() (jobDe
 	return d, nil
 }
 
-func jobResource(t Target, env *Env, kind Kind, s jobSummary, d jobDetail) Resource {
-	r := Resource{
+func jobResource(t Target, env *Env, kind resource.Kind, s jobSummary, d jobDetail) resource.Resource {
+	r := resource.Resource{
 		Account: t.Account, Region: t.Region, Kind: kind, Name: s.name, ARN: s.arn, Status: s.status, Running: s.running,
 		InstanceType: d.InstanceType, InstanceCount: d.InstanceCount, VolumeGB: d.VolumeGB, Image: d.Image,
 		Created: s.created, Started: d.Started, Ended: s.ended,

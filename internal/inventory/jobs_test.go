@@ -6,6 +6,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 const trainingFleet = `
@@ -58,7 +59,7 @@ func TestTrainingJobs(t *testing.T) {
 	}
 }
 
-func keys(m map[string]inventory.Resource) []string {
+func keys(m map[string]resource.Resource) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

@@ -8,11 +8,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 type notebooks struct{}
 
-func (notebooks) Kind() Kind { return NotebookInstance }
+func (notebooks) Kind() resource.Kind { return resource.NotebookInstance }
 
 // notebookDetail is what DescribeNotebookInstance adds to the listing; it
 // is cached per LastModifiedTime, which changes on every start, stop and
@@ -21,12 +22,12 @@ type notebookDetail struct {
 	VolumeGB int
 }
 
-func (notebooks) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
+func (notebooks) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
 	tags, err := tagsByARN(ctx, t, "sagemaker:notebook-instance")
 	if err != nil {
 		return nil, err
 	}
-	var out []Resource
+	var out []resource.Resource
 	p := sagemaker.NewListNotebookInstancesPaginator(t.API.SageMaker, &sagemaker.ListNotebookInstancesInput{MaxResults: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -34,8 +35,8 @@ func (notebooks) Collect(ctx context.Context, t Target, env *Env) ([]Resource, e
 			return out, fmt.Errorf("list notebook instances: %w", err)
 		}
 		for _, n := range page.NotebookInstances {
-			r := Resource{
-				Account: t.Account, Region: t.Region, Kind: NotebookInstance,
+			r := resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.NotebookInstance,
 				Name: aws.ToString(n.NotebookInstanceName), ARN: aws.ToString(n.NotebookInstanceArn),
 				Status: string(n.NotebookInstanceStatus), InstanceType: string(n.InstanceType), InstanceCount: 1,
 				LifecycleConfig: aws.ToString(n.NotebookInstanceLifecycleConfigName),

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Target is one account and region with the clients that reach it.
@@ -25,18 +26,18 @@ type Target struct {
 // Failure is a collector that could not finish for one target. The scan
 // goes on without it; the failure is reported and sets the exit code.
 type Failure struct {
-	Account string       `json:"account"`
-	Region  string       `json:"region"`
-	Kind    Kind         `json:"kind"`
-	Class   awsapi.Class `json:"-"`
-	Reason  string       `json:"reason"`
-	Err     error        `json:"-"`
+	Account string        `json:"account"`
+	Region  string        `json:"region"`
+	Kind    resource.Kind `json:"kind"`
+	Class   awsapi.Class  `json:"-"`
+	Reason  string        `json:"reason"`
+	Err     error         `json:"-"`
 }
 
 // Result is what a scan found.
 type Result struct {
-	Resources []Resource `json:"resources"`
-	Failures  []Failure  `json:"failures,omitempty"`
+	Resources []resource.Resource `json:"resources"`
+	Failures  []Failure           `json:"failures,omitempty"`
 	// ScannedAt is the time the scan started.
 	ScannedAt time.Time `json:"scanned_at"`
 }
@@ -45,10 +46,10 @@ type Result struct {
 // in one target.
 type Collector interface {
 	// Kind names what the collector lists, for failures and progress.
-	Kind() Kind
+	Kind() resource.Kind
 	// Collect returns the resources it found, or an error that stops this
 	// collector for this target only.
-	Collect(ctx context.Context, t Target, env *Env) ([]Resource, error)
+	Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error)
 }
 
 // Env is what collectors share: the time of the scan, how far back to look
@@ -151,11 +152,11 @@ func Reason(err error) string {
 	return prefix + ae.ErrorCode() + ": " + ae.ErrorMessage()
 }
 
-func stageIndex(s Stage) int {
-	for i, x := range Stages {
+func stageIndex(s resource.Stage) int {
+	for i, x := range resource.Stages {
 		if x == s {
 			return i
 		}
 	}
-	return len(Stages)
+	return len(resource.Stages)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 const acct = "123456789012"
@@ -97,8 +98,8 @@ func scanner(cs ...inventory.Collector) *inventory.Scanner {
 	return &inventory.Scanner{Collectors: cs, Concurrency: 4}
 }
 
-func byKey(rs []inventory.Resource) map[string]inventory.Resource {
-	m := map[string]inventory.Resource{}
+func byKey(rs []resource.Resource) map[string]resource.Resource {
+	m := map[string]resource.Resource{}
 	for _, r := range rs {
 		m[r.Key()] = r
 	}
@@ -146,7 +147,7 @@ func TestScanFleet(t *testing.T) {
 	}
 	gotView := map[string]view{}
 	for k, r := range got {
-		if r.Kind == inventory.TrainingJob || r.Kind == inventory.TuningJob {
+		if r.Kind == resource.TrainingJob || r.Kind == resource.TuningJob {
 			continue
 		}
 		gotView[k] = view{r.Status, r.InstanceType, r.InstanceCount, r.Running, r.Serverless, r.Async, r.VolumeGB}

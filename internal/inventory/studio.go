@@ -9,22 +9,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 type studio struct{}
 
-func (studio) Kind() Kind { return StudioApp }
+func (studio) Kind() resource.Kind { return resource.StudioApp }
 
 // Collect lists Studio domains (with whether built-in idle shutdown is on
 // by default), spaces (with their own idle setting) and apps that are not
 // Deleted. ListApps carries each app's resource spec, so apps need no
 // describe call.
-func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, error) {
+func (studio) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
 	tags, err := tagsByARN(ctx, t, "sagemaker:domain", "sagemaker:space", "sagemaker:app")
 	if err != nil {
 		return nil, err
 	}
-	var out []Resource
+	var out []resource.Resource
 	domainIdle := map[string]bool{}
 	dp := sagemaker.NewListDomainsPaginator(t.API.SageMaker, &sagemaker.ListDomainsInput{MaxResults: aws.Int32(100)})
 	for dp.HasMorePages() {
@@ -39,8 +40,8 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 				return out, err
 			}
 			domainIdle[id] = idle
-			out = append(out, Resource{
-				Account: t.Account, Region: t.Region, Kind: StudioDomain,
+			out = append(out, resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.StudioDomain,
 				Name: id, ARN: aws.ToString(d.DomainArn), Status: string(d.Status), Parent: aws.ToString(d.DomainName),
 				IdleShutdown: aws.Bool(idle), Created: d.CreationTime, LastModified: d.LastModifiedTime,
 				Tags: tags[aws.ToString(d.DomainArn)],
@@ -62,8 +63,8 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 			if d.IdleSet {
 				idle = d.Idle
 			}
-			out = append(out, Resource{
-				Account: t.Account, Region: t.Region, Kind: StudioSpace,
+			out = append(out, resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.StudioSpace,
 				Name: aws.ToString(s.SpaceName), ARN: d.ARN, Status: string(s.Status),
 				Parent: aws.ToString(s.DomainId), IdleShutdown: aws.Bool(idle),
 				Created: s.CreationTime, LastModified: s.LastModifiedTime, Tags: tags[d.ARN],
@@ -80,8 +81,8 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]Resource, erro
 			if a.Status == smtypes.AppStatusDeleted {
 				continue // ListApps keeps returning deleted apps for a while
 			}
-			r := Resource{
-				Account: t.Account, Region: t.Region, Kind: StudioApp,
+			r := resource.Resource{
+				Account: t.Account, Region: t.Region, Kind: resource.StudioApp,
 				Name: appName(a), Status: string(a.Status), Parent: aws.ToString(a.DomainId),
 				AppType: string(a.AppType), InstanceCount: 1, Created: a.CreationTime,
 				Running: a.Status == smtypes.AppStatusInService || a.Status == smtypes.AppStatusPending,

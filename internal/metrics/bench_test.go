@@ -10,8 +10,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // BenchmarkEndpointEvidence fetches the idle evidence of 10,000 endpoints
@@ -30,14 +30,14 @@ func BenchmarkEndpointEvidence(b *testing.B) {
 	now := emu.Now()
 
 	// The inventory as the scan sees it: one resource per variant.
-	groups := map[string]map[string][]inventory.Resource{} // region -> key -> variants
+	groups := map[string]map[string][]resource.Resource{} // region -> key -> variants
 	endpoints := 0
 	for _, a := range sc.Accounts {
 		for region, rs := range a.Regions {
-			g := map[string][]inventory.Resource{}
+			g := map[string][]resource.Resource{}
 			for _, e := range rs.Endpoints {
 				for _, v := range e.Variants {
-					r := inventory.Resource{Account: a.ID, Region: region, Kind: inventory.Endpoint, Name: e.Name,
+					r := resource.Resource{Account: a.ID, Region: region, Kind: resource.Endpoint, Name: e.Name,
 						Variant: v.Name, Status: "InService", Running: true}
 					g[idle.SubjectKey(&r)] = append(g[idle.SubjectKey(&r)], r)
 				}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Endpoints fetches the idle evidence of many endpoints of one account and
@@ -13,7 +13,7 @@ import (
 // backlog and requests processed), all in shared GetMetricData batches.
 // groups maps a key of the caller's choosing (idle.SubjectKey) to the
 // inventory resources of one endpoint; the answer has the same keys.
-func (f *Fetcher) Endpoints(ctx context.Context, w Window, groups map[string][]inventory.Resource) map[string]idle.EndpointEvidence {
+func (f *Fetcher) Endpoints(ctx context.Context, w Window, groups map[string][]resource.Resource) map[string]idle.EndpointEvidence {
 	type ref struct {
 		key string
 		q   idle.Query

@@ -15,8 +15,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -59,15 +59,15 @@ accounts:
 
 // resources is what the scan's inventory says about the scenario's
 // endpoints (one resource per variant), as idle.Endpoint reads it.
-func resources() map[string][]inventory.Resource {
+func resources() map[string][]resource.Resource {
 	created := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
-	ep := func(name, variant string, age time.Duration, async bool) inventory.Resource {
-		return inventory.Resource{Account: "123456789012", Region: "us-east-1", Kind: inventory.Endpoint,
+	ep := func(name, variant string, age time.Duration, async bool) resource.Resource {
+		return resource.Resource{Account: "123456789012", Region: "us-east-1", Kind: resource.Endpoint,
 			Name: name, Variant: variant, Status: "InService", Running: true, Async: async,
 			Created: created(age), LastModified: created(age)}
 	}
 	month := 30 * 24 * time.Hour
-	return map[string][]inventory.Resource{
+	return map[string][]resource.Resource{
 		"ab":          {ep("ab", "A", month, false), ep("ab", "B", month, false)},
 		"idle":        {ep("idle", "AllTraffic", month, false)},
 		"young":       {ep("young", "AllTraffic", 2*time.Hour, false)},

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/policy"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // BenchmarkEvaluate10k evaluates the warn-then-delete example over 10,000
@@ -17,7 +17,7 @@ func BenchmarkEvaluate10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var rs []inventory.Resource
+	var rs []resource.Resource
 	verdicts := map[string]idle.Verdict{}
 	var marks []policy.Mark
 	for i := range 10000 {

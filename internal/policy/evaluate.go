@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Mark is a warn-then-act mark as the store keeps it: rule marked the
@@ -22,11 +22,11 @@ type Mark struct {
 
 // CostFunc returns what a resource costs per month now (cost.Line.Monthly);
 // an unknown price is pricing.Unknown, never $0.
-type CostFunc func(inventory.Resource) pricing.Price
+type CostFunc func(resource.Resource) pricing.Price
 
 // Input is everything Evaluate looks at.
 type Input struct {
-	Resources []inventory.Resource
+	Resources []resource.Resource
 	// Verdicts by idle.SubjectKey. A subject without a verdict is Unknown.
 	Verdicts map[string]idle.Verdict
 	Marks    []Mark
@@ -79,11 +79,11 @@ type Finding struct {
 	Rule string
 	// Key is idle.SubjectKey of the subject.
 	Key       string
-	Kind      inventory.Kind
+	Kind      resource.Kind
 	Account   string
 	Region    string
 	Name      string
-	Resources []inventory.Resource
+	Resources []resource.Resource
 	Verdict   idle.Verdict
 	// Why is the evidence and the conditions that held, for people:
 	// "0 invocations on 2 variants over 24h (no datapoints); idle 26h >= 24h".
@@ -149,13 +149,13 @@ func (p *Plan) Savings() (known pricing.Money, unknown int) {
 // subject is one thing a rule judges.
 type subject struct {
 	key string
-	rs  []inventory.Resource
+	rs  []resource.Resource
 }
 
 // subjects groups the inventory: endpoint variants by endpoint, every
 // other resource alone; inference components and unsupported kinds are
 // left out (a component is judged with its endpoint).
-func subjects(rs []inventory.Resource) []subject {
+func subjects(rs []resource.Resource) []subject {
 	idx := map[string]int{}
 	var out []subject
 	for _, r := range rs {
@@ -170,7 +170,7 @@ func subjects(rs []inventory.Resource) []subject {
 			continue
 		}
 		idx[k] = len(out)
-		out = append(out, subject{key: k, rs: []inventory.Resource{r}})
+		out = append(out, subject{key: k, rs: []resource.Resource{r}})
 	}
 	return out
 }
@@ -264,7 +264,7 @@ func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[[2]strin
 }
 
 // step decides one action for a subject that meets the rule's conditions.
-func step(p *Policy, a Action, v idle.Verdict, r inventory.Resource, rs []inventory.Resource,
+func step(p *Policy, a Action, v idle.Verdict, r resource.Resource, rs []resource.Resource,
 	monthly pricing.Price, mark Mark, marked bool, now time.Time) Step {
 	zero := pricing.Price{Known: true}
 	st := Step{Action: a, Status: Act, Saves: zero}
@@ -320,7 +320,7 @@ func step(p *Policy, a Action, v idle.Verdict, r inventory.Resource, rs []invent
 // conditions checks the rule's conditions. It returns whether they all
 // hold, the sentence for Why, and, when the evidence cannot decide, what is
 // unknown (then held is false and must not be used).
-func conditions(c Conditions, v idle.Verdict, rs []inventory.Resource, monthly pricing.Price, now time.Time) (held bool, why, unknown string) {
+func conditions(c Conditions, v idle.Verdict, rs []resource.Resource, monthly pricing.Price, now time.Time) (held bool, why, unknown string) {
 	var parts []string
 	if c.IdleFor != nil {
 		switch v.State {
@@ -425,7 +425,7 @@ func applyLimits(plan *Plan) {
 	}
 }
 
-func subjectMonthly(rs []inventory.Resource, fn CostFunc) pricing.Price {
+func subjectMonthly(rs []resource.Resource, fn CostFunc) pricing.Price {
 	if fn == nil {
 		return pricing.Unknown
 	}
@@ -441,7 +441,7 @@ func subjectMonthly(rs []inventory.Resource, fn CostFunc) pricing.Price {
 	return total
 }
 
-func running(rs []inventory.Resource) bool {
+func running(rs []resource.Resource) bool {
 	for _, r := range rs {
 		if r.Running {
 			return true

@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -26,7 +26,7 @@ var prices = map[string]string{
 	"ml.p4d.24xlarge": "25.2512883",
 }
 
-func monthly(r inventory.Resource) pricing.Price {
+func monthly(r resource.Resource) pricing.Price {
 	h, ok := prices[r.InstanceType]
 	if !ok {
 		return pricing.Unknown
@@ -43,10 +43,10 @@ func mustDecode(t *testing.T, doc string) *policy.Policy {
 	return p
 }
 
-func endpoint(name string, variants map[string]string, mod ...func(*inventory.Resource)) []inventory.Resource {
-	var rs []inventory.Resource
+func endpoint(name string, variants map[string]string, mod ...func(*resource.Resource)) []resource.Resource {
+	var rs []resource.Resource
 	for v, typ := range variants {
-		r := inventory.Resource{Account: "111111111111", Region: "us-east-1", Kind: inventory.Endpoint, Name: name, Variant: v,
+		r := resource.Resource{Account: "111111111111", Region: "us-east-1", Kind: resource.Endpoint, Name: name, Variant: v,
 			Status: "InService", Running: true, InstanceType: typ, InstanceCount: 1, Created: ago(30 * 24 * time.Hour)}
 		for _, m := range mod {
 			m(&r)
@@ -56,8 +56,8 @@ func endpoint(name string, variants map[string]string, mod ...func(*inventory.Re
 	return rs
 }
 
-func notebook(name, typ string, mod ...func(*inventory.Resource)) inventory.Resource {
-	r := inventory.Resource{Account: "111111111111", Region: "us-east-1", Kind: inventory.NotebookInstance, Name: name,
+func notebook(name, typ string, mod ...func(*resource.Resource)) resource.Resource {
+	r := resource.Resource{Account: "111111111111", Region: "us-east-1", Kind: resource.NotebookInstance, Name: name,
 		Status: "InService", Running: true, InstanceType: typ, InstanceCount: 1, Started: ago(48 * time.Hour)}
 	for _, m := range mod {
 		m(&r)
@@ -65,7 +65,7 @@ func notebook(name, typ string, mod ...func(*inventory.Resource)) inventory.Reso
 	return r
 }
 
-func key(r inventory.Resource) string { return idle.SubjectKey(&r) }
+func key(r resource.Resource) string { return idle.SubjectKey(&r) }
 
 func idleFor(d time.Duration, evidence string) idle.Verdict {
 	return idle.Verdict{State: idle.Idle, Since: now.Add(-d), Reason: idle.ReasonNoInvocations, Evidence: evidence, Actionable: true}
@@ -109,13 +109,13 @@ func TestEvaluateIdleEndpoints(t *testing.T) {
 	idleEP := endpoint("idle-ep", map[string]string{"A": "ml.g5.xlarge", "B": "ml.m5.xlarge"})
 	busyEP := endpoint("busy-ep", map[string]string{"A": "ml.g5.xlarge", "B": "ml.g5.xlarge"})
 	youngEP := endpoint("young-ep", map[string]string{"AllTraffic": "ml.g5.xlarge"})
-	protected := endpoint("protected-ep", map[string]string{"AllTraffic": "ml.p4d.24xlarge"}, func(r *inventory.Resource) {
+	protected := endpoint("protected-ep", map[string]string{"AllTraffic": "ml.p4d.24xlarge"}, func(r *resource.Resource) {
 		r.Tags = map[string]string{"sagesaver:protect": "", "team": "ml"}
 	})
-	serverless := endpoint("sls-ep", map[string]string{"AllTraffic": ""}, func(r *inventory.Resource) { r.Serverless = true })
+	serverless := endpoint("sls-ep", map[string]string{"AllTraffic": ""}, func(r *resource.Resource) { r.Serverless = true })
 	noVerdict := endpoint("no-verdict-ep", map[string]string{"AllTraffic": "ml.g5.xlarge"})
-	var rs []inventory.Resource
-	for _, e := range [][]inventory.Resource{idleEP, busyEP, youngEP, protected, serverless, noVerdict} {
+	var rs []resource.Resource
+	for _, e := range [][]resource.Resource{idleEP, busyEP, youngEP, protected, serverless, noVerdict} {
 		rs = append(rs, e...)
 	}
 	slsVerdict := idleFor(30*time.Hour, "0 invocations on 1 variant over 24h (no datapoints); serverless: costs nothing when idle, not acted on")
@@ -165,16 +165,16 @@ func TestEvaluateExampleDevNotebooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agent := func(d time.Duration) func(*inventory.Resource) {
-		return func(r *inventory.Resource) { r.AgentLastActivity = ago(d) }
+	agent := func(d time.Duration) func(*resource.Resource) {
+		return func(r *resource.Resource) { r.AgentLastActivity = ago(d) }
 	}
-	rs := []inventory.Resource{
+	rs := []resource.Resource{
 		notebook("dev-alice", "ml.t3.medium", agent(3*time.Hour)),
 		notebook("dev-bob", "ml.g5.xlarge", agent(time.Minute)),
 		notebook("prod-carol", "ml.g5.xlarge", agent(30*time.Hour)),
 		notebook("dev-dan", "ml.m5.xlarge"),
-		notebook("dev-erin", "ml.t3.medium", agent(30*time.Hour), func(r *inventory.Resource) { r.Running = false; r.Status = "Stopped" }),
-		notebook("dev-frank", "ml.g5.2xlarge", agent(5*time.Hour), func(r *inventory.Resource) { r.Tags = map[string]string{"sagesaver:protect": "true"} }),
+		notebook("dev-erin", "ml.t3.medium", agent(30*time.Hour), func(r *resource.Resource) { r.Running = false; r.Status = "Stopped" }),
+		notebook("dev-frank", "ml.g5.2xlarge", agent(5*time.Hour), func(r *resource.Resource) { r.Tags = map[string]string{"sagesaver:protect": "true"} }),
 	}
 	verdicts := map[string]idle.Verdict{}
 	for _, r := range rs {
@@ -210,7 +210,7 @@ rules:
     actions: [{type: stop}]
 `)
 	types := []string{"ml.t3.medium", "ml.p4d.24xlarge", "ml.m5.xlarge", "ml.g5.xlarge", "ml.g5.2xlarge"}
-	var rs []inventory.Resource
+	var rs []resource.Resource
 	verdicts := map[string]idle.Verdict{}
 	for i, typ := range types {
 		r := notebook(fmt.Sprintf("nb-%d", i), typ)
@@ -263,22 +263,22 @@ func TestEvaluateConditions(t *testing.T) {
       costAbove: $100/month
     actions: [{type: stop}]
 `)
-	ml := func(r *inventory.Resource) {
+	ml := func(r *resource.Resource) {
 		if r.Tags == nil {
 			r.Tags = map[string]string{}
 		}
 		r.Tags["team"] = "ml"
 	}
-	rs := []inventory.Resource{
+	rs := []resource.Resource{
 		notebook("gpu-idle", "ml.g5.xlarge", ml),
 		notebook("gpu-short-idle", "ml.g5.xlarge", ml),
-		notebook("gpu-new", "ml.g5.xlarge", ml, func(r *inventory.Resource) { r.Started = ago(time.Hour) }),
+		notebook("gpu-new", "ml.g5.xlarge", ml, func(r *resource.Resource) { r.Started = ago(time.Hour) }),
 		notebook("cpu-idle", "ml.m5.xlarge", ml),
 		notebook("gpu-other-team", "ml.g5.xlarge"),
 		notebook("gpu-keep", "ml.g5.xlarge", ml),
-		notebook("gpu-ceo", "ml.g5.xlarge", ml, func(r *inventory.Resource) { r.Tags["owner"] = "ceo" }),
+		notebook("gpu-ceo", "ml.g5.xlarge", ml, func(r *resource.Resource) { r.Tags["owner"] = "ceo" }),
 		notebook("gpu-unpriced", "ml.g6.xlarge", ml),
-		notebook("gpu-no-start", "ml.g5.xlarge", ml, func(r *inventory.Resource) { r.Started = nil }),
+		notebook("gpu-no-start", "ml.g5.xlarge", ml, func(r *resource.Resource) { r.Started = nil }),
 	}
 	verdicts := map[string]idle.Verdict{}
 	for _, r := range rs {
@@ -306,7 +306,7 @@ func TestEvaluateWarnThenAct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	marked := func(r *inventory.Resource) { r.Tags = map[string]string{"sagesaver:marked": "delete after ..."} }
+	marked := func(r *resource.Resource) { r.Tags = map[string]string{"sagesaver:marked": "delete after ..."} }
 	fresh := endpoint("fresh", map[string]string{"AllTraffic": "ml.g5.xlarge"})
 	waiting := endpoint("waiting", map[string]string{"AllTraffic": "ml.g5.xlarge"}, marked)
 	due := endpoint("due", map[string]string{"AllTraffic": "ml.g5.xlarge"}, marked)
@@ -314,8 +314,8 @@ func TestEvaluateWarnThenAct(t *testing.T) {
 	woke := endpoint("woke-up", map[string]string{"AllTraffic": "ml.g5.xlarge"}, marked)
 	unknown := endpoint("unknown-now", map[string]string{"AllTraffic": "ml.g5.xlarge"}, marked)
 	prod := endpoint("api-prod", map[string]string{"AllTraffic": "ml.g5.xlarge"})
-	var rs []inventory.Resource
-	for _, e := range [][]inventory.Resource{fresh, waiting, due, removed, woke, unknown, prod} {
+	var rs []resource.Resource
+	for _, e := range [][]resource.Resource{fresh, waiting, due, removed, woke, unknown, prod} {
 		rs = append(rs, e...)
 	}
 	idle4d := idleFor(4*24*time.Hour, "0 invocations on 1 variant over 24h (no datapoints)")
@@ -367,10 +367,10 @@ func TestEvaluateStudioAndRuleOrder(t *testing.T) {
     actions: [{type: tag, tags: {sagesaver:seen: "yes"}}]
 `)
 	on, off := true, false
-	rs := []inventory.Resource{
-		{Account: "1", Region: "r", Kind: inventory.StudioDomain, Name: "d-off", IdleShutdown: &off},
-		{Account: "1", Region: "r", Kind: inventory.StudioDomain, Name: "d-on", IdleShutdown: &on},
-		{Account: "1", Region: "r", Kind: inventory.StudioDomain, Name: "d-unknown"},
+	rs := []resource.Resource{
+		{Account: "1", Region: "r", Kind: resource.StudioDomain, Name: "d-off", IdleShutdown: &off},
+		{Account: "1", Region: "r", Kind: resource.StudioDomain, Name: "d-on", IdleShutdown: &on},
+		{Account: "1", Region: "r", Kind: resource.StudioDomain, Name: "d-unknown"},
 	}
 	verdicts := map[string]idle.Verdict{}
 	for _, r := range rs {
@@ -392,7 +392,7 @@ func TestEvaluateUnvalidatedPolicyMatchesNothing(t *testing.T) {
 	p := &policy.Policy{APIVersion: policy.APIVersion, Kind: policy.FileKind, Rules: []policy.Rule{{
 		Name: "x", Resource: policy.KindNotebook, Actions: []policy.Action{{Type: policy.Stop}}}}}
 	r := notebook("nb", "ml.t3.medium")
-	plan := policy.Evaluate(p, policy.Input{Resources: []inventory.Resource{r},
+	plan := policy.Evaluate(p, policy.Input{Resources: []resource.Resource{r},
 		Verdicts: map[string]idle.Verdict{key(r): idleFor(time.Hour, "x")}, Now: now})
 	if len(plan.Findings) != 0 {
 		t.Errorf("an unvalidated policy produced %d findings", len(plan.Findings))

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // gpuSeries are the instance series with NVIDIA GPUs (ml.p3, ml.p4d,
@@ -86,7 +86,7 @@ func compile(at string, m Match, ex Exclude) (*matcher, error) {
 // selects reports whether the subject (all resources of one endpoint, or
 // one resource) is selected by the match. Name, tags, account and region
 // are the subject's; the instance family matches if any resource's does.
-func (mc *matcher) selects(rs []inventory.Resource) bool {
+func (mc *matcher) selects(rs []resource.Resource) bool {
 	r := rs[0]
 	m := mc.m
 	if m.NamePrefix != "" && !strings.HasPrefix(r.Name, m.NamePrefix) {
@@ -126,7 +126,7 @@ func (mc *matcher) selects(rs []inventory.Resource) bool {
 }
 
 // excluded returns why the rule's exclusions remove the subject, or "".
-func (mc *matcher) excluded(r inventory.Resource) string {
+func (mc *matcher) excluded(r resource.Resource) string {
 	for _, g := range mc.exNames {
 		if ok, _ := path.Match(g, r.Name); ok {
 			return "excluded by name " + g

@@ -41,8 +41,8 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/idle"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // APIVersion and FileKind identify a policy file.
@@ -85,13 +85,13 @@ func Schema() []byte { return schema }
 // Kind is a resource kind a rule may name.
 type Kind string
 
-// The kinds, spelled as inventory.Kind.
+// The kinds, spelled as resource.Kind.
 const (
-	KindEndpoint    Kind = Kind(inventory.Endpoint)
-	KindNotebook    Kind = Kind(inventory.NotebookInstance)
-	KindStudioApp   Kind = Kind(inventory.StudioApp)
-	KindStudioDom   Kind = Kind(inventory.StudioDomain)
-	KindStudioSpace Kind = Kind(inventory.StudioSpace)
+	KindEndpoint    Kind = Kind(resource.Endpoint)
+	KindNotebook    Kind = Kind(resource.NotebookInstance)
+	KindStudioApp   Kind = Kind(resource.StudioApp)
+	KindStudioDom   Kind = Kind(resource.StudioDomain)
+	KindStudioSpace Kind = Kind(resource.StudioSpace)
 )
 
 // Kinds lists the kinds a rule may name.

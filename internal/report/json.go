@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/cost"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // SchemaVersion is the version of the JSON document. It changes only when
@@ -29,18 +29,18 @@ type jsonScan struct {
 // jsonResource is one resource: the inventory's fields (account, region,
 // kind, name, status, instance_type, instance_count, ...) and its cost.
 type jsonResource struct {
-	inventory.Resource
-	Stage              inventory.Stage `json:"stage"`
-	Component          string          `json:"component"`
-	USDPerInstanceHour *pricing.Money  `json:"usd_per_instance_hour"`
-	USDPerHour         *pricing.Money  `json:"usd_per_hour"`
-	StorageUSDPerMonth *pricing.Money  `json:"storage_usd_per_month"`
-	USDPerMonth        *pricing.Money  `json:"usd_per_month"`
-	CostSoFarUSD       *pricing.Money  `json:"cost_so_far_usd"`
-	SpotSavingsUSD     *pricing.Money  `json:"spot_savings_usd"`
-	Estimate           bool            `json:"estimate"`
-	PriceSource        string          `json:"price_source"`
-	Note               string          `json:"note,omitempty"`
+	resource.Resource
+	Stage              resource.Stage `json:"stage"`
+	Component          string         `json:"component"`
+	USDPerInstanceHour *pricing.Money `json:"usd_per_instance_hour"`
+	USDPerHour         *pricing.Money `json:"usd_per_hour"`
+	StorageUSDPerMonth *pricing.Money `json:"storage_usd_per_month"`
+	USDPerMonth        *pricing.Money `json:"usd_per_month"`
+	CostSoFarUSD       *pricing.Money `json:"cost_so_far_usd"`
+	SpotSavingsUSD     *pricing.Money `json:"spot_savings_usd"`
+	Estimate           bool           `json:"estimate"`
+	PriceSource        string         `json:"price_source"`
+	Note               string         `json:"note,omitempty"`
 }
 
 type jsonTotal struct {
@@ -50,13 +50,13 @@ type jsonTotal struct {
 }
 
 type jsonStage struct {
-	Stage          inventory.Stage `json:"stage,omitempty"`
-	Resources      int             `json:"resources"`
-	Running        int             `json:"running"`
-	USDPerHour     jsonTotal       `json:"usd_per_hour"`
-	USDPerMonth    jsonTotal       `json:"usd_per_month"`
-	CostSoFarUSD   jsonTotal       `json:"cost_so_far_usd"`
-	SpotSavingsUSD jsonTotal       `json:"spot_savings_usd"`
+	Stage          resource.Stage `json:"stage,omitempty"`
+	Resources      int            `json:"resources"`
+	Running        int            `json:"running"`
+	USDPerHour     jsonTotal      `json:"usd_per_hour"`
+	USDPerMonth    jsonTotal      `json:"usd_per_month"`
+	CostSoFarUSD   jsonTotal      `json:"cost_so_far_usd"`
+	SpotSavingsUSD jsonTotal      `json:"spot_savings_usd"`
 }
 
 type jsonTotals struct {
@@ -65,11 +65,11 @@ type jsonTotals struct {
 }
 
 type jsonFailure struct {
-	Account string         `json:"account"`
-	Region  string         `json:"region"`
-	Kind    inventory.Kind `json:"kind"`
-	Class   string         `json:"class"`
-	Reason  string         `json:"reason"`
+	Account string        `json:"account"`
+	Region  string        `json:"region"`
+	Kind    resource.Kind `json:"kind"`
+	Class   string        `json:"class"`
+	Reason  string        `json:"reason"`
 }
 
 func total(t pricing.Total) jsonTotal {
@@ -81,7 +81,7 @@ func stage(t cost.StageTotal) jsonStage {
 		USDPerHour: total(t.Hourly), USDPerMonth: total(t.Monthly), CostSoFarUSD: total(t.SoFar), SpotSavingsUSD: total(t.SpotSavings)}
 }
 
-func resource(l cost.Line) jsonResource {
+func jsonResourceOf(l cost.Line) jsonResource {
 	r := jsonResource{
 		Resource: l.Resource, Stage: l.Stage, Component: string(l.Component),
 		USDPerInstanceHour: cost.Known(l.Rate), USDPerHour: cost.Known(l.Hourly),
@@ -104,13 +104,13 @@ func WriteJSON(w io.Writer, s *Scan) error {
 		Totals:          jsonTotals{Stages: []jsonStage{}, All: stage(s.Summary.All)},
 	}
 	for _, l := range s.Lines {
-		doc.Resources = append(doc.Resources, resource(l))
+		doc.Resources = append(doc.Resources, jsonResourceOf(l))
 	}
 	for _, t := range s.Summary.Stages {
 		doc.Totals.Stages = append(doc.Totals.Stages, stage(t))
 	}
 	for _, f := range s.Failures {
-		doc.Failures = append(doc.Failures, jsonFailure{Account: f.Account, Region: f.Region, Kind: f.Kind, Class: f.Class.String(), Reason: f.Reason})
+		doc.Failures = append(doc.Failures, jsonFailure{Account: f.Account, Region: f.Region, Kind: f.Kind, Class: f.Class, Reason: f.Reason})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -15,8 +15,8 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/cost"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Scan is a priced scan, the input of every renderer.
@@ -30,12 +30,32 @@ type Scan struct {
 	JobLookback time.Duration
 	Lines       []cost.Line
 	Summary     cost.Summary
-	Failures    []inventory.Failure
+	Failures    []Failure
+}
+
+// Found is what a scan found, as the report needs it (the CLI fills it
+// from an inventory.Result; report does not import inventory, which links
+// the AWS SDK).
+type Found struct {
+	Resources []resource.Resource
+	Failures  []Failure
+	// ScannedAt is when the scan started.
+	ScannedAt time.Time
+}
+
+// Failure is a part of the scan that could not be listed.
+type Failure struct {
+	Account string
+	Region  string
+	Kind    resource.Kind
+	// Class is the kind of error, as people read it ("access denied").
+	Class  string
+	Reason string
 }
 
 // New prices a scan result. accounts and regions are the targets asked
 // for (a target that failed entirely still counts as scanned).
-func New(res *inventory.Result, c *pricing.Catalog, accounts, regions []string, lookback time.Duration) *Scan {
+func New(res Found, c *pricing.Catalog, accounts, regions []string, lookback time.Duration) *Scan {
 	lines := cost.Price(c, res.Resources)
 	return &Scan{
 		ScannedAt: res.ScannedAt, Accounts: sortedUnique(accounts), Regions: sortedUnique(regions),
@@ -73,15 +93,15 @@ func Write(w io.Writer, format string, s *Scan) error {
 }
 
 // stageTitles name the stages for people.
-var stageTitles = map[inventory.Stage]string{
-	inventory.StageBuild:      "Build: notebook instances and Studio",
-	inventory.StageProcessing: "Processing jobs",
-	inventory.StageTraining:   "Training and tuning",
-	inventory.StageTransform:  "Batch transform",
-	inventory.StageInference:  "Inference: endpoints",
+var stageTitles = map[resource.Stage]string{
+	resource.StageBuild:      "Build: notebook instances and Studio",
+	resource.StageProcessing: "Processing jobs",
+	resource.StageTraining:   "Training and tuning",
+	resource.StageTransform:  "Batch transform",
+	resource.StageInference:  "Inference: endpoints",
 }
 
-func stageTitle(s inventory.Stage) string {
+func stageTitle(s resource.Stage) string {
 	if t, ok := stageTitles[s]; ok {
 		return t
 	}
@@ -89,7 +109,7 @@ func stageTitle(s inventory.Stage) string {
 }
 
 // displayName is a resource's name with its endpoint variant.
-func displayName(r *inventory.Resource) string {
+func displayName(r *resource.Resource) string {
 	if r.Variant != "" {
 		return r.Name + "/" + r.Variant
 	}
@@ -98,7 +118,7 @@ func displayName(r *inventory.Resource) string {
 
 // byStage groups lines by stage, in the summary's stage order.
 func byStage(s *Scan) [][]cost.Line {
-	idx := map[inventory.Stage]int{}
+	idx := map[resource.Stage]int{}
 	groups := make([][]cost.Line, len(s.Summary.Stages))
 	for i, t := range s.Summary.Stages {
 		idx[t.Stage] = i

@@ -3,15 +3,13 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/config"
-	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
@@ -19,33 +17,36 @@ var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
 func ago(d time.Duration) *time.Time { t := now.Add(-d); return &t }
 
+// lookback is the scan's default job lookback (inventory.DefaultJobLookback).
+const lookback = 30 * 24 * time.Hour
+
 // fixture is a small fleet with one of everything the renderers treat
 // differently: exact, estimated, unknown and not applicable prices, a
 // serverless endpoint, running and finished jobs, a failure.
 func fixture() *Scan {
 	const acct = "123456789012"
-	rs := []inventory.Resource{
-		{Account: acct, Region: "us-east-1", Kind: inventory.NotebookInstance, Name: "data-prep", Status: "InService", InstanceType: "ml.t3.medium", InstanceCount: 1, VolumeGB: 5, Running: true, Created: ago(72 * time.Hour)},
-		{Account: acct, Region: "us-east-1", Kind: inventory.NotebookInstance, Name: "old-experiments", Status: "Stopped", InstanceType: "ml.g5.xlarge", InstanceCount: 1, VolumeGB: 50},
-		{Account: acct, Region: "eu-west-1", Kind: inventory.StudioDomain, Name: "d-abc123", Parent: "research", Status: "InService", IdleShutdown: aws(true)},
-		{Account: acct, Region: "eu-west-1", Kind: inventory.StudioApp, Name: "alice-space/JupyterLab/default", AppType: "JupyterLab", Parent: "d-abc123", Status: "InService", InstanceType: "ml.m5.xlarge", InstanceCount: 1, Running: true},
-		{Account: acct, Region: "us-east-1", Kind: inventory.ProcessingJob, Name: "features-0301", Status: "InProgress", InstanceType: "ml.m5.xlarge", InstanceCount: 2, VolumeGB: 30, Running: true, TrainingSeconds: 1800, BillableSeconds: 1800},
-		{Account: acct, Region: "us-east-1", Kind: inventory.TrainingJob, Name: "bert-spot", Status: "Completed", InstanceType: "ml.g5.xlarge", InstanceCount: 1, VolumeGB: 30, Spot: true, TrainingSeconds: 7200, BillableSeconds: 2880},
-		{Account: acct, Region: "us-east-1", Kind: inventory.TuningJob, Name: "bert-hpo", Status: "Completed", InstanceType: "ml.g5.xlarge"},
-		{Account: acct, Region: "us-east-1", Kind: inventory.TransformJob, Name: "nightly-scoring", Status: "Completed", InstanceType: "ml.zz9.huge", InstanceCount: 1, TrainingSeconds: 600, BillableSeconds: 600},
-		{Account: acct, Region: "us-east-1", Kind: inventory.Endpoint, Name: "churn", Variant: "blue", Status: "InService", InstanceType: "ml.m5.large", InstanceCount: 2, Running: true},
-		{Account: acct, Region: "us-east-1", Kind: inventory.Endpoint, Name: "churn", Variant: "green", Status: "InService", InstanceType: "ml.g4dn.xlarge", InstanceCount: 1, Running: true},
-		{Account: acct, Region: "us-east-1", Kind: inventory.Endpoint, Name: "fraud-serverless", Variant: "AllTraffic", Status: "InService", Serverless: true, Running: true},
-		{Account: acct, Region: "eu-west-1", Kind: inventory.Endpoint, Name: "images-async", Variant: "AllTraffic", Status: "InService", Async: true, InstanceType: "ml.m5.xlarge", InstanceCount: 1, Running: true},
-		{Account: acct, Region: "eu-west-1", Kind: inventory.Endpoint, Name: "mystery", Variant: "AllTraffic", Status: "InService", InstanceType: "ml.zz9.huge", InstanceCount: 1, Running: true},
+	rs := []resource.Resource{
+		{Account: acct, Region: "us-east-1", Kind: resource.NotebookInstance, Name: "data-prep", Status: "InService", InstanceType: "ml.t3.medium", InstanceCount: 1, VolumeGB: 5, Running: true, Created: ago(72 * time.Hour)},
+		{Account: acct, Region: "us-east-1", Kind: resource.NotebookInstance, Name: "old-experiments", Status: "Stopped", InstanceType: "ml.g5.xlarge", InstanceCount: 1, VolumeGB: 50},
+		{Account: acct, Region: "eu-west-1", Kind: resource.StudioDomain, Name: "d-abc123", Parent: "research", Status: "InService", IdleShutdown: aws(true)},
+		{Account: acct, Region: "eu-west-1", Kind: resource.StudioApp, Name: "alice-space/JupyterLab/default", AppType: "JupyterLab", Parent: "d-abc123", Status: "InService", InstanceType: "ml.m5.xlarge", InstanceCount: 1, Running: true},
+		{Account: acct, Region: "us-east-1", Kind: resource.ProcessingJob, Name: "features-0301", Status: "InProgress", InstanceType: "ml.m5.xlarge", InstanceCount: 2, VolumeGB: 30, Running: true, TrainingSeconds: 1800, BillableSeconds: 1800},
+		{Account: acct, Region: "us-east-1", Kind: resource.TrainingJob, Name: "bert-spot", Status: "Completed", InstanceType: "ml.g5.xlarge", InstanceCount: 1, VolumeGB: 30, Spot: true, TrainingSeconds: 7200, BillableSeconds: 2880},
+		{Account: acct, Region: "us-east-1", Kind: resource.TuningJob, Name: "bert-hpo", Status: "Completed", InstanceType: "ml.g5.xlarge"},
+		{Account: acct, Region: "us-east-1", Kind: resource.TransformJob, Name: "nightly-scoring", Status: "Completed", InstanceType: "ml.zz9.huge", InstanceCount: 1, TrainingSeconds: 600, BillableSeconds: 600},
+		{Account: acct, Region: "us-east-1", Kind: resource.Endpoint, Name: "churn", Variant: "blue", Status: "InService", InstanceType: "ml.m5.large", InstanceCount: 2, Running: true},
+		{Account: acct, Region: "us-east-1", Kind: resource.Endpoint, Name: "churn", Variant: "green", Status: "InService", InstanceType: "ml.g4dn.xlarge", InstanceCount: 1, Running: true},
+		{Account: acct, Region: "us-east-1", Kind: resource.Endpoint, Name: "fraud-serverless", Variant: "AllTraffic", Status: "InService", Serverless: true, Running: true},
+		{Account: acct, Region: "eu-west-1", Kind: resource.Endpoint, Name: "images-async", Variant: "AllTraffic", Status: "InService", Async: true, InstanceType: "ml.m5.xlarge", InstanceCount: 1, Running: true},
+		{Account: acct, Region: "eu-west-1", Kind: resource.Endpoint, Name: "mystery", Variant: "AllTraffic", Status: "InService", InstanceType: "ml.zz9.huge", InstanceCount: 1, Running: true},
 	}
-	res := &inventory.Result{
+	res := Found{
 		ScannedAt: now,
 		Resources: rs,
-		Failures: []inventory.Failure{{Account: "210987654321", Region: "ap-south-1", Kind: inventory.NotebookInstance,
-			Class: awsapi.AccessDenied, Reason: "access denied: list notebook instances: AccessDeniedException: explicit deny", Err: errors.New("denied")}},
+		Failures: []Failure{{Account: "210987654321", Region: "ap-south-1", Kind: resource.NotebookInstance,
+			Class: "access denied", Reason: "access denied: list notebook instances: AccessDeniedException: explicit deny"}},
 	}
-	return New(res, pricing.Embedded(), []string{acct, "210987654321"}, []string{"us-east-1", "eu-west-1", "ap-south-1"}, inventory.DefaultJobLookback)
+	return New(res, pricing.Embedded(), []string{acct, "210987654321"}, []string{"us-east-1", "eu-west-1", "ap-south-1"}, lookback)
 }
 
 func aws(b bool) *bool { return &b }
@@ -68,7 +69,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestEmptyTable(t *testing.T) {
-	s := New(&inventory.Result{ScannedAt: now}, pricing.Embedded(), []string{"123456789012"}, []string{"us-east-1"}, inventory.DefaultJobLookback)
+	s := New(Found{ScannedAt: now}, pricing.Embedded(), []string{"123456789012"}, []string{"us-east-1"}, lookback)
 	var b bytes.Buffer
 	if err := WriteTable(&b, s); err != nil {
 		t.Fatal(err)
