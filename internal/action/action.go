@@ -163,7 +163,7 @@ func New(regions []*Region, st *store.Store, catalog *pricing.Catalog, opts ...O
 // Outcome is what happened to one step of one finding.
 type Outcome struct {
 	Rule    string
-	Key     string
+	Key     resource.ID
 	Kind    resource.Kind
 	Account string
 	Region  string
@@ -365,7 +365,7 @@ func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy
 				act += string(s.Action.Type)
 			}
 		}
-		fs = append(fs, store.Finding{RunID: runID, Resource: f.Key, Kind: string(f.Kind), Rule: f.Rule,
+		fs = append(fs, store.Finding{RunID: runID, Resource: f.Key.String(), Kind: string(f.Kind), Rule: f.Rule,
 			Verdict: string(f.Verdict.State), Action: act, Evidence: f.Why, Monthly: f.Monthly})
 	}
 	if len(fs) == 0 {
@@ -381,22 +381,22 @@ func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy
 // Since becomes the streak's start (so "idle for 3 days" is reached after
 // three daily runs), and active ones reset it; otherwise (dry runs) the
 // recorded streaks are read, not written.
-func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, w metrics.Window, observe bool) (map[string]idle.Verdict, []EvidenceError) {
+func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, w metrics.Window, observe bool) (map[resource.ID]idle.Verdict, []EvidenceError) {
 	var errs []EvidenceError
 	now := e.clock.Now()
-	out := map[string]idle.Verdict{}
-	endpoints := map[string]map[string][]resource.Resource{} // region key -> subject key -> resources
-	var compKeys []string
+	out := map[resource.ID]idle.Verdict{}
+	endpoints := map[string]map[resource.ID][]resource.Resource{} // region key -> subject -> resources
+	var compKeys []resource.ID
 	for _, r := range resources {
 		switch r.Kind {
 		case resource.Endpoint, resource.InferenceComponent:
 			rk := regionKey(r.Account, r.Region)
 			if endpoints[rk] == nil {
-				endpoints[rk] = map[string][]resource.Resource{}
+				endpoints[rk] = map[resource.ID][]resource.Resource{}
 			}
 			key := idle.SubjectKey(&r)
 			if r.Kind == resource.InferenceComponent {
-				key = r.Account + "/" + r.Region + "/" + string(resource.Endpoint) + "/" + r.Parent
+				key = resource.ID{Account: r.Account, Region: r.Region, Kind: resource.Endpoint, Name: r.Parent}
 				compKeys = append(compKeys, key)
 			}
 			endpoints[rk][key] = append(endpoints[rk][key], r)
@@ -408,7 +408,7 @@ func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, 
 			out[idle.SubjectKey(&r)] = idle.StudioApp(r, idle.StudioAppEvidence{}, now)
 		}
 	}
-	var streaks map[string]store.IdleRecord
+	var streaks map[resource.ID]store.IdleRecord
 	if !observe && len(endpoints) > 0 {
 		var err error
 		if streaks, err = e.st.IdleSince(ctx); err != nil {
@@ -423,9 +423,9 @@ func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, 
 	for _, rk := range keys {
 		groups := endpoints[rk]
 		reg := e.regions[rk]
-		var evs map[string]idle.EndpointEvidence
+		var evs map[resource.ID]idle.EndpointEvidence
 		if reg == nil || reg.Metrics == nil {
-			evs = map[string]idle.EndpointEvidence{}
+			evs = map[resource.ID]idle.EndpointEvidence{}
 			for k := range groups {
 				evs[k] = idle.EndpointEvidence{Start: w.Start, End: w.End, Err: errors.New("no CloudWatch client for " + rk)}
 			}
@@ -471,7 +471,7 @@ type EvidenceError struct {
 }
 
 // observe extends or resets an endpoint's idle streak.
-func (e *Executor) observe(ctx context.Context, key string, v idle.Verdict, ev idle.EndpointEvidence) idle.Verdict {
+func (e *Executor) observe(ctx context.Context, key resource.ID, v idle.Verdict, ev idle.EndpointEvidence) idle.Verdict {
 	switch v.State {
 	case idle.Idle:
 		first, err := e.st.ObserveIdle(ctx, key, ev.Start, ev.End)
@@ -494,7 +494,7 @@ func (e *Executor) observe(ctx context.Context, key string, v idle.Verdict, ev i
 // a stopped notebook or Studio app started again, a deleted endpoint
 // re-created by hand. The period ends when it started, where known.
 func (e *Executor) closeSavings(ctx context.Context, resources []resource.Resource, now time.Time) {
-	seen := map[string]bool{}
+	seen := map[resource.ID]bool{}
 	for _, r := range resources {
 		if !r.Running || r.Kind == resource.InferenceComponent {
 			continue

@@ -250,7 +250,7 @@ func TestApplyActsOnlyOnIdle(t *testing.T) {
 	}
 	// The component's traffic is what makes ic-host active.
 	vs, _ := r.executor().Verdicts(context.Background(), r.scan(), metrics.NewWindow(r.env.Emu.Now(), 24*time.Hour), false)
-	if v := vs[acct+"/us-east-1/endpoint/ic-host"]; v.State != "active" || !strings.Contains(v.Evidence, "invocations on inference component busy-ic") {
+	if v := vs[resource.ID{Account: acct, Region: "us-east-1", Kind: resource.Endpoint, Name: "ic-host"}]; v.State != "active" || !strings.Contains(v.Evidence, "invocations on inference component busy-ic") {
 		t.Errorf("ic-host: %s: %s, want active from busy-ic", v.State, v.Evidence)
 	}
 	if !strings.HasPrefix(why["young"], "unknown: in service for") {
@@ -364,7 +364,7 @@ func TestDeleteThenRestore(t *testing.T) {
 	}
 	periods, _ := r.st.Savings(ctx)
 	for _, p := range periods {
-		if strings.HasSuffix(p.Resource, "/idle-ep") && p.Until == nil {
+		if p.Resource.Name == "idle-ep" && p.Until == nil {
 			t.Errorf("idle-ep savings period still open after restore")
 		}
 	}
@@ -563,7 +563,7 @@ func TestWarnThenAct(t *testing.T) {
 		t.Fatalf("first run (-want +got):\n%s", d)
 	}
 	ms, _ := r.st.Marks(context.Background())
-	if len(ms) != 1 || !strings.HasSuffix(ms[0].Resource, "/idle-ep") {
+	if len(ms) != 1 || ms[0].Resource.Name != "idle-ep" {
 		t.Fatalf("marks in store = %+v", ms)
 	}
 	if st := endpointState(t, r.clients(), "idle-ep"); st.tags[policy.DefaultMarkTag] == "" {
@@ -581,7 +581,7 @@ func TestWarnThenAct(t *testing.T) {
 	}
 	ms, _ = r.st.Marks(context.Background())
 	for _, m := range ms {
-		if strings.HasSuffix(m.Resource, "/idle-ep") {
+		if m.Resource.Name == "idle-ep" {
 			t.Errorf("idle-ep still marked after acting: %+v", m)
 		}
 	}
@@ -659,9 +659,9 @@ func TestRestartEndsSavings(t *testing.T) {
 	var nb, ep *store.SavingPeriod
 	for i := range periods {
 		switch {
-		case strings.HasSuffix(periods[i].Resource, "/dev-bob"):
+		case periods[i].Resource.Name == "dev-bob":
 			nb = &periods[i]
-		case strings.HasSuffix(periods[i].Resource, "/idle-ep"):
+		case periods[i].Resource.Name == "idle-ep":
 			ep = &periods[i]
 		}
 	}
@@ -813,7 +813,7 @@ rules:
 		}
 	}
 	periods, _ := r.st.Savings(ctx)
-	if len(periods) != 1 || !strings.HasSuffix(periods[0].Resource, "carol-lab/JupyterLab/default") {
+	if len(periods) != 1 || periods[0].Resource.Name != "carol-lab/JupyterLab/default" {
 		t.Errorf("savings = %+v, want the deleted app's", periods)
 	}
 }

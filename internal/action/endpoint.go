@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -117,7 +116,8 @@ func (e *Executor) Restore(ctx context.Context, account, region, name string) (s
 	} else if !awsapi.IsNotFound(err) {
 		return store.EndpointSnapshot{}, fmt.Errorf("restore endpoint %s: %w", name, err)
 	}
-	snap, err := e.st.LatestSnapshot(ctx, account, region, name)
+	key := resource.ID{Account: account, Region: region, Kind: resource.Endpoint, Name: name}
+	snap, err := e.st.LatestSnapshot(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return snap, fmt.Errorf("restore endpoint %s in %s/%s: %w", name, account, region, ErrNoSnapshot)
 	}
@@ -134,14 +134,13 @@ func (e *Executor) Restore(ctx context.Context, account, region, name string) (s
 	if err != nil {
 		return snap, err
 	}
-	key := account + "/" + region + "/" + string(resource.Endpoint) + "/" + name
 	if err := e.st.Claim(ctx, run.ID, key, "restore"); err != nil {
 		_ = e.st.FinishRun(ctx, run.ID, err)
 		return snap, err
 	}
 	defer e.st.Release(ctx, run.ID, key)
 	defer e.keepAlive(ctx, run.ID)()
-	id, err := e.st.BeginAction(ctx, store.Action{RunID: run.ID, Actor: run.Actor(), Resource: key, Kind: string(resource.Endpoint),
+	id, err := e.st.BeginAction(ctx, store.Action{RunID: run.ID, Actor: run.Actor(), Resource: key.String(), Kind: string(resource.Endpoint),
 		Verb: "restore", Details: details{Snapshot: snap.ID, Config: snap.Config}.json()})
 	if err != nil {
 		_ = e.st.FinishRun(ctx, run.ID, err)
@@ -215,14 +214,14 @@ func (e *Executor) recreate(ctx context.Context, reg *Region, snap store.Endpoin
 // resource now and records ok when the change is seen to have happened,
 // failed otherwise (the policy decides again on this run).
 func (e *Executor) resolve(ctx context.Context, a store.Action) Outcome {
-	o := Outcome{Key: a.Resource, Kind: resource.Kind(a.Kind), Verb: a.Verb, ActionID: a.ID}
-	parts := splitKey(a.Resource)
-	if parts == nil {
+	o := Outcome{Kind: resource.Kind(a.Kind), Verb: a.Verb, ActionID: a.ID}
+	id, err := resource.ParseID(a.Resource)
+	if err != nil {
 		o.Result, o.Err = notify.ResultFailed, fmt.Errorf("unrecognized resource key %q", a.Resource)
 		_ = e.st.ResolveInterrupted(ctx, a.ID, store.ResultFailed, o.Err.Error())
 		return o
 	}
-	o.Account, o.Region, o.Name = parts[0], parts[1], parts[3]
+	o.Key, o.Account, o.Region, o.Name = id, id.Account, id.Region, id.Name
 	reg := e.regions[regionKey(o.Account, o.Region)]
 	done, note := false, "not confirmed; the policy decides again"
 	if reg != nil {
@@ -249,7 +248,7 @@ func (e *Executor) resolve(ctx context.Context, a store.Action) Outcome {
 		var d details
 		if json.Unmarshal(a.Details, &d) == nil && d.Hourly != "" {
 			if h, err := pricing.ParseMoney(d.Hourly); err == nil {
-				if _, err := e.st.StartSaving(ctx, a.Resource, a.ID, h, a.Started); err != nil && !errors.Is(err, store.ErrAlreadySaving) {
+				if _, err := e.st.StartSaving(ctx, id, a.ID, h, a.Started); err != nil && !errors.Is(err, store.ErrAlreadySaving) {
 					e.log.Warn("savings ledger", "resource", a.Resource, "err", err)
 				}
 			}
@@ -262,21 +261,6 @@ func (e *Executor) resolve(ctx context.Context, a store.Action) Outcome {
 		e.log.Warn("resolve interrupted action", "id", a.ID, "err", err)
 	}
 	return o
-}
-
-// splitKey splits "account/region/kind/name" (the name may hold "/").
-func splitKey(key string) []string {
-	var parts []string
-	rest := key
-	for i := 0; i < 3; i++ {
-		j := strings.IndexByte(rest, '/')
-		if j < 0 {
-			return nil
-		}
-		parts = append(parts, rest[:j])
-		rest = rest[j+1:]
-	}
-	return append(parts, rest)
 }
 
 // ScalingCounts returns how many scalable targets and policies a snapshot

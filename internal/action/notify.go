@@ -24,14 +24,14 @@ func (r *Report) Digest(actor string, rules map[string]bool) notify.Digest {
 	acted := map[string]bool{}
 	for _, o := range r.Outcomes {
 		if o.Verb != string(policy.Notify) {
-			acted[o.Rule+"\x00"+o.Key] = true
+			acted[o.Rule+"\x00"+o.Key.String()] = true
 		}
 	}
 	for _, o := range append(append([]Outcome(nil), r.Recovered...), r.Outcomes...) {
 		if rules != nil && o.Rule != "" && !rules[o.Rule] {
 			continue
 		}
-		if o.Verb == string(policy.Notify) && acted[o.Rule+"\x00"+o.Key] {
+		if o.Verb == string(policy.Notify) && acted[o.Rule+"\x00"+o.Key.String()] {
 			continue
 		}
 		it := notify.Item{Account: o.Account, Region: o.Region, Kind: string(o.Kind), Name: o.Name,

@@ -12,6 +12,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Row is one step of one finding, as plan and apply print it.
@@ -44,7 +45,10 @@ const (
 
 // Rows lists the report's steps in plan order.
 func (r *Report) Rows() []Row {
-	type k struct{ key, rule, verb string }
+	type k struct {
+		key        resource.ID
+		rule, verb string
+	}
 	out := map[k]Outcome{}
 	for _, o := range r.Outcomes {
 		out[k{o.Key, o.Rule, o.Verb}] = o
@@ -253,7 +257,7 @@ func (r *Report) writeJSON(w io.Writer) error {
 		j.Rows = []Row{}
 	}
 	for _, o := range r.Recovered {
-		j.Recovered = append(j.Recovered, o.Verb+" "+o.Key+": "+o.Result)
+		j.Recovered = append(j.Recovered, o.Verb+" "+o.Key.String()+": "+o.Result)
 	}
 	if r.NotifyErr != nil {
 		j.NotifyErr = r.NotifyErr.Error()

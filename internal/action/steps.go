@@ -59,7 +59,7 @@ func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f 
 	if o.Hourly.Known {
 		d.Hourly = o.Hourly.Amount.Plain()
 	}
-	entry := store.Action{RunID: run.ID, Actor: run.Actor(), Resource: f.Key, Kind: string(f.Kind), Verb: o.Verb,
+	entry := store.Action{RunID: run.ID, Actor: run.Actor(), Resource: f.Key.String(), Kind: string(f.Kind), Verb: o.Verb,
 		DryRun: dryRun, MonthlySaved: s.Saves, Details: d.json()}
 	record := func(result store.Result, err error) {
 		entry.Result = result
@@ -204,7 +204,7 @@ func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f
 		w := evidenceWindow(p, now)
 		var ev idle.EndpointEvidence
 		if reg.Metrics != nil {
-			ev = reg.Metrics.Endpoints(ctx, w, map[string][]resource.Resource{f.Key: fresh})[f.Key]
+			ev = reg.Metrics.Endpoints(ctx, w, map[resource.ID][]resource.Resource{f.Key: fresh})[f.Key]
 		} else {
 			ev = idle.EndpointEvidence{Start: w.Start, End: w.End, Err: errors.New("no CloudWatch client")}
 		}
@@ -213,7 +213,7 @@ func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f
 		vs, _ := e.Verdicts(ctx, fresh, metrics.Window{}, false)
 		v = vs[f.Key]
 	}
-	again := policy.Evaluate(p, policy.Input{Resources: fresh, Verdicts: map[string]idle.Verdict{f.Key: v},
+	again := policy.Evaluate(p, policy.Input{Resources: fresh, Verdicts: map[resource.ID]idle.Verdict{f.Key: v},
 		Marks: marks, Monthly: e.monthly, Now: now})
 	for _, g := range again.Findings {
 		if g.Rule != f.Rule || g.Key != f.Key {

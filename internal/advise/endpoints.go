@@ -159,7 +159,7 @@ func (a *advisor) endpoints() {
 // endpointSize: low utilization -> fewer instances, or one smaller size in
 // the family.
 func (a *advisor) endpointSize(r *resource.Resource, spec pricing.Spec, line cost.Line, tr traffic) {
-	if a.ev.Scaled[r.Key()] {
+	if a.ev.Scaled[r.LineID().String()] {
 		// Application Auto Scaling sets the count, and its policy's
 		// per-instance target is tied to the instance type.
 		return
@@ -362,7 +362,7 @@ func (a *advisor) endpointAutoscale(r *resource.Resource, line cost.Line, tr tra
 	if r.InstanceCount < 2 || !tr.known || tr.s.Periods == 0 {
 		return
 	}
-	if !a.ev.ScalingRead[r.Account+"/"+r.Region] || a.ev.Scaled[r.Key()] {
+	if !a.ev.ScalingRead[r.Account+"/"+r.Region] || a.ev.Scaled[r.LineID().String()] {
 		return
 	}
 	if strings.HasPrefix(r.InstanceType, "ml.t2.") || strings.HasPrefix(r.InstanceType, "ml.t3.") {

@@ -125,7 +125,7 @@ type Evidence struct {
 
 // Series returns a resource's series of a metric.
 func (e *Evidence) Series(r *resource.Resource, metric string) (Series, bool) {
-	m, ok := e.Metrics[r.Key()]
+	m, ok := e.Metrics[r.LineID().String()]
 	if !ok {
 		return Series{}, false
 	}
@@ -138,7 +138,7 @@ func (e *Evidence) Put(r *resource.Resource, metric string, s Series) {
 	if e.Metrics == nil {
 		e.Metrics = map[string]map[string]Series{}
 	}
-	k := r.Key()
+	k := r.LineID().String()
 	if e.Metrics[k] == nil {
 		e.Metrics[k] = map[string]Series{}
 	}

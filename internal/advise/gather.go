@@ -200,7 +200,7 @@ func scalableTargets(ctx context.Context, src Source, into map[string]bool) erro
 				continue
 			}
 			r := resource.Resource{Account: src.Account, Region: src.Region, Kind: resource.Endpoint, Name: parts[1], Variant: parts[3]}
-			into[r.Key()] = true
+			into[r.LineID().String()] = true
 		}
 	}
 	return nil

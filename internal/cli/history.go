@@ -91,7 +91,7 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 	}
 	for _, p := range periods {
 		r := p.Realized(now)
-		doc.Savings = append(doc.Savings, historySaving{Resource: p.Resource, From: p.From.UTC(), Until: p.Until, Hourly: p.Hourly, Realized: r})
+		doc.Savings = append(doc.Savings, historySaving{Resource: p.Resource.String(), From: p.From.UTC(), Until: p.Until, Hourly: p.Hourly, Realized: r})
 		doc.Realized = doc.Realized.Add(r)
 		if p.Until == nil {
 			doc.Saving = doc.Saving.Add(p.Hourly)

@@ -24,6 +24,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/scheduler"
 	"github.com/sagesaver/sagesaver/internal/store"
@@ -387,8 +388,8 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 // noMemory is the memory of a scheduler that has never run here.
 type noMemory struct{}
 
-func (noMemory) Get(context.Context, string, string) (*schedule.Memory, error) { return nil, nil }
-func (noMemory) Put(context.Context, string, string, schedule.Memory) error {
+func (noMemory) Get(context.Context, string, resource.ID) (*schedule.Memory, error) { return nil, nil }
+func (noMemory) Put(context.Context, string, resource.ID, schedule.Memory) error {
 	return fmt.Errorf("schedule memory: no state database")
 }
 

@@ -91,16 +91,9 @@ func (v Verdict) IdleFor(now time.Time) (time.Duration, bool) {
 	return now.Sub(v.Since), true
 }
 
-// SubjectKey is the key verdicts are stored under: an endpoint's verdict
-// covers all its variants, so every variant resource of one endpoint maps
-// to the endpoint's key (account/region/endpoint/name); every other
-// resource maps to resource.Resource.Key.
-func SubjectKey(r *resource.Resource) string {
-	if r.Kind == resource.Endpoint {
-		return r.Account + "/" + r.Region + "/" + string(r.Kind) + "/" + r.Name
-	}
-	return r.Key()
-}
+// SubjectKey is the key verdicts are stored under: the resource's ID, so
+// that an endpoint's verdict covers all its variants.
+func SubjectKey(r *resource.Resource) resource.ID { return r.ID() }
 
 // FormatDuration writes a duration the way evidence strings do: "24h",
 // "2h30m", "45m", "3d" (whole days from 48h on), "30s" below a minute.

@@ -356,12 +356,12 @@ func TestFormatDuration(t *testing.T) {
 func TestSubjectKey(t *testing.T) {
 	a := variant("A", time.Hour)
 	b := variant("B", time.Hour)
-	if idle.SubjectKey(&a) != idle.SubjectKey(&b) || idle.SubjectKey(&a) != "111111111111/us-east-1/endpoint/ep" {
+	if idle.SubjectKey(&a) != idle.SubjectKey(&b) || idle.SubjectKey(&a).String() != "111111111111/us-east-1/endpoint/ep" {
 		t.Errorf("variants of one endpoint must share a key: %q, %q", idle.SubjectKey(&a), idle.SubjectKey(&b))
 	}
 	nb := resource.Resource{Account: "1", Region: "r", Kind: resource.NotebookInstance, Name: "n"}
-	if idle.SubjectKey(&nb) != nb.Key() {
-		t.Errorf("notebook key %q, want %q", idle.SubjectKey(&nb), nb.Key())
+	if idle.SubjectKey(&nb) != nb.ID() {
+		t.Errorf("notebook key %q, want %q", idle.SubjectKey(&nb), nb.ID())
 	}
 }
 

@@ -127,7 +127,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []Target, env *Env) *Result 
 		if a.Stage() != b.Stage() {
 			return stageIndex(a.Stage()) < stageIndex(b.Stage())
 		}
-		return a.Key() < b.Key()
+		return a.LineID().String() < b.LineID().String()
 	})
 	sort.Slice(res.Failures, func(i, j int) bool {
 		a, b := res.Failures[i], res.Failures[j]

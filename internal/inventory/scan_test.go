@@ -101,7 +101,7 @@ func scanner(cs ...inventory.Collector) *inventory.Scanner {
 func byKey(rs []resource.Resource) map[string]resource.Resource {
 	m := map[string]resource.Resource{}
 	for _, r := range rs {
-		m[r.Key()] = r
+		m[r.LineID().String()] = r
 	}
 	return m
 }

@@ -30,11 +30,11 @@ func BenchmarkEndpointEvidence(b *testing.B) {
 	now := emu.Now()
 
 	// The inventory as the scan sees it: one resource per variant.
-	groups := map[string]map[string][]resource.Resource{} // region -> key -> variants
+	groups := map[string]map[resource.ID][]resource.Resource{} // region -> key -> variants
 	endpoints := 0
 	for _, a := range sc.Accounts {
 		for region, rs := range a.Regions {
-			g := map[string][]resource.Resource{}
+			g := map[resource.ID][]resource.Resource{}
 			for _, e := range rs.Endpoints {
 				for _, v := range e.Variants {
 					r := resource.Resource{Account: a.ID, Region: region, Kind: resource.Endpoint, Name: e.Name,

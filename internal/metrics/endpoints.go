@@ -11,11 +11,11 @@ import (
 // region over w: the queries idle.EndpointQueries names for each
 // (Invocations per variant and inference component, or an async endpoint's
 // backlog and requests processed), all in shared GetMetricData batches.
-// groups maps a key of the caller's choosing (idle.SubjectKey) to the
+// groups maps an endpoint's ID (idle.SubjectKey) to the
 // inventory resources of one endpoint; the answer has the same keys.
-func (f *Fetcher) Endpoints(ctx context.Context, w Window, groups map[string][]resource.Resource) map[string]idle.EndpointEvidence {
+func (f *Fetcher) Endpoints(ctx context.Context, w Window, groups map[resource.ID][]resource.Resource) map[resource.ID]idle.EndpointEvidence {
 	type ref struct {
-		key string
+		key resource.ID
 		q   idle.Query
 	}
 	var refs []ref
@@ -27,7 +27,7 @@ func (f *Fetcher) Endpoints(ctx context.Context, w Window, groups map[string][]r
 		}
 	}
 	results := f.Fetch(ctx, w, qs)
-	out := make(map[string]idle.EndpointEvidence, len(groups))
+	out := make(map[resource.ID]idle.EndpointEvidence, len(groups))
 	for key := range groups {
 		out[key] = idle.EndpointEvidence{Start: w.Start, End: w.End}
 	}

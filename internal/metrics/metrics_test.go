@@ -59,7 +59,7 @@ accounts:
 
 // resources is what the scan's inventory says about the scenario's
 // endpoints (one resource per variant), as idle.Endpoint reads it.
-func resources() map[string][]resource.Resource {
+func resources() map[resource.ID][]resource.Resource {
 	created := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
 	ep := func(name, variant string, age time.Duration, async bool) resource.Resource {
 		return resource.Resource{Account: "123456789012", Region: "us-east-1", Kind: resource.Endpoint,
@@ -67,13 +67,17 @@ func resources() map[string][]resource.Resource {
 			Created: created(age), LastModified: created(age)}
 	}
 	month := 30 * 24 * time.Hour
-	return map[string][]resource.Resource{
-		"ab":          {ep("ab", "A", month, false), ep("ab", "B", month, false)},
-		"idle":        {ep("idle", "AllTraffic", month, false)},
-		"young":       {ep("young", "AllTraffic", 2*time.Hour, false)},
-		"queue":       {ep("queue", "AllTraffic", month, true)},
-		"quiet-queue": {ep("quiet-queue", "AllTraffic", month, true)},
+	out := map[resource.ID][]resource.Resource{}
+	for _, rs := range [][]resource.Resource{
+		{ep("ab", "A", month, false), ep("ab", "B", month, false)},
+		{ep("idle", "AllTraffic", month, false)},
+		{ep("young", "AllTraffic", 2*time.Hour, false)},
+		{ep("queue", "AllTraffic", month, true)},
+		{ep("quiet-queue", "AllTraffic", month, true)},
+	} {
+		out[rs[0].ID()] = rs
 	}
+	return out
 }
 
 func TestEndpointVerdicts(t *testing.T) {
@@ -115,11 +119,15 @@ func TestEndpointVerdicts(t *testing.T) {
 			groups := resources()
 			ev := f.Endpoints(context.Background(), w, groups)
 			got := map[string]idle.State{}
-			for k, rs := range groups {
-				v := idle.Endpoint(rs, ev[k], env.Emu.Now())
-				got[k] = v.State
-				if want, ok := tt.reason[k]; ok && v.Reason != want {
-					t.Errorf("%s: reason %s (%s), want %s", k, v.Reason, v.Evidence, want)
+			var idleEP resource.ID
+			for id, rs := range groups {
+				v := idle.Endpoint(rs, ev[id], env.Emu.Now())
+				got[id.Name] = v.State
+				if id.Name == "idle" {
+					idleEP = id
+				}
+				if want, ok := tt.reason[id.Name]; ok && v.Reason != want {
+					t.Errorf("%s: reason %s (%s), want %s", id.Name, v.Reason, v.Evidence, want)
 				}
 			}
 			if d := cmp.Diff(tt.want, got); d != "" {
@@ -133,7 +141,7 @@ func TestEndpointVerdicts(t *testing.T) {
 				if calls != 2 {
 					t.Errorf("GetMetricData calls = %d, want 2 (the retryer's attempts)", calls)
 				}
-				if e := ev["idle"].Err; e == nil || !strings.Contains(e.Error(), "Throttling") {
+				if e := ev[idleEP].Err; e == nil || !strings.Contains(e.Error(), "Throttling") {
 					t.Errorf("idle endpoint error = %v, want the throttling error", e)
 				}
 			}

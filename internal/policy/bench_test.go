@@ -18,7 +18,7 @@ func BenchmarkEvaluate10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	var rs []resource.Resource
-	verdicts := map[string]idle.Verdict{}
+	verdicts := map[resource.ID]idle.Verdict{}
 	var marks []policy.Mark
 	for i := range 10000 {
 		e := endpoint(fmt.Sprintf("ep-%05d", i), map[string]string{"A": "ml.g5.xlarge", "B": "ml.m5.xlarge"})

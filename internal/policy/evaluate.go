@@ -14,10 +14,16 @@ import (
 // Mark is a warn-then-act mark as the store keeps it: rule marked the
 // subject (idle.SubjectKey) at MarkedAt; it may act after ActAfter.
 type Mark struct {
-	Key      string
+	Key      resource.ID
 	Rule     string
 	MarkedAt time.Time
 	ActAfter time.Time
+}
+
+// markKey finds a subject's mark by rule.
+type markKey struct {
+	id   resource.ID
+	rule string
 }
 
 // CostFunc returns what a resource costs per month now (cost.Line.Monthly);
@@ -28,7 +34,7 @@ type CostFunc func(resource.Resource) pricing.Price
 type Input struct {
 	Resources []resource.Resource
 	// Verdicts by idle.SubjectKey. A subject without a verdict is Unknown.
-	Verdicts map[string]idle.Verdict
+	Verdicts map[resource.ID]idle.Verdict
 	Marks    []Mark
 	// Monthly prices resources; nil prices everything as unknown.
 	Monthly CostFunc
@@ -78,7 +84,7 @@ type Step struct {
 type Finding struct {
 	Rule string
 	// Key is idle.SubjectKey of the subject.
-	Key       string
+	Key       resource.ID
 	Kind      resource.Kind
 	Account   string
 	Region    string
@@ -148,7 +154,7 @@ func (p *Plan) Savings() (known pricing.Money, unknown int) {
 
 // subject is one thing a rule judges.
 type subject struct {
-	key string
+	key resource.ID
 	rs  []resource.Resource
 }
 
@@ -156,7 +162,7 @@ type subject struct {
 // other resource alone; inference components and unsupported kinds are
 // left out (a component is judged with its endpoint).
 func subjects(rs []resource.Resource) []subject {
-	idx := map[string]int{}
+	idx := map[resource.ID]int{}
 	var out []subject
 	for _, r := range rs {
 		switch Kind(r.Kind) {
@@ -189,9 +195,9 @@ func subjects(rs []resource.Resource) []subject {
 // the first rule (in file order) that changes it.
 func Evaluate(p *Policy, in Input) Plan {
 	plan := Plan{Now: in.Now, Limit: p.Limit()}
-	marks := map[[2]string]Mark{}
+	marks := map[markKey]Mark{}
 	for _, m := range in.Marks {
-		marks[[2]string{m.Key, m.Rule}] = m
+		marks[markKey{m.Key, m.Rule}] = m
 	}
 	subs := subjects(in.Resources)
 	for ri := range p.Rules {
@@ -219,7 +225,7 @@ func newFinding(rule *Rule, s subject, v idle.Verdict, monthly pricing.Price) Fi
 		Resources: s.rs, Verdict: v, Monthly: monthly}
 }
 
-func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[[2]string]Mark) (Finding, bool) {
+func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[markKey]Mark) (Finding, bool) {
 	r := s.rs[0]
 	v, ok := in.Verdicts[s.key]
 	if !ok {
@@ -233,7 +239,7 @@ func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[[2]strin
 		}
 		return f
 	}
-	mark, marked := marks[[2]string{s.key, rule.Name}]
+	mark, marked := marks[markKey{s.key, rule.Name}]
 	held, why, unknown := conditions(rule.Conditions, v, s.rs, monthly, in.Now)
 	if unknown == "" && !held && !marked {
 		return Finding{}, false
@@ -383,7 +389,7 @@ func conditions(c Conditions, v idle.Verdict, rs []resource.Resource, monthly pr
 func applyLimits(plan *Plan) {
 	type ref struct{ f, s int }
 	var changing []ref
-	first := map[string]string{}
+	first := map[resource.ID]string{}
 	for fi := range plan.Findings {
 		f := &plan.Findings[fi]
 		for si := range f.Steps {
@@ -412,7 +418,7 @@ func applyLimits(plan *Plan) {
 		if c := a.Amount.Cmp(b.Amount); c != 0 {
 			return c > 0
 		}
-		return plan.Findings[changing[i].f].Key < plan.Findings[changing[j].f].Key
+		return plan.Findings[changing[i].f].Key.String() < plan.Findings[changing[j].f].Key.String()
 	})
 	for i, c := range changing {
 		st := &plan.Findings[c.f].Steps[c.s]

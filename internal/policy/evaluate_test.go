@@ -65,7 +65,7 @@ func notebook(name, typ string, mod ...func(*resource.Resource)) resource.Resour
 	return r
 }
 
-func key(r resource.Resource) string { return idle.SubjectKey(&r) }
+func key(r resource.Resource) resource.ID { return idle.SubjectKey(&r) }
 
 func idleFor(d time.Duration, evidence string) idle.Verdict {
 	return idle.Verdict{State: idle.Idle, Since: now.Add(-d), Reason: idle.ReasonNoInvocations, Evidence: evidence, Actionable: true}
@@ -122,7 +122,7 @@ func TestEvaluateIdleEndpoints(t *testing.T) {
 	slsVerdict.Actionable = false
 	plan := policy.Evaluate(p, policy.Input{
 		Resources: rs,
-		Verdicts: map[string]idle.Verdict{
+		Verdicts: map[resource.ID]idle.Verdict{
 			key(idleEP[0]):     idleFor(26*time.Hour, "0 invocations on 2 variants over 24h (no datapoints)"),
 			key(busyEP[0]):     {State: idle.Active, Reason: idle.ReasonInvocations, Evidence: "412 invocations on variant B over 24h", Actionable: true},
 			key(youngEP[0]):    {State: idle.Unknown, Reason: idle.ReasonYoung, Evidence: "in service for 2h, less than the 24h window (no datapoints)"},
@@ -152,7 +152,7 @@ func TestEvaluateIdleEndpoints(t *testing.T) {
 	if want := pricing.MustParseMoney("1195.74"); !f.Monthly.Known || !f.Monthly.Amount.Equal(want) {
 		t.Errorf("Monthly = %v, want %s", f.Monthly, want)
 	}
-	if len(f.Resources) != 2 || f.Key != "111111111111/us-east-1/endpoint/idle-ep" {
+	if len(f.Resources) != 2 || f.Key.String() != "111111111111/us-east-1/endpoint/idle-ep" {
 		t.Errorf("finding groups %d resources under %q, want the endpoint's 2 variants", len(f.Resources), f.Key)
 	}
 	if plan.Changes != 0 {
@@ -176,7 +176,7 @@ func TestEvaluateExampleDevNotebooks(t *testing.T) {
 		notebook("dev-erin", "ml.t3.medium", agent(30*time.Hour), func(r *resource.Resource) { r.Running = false; r.Status = "Stopped" }),
 		notebook("dev-frank", "ml.g5.2xlarge", agent(5*time.Hour), func(r *resource.Resource) { r.Tags = map[string]string{"sagesaver:protect": "true"} }),
 	}
-	verdicts := map[string]idle.Verdict{}
+	verdicts := map[resource.ID]idle.Verdict{}
 	for _, r := range rs {
 		verdicts[key(r)] = idle.Notebook(r, idle.NotebookEvidence{}, now)
 	}
@@ -211,7 +211,7 @@ rules:
 `)
 	types := []string{"ml.t3.medium", "ml.p4d.24xlarge", "ml.m5.xlarge", "ml.g5.xlarge", "ml.g5.2xlarge"}
 	var rs []resource.Resource
-	verdicts := map[string]idle.Verdict{}
+	verdicts := map[resource.ID]idle.Verdict{}
 	for i, typ := range types {
 		r := notebook(fmt.Sprintf("nb-%d", i), typ)
 		rs = append(rs, r)
@@ -280,7 +280,7 @@ func TestEvaluateConditions(t *testing.T) {
 		notebook("gpu-unpriced", "ml.g6.xlarge", ml),
 		notebook("gpu-no-start", "ml.g5.xlarge", ml, func(r *resource.Resource) { r.Started = nil }),
 	}
-	verdicts := map[string]idle.Verdict{}
+	verdicts := map[resource.ID]idle.Verdict{}
 	for _, r := range rs {
 		verdicts[key(r)] = idleFor(6*time.Hour, "agent idle")
 	}
@@ -319,7 +319,7 @@ func TestEvaluateWarnThenAct(t *testing.T) {
 		rs = append(rs, e...)
 	}
 	idle4d := idleFor(4*24*time.Hour, "0 invocations on 1 variant over 24h (no datapoints)")
-	verdicts := map[string]idle.Verdict{
+	verdicts := map[resource.ID]idle.Verdict{
 		key(fresh[0]): idle4d, key(waiting[0]): idle4d, key(due[0]): idle4d, key(removed[0]): idle4d, key(prod[0]): idle4d,
 		key(woke[0]):    {State: idle.Active, Evidence: "3 invocations on variant AllTraffic over 24h", Actionable: true},
 		key(unknown[0]): {State: idle.Unknown, Evidence: "CloudWatch error: Throttling"},
@@ -372,7 +372,7 @@ func TestEvaluateStudioAndRuleOrder(t *testing.T) {
 		{Account: "1", Region: "r", Kind: resource.StudioDomain, Name: "d-on", IdleShutdown: &on},
 		{Account: "1", Region: "r", Kind: resource.StudioDomain, Name: "d-unknown"},
 	}
-	verdicts := map[string]idle.Verdict{}
+	verdicts := map[resource.ID]idle.Verdict{}
 	for _, r := range rs {
 		verdicts[key(r)] = idle.Studio(r, now)
 	}
@@ -393,7 +393,7 @@ func TestEvaluateUnvalidatedPolicyMatchesNothing(t *testing.T) {
 		Name: "x", Resource: policy.KindNotebook, Actions: []policy.Action{{Type: policy.Stop}}}}}
 	r := notebook("nb", "ml.t3.medium")
 	plan := policy.Evaluate(p, policy.Input{Resources: []resource.Resource{r},
-		Verdicts: map[string]idle.Verdict{key(r): idleFor(time.Hour, "x")}, Now: now})
+		Verdicts: map[resource.ID]idle.Verdict{key(r): idleFor(time.Hour, "x")}, Now: now})
 	if len(plan.Findings) != 0 {
 		t.Errorf("an unvalidated policy produced %d findings", len(plan.Findings))
 	}

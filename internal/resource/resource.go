@@ -114,12 +114,3 @@ type Resource struct {
 
 // Stage returns the resource's billing stage.
 func (r *Resource) Stage() Stage { return StageOf(r.Kind) }
-
-// Key identifies the resource within a scan.
-func (r *Resource) Key() string {
-	k := r.Account + "/" + r.Region + "/" + string(r.Kind) + "/" + r.Name
-	if r.Variant != "" {
-		k += "/" + r.Variant
-	}
-	return k
-}

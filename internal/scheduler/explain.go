@@ -60,7 +60,7 @@ func (r *Runner) Explain(ctx context.Context, name string) ([]Explanation, error
 		}
 		if e.Schedule != nil {
 			e.Desired = e.Schedule.Evaluate(now)
-			if e.Memory, err = r.memory.Get(ctx, e.Schedule.Name, res.ARN); err != nil {
+			if e.Memory, err = r.memory.Get(ctx, e.Schedule.Name, res.ID()); err != nil {
 				return out, err
 			}
 			e.Decision = schedule.DecideWith(e.Schedule, e.Desired, res.observed(), e.Memory, now)

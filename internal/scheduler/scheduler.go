@@ -31,6 +31,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
@@ -98,11 +99,18 @@ func (r Resource) observed() schedule.Observed {
 	return schedule.Observed{State: r.State, Status: r.Status, Tags: r.Tags}
 }
 
-// inventoryKind is the audit log's and digest's word for a schedule kind.
-var inventoryKind = map[schedule.Kind]string{
-	schedule.KindNotebook:  "notebook-instance",
-	schedule.KindStudioApp: "studio-app",
-	schedule.KindEndpoint:  "endpoint",
+// inventoryKind is the resource kind of a schedule kind (the audit log's
+// and digest's word for it).
+var inventoryKind = map[schedule.Kind]resource.Kind{
+	schedule.KindNotebook:  resource.NotebookInstance,
+	schedule.KindStudioApp: resource.StudioApp,
+	schedule.KindEndpoint:  resource.Endpoint,
+}
+
+// ID is the resource's identity, the one the executor claims and saves
+// under: never the ARN, whose name AWS lower-cases.
+func (r Resource) ID() resource.ID {
+	return resource.ID{Account: r.Account, Region: r.Region, Kind: inventoryKind[r.Kind], Name: r.Name}
 }
 
 // Runner runs schedules against regions.
@@ -309,7 +317,7 @@ func (r *Runner) governing(res Resource) *schedule.Schedule {
 // apply decides about one resource and, when that calls for it, acts.
 func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedule.Schedule, d schedule.Desired, res Resource, now time.Time, dryRun bool) Outcome {
 	o := Outcome{Resource: res, Schedule: s.Name, Hourly: r.price(res)}
-	mem, err := r.memory.Get(ctx, s.Name, res.ARN)
+	mem, err := r.memory.Get(ctx, s.Name, res.ID())
 	if err != nil {
 		o.Result, o.Err = notify.ResultFailed, err
 		return o
@@ -319,7 +327,7 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 	if !dryRun && res.State == schedule.StateRunning {
 		// Running again (started by the scheduler, by hand, or a Studio
 		// app its owner opened again): whatever a stop saved ends now.
-		if _, err := r.store.StopSaving(ctx, res.ARN, now); err != nil {
+		if _, err := r.store.StopSaving(ctx, res.ID(), now); err != nil {
 			r.log.Warn("savings ledger", "resource", res.Name, "err", err)
 		}
 	}
@@ -329,13 +337,13 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 			// Already in the desired state at a new transition: remember
 			// that the transition is applied, so a manual change after it
 			// is respected.
-			if err := r.memory.Put(ctx, s.Name, res.ARN, *o.Decision.Memory); err != nil {
+			if err := r.memory.Put(ctx, s.Name, res.ID(), *o.Decision.Memory); err != nil {
 				o.Result, o.Err = notify.ResultFailed, err
 			}
 		}
 		return o
 	}
-	entry := store.Action{RunID: run.ID, Actor: r.info.Actor(), Resource: res.ARN, Kind: inventoryKind[res.Kind],
+	entry := store.Action{RunID: run.ID, Actor: r.info.Actor(), Resource: res.ID().String(), Kind: string(inventoryKind[res.Kind]),
 		Verb: verb, DryRun: dryRun, MonthlySaved: r.saved(o)}
 	if dryRun {
 		entry.Result, entry.Details = store.ResultOK, r.details(s, o)
@@ -346,13 +354,13 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 		}
 		return o
 	}
-	if err := r.store.Claim(ctx, run.ID, res.ARN, "schedule "+verb); err != nil {
+	if err := r.store.Claim(ctx, run.ID, res.ID(), "schedule "+verb); err != nil {
 		o.Result, o.Err = notify.ResultSkipped, err
 		entry.Result, entry.Error, entry.Details = store.ResultSkipped, err.Error(), r.details(s, o)
 		o.ActionID, _ = r.store.RecordAction(ctx, entry)
 		return o
 	}
-	defer r.store.Release(ctx, run.ID, res.ARN)
+	defer r.store.Release(ctx, run.ID, res.ID())
 
 	// Re-check just before acting: the resource may have been started,
 	// stopped or snoozed since it was listed.
@@ -394,7 +402,7 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 	o.Result = notify.ResultOK
 	r.log.Info("acted", "action", verb, "resource", res.Name, "region", res.Region, "schedule", s.Name, "reason", o.Decision.Reason)
 	if o.Decision.Memory != nil {
-		if err := r.memory.Put(ctx, s.Name, res.ARN, *o.Decision.Memory); err != nil {
+		if err := r.memory.Put(ctx, s.Name, res.ID(), *o.Decision.Memory); err != nil {
 			// The action happened; without the memory the next run
 			// decides from the observed state again, which is safe.
 			r.log.Warn("remember schedule state", "resource", res.Name, "err", err)
@@ -502,12 +510,12 @@ func (r *Runner) ledger(ctx context.Context, o Outcome, actionID int64, now time
 		if !o.Hourly.Known {
 			return
 		}
-		_, err = r.store.StartSaving(ctx, o.ARN, actionID, o.Hourly.Amount, now)
+		_, err = r.store.StartSaving(ctx, o.ID(), actionID, o.Hourly.Amount, now)
 		if errors.Is(err, store.ErrAlreadySaving) {
 			err = nil
 		}
 	case schedule.ActionStart:
-		_, err = r.store.StopSaving(ctx, o.ARN, now)
+		_, err = r.store.StopSaving(ctx, o.ID(), now)
 	}
 	if err != nil {
 		r.log.Warn("savings ledger", "resource", o.Name, "err", err)
@@ -539,7 +547,7 @@ func (rep *Report) Digest(actor string) notify.Digest {
 		if o.Result == "" {
 			continue
 		}
-		it := notify.Item{Account: o.Account, Region: o.Region, Kind: inventoryKind[o.Kind], Name: o.Name, ARN: o.ARN,
+		it := notify.Item{Account: o.Account, Region: o.Region, Kind: string(inventoryKind[o.Kind]), Name: o.Name, ARN: o.ARN,
 			Action: auditVerb(o.Resource, o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason, Schedule: o.Schedule, Hourly: o.Hourly}
 		if o.Err != nil {
 			it.Error = o.Err.Error()
@@ -553,7 +561,7 @@ func (rep *Report) Digest(actor string) notify.Digest {
 		it := notify.Item{Name: "(all)", Action: notify.ActionList, Result: notify.ResultFailed, Error: err.Error()}
 		var le *ListError
 		if errors.As(err, &le) {
-			it.Account, it.Region, it.Kind = le.Account, le.Region, inventoryKind[le.Kind]
+			it.Account, it.Region, it.Kind = le.Account, le.Region, string(inventoryKind[le.Kind])
 		}
 		d.Items = append(d.Items, it)
 	}

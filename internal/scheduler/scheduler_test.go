@@ -237,7 +237,7 @@ func TestSeedOfficeHoursOverAWeek(t *testing.T) {
 			t.Errorf("audit entry %+v", a)
 		}
 		audit = append(audit, fmt.Sprintf("%s %s %s", a.Started.Format("Mon 15:04"), a.Verb, a.Resource[strings.LastIndex(a.Resource, "/")+1:]))
-		if a.Verb == "stop" && a.Resource == "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/dev-alice" {
+		if a.Verb == "stop" && a.Resource == "123456789012/us-east-1/notebook-instance/dev-alice" {
 			// ml.t3.medium notebook in us-east-1 at the catalog's price, 730 h.
 			want := pricing.Embedded().Lookup("us-east-1", "ml.t3.medium", pricing.NotebookInstance).Monthly()
 			if !want.Known || !a.MonthlySaved.Known || !a.MonthlySaved.Amount.Equal(want.Amount) {
@@ -554,7 +554,7 @@ func TestRecheckBeforeActing(t *testing.T) {
 	if diff := cmp.Diff([]string{"dev-alice ok", "dev-bob skipped", "dev-dan ok"}, got); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
-	actions, err := r.store.Actions(ctx, store.ActionFilter{RunID: rep.RunID, Resource: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/dev-bob"})
+	actions, err := r.store.Actions(ctx, store.ActionFilter{RunID: rep.RunID, Resource: "123456789012/us-east-1/notebook-instance/dev-bob"})
 	if err != nil || len(actions) != 1 || actions[0].Result != store.ResultSkipped || actions[0].Verb != "stop" {
 		t.Errorf("audit of dev-bob: %+v, %v", actions, err)
 	}
@@ -641,7 +641,7 @@ func TestStudioAppsStoppedEveryEvening(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, a := range actions {
-		if a.Verb != "delete-app" || a.Kind != "studio-app" || a.Result != store.ResultOK || !strings.Contains(a.Resource, ":app/d-research0001/") {
+		if a.Verb != "delete-app" || a.Kind != "studio-app" || a.Result != store.ResultOK || !strings.HasPrefix(a.Resource, "123456789012/us-east-1/studio-app/") {
 			t.Errorf("audit entry %+v", a)
 		}
 	}
@@ -672,15 +672,15 @@ func TestStudioAppsStoppedEveryEvening(t *testing.T) {
 		if p.Until != nil {
 			until = p.Until.Format("Mon 15:04")
 		}
-		ledger = append(ledger, p.Resource[strings.LastIndex(p.Resource, ":app/")+5:]+" "+p.From.Format("Mon 15:04")+"-"+until)
+		ledger = append(ledger, p.Resource.Name+" "+p.From.Format("Mon 15:04")+"-"+until)
 	}
 	slices.Sort(ledger)
 	// Alice's app runs again from the first run that sees it (09:15 after
 	// its creation at 09:00 became InService).
 	wantLedger := []string{
-		"d-research0001/alice-lab/jupyterlab/default Mon 21:00-Tue 09:15",
-		"d-research0001/alice-lab/jupyterlab/default Tue 21:00-open",
-		"d-research0001/carol/kernelgateway/datascience-1a2b Mon 21:00-open",
+		"alice-lab/JupyterLab/default Mon 21:00-Tue 09:15",
+		"alice-lab/JupyterLab/default Tue 21:00-open",
+		"carol/KernelGateway/datascience-1a2b Mon 21:00-open",
 	}
 	if diff := cmp.Diff(wantLedger, ledger); diff != "" {
 		t.Errorf("savings ledger (-want +got):\n%s", diff)
@@ -745,7 +745,7 @@ func TestInterruptedActionIsResolved(t *testing.T) {
 	for _, name := range []string{"dev-alice", "dev-bob"} {
 		details, _ := json.Marshal(map[string]string{"region": "us-east-1", "name": name, "schedule": "dev-office-hours"})
 		ids[name], err = r.store.BeginAction(ctx, store.Action{RunID: dead.ID, Actor: "cron", Kind: "notebook-instance", Verb: "start",
-			Resource: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/" + name, Details: details})
+			Resource: "123456789012/us-east-1/notebook-instance/" + name, Details: details})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // ClaimedError is returned by Claim when another live run holds the
 // resource.
 type ClaimedError struct {
-	Resource string
+	Resource resource.ID
 	RunID    int64
 	Action   string
 	Expires  time.Time
@@ -34,12 +36,13 @@ func (e *ClaimedError) Is(target error) bool { return target == ErrClaimed }
 // *ClaimedError; for a run that is no longer running, ErrNotRunning. The check and the insert are one IMMEDIATE transaction,
 // and resource is the table's primary key, so of two runs claiming at once
 // in any number of processes exactly one wins.
-func (s *Store) Claim(ctx context.Context, id int64, resource, action string) error {
+func (s *Store) Claim(ctx context.Context, id int64, res resource.ID, action string) error {
+	key := res.String()
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var holder int64
 		var holderAction, expires string
-		err := tx.QueryRowContext(ctx, `SELECT run_id, action, expires_at FROM claims WHERE resource = ?`, resource).
+		err := tx.QueryRowContext(ctx, `SELECT run_id, action, expires_at FROM claims WHERE resource = ?`, key).
 			Scan(&holder, &holderAction, &expires)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -56,7 +59,7 @@ func (s *Store) Claim(ctx context.Context, id int64, resource, action string) er
 				return err
 			}
 			if now.Before(exp) && err == nil && s.alive(r, now) {
-				return &ClaimedError{Resource: resource, RunID: holder, Action: holderAction, Expires: exp}
+				return &ClaimedError{Resource: res, RunID: holder, Action: holderAction, Expires: exp}
 			}
 		}
 		// Claiming is a sign of life: it refreshes the run's heartbeat.
@@ -72,7 +75,7 @@ func (s *Store) Claim(ctx context.Context, id int64, resource, action string) er
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (resource) DO UPDATE SET run_id = excluded.run_id, action = excluded.action,
 				claimed_at = excluded.claimed_at, expires_at = excluded.expires_at`,
-			resource, id, action, fmtTime(now), fmtTime(now.Add(s.lease)))
+			key, id, action, fmtTime(now), fmtTime(now.Add(s.lease)))
 		return err
 	})
 	var ce *ClaimedError
@@ -80,22 +83,22 @@ func (s *Store) Claim(ctx context.Context, id int64, resource, action string) er
 		return ce
 	}
 	if err != nil {
-		return fmt.Errorf("claim %s: %w", resource, err)
+		return fmt.Errorf("claim %s: %w", key, err)
 	}
 	return nil
 }
 
-// Release gives up run id's claim on resource (no error if it holds none).
-func (s *Store) Release(ctx context.Context, id int64, resource string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM claims WHERE resource = ? AND run_id = ?`, resource, id); err != nil {
-		return fmt.Errorf("release %s: %w", resource, err)
+// Release gives up run id's claim on res (no error if it holds none).
+func (s *Store) Release(ctx context.Context, id int64, res resource.ID) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM claims WHERE resource = ? AND run_id = ?`, res.String(), id); err != nil {
+		return fmt.Errorf("release %s: %w", res, err)
 	}
 	return nil
 }
 
 // ClaimInfo is a recorded claim.
 type ClaimInfo struct {
-	Resource string
+	Resource resource.ID
 	RunID    int64
 	Action   string
 	Claimed  time.Time

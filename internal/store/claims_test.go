@@ -47,7 +47,7 @@ func child(mode, path, dir string) int {
 	switch mode {
 	case "claim":
 		waitFile(filepath.Join(dir, "go"))
-		err := s.Claim(ctx, run.ID, "r", "stop")
+		err := s.Claim(ctx, run.ID, nb("r"), "stop")
 		switch {
 		case err == nil:
 			fmt.Println("won")
@@ -63,7 +63,7 @@ func child(mode, path, dir string) int {
 		}
 		return 0
 	case "die":
-		if err := s.Claim(ctx, run.ID, "r", "delete"); err != nil {
+		if err := s.Claim(ctx, run.ID, nb("r"), "delete"); err != nil {
 			fmt.Println("error:", err)
 			return 1
 		}
@@ -108,7 +108,7 @@ func TestClaimGoroutinesExactlyOneWins(t *testing.T) {
 		for i := range stores {
 			wg.Go(func() {
 				<-start
-				errs[i] = stores[i].Claim(ctx, ids[i], res, "stop")
+				errs[i] = stores[i].Claim(ctx, ids[i], nb(res), "stop")
 			})
 		}
 		close(start)
@@ -211,7 +211,7 @@ func TestKilledProcessIsReportedByNextOpen(t *testing.T) {
 		t.Fatalf("interrupted = %+v, want the child's started delete", rec.Interrupted)
 	}
 	run, _ := s.StartRun(ctx, store.RunInfo{Command: "apply", OSUser: "next"})
-	if err := s.Claim(ctx, run.ID, "r", "delete"); err != nil {
+	if err := s.Claim(ctx, run.ID, nb("r"), "delete"); err != nil {
 		t.Errorf("claim after recovery: %v", err)
 	}
 }
@@ -223,7 +223,7 @@ func TestKilledRunInProcessWaitsForLease(t *testing.T) {
 	lease := 10 * time.Minute
 	s := open(t, path, store.WithClock(clk), store.WithLease(lease))
 	dead, _ := s.StartRun(ctx, store.RunInfo{Command: "apply", OSUser: "a"})
-	if err := s.Claim(ctx, dead.ID, "nb", "stop"); err != nil {
+	if err := s.Claim(ctx, dead.ID, nb("nb"), "stop"); err != nil {
 		t.Fatal(err)
 	}
 	aid, err := s.BeginAction(ctx, store.Action{RunID: dead.ID, Actor: "a", Resource: "nb", Kind: "notebook-instance", Verb: "stop"})
@@ -241,7 +241,7 @@ func TestKilledRunInProcessWaitsForLease(t *testing.T) {
 	}
 	next, _ := s2.StartRun(ctx, store.RunInfo{Command: "apply", OSUser: "b"})
 	var ce *store.ClaimedError
-	if err := s2.Claim(ctx, next.ID, "nb", "stop"); !errors.As(err, &ce) || ce.RunID != dead.ID {
+	if err := s2.Claim(ctx, next.ID, nb("nb"), "stop"); !errors.As(err, &ce) || ce.RunID != dead.ID {
 		t.Fatalf("claim within the lease: err = %v, want ClaimedError by run %d", err, dead.ID)
 	}
 	// A live run's heartbeat keeps its claims.
@@ -251,7 +251,7 @@ func TestKilledRunInProcessWaitsForLease(t *testing.T) {
 
 	clk.Advance(lease)
 	// An expired claim can be taken over even before Recover runs.
-	if err := s2.Claim(ctx, next.ID, "nb", "stop"); err != nil {
+	if err := s2.Claim(ctx, next.ID, nb("nb"), "stop"); err != nil {
 		t.Errorf("claim after the lease expired: %v", err)
 	}
 	rec, err = s2.Recover(ctx)
@@ -267,7 +267,7 @@ func TestKilledRunInProcessWaitsForLease(t *testing.T) {
 	if err := s2.Heartbeat(ctx, dead.ID); !errors.Is(err, store.ErrNotRunning) {
 		t.Errorf("heartbeat of an abandoned run: err = %v, want ErrNotRunning", err)
 	}
-	if err := s2.Claim(ctx, dead.ID, "other", "stop"); !errors.Is(err, store.ErrNotRunning) {
+	if err := s2.Claim(ctx, dead.ID, nb("other"), "stop"); !errors.Is(err, store.ErrNotRunning) {
 		t.Errorf("claim by an abandoned run: err = %v, want ErrNotRunning", err)
 	}
 	if err := s2.ResolveInterrupted(ctx, aid, store.ResultOK, "notebook found Stopped"); err != nil {

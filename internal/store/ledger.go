@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // ErrAlreadySaving is returned by StartSaving when the resource already
@@ -19,7 +20,7 @@ var ErrAlreadySaving = errors.New("resource already has an open savings period")
 // until it is started again, a deleted endpoint until it is restored).
 type SavingPeriod struct {
 	ID       int64
-	Resource string
+	Resource resource.ID
 	ActionID int64
 	Hourly   pricing.Money
 	From     time.Time
@@ -44,7 +45,7 @@ func (p SavingPeriod) Realized(now time.Time) pricing.Money {
 // StartSaving opens a savings period for resource from the given time,
 // linked to the action that caused it (0 for none). It returns
 // ErrAlreadySaving if one is open (the partial unique index enforces it).
-func (s *Store) StartSaving(ctx context.Context, resource string, actionID int64, hourly pricing.Money, from time.Time) (int64, error) {
+func (s *Store) StartSaving(ctx context.Context, res resource.ID, actionID int64, hourly pricing.Money, from time.Time) (int64, error) {
 	var aid any
 	if actionID != 0 {
 		aid = actionID
@@ -52,14 +53,14 @@ func (s *Store) StartSaving(ctx context.Context, resource string, actionID int64
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM savings WHERE resource = ? AND until_at IS NULL`, resource).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM savings WHERE resource = ? AND until_at IS NULL`, res.String()).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return ErrAlreadySaving
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO savings (resource, action_id, hourly, from_at) VALUES (?, ?, ?, ?)`,
-			resource, aid, hourly.Plain(), fmtTime(from))
+			res.String(), aid, hourly.Plain(), fmtTime(from))
 		if err != nil {
 			return err
 		}
@@ -67,7 +68,7 @@ func (s *Store) StartSaving(ctx context.Context, resource string, actionID int64
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("start saving %s: %w", resource, err)
+		return 0, fmt.Errorf("start saving %s: %w", res, err)
 	}
 	return id, nil
 }
@@ -75,13 +76,13 @@ func (s *Store) StartSaving(ctx context.Context, resource string, actionID int64
 // StopSaving closes resource's open savings period at until (the notebook
 // was started again, the endpoint restored). It reports whether a period
 // was open.
-func (s *Store) StopSaving(ctx context.Context, resource string, until time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE savings SET until_at = MAX(from_at, ?) WHERE resource = ? AND until_at IS NULL`,
-		fmtTime(until), resource)
+func (s *Store) StopSaving(ctx context.Context, res resource.ID, until time.Time) (bool, error) {
+	r, err := s.db.ExecContext(ctx, `UPDATE savings SET until_at = MAX(from_at, ?) WHERE resource = ? AND until_at IS NULL`,
+		fmtTime(until), res.String())
 	if err != nil {
-		return false, fmt.Errorf("stop saving %s: %w", resource, err)
+		return false, fmt.Errorf("stop saving %s: %w", res, err)
 	}
-	n, _ := res.RowsAffected()
+	n, _ := r.RowsAffected()
 	return n > 0, nil
 }
 

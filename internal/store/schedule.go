@@ -6,30 +6,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // ScheduleMemory returns what the scheduler remembered for resource under
 // schedule (its schedule.Memory as JSON), or nil when nothing was.
-func (s *Store) ScheduleMemory(ctx context.Context, schedule, resource string) (json.RawMessage, error) {
+func (s *Store) ScheduleMemory(ctx context.Context, schedule string, res resource.ID) (json.RawMessage, error) {
 	var m string
-	err := s.db.QueryRowContext(ctx, `SELECT memory FROM schedule_memory WHERE schedule = ? AND resource = ?`, schedule, resource).Scan(&m)
+	err := s.db.QueryRowContext(ctx, `SELECT memory FROM schedule_memory WHERE schedule = ? AND resource = ?`, schedule, res).Scan(&m)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("schedule memory %s %s: %w", schedule, resource, err)
+		return nil, fmt.Errorf("schedule memory %s %s: %w", schedule, res, err)
 	}
 	return json.RawMessage(m), nil
 }
 
 // PutScheduleMemory replaces what is remembered for resource under
 // schedule; it is durable when it returns.
-func (s *Store) PutScheduleMemory(ctx context.Context, schedule, resource string, memory json.RawMessage) error {
+func (s *Store) PutScheduleMemory(ctx context.Context, schedule string, res resource.ID, memory json.RawMessage) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO schedule_memory (schedule, resource, memory, updated) VALUES (?, ?, ?, ?)
 		ON CONFLICT (schedule, resource) DO UPDATE SET memory = excluded.memory, updated = excluded.updated`,
-		schedule, resource, string(memory), fmtTime(s.clock.Now()))
+		schedule, res, string(memory), fmtTime(s.clock.Now()))
 	if err != nil {
-		return fmt.Errorf("put schedule memory %s %s: %w", schedule, resource, err)
+		return fmt.Errorf("put schedule memory %s %s: %w", schedule, res, err)
 	}
 	return nil
 }

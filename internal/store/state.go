@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // IdleRecord is a resource's idle streak: idle evidence without a gap from
 // FirstIdle to LastSeen.
 type IdleRecord struct {
-	Resource  string
+	Resource  resource.ID
 	FirstIdle time.Time
 	LastSeen  time.Time
 }
@@ -24,7 +26,7 @@ type IdleRecord struct {
 // three daily runs with 24-hour windows; a window that starts after the
 // last one ended (a run was missed) starts a new streak, because nobody
 // saw what happened in the gap.
-func (s *Store) ObserveIdle(ctx context.Context, resource string, from, to time.Time) (time.Time, error) {
+func (s *Store) ObserveIdle(ctx context.Context, res resource.ID, from, to time.Time) (time.Time, error) {
 	var first string
 	err := s.db.QueryRowContext(ctx, `INSERT INTO idle_since (resource, first_idle, last_seen) VALUES (?, ?, ?)
 		ON CONFLICT (resource) DO UPDATE SET
@@ -32,30 +34,30 @@ func (s *Store) ObserveIdle(ctx context.Context, resource string, from, to time.
 				THEN MIN(idle_since.first_idle, excluded.first_idle) ELSE excluded.first_idle END,
 			last_seen = CASE WHEN idle_since.last_seen >= excluded.first_idle
 				THEN MAX(idle_since.last_seen, excluded.last_seen) ELSE excluded.last_seen END
-		RETURNING first_idle`, resource, fmtTime(from), fmtTime(to)).Scan(&first)
+		RETURNING first_idle`, res, fmtTime(from), fmtTime(to)).Scan(&first)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("observe idle %s: %w", resource, err)
+		return time.Time{}, fmt.Errorf("observe idle %s: %w", res, err)
 	}
 	return parseTime(first)
 }
 
 // ResetIdle forgets resource's idle streak: it was seen active.
 // (An Unknown verdict changes nothing: call neither.)
-func (s *Store) ResetIdle(ctx context.Context, resource string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM idle_since WHERE resource = ?`, resource); err != nil {
-		return fmt.Errorf("reset idle %s: %w", resource, err)
+func (s *Store) ResetIdle(ctx context.Context, res resource.ID) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM idle_since WHERE resource = ?`, res); err != nil {
+		return fmt.Errorf("reset idle %s: %w", res, err)
 	}
 	return nil
 }
 
-// IdleSince returns every resource's idle streak, by resource key.
-func (s *Store) IdleSince(ctx context.Context) (map[string]IdleRecord, error) {
+// IdleSince returns every resource's idle streak, by resource ID.
+func (s *Store) IdleSince(ctx context.Context) (map[resource.ID]IdleRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT resource, first_idle, last_seen FROM idle_since`)
 	if err != nil {
 		return nil, fmt.Errorf("idle since: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]IdleRecord{}
+	out := map[resource.ID]IdleRecord{}
 	for rows.Next() {
 		var r IdleRecord
 		var first, last string
@@ -76,7 +78,7 @@ func (s *Store) IdleSince(ctx context.Context) (map[string]IdleRecord, error) {
 // Mark is a warn-then-act mark: rule marked resource at MarkedAt and may
 // act after ActAfter.
 type Mark struct {
-	Resource string
+	Resource resource.ID
 	Rule     string
 	MarkedAt time.Time
 	ActAfter time.Time
@@ -102,9 +104,9 @@ func (s *Store) PutMark(ctx context.Context, m Mark) (bool, error) {
 
 // DeleteMark removes a mark (the owner removed the tag, the resource
 // became active, or the rule acted).
-func (s *Store) DeleteMark(ctx context.Context, resource, rule string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM marks WHERE resource = ? AND rule = ?`, resource, rule); err != nil {
-		return fmt.Errorf("unmark %s: %w", resource, err)
+func (s *Store) DeleteMark(ctx context.Context, res resource.ID, rule string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM marks WHERE resource = ? AND rule = ?`, res, rule); err != nil {
+		return fmt.Errorf("unmark %s: %w", res, err)
 	}
 	return nil
 }
@@ -187,7 +189,8 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap EndpointSnapshot) (int64,
 
 // LatestSnapshot returns the newest snapshot of an endpoint not yet
 // restored, or ErrNotFound.
-func (s *Store) LatestSnapshot(ctx context.Context, account, region, endpoint string) (EndpointSnapshot, error) {
+func (s *Store) LatestSnapshot(ctx context.Context, ep resource.ID) (EndpointSnapshot, error) {
+	account, region, endpoint := ep.Account, ep.Region, ep.Name
 	var snap EndpointSnapshot
 	var tags, scaling, taken string
 	var restored sql.NullString

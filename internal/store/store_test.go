@@ -12,6 +12,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -139,39 +140,39 @@ func TestSavingsLedgerIsExact(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clk))
 	m := pricing.MustParseMoney
 	// A notebook stopped for 24h at $0.05/h, then started again.
-	if _, err := s.StartSaving(ctx, "nb-1", 0, m("0.05"), t0); err != nil {
+	if _, err := s.StartSaving(ctx, nb("nb-1"), 0, m("0.05"), t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StartSaving(ctx, "nb-1", 0, m("0.05"), t0); !errors.Is(err, store.ErrAlreadySaving) {
+	if _, err := s.StartSaving(ctx, nb("nb-1"), 0, m("0.05"), t0); !errors.Is(err, store.ErrAlreadySaving) {
 		t.Errorf("second open period: err = %v, want ErrAlreadySaving", err)
 	}
-	if ok, err := s.StopSaving(ctx, "nb-1", t0.Add(24*time.Hour)); !ok || err != nil {
+	if ok, err := s.StopSaving(ctx, nb("nb-1"), t0.Add(24*time.Hour)); !ok || err != nil {
 		t.Fatalf("StopSaving = %v, %v", ok, err)
 	}
 	// An endpoint deleted for 30 minutes at $25.2512883/h, then restored.
-	if _, err := s.StartSaving(ctx, "ep-1", 0, m("25.2512883"), t0); err != nil {
+	if _, err := s.StartSaving(ctx, nb("ep-1"), 0, m("25.2512883"), t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StopSaving(ctx, "ep-1", t0.Add(30*time.Minute)); err != nil {
+	if _, err := s.StopSaving(ctx, nb("ep-1"), t0.Add(30*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	// A notebook stopped 90 minutes ago and still stopped: $0.0464/h.
 	now := t0.Add(48 * time.Hour)
-	if _, err := s.StartSaving(ctx, "nb-2", 0, m("0.0464"), now.Add(-90*time.Minute)); err != nil {
+	if _, err := s.StartSaving(ctx, nb("nb-2"), 0, m("0.0464"), now.Add(-90*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	// 0.1 + 0.2 in floats is not 0.3: 1000 one-second periods of $0.36/h
 	// each save exactly $0.0001, $0.1 in all.
 	for i := range 1000 {
 		from := t0.Add(time.Duration(2*i) * time.Second)
-		if _, err := s.StartSaving(ctx, "tiny", 0, m("0.36"), from); err != nil {
+		if _, err := s.StartSaving(ctx, nb("tiny"), 0, m("0.36"), from); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.StopSaving(ctx, "tiny", from.Add(time.Second)); err != nil {
+		if _, err := s.StopSaving(ctx, nb("tiny"), from.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if ok, _ := s.StopSaving(ctx, "never-saved", now); ok {
+	if ok, _ := s.StopSaving(ctx, nb("never-saved"), now); ok {
 		t.Error("StopSaving of a resource without a period reported true")
 	}
 	got, err := s.RealizedSavings(ctx, now)
@@ -207,36 +208,36 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 
 	day := 24 * time.Hour
 	// Daily runs with 24h windows: the streak grows.
-	first, err := s.ObserveIdle(ctx, "ep", t0, t0.Add(day))
+	first, err := s.ObserveIdle(ctx, nb("ep"), t0, t0.Add(day))
 	if err != nil || !first.Equal(t0) {
 		t.Fatalf("ObserveIdle = %v, %v", first, err)
 	}
-	first, err = s.ObserveIdle(ctx, "ep", t0.Add(day), t0.Add(2*day))
+	first, err = s.ObserveIdle(ctx, nb("ep"), t0.Add(day), t0.Add(2*day))
 	if err != nil || !first.Equal(t0) {
 		t.Errorf("touching window: first = %v, %v; want %v (the streak's start)", first, err, t0)
 	}
-	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(day+12*time.Hour), t0.Add(2*day+12*time.Hour))
+	first, _ = s.ObserveIdle(ctx, nb("ep"), t0.Add(day+12*time.Hour), t0.Add(2*day+12*time.Hour))
 	if !first.Equal(t0) {
 		t.Errorf("overlapping window: first = %v, want %v", first, t0)
 	}
 	recs, _ := s.IdleSince(ctx)
-	if r := recs["ep"]; !r.LastSeen.Equal(t0.Add(2*day + 12*time.Hour)) {
+	if r := recs[nb("ep")]; !r.LastSeen.Equal(t0.Add(2*day + 12*time.Hour)) {
 		t.Errorf("last seen %v", r.LastSeen)
 	}
 	// A missed day: nobody saw the gap, so a new streak starts.
-	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(4*day), t0.Add(5*day))
+	first, _ = s.ObserveIdle(ctx, nb("ep"), t0.Add(4*day), t0.Add(5*day))
 	if !first.Equal(t0.Add(4 * day)) {
 		t.Errorf("after a gap: first = %v, want a new streak at %v", first, t0.Add(4*day))
 	}
-	if err := s.ResetIdle(ctx, "ep"); err != nil {
+	if err := s.ResetIdle(ctx, nb("ep")); err != nil {
 		t.Fatal(err)
 	}
-	first, _ = s.ObserveIdle(ctx, "ep", t0.Add(5*day), t0.Add(6*day))
+	first, _ = s.ObserveIdle(ctx, nb("ep"), t0.Add(5*day), t0.Add(6*day))
 	if !first.Equal(t0.Add(5 * day)) {
 		t.Errorf("after reset, first idle = %v, want a new streak", first)
 	}
 
-	m := store.Mark{Resource: "ep", Rule: "warn-then-delete", MarkedAt: t0, ActAfter: t0.Add(72 * time.Hour)}
+	m := store.Mark{Resource: nb("ep"), Rule: "warn-then-delete", MarkedAt: t0, ActAfter: t0.Add(72 * time.Hour)}
 	if ok, err := s.PutMark(ctx, m); !ok || err != nil {
 		t.Fatalf("PutMark = %v, %v", ok, err)
 	}
@@ -249,7 +250,7 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 	if diff := cmp.Diff([]store.Mark{m}, marks); diff != "" {
 		t.Errorf("marks (-want +got):\n%s", diff)
 	}
-	_ = s.DeleteMark(ctx, "ep", "warn-then-delete")
+	_ = s.DeleteMark(ctx, nb("ep"), "warn-then-delete")
 	if marks, _ := s.Marks(ctx); len(marks) != 0 {
 		t.Errorf("marks after delete: %v", marks)
 	}
@@ -260,7 +261,7 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.LatestSnapshot(ctx, "1", "us-east-1", "ep")
+	got, err := s.LatestSnapshot(ctx, resource.ID{Account: "1", Region: "us-east-1", Kind: resource.Endpoint, Name: "ep"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +272,7 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 	if err := s.MarkRestored(ctx, id, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LatestSnapshot(ctx, "1", "us-east-1", "ep"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.LatestSnapshot(ctx, resource.ID{Account: "1", Region: "us-east-1", Kind: resource.Endpoint, Name: "ep"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("after restore: err = %v, want ErrNotFound", err)
 	}
 }
@@ -283,16 +284,16 @@ func TestScheduleMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.ScheduleMemory(ctx, "office-hours", "arn:nb/dev-a")
+	got, err := st.ScheduleMemory(ctx, "office-hours", nb("dev-a"))
 	if err != nil || got != nil {
 		t.Fatalf("before any put: %s, %v; want nothing", got, err)
 	}
 	for _, m := range []string{`{"applied":"running"}`, `{"applied":"stopped"}`} {
-		if err := st.PutScheduleMemory(ctx, "office-hours", "arn:nb/dev-a", json.RawMessage(m)); err != nil {
+		if err := st.PutScheduleMemory(ctx, "office-hours", nb("dev-a"), json.RawMessage(m)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := st.PutScheduleMemory(ctx, "nights", "arn:nb/dev-a", json.RawMessage(`{"applied":"running"}`)); err != nil {
+	if err := st.PutScheduleMemory(ctx, "nights", nb("dev-a"), json.RawMessage(`{"applied":"running"}`)); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -301,12 +302,17 @@ func TestScheduleMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	got, err = st.ScheduleMemory(ctx, "office-hours", "arn:nb/dev-a")
+	got, err = st.ScheduleMemory(ctx, "office-hours", nb("dev-a"))
 	if err != nil || string(got) != `{"applied":"stopped"}` {
 		t.Errorf("office-hours memory %s, %v; want the last put", got, err)
 	}
-	got, _ = st.ScheduleMemory(ctx, "nights", "arn:nb/dev-a")
+	got, _ = st.ScheduleMemory(ctx, "nights", nb("dev-a"))
 	if string(got) != `{"applied":"running"}` {
 		t.Errorf("nights memory %s: schedules must not share memory", got)
 	}
+}
+
+// nb is the ID of a notebook instance named name.
+func nb(name string) resource.ID {
+	return resource.ID{Account: "111111111111", Region: "us-east-1", Kind: resource.NotebookInstance, Name: name}
 }

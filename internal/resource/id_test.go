@@ -1,0 +1,60 @@
+package resource_test
+
+import (
+	"testing"
+
+	"github.com/sagesaver/sagesaver/internal/resource"
+)
+
+func TestIDRoundTrip(t *testing.T) {
+	tests := []struct {
+		id   resource.ID
+		want string
+	}{
+		{resource.ID{Account: "123456789012", Region: "us-east-1", Kind: resource.NotebookInstance, Name: "Dev-Bob"},
+			"123456789012/us-east-1/notebook-instance/Dev-Bob"},
+		{resource.ID{Account: "123456789012", Region: "eu-west-1", Kind: resource.Endpoint, Name: "ep", Variant: "AllTraffic"},
+			"123456789012/eu-west-1/endpoint/ep/AllTraffic"},
+		{resource.ID{Account: "123456789012", Region: "eu-west-1", Kind: resource.StudioApp, Name: "alice-lab/JupyterLab/default"},
+			"123456789012/eu-west-1/studio-app/alice-lab/JupyterLab/default"},
+	}
+	for _, tt := range tests {
+		if got := tt.id.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+		back, err := resource.ParseID(tt.want)
+		if err != nil || back != tt.id {
+			t.Errorf("ParseID(%q) = %+v, %v; want %+v", tt.want, back, err, tt.id)
+		}
+	}
+}
+
+func TestParseIDRejects(t *testing.T) {
+	for _, s := range []string{
+		"",
+		"arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/dev-bob", // an ARN is not an ID
+		"123456789012/us-east-1/notebook-instance",
+		"123456789012/us-east-1/notebook-instance/",
+		"123456789012/us-east-1/bucket/x",
+		"123456789012/us-east-1/endpoint/ep/",
+		"123456789012/us-east-1/endpoint/ep/A/B",
+		"/us-east-1/notebook-instance/x",
+	} {
+		if id, err := resource.ParseID(s); err == nil {
+			t.Errorf("ParseID(%q) = %+v, want an error", s, id)
+		}
+	}
+}
+
+// An endpoint's variants are lines of a scan but one resource to act on.
+func TestEndpointVariantsShareTheirEndpointsID(t *testing.T) {
+	a := resource.Resource{Account: "1", Region: "r", Kind: resource.Endpoint, Name: "ep", Variant: "A"}
+	b := a
+	b.Variant = "B"
+	if a.ID() != b.ID() || a.ID().Variant != "" {
+		t.Errorf("IDs %v and %v, want one endpoint ID", a.ID(), b.ID())
+	}
+	if a.LineID() == b.LineID() || a.LineID().Whole() != a.ID() {
+		t.Errorf("line IDs %v and %v, want one per variant", a.LineID(), b.LineID())
+	}
+}
