@@ -8,3 +8,7 @@ func ExecForTest(ctx context.Context, s *Store, q string) error {
 	_, err := s.db.ExecContext(ctx, q)
 	return err
 }
+
+// WithSchemaVersionForTest stops Open's migrations at version v, to build
+// a database as an older sagesaver left it.
+func WithSchemaVersionForTest(v int) Option { return func(s *Store) { s.upTo = v } }

@@ -59,13 +59,16 @@ func SchemaVersion() int {
 	return ms[len(ms)-1].version
 }
 
-// migrate applies the pending migrations, each in its own IMMEDIATE
-// transaction that re-reads the version, so two processes opening a new
-// store at once apply each migration exactly once.
-func migrate(ctx context.Context, db *sql.DB) error {
+// migrate applies the pending migrations (up to version upTo, unless 0),
+// each in its own IMMEDIATE transaction that re-reads the version, so two
+// processes opening a new store at once apply each migration exactly once.
+func migrate(ctx context.Context, db *sql.DB, upTo int) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
+	}
+	if upTo > 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {

@@ -61,6 +61,9 @@ type Store struct {
 	lease time.Duration
 	host  string
 	pid   int
+	// upTo stops the migrations at a schema version (0: the latest), for
+	// tests that build a database as an older sagesaver left it.
+	upTo int
 }
 
 // Option configures Open.
@@ -102,7 +105,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, s.upTo); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate store %s: %w", path, err)
 	}
