@@ -316,3 +316,36 @@ func TestScheduleMemory(t *testing.T) {
 func nb(name string) resource.ID {
 	return resource.ID{Account: "111111111111", Region: "us-east-1", Kind: resource.NotebookInstance, Name: name}
 }
+
+// The ledger keeps one open period per resource ID, however the ID was
+// come by: from a scan's resource (an endpoint through any of its
+// variants) or parsed from what the store wrote.
+func TestLedgerRefusesASecondOpenPeriodForOneID(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clock.NewManual(t0)))
+	m := pricing.MustParseMoney
+	nbRes := resource.Resource{Account: "123456789012", Region: "us-east-1", Kind: resource.NotebookInstance, Name: "Dev-Bob"}
+	if _, err := s.StartSaving(ctx, nbRes.ID(), 0, m("0.05"), t0); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := resource.ParseID("123456789012/us-east-1/notebook-instance/Dev-Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartSaving(ctx, parsed, 0, m("0.05"), t0.Add(time.Second)); !errors.Is(err, store.ErrAlreadySaving) {
+		t.Errorf("second open period for %s: %v, want ErrAlreadySaving", parsed, err)
+	}
+	a := resource.Resource{Account: "123456789012", Region: "us-east-1", Kind: resource.Endpoint, Name: "ep", Variant: "A"}
+	b := a
+	b.Variant = "B"
+	if _, err := s.StartSaving(ctx, a.ID(), 0, m("1"), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartSaving(ctx, b.ID(), 0, m("1"), t0); !errors.Is(err, store.ErrAlreadySaving) {
+		t.Errorf("a second variant opened a period for its endpoint: %v", err)
+	}
+	ps, _ := s.Savings(ctx)
+	if len(ps) != 2 {
+		t.Errorf("ledger %+v, want one period for the notebook and one for the endpoint", ps)
+	}
+}
