@@ -91,9 +91,10 @@ type Recommendation struct {
 	Scaling *ScalingPlan `json:"scaling,omitempty"`
 }
 
-// key groups recommendations by resource.
+// key groups recommendations by resource (Resource is the scan line's
+// name: an endpoint's is NAME/VARIANT, as in resource.ID's form).
 func (r *Recommendation) key() string {
-	return r.Account + "/" + r.Region + "/" + string(r.Kind) + "/" + r.Resource
+	return resource.ID{Account: r.Account, Region: r.Region, Kind: r.Kind, Name: r.Resource}.String()
 }
 
 // ScalingPlan is the Application Auto Scaling configuration proposed for
