@@ -78,15 +78,29 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 		return err
 	}
 	defer st.Close()
-	acts, err := st.Actions(ctx, store.ActionFilter{Limit: limit})
+	doc, err := readHistory(ctx, st, limit, a.now())
 	if err != nil {
 		return err
+	}
+	if a.Cfg.Output == config.OutputJSON {
+		enc := json.NewEncoder(a.Stdio.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	return writeHistoryTable(a.Stdio.Out, doc)
+}
+
+// readHistory reads the audit log (limit entries, 0 = all) and the savings
+// ledger as of now.
+func readHistory(ctx context.Context, st *store.Store, limit int, now time.Time) (historyDoc, error) {
+	acts, err := st.Actions(ctx, store.ActionFilter{Limit: limit})
+	if err != nil {
+		return historyDoc{}, err
 	}
 	periods, err := st.Savings(ctx)
 	if err != nil {
-		return err
+		return historyDoc{}, err
 	}
-	now := a.now()
 	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}}
 	for _, x := range acts {
 		h := historyAction{ID: x.ID, RunID: x.RunID, When: x.Started.UTC(), Who: x.Actor, Action: x.Verb, Resource: x.Resource,
@@ -107,12 +121,7 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 			doc.SavingEstimate = doc.SavingEstimate || p.Estimate
 		}
 	}
-	if a.Cfg.Output == config.OutputJSON {
-		enc := json.NewEncoder(a.Stdio.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
-	}
-	return writeHistoryTable(a.Stdio.Out, doc)
+	return doc, nil
 }
 
 func writeHistoryTable(w io.Writer, doc historyDoc) error {
@@ -138,7 +147,12 @@ func writeHistoryTable(w io.Writer, doc historyDoc) error {
 		return err
 	}
 	fmt.Fprintln(w, "\nSavings ledger:")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	return writeLedger(w, doc)
+}
+
+// writeLedger writes the savings ledger of doc and what it realized.
+func writeLedger(w io.Writer, doc historyDoc) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE\tFROM\tUNTIL\t$/HOUR\tREALIZED")
 	for _, s := range doc.Savings {
 		until := "still saving"
