@@ -1,7 +1,9 @@
 // Package cost prices what the inventory found: for each resource the
 // instance rate, its run-rate now ($/hour), the month it projects to
 // (730 hours, plus ML storage), for jobs the cost so far and what spot
-// saved, and totals per billing stage that say when a term is unknown.
+// saved, totals per billing stage that say when a term is unknown, and
+// what an action saves (Saves), the one figure plan, apply, the digest, the
+// savings ledger, history and schedules show.
 //
 // It is pure: resources and a price catalog in, lines and totals out.
 // A price the catalog does not know is unknown, never $0 (see
