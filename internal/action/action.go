@@ -176,8 +176,9 @@ type Outcome struct {
 	// skipped at the re-check.
 	Reason string
 	Err    error
-	// Saves is the monthly saving of the step; Hourly the resource's
-	// price per hour now.
+	// Saves is the monthly saving of the step (cost.Saves); Hourly, for a
+	// stop, delete or delete-app, the same saving per hour (the savings
+	// ledger's rate), else the resource's price per hour now.
 	Saves    pricing.Price
 	Hourly   pricing.Price
 	ActionID int64
@@ -280,7 +281,7 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 		_ = e.st.FinishRun(ctx, run.ID, err)
 		return nil, err
 	}
-	rep.Plan = policy.Evaluate(p, policy.Input{Resources: resources, Verdicts: verdicts, Marks: marks, Monthly: e.monthly, Now: now})
+	rep.Plan = policy.Evaluate(p, policy.Input{Resources: resources, Verdicts: verdicts, Marks: marks, Price: e.price, Now: now})
 	if err := e.recordFindings(ctx, run.ID, &rep.Plan); err != nil {
 		_ = e.st.FinishRun(ctx, run.ID, err)
 		return nil, err
@@ -329,12 +330,12 @@ func (e *Executor) marks(ctx context.Context) ([]policy.Mark, error) {
 	return out, nil
 }
 
-// monthly and hourly price a resource from the catalog.
-func (e *Executor) monthly(r resource.Resource) pricing.Price {
+// price and hourly price a resource from the catalog.
+func (e *Executor) price(r resource.Resource) cost.Line {
 	if e.catalog == nil {
-		return pricing.Unknown
+		return cost.Line{Resource: r, Rate: pricing.Unknown, Hourly: pricing.Unknown, Storage: pricing.Unknown, Monthly: pricing.Unknown}
 	}
-	return cost.PriceOne(e.catalog, r).Monthly
+	return cost.PriceOne(e.catalog, r)
 }
 
 func (e *Executor) hourly(rs []resource.Resource) pricing.Price {

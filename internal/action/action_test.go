@@ -817,3 +817,63 @@ rules:
 		t.Errorf("savings = %+v, want the deleted app's", periods)
 	}
 }
+
+// TestSavingsAgree: the plan's saving of each action, apply's, the
+// digest's, the audit log's and the savings ledger's are one figure, from
+// cost.Saves, estimate flag ("~") included. dev-bob's 5 GB volume still
+// bills when it is stopped: it is in no saving (it was in the plan's, not
+// in the ledger's).
+func TestSavingsAgree(t *testing.T) {
+	r := newRig(t, 0)
+	ctx := context.Background()
+	type figures map[string]string // resource name -> monthly saving
+	plan := figures{}
+	for _, f := range r.run(deletePolicy, true).Plan.Findings {
+		for _, s := range f.Steps {
+			if s.Status == policy.Act && s.Action.Type.Destructive() {
+				plan[f.Name] = s.Saves.String()
+			}
+		}
+	}
+	rep := r.run(deletePolicy, false)
+	applied, digest := figures{}, figures{}
+	for _, o := range rep.Outcomes {
+		if o.Result == notify.ResultOK && (o.Verb == "stop" || o.Verb == "delete") {
+			applied[o.Name] = o.Saves.String()
+		}
+	}
+	for _, it := range rep.Digest("", nil).Items {
+		if it.Action == "stop" || it.Action == "delete" {
+			digest[it.Name] = it.Hourly.Monthly().String()
+		}
+	}
+	audit, ledger := figures{}, figures{}
+	acts, err := r.st.Actions(ctx, store.ActionFilter{RunID: rep.RunID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range acts {
+		if a.Result == store.ResultOK && (a.Verb == "stop" || a.Verb == "delete") {
+			audit[a.Resource[strings.LastIndex(a.Resource, "/")+1:]] = a.MonthlySaved.String()
+		}
+	}
+	periods, err := r.st.Savings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range periods {
+		h := pricing.Price{Amount: p.Hourly, Known: true, Estimate: p.Estimate}
+		ledger[p.Resource.Name] = h.Monthly().String()
+	}
+	// ml.t3.medium notebook $0.05/h x 730; ml.m5.xlarge x2 hosting,
+	// priced as an estimate in the embedded catalog.
+	want := figures{"dev-bob": "$36.50", "idle-ep": plan["idle-ep"]}
+	if !strings.HasPrefix(want["idle-ep"], "~$") {
+		t.Errorf("idle-ep plan saving %q, want an estimate (~)", want["idle-ep"])
+	}
+	for name, got := range map[string]figures{"plan": plan, "apply": applied, "digest": digest, "audit log": audit, "ledger": ledger} {
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s savings (-want +got):\n%s", name, d)
+		}
+	}
+}

@@ -248,7 +248,8 @@ func (e *Executor) resolve(ctx context.Context, a store.Action) Outcome {
 		var d details
 		if json.Unmarshal(a.Details, &d) == nil && d.Hourly != "" {
 			if h, err := pricing.ParseMoney(d.Hourly); err == nil {
-				if _, err := e.st.StartSaving(ctx, id, a.ID, h, a.Started); err != nil && !errors.Is(err, store.ErrAlreadySaving) {
+				hp := pricing.Price{Amount: h, Known: true, Estimate: d.Estimate}
+				if _, err := e.st.StartSaving(ctx, id, a.ID, hp, a.Started); err != nil && !errors.Is(err, store.ErrAlreadySaving) {
 					e.log.Warn("savings ledger", "resource", a.Resource, "err", err)
 				}
 			}

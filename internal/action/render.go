@@ -107,6 +107,9 @@ type Totals struct {
 	// UnknownPrices how many have no known price.
 	Monthly       pricing.Money `json:"savesMonthly"`
 	UnknownPrices int           `json:"unknownPrices"`
+	// MonthlyEstimate is true when a term of Monthly is an estimated
+	// price (shown "~").
+	MonthlyEstimate bool `json:"savesMonthlyEstimate"`
 }
 
 // Totals sums the report.
@@ -123,10 +126,27 @@ func (r *Report) Totals() Totals {
 		}
 	}
 	t.Monthly, t.UnknownPrices = r.Saved()
+	for _, o := range r.Outcomes {
+		if (o.Result == notify.ResultOK || o.Result == notify.ResultDryRun) && o.Saves.Known && o.Saves.Estimate {
+			t.MonthlyEstimate = true
+		}
+	}
 	if r.DryRun {
 		t.Monthly, t.UnknownPrices = r.Plan.Savings()
+		t.MonthlyEstimate = false
+		for i := range r.Plan.Findings {
+			f := &r.Plan.Findings[i]
+			if s := f.Saves(); f.Acting() && s.Known && s.Estimate {
+				t.MonthlyEstimate = true
+			}
+		}
 	}
 	return t
+}
+
+// MonthlyText is Totals.Monthly as a reader sees it: "~" before an estimate.
+func (t Totals) MonthlyText() string {
+	return pricing.Price{Amount: t.Monthly, Known: true, Estimate: t.MonthlyEstimate}.String()
 }
 
 // Write renders the report as table, json, csv or markdown.
@@ -170,7 +190,7 @@ func (r *Report) summary() string {
 	if r.DryRun {
 		mode, verb = "plan (dry run, nothing changed)", "would act on"
 	}
-	s := fmt.Sprintf("%s: %d finding(s); %s %d; saves %s/month", mode, t.Findings, verb, t.Acting, t.Monthly)
+	s := fmt.Sprintf("%s: %d finding(s); %s %d; saves %s/month", mode, t.Findings, verb, t.Acting, t.MonthlyText())
 	if t.UnknownPrices > 0 {
 		s += fmt.Sprintf(" (+%d with unknown price)", t.UnknownPrices)
 	}

@@ -30,10 +30,12 @@ func (e *errChanged) Error() string { return "changed since the plan: " + e.why 
 
 // details is the audit log's JSON for a step.
 type details struct {
-	Rule     string `json:"rule"`
-	Why      string `json:"why,omitempty"`
-	Reason   string `json:"reason,omitempty"`
-	Hourly   string `json:"hourly,omitempty"`
+	Rule   string `json:"rule"`
+	Why    string `json:"why,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Hourly string `json:"hourly,omitempty"`
+	// Estimate is Hourly's estimate flag.
+	Estimate bool   `json:"hourlyEstimate,omitempty"`
 	Snapshot int64  `json:"snapshot,omitempty"`
 	Config   string `json:"endpointConfig,omitempty"`
 	FromMark bool   `json:"fromMark,omitempty"`
@@ -47,17 +49,26 @@ func (d details) json() json.RawMessage {
 // verb is the audit log's name for a step.
 func verb(s policy.Step) string { return string(s.Action.Type) }
 
+// saves reports whether a step ends charges (its Saves and Hourly are the
+// saving cost.Saves decided).
+func saves(s policy.Step) bool { return s.Action.Type.Destructive() }
+
 // step runs one step of a finding: record it (dry run), or claim,
 // re-check, act and record it.
 func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f *policy.Finding, s policy.Step, marks []policy.Mark, dryRun bool) Outcome {
 	o := Outcome{Rule: f.Rule, Key: f.Key, Kind: f.Kind, Account: f.Account, Region: f.Region, Name: f.Name,
 		Verb: verb(s), Reason: s.Reason, Saves: s.Saves, Hourly: e.hourly(f.Resources)}
+	if saves(s) {
+		// What the ledger will record and the digest show: the saving
+		// cost.Saves decided in the plan, not the resource's price.
+		o.Hourly = s.Hourly
+	}
 	if o.Reason == "" {
 		o.Reason = f.Why
 	}
 	d := details{Rule: f.Rule, Why: f.Why, Reason: s.Reason, FromMark: s.FromMark}
 	if o.Hourly.Known {
-		d.Hourly = o.Hourly.Amount.Plain()
+		d.Hourly, d.Estimate = o.Hourly.Amount.Plain(), o.Hourly.Estimate
 	}
 	entry := store.Action{RunID: run.ID, Actor: run.Actor(), Resource: f.Key.String(), Kind: string(f.Kind), Verb: o.Verb,
 		DryRun: dryRun, MonthlySaved: s.Saves, Details: d.json()}
@@ -176,8 +187,8 @@ func (e *Executor) after(ctx context.Context, run store.Run, p *policy.Policy, f
 		if s.FromMark {
 			warn("delete mark", e.st.DeleteMark(ctx, f.Key, f.Rule))
 		}
-		if o.Hourly.Known {
-			_, err := e.st.StartSaving(ctx, f.Key, o.ActionID, o.Hourly.Amount, now)
+		if s.Hourly.Known {
+			_, err := e.st.StartSaving(ctx, f.Key, o.ActionID, s.Hourly, now)
 			if errors.Is(err, store.ErrAlreadySaving) {
 				err = nil
 			}
@@ -214,7 +225,7 @@ func (e *Executor) recheck(ctx context.Context, reg *Region, p *policy.Policy, f
 		v = vs[f.Key]
 	}
 	again := policy.Evaluate(p, policy.Input{Resources: fresh, Verdicts: map[resource.ID]idle.Verdict{f.Key: v},
-		Marks: marks, Monthly: e.monthly, Now: now})
+		Marks: marks, Price: e.price, Now: now})
 	for _, g := range again.Findings {
 		if g.Rule != f.Rule || g.Key != f.Key {
 			continue

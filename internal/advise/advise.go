@@ -13,6 +13,7 @@ package advise
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
@@ -77,11 +78,17 @@ type Recommendation struct {
 	// one fact a line.
 	Evidence   []string   `json:"evidence"`
 	Confidence Confidence `json:"confidence"`
-	// CurrentMonthly is what the resource costs per month as it is;
-	// Saving what the proposal saves per month (known, positive, or
-	// unknown when a price it needs is not in the catalog).
+	// CurrentMonthly is what the resource costs per month as it is,
+	// measured as CurrentBasis says; Saving what the proposal saves per
+	// month on the same basis (known, positive, or unknown when a price it
+	// needs is not in the catalog).
 	CurrentMonthly pricing.Price `json:"-"`
-	Saving         pricing.Price `json:"-"`
+	CurrentBasis   CostBasis     `json:"current_basis"`
+	// RunRate is, for a job that runs now (CurrentBasis LookbackJobs),
+	// what it costs per month at its rate now, as `scan`'s $/MONTH;
+	// unknown (not shown) otherwise.
+	RunRate pricing.Price `json:"-"`
+	Saving  pricing.Price `json:"-"`
 	// UpTo marks a saving that is an upper bound (what replaces the
 	// resource is billed per use and not in the catalog).
 	UpTo bool `json:"up_to"`
@@ -89,6 +96,37 @@ type Recommendation struct {
 	// EndpointAutoscale.
 	Action  string       `json:"action"`
 	Scaling *ScalingPlan `json:"scaling,omitempty"`
+}
+
+// CostBasis says what Recommendation.CurrentMonthly measures. A running
+// training job has two figures that differ by orders of magnitude: its
+// run-rate (what `scan` shows: the hourly rate x 730, while it runs) and
+// what the lookback's jobs cost, scaled to a month (what a change to the
+// job's configuration saves on the next runs).
+type CostBasis string
+
+// The bases.
+const (
+	// RunRate: the rate now x 730 hours, as `scan`'s $/MONTH (instances
+	// only).
+	RunRate CostBasis = "run-rate"
+	// LookbackJobs: the billed time of the jobs in the lookback, priced
+	// and scaled to a month (x 730 h / lookback).
+	LookbackJobs CostBasis = "lookback-jobs"
+)
+
+// CurrentText says what CurrentMonthly is, for people: "run-rate
+// $2,792.25/month", "its jobs of the last 30 days: ~$7.76/month", and
+// for a job that runs now "...; running now, run-rate ~$2,796.45/month".
+func (r *Recommendation) CurrentText(lookback time.Duration) string {
+	if r.CurrentBasis == LookbackJobs {
+		s := fmt.Sprintf("its jobs of the last %s: %s/month", duration(lookback), r.CurrentMonthly)
+		if r.RunRate.Known {
+			s += fmt.Sprintf("; running now, run-rate %s/month", r.RunRate)
+		}
+		return s
+	}
+	return fmt.Sprintf("run-rate %s/month", r.CurrentMonthly)
 }
 
 // key groups recommendations by resource (Resource is the scan line's
@@ -197,6 +235,9 @@ type advisor struct {
 func (a *advisor) add(r Recommendation) {
 	if len(r.Resources) == 0 {
 		r.Resources = []string{r.Resource}
+	}
+	if r.CurrentBasis == "" {
+		r.CurrentBasis = RunRate
 	}
 	a.res.Recommendations = append(a.res.Recommendations, r)
 }

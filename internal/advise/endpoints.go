@@ -200,7 +200,9 @@ func (a *advisor) endpointSize(r *resource.Resource, spec pricing.Spec, line cos
 				Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: displayName(r), Rule: EndpointFewer,
 				Current: instances(r.InstanceType, r.InstanceCount), Proposed: instances(r.InstanceType, n),
 				Evidence:   append(ev, fmt.Sprintf("%s at the peak would run at %s", plural(n, "instance"), pct(peak*float64(r.InstanceCount)/float64(n)))),
-				Confidence: conf, CurrentMonthly: monthly(line.Rate, r.InstanceCount), Saving: monthly(line.Rate, r.InstanceCount-n),
+				Confidence: conf, CurrentMonthly: monthly(line.Rate, r.InstanceCount),
+				// A scale-in saves what cost.Saves says, as plan and apply would.
+				Saving: cost.Saves(line, cost.Change{Verb: cost.ScaleIn, To: n}).Monthly,
 				Action: fmt.Sprintf("UpdateEndpointWeightsAndCapacities: %s DesiredInstanceCount=%d", r.Variant, n),
 			})
 			return

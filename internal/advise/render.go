@@ -101,7 +101,7 @@ func WriteTable(w io.Writer, res *Result) error {
 	i := 0
 	for _, g := range groups(res) {
 		f := g[0]
-		fmt.Fprintf(&b, "\n%s %s %s %s (now %s/month)\n", f.Account, f.Region, f.Kind, f.Resource, f.CurrentMonthly)
+		fmt.Fprintf(&b, "\n%s %s %s %s (%s)\n", f.Account, f.Region, f.Kind, f.Resource, f.CurrentText(res.JobLookback))
 		for _, r := range g {
 			row := rows[i]
 			i++
@@ -155,6 +155,7 @@ func cents(p pricing.Price) *pricing.Money {
 type jsonRec struct {
 	Recommendation
 	CurrentMonthly *pricing.Money `json:"current_usd_per_month"`
+	RunRate        *pricing.Money `json:"run_rate_usd_per_month"`
 	Saving         *pricing.Money `json:"saving_usd_per_month"`
 	Estimate       bool           `json:"estimate"`
 }
@@ -192,7 +193,7 @@ func WriteJSON(w io.Writer, res *Result) error {
 			r.Evidence = []string{}
 		}
 		out.Recommendations = append(out.Recommendations, jsonRec{
-			Recommendation: r, CurrentMonthly: cents(r.CurrentMonthly), Saving: cents(r.Saving),
+			Recommendation: r, CurrentMonthly: cents(r.CurrentMonthly), RunRate: cents(r.RunRate), Saving: cents(r.Saving),
 			Estimate: r.Saving.Known && r.Saving.Estimate,
 		})
 	}
@@ -205,7 +206,7 @@ func WriteJSON(w io.Writer, res *Result) error {
 // recommendation; evidence lines are joined with "; ".
 var CSVColumns = []string{
 	"account", "region", "kind", "resource", "rule", "current", "proposed", "confidence",
-	"current_usd_per_month", "saving_usd_per_month", "estimate", "up_to", "evidence", "action",
+	"current_usd_per_month", "current_basis", "run_rate_usd_per_month", "saving_usd_per_month", "estimate", "up_to", "evidence", "action",
 }
 
 // WriteCSV writes one row per recommendation with CSVColumns.
@@ -221,7 +222,7 @@ func WriteCSV(w io.Writer, res *Result) error {
 	for _, r := range res.Recommendations {
 		_ = cw.Write([]string{
 			r.Account, r.Region, string(r.Kind), r.Resource, string(r.Rule), r.Current, r.Proposed, string(r.Confidence),
-			str(cents(r.CurrentMonthly)), str(cents(r.Saving)), strconv.FormatBool(r.Saving.Known && r.Saving.Estimate),
+			str(cents(r.CurrentMonthly)), string(r.CurrentBasis), str(cents(r.RunRate)), str(cents(r.Saving)), strconv.FormatBool(r.Saving.Known && r.Saving.Estimate),
 			strconv.FormatBool(r.UpTo), strings.Join(r.Evidence, "; "), r.Action,
 		})
 	}
@@ -244,7 +245,7 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 		}
 		for i, r := range res.Recommendations {
 			fmt.Fprintf(&b, "\n### %d. %s `%s`: %s\n\n", i+1, r.Kind, r.Resource, r.Rule)
-			fmt.Fprintf(&b, "%s → %s, saves %s/month (%s confidence; now %s/month).\n\n", r.Current, r.Proposed, saving(&r), r.Confidence, r.CurrentMonthly)
+			fmt.Fprintf(&b, "%s → %s, saves %s/month (%s confidence; %s).\n\n", r.Current, r.Proposed, saving(&r), r.Confidence, r.CurrentText(res.JobLookback))
 			for _, e := range r.Evidence {
 				b.WriteString("- " + e + "\n")
 			}

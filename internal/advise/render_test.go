@@ -3,11 +3,13 @@ package advise_test
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
@@ -68,5 +70,54 @@ func TestGolden(t *testing.T) {
 func TestWriteUnknownFormat(t *testing.T) {
 	if err := advise.Write(&bytes.Buffer{}, "yaml", &advise.Result{}); err == nil {
 		t.Error("no error for an unknown format")
+	}
+}
+
+// TestRunningJobSaysWhichCost: a running training job has two monthly
+// figures, what the lookback's jobs cost a month (what advise saves on)
+// and its run-rate (what `scan` shows); each output names which is which.
+func TestRunningJobSaysWhichCost(t *testing.T) {
+	env := emulatortest.Start(t, scenario(`      us-east-1:
+        trainingJobs:
+          - {name: sk-running, instanceType: ml.p3.2xlarge, image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3", age: 5h, duration: 8h, hostMetrics: {CPUUtilization: 97, MemoryUtilization: 34, GPUUtilization: 0}}
+`))
+	res := run(t, env, refreshed(t))
+	if len(res.Recommendations) == 0 {
+		t.Fatal("no recommendation for the running job")
+	}
+	rec := res.Recommendations[0]
+	if rec.CurrentBasis != advise.LookbackJobs {
+		t.Errorf("CurrentBasis = %q, want %q", rec.CurrentBasis, advise.LookbackJobs)
+	}
+	// ml.p3.2xlarge training in us-east-1 is ~$3.825/h (Studio's rate):
+	// x 730 = ~$2,792.25, plus the job's ML storage volume while it runs.
+	if !rec.RunRate.Known || rec.RunRate.Amount.Cmp(pricing.MustParseMoney("2792.25")) < 0 {
+		t.Errorf("RunRate = %v, want the scan's run-rate (>= ~$2,792.25)", rec.RunRate)
+	}
+	if rec.CurrentMonthly.Amount.Cmp(rec.RunRate.Amount) >= 0 {
+		t.Errorf("lookback cost %v not below the run-rate %v", rec.CurrentMonthly, rec.RunRate)
+	}
+	outs := map[string]string{}
+	for _, format := range []string{config.OutputTable, config.OutputJSON, config.OutputCSV, config.OutputMarkdown} {
+		var b bytes.Buffer
+		if err := advise.Write(&b, format, res); err != nil {
+			t.Fatal(err)
+		}
+		outs[format] = b.String()
+	}
+	for format, want := range map[string][]string{
+		config.OutputTable:    {"its jobs of the last 30 days: ~$", "running now, run-rate ~$2,"},
+		config.OutputMarkdown: {"its jobs of the last 30 days: ~$", "running now, run-rate ~$2,"},
+		config.OutputJSON:     {`"current_basis": "lookback-jobs"`, `"run_rate_usd_per_month": 2`},
+		config.OutputCSV:      {"current_usd_per_month,current_basis,run_rate_usd_per_month", ",lookback-jobs,2"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(outs[format], w) {
+				t.Errorf("%s output lacks %q:\n%s", format, w, outs[format])
+			}
+		}
+	}
+	if strings.Contains(outs[config.OutputTable], "(now ") {
+		t.Errorf("table says \"now\" without saying which cost:\n%s", outs[config.OutputTable])
 	}
 }

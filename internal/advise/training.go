@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
 )
@@ -48,6 +49,15 @@ func billable(r *resource.Resource) int64 {
 		return r.BillableSeconds
 	}
 	return r.TrainingSeconds
+}
+
+// runRate is what a running job costs a month at its rate now (the scan's
+// $/MONTH); unknown for a job that does not run.
+func runRate(l cost.Line) pricing.Price {
+	if !l.Resource.Running {
+		return pricing.Unknown
+	}
+	return l.Monthly
 }
 
 // perMonth scales a cost over the job lookback to a month (730 hours).
@@ -136,9 +146,9 @@ func (a *advisor) trainingCPU(r *resource.Resource) {
 	a.add(Recommendation{
 		Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: TrainingCPU,
 		Current: instances(r.InstanceType, r.InstanceCount), Proposed: instances(best, r.InstanceCount), Evidence: ev, Confidence: conf,
-		CurrentMonthly: a.perMonth(line.Rate.Mul(n).ForSeconds(secs)),
-		Saving:         a.perMonth(sub(line.Rate, bestRate).Mul(n).ForSeconds(secs)),
-		Action:         fmt.Sprintf("set instance_type=%q in the estimator (ResourceConfig.InstanceType); the saving is per month at the lookback's rate of jobs", best),
+		CurrentMonthly: a.perMonth(line.Rate.Mul(n).ForSeconds(secs)), CurrentBasis: LookbackJobs, RunRate: runRate(line),
+		Saving: a.perMonth(sub(line.Rate, bestRate).Mul(n).ForSeconds(secs)),
+		Action: fmt.Sprintf("set instance_type=%q in the estimator (ResourceConfig.InstanceType); the saving is per month at the lookback's rate of jobs", best),
 	})
 }
 
@@ -196,7 +206,7 @@ func (a *advisor) trainingSpot(js []*resource.Resource) {
 		a.add(Recommendation{
 			Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Name, Rule: TrainingSpot,
 			Current: instances(r.InstanceType, r.InstanceCount) + " on demand", Proposed: instances(r.InstanceType, r.InstanceCount) + " managed spot",
-			Evidence: ev, Confidence: conf, CurrentMonthly: a.perMonth(cost), Saving: a.perMonth(saving),
+			Evidence: ev, Confidence: conf, CurrentMonthly: a.perMonth(cost), CurrentBasis: LookbackJobs, RunRate: runRate(line), Saving: a.perMonth(saving),
 			Action: "set use_spot_instances=True and max_wait (EnableManagedSpotTraining, StoppingCondition.MaxWaitTimeInSeconds); " +
 				"write checkpoints to checkpoint_s3_uri (CheckpointConfig) so an interrupted job resumes instead of restarting",
 		})
@@ -283,9 +293,9 @@ func (a *advisor) trainingSmaller(js []*resource.Resource) {
 			Account: first.Account, Region: first.Region, Kind: resource.TrainingJob,
 			Resource: fmt.Sprintf("%d jobs on %s", len(g), first.InstanceType), Resources: names, Rule: TrainingSmaller,
 			Current: instances(first.InstanceType, first.InstanceCount), Proposed: instances(best, first.InstanceCount), Evidence: ev, Confidence: Low,
-			CurrentMonthly: a.perMonth(line.Rate.ForSeconds(secs)),
-			Saving:         a.perMonth(sub(line.Rate, bestRate).ForSeconds(secs)),
-			Action:         fmt.Sprintf("try instance_type=%q on a few of these jobs and compare run times: start-up dominates short jobs", best),
+			CurrentMonthly: a.perMonth(line.Rate.ForSeconds(secs)), CurrentBasis: LookbackJobs,
+			Saving: a.perMonth(sub(line.Rate, bestRate).ForSeconds(secs)),
+			Action: fmt.Sprintf("try instance_type=%q on a few of these jobs and compare run times: start-up dominates short jobs", best),
 		})
 	}
 }

@@ -133,12 +133,23 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 			fmt.Fprintf(out, "  %s\n", line)
 		}
 	}
-	monthly, unknown := rep.Saved()
-	fmt.Fprintf(out, "\nSavings: %s/month from now on", monthly)
-	if unknown > 0 {
-		fmt.Fprintf(out, " (+%d action(s) with unknown price)", unknown)
+	// What the savings ledger recorded, as `sagesaver history` shows it:
+	// the same figures as the plan's and the digest's (cost.Saves decides
+	// all of them).
+	doc, err := readHistory(ctx, st, 0, env.emu.Now())
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(out, ", recorded in the savings ledger; `sagesaver history` shows the audit log and what has been saved so far, `sagesaver restore endpoint NAME` undoes a deletion.\n")
+	fmt.Fprintf(out, "\nAnd `sagesaver history` (its savings ledger; the instance-hours a stop or deletion ends, while a stopped notebook's volume still bills):\n\n")
+	if err := writeLedger(out, doc); err != nil {
+		return err
+	}
+	t := rep.Totals()
+	fmt.Fprintf(out, "\nSavings: %s/month from now on", t.MonthlyText())
+	if t.UnknownPrices > 0 {
+		fmt.Fprintf(out, " (+%d action(s) with unknown price)", t.UnknownPrices)
+	}
+	fmt.Fprintf(out, ", as the savings ledger above records; `sagesaver history` shows the audit log and what has been saved so far, `sagesaver restore endpoint NAME` undoes a deletion.\n")
 	if n := rep.Totals().Failed; n > 0 {
 		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("demo: %d action(s) failed", n)}
 	}

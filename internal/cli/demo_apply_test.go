@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/pricing"
 )
 
 func TestDemoPolicyIsTheExample(t *testing.T) {
@@ -40,7 +44,7 @@ func TestDemoPlansAppliesAndSaves(t *testing.T) {
 		"apply: ",                    // the apply summary
 		"Subject: sagesaver apply: ", // the SNS digest
 		"churn-predictor (us-east-1, endpoint, account 123456789012): deleted",
-		"Savings: $",
+		"Savings: ~$",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
@@ -53,5 +57,69 @@ func TestDemoPlansAppliesAndSaves(t *testing.T) {
 	}
 	if strings.Contains(out, " failed ") || strings.Contains(out, "FAILED") {
 		t.Errorf("demo apply has failures:\n%s", out)
+	}
+}
+
+// TestDemoNumbersAgree: the demo's saving of each action is one figure in
+// the plan, the apply, the SNS digest and the savings ledger that
+// `sagesaver history` shows, and so are the totals. dev-bob's is its
+// instance-hours, $0.736/h x 730 = $537.28: its 50 GB volume ($7/month)
+// still bills when it is stopped (the plan used to say $544.28).
+func TestDemoNumbersAgree(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out, errOut, code := runPricing(t, t.TempDir(), "demo")
+	if code != 0 && code != root.ExitPartial {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	applyAt := strings.Index(out, "Then `sagesaver apply")
+	digestAt := strings.Index(out, "The SNS digest")
+	historyAt := strings.Index(out, "And `sagesaver history`")
+	if applyAt < 0 || digestAt < applyAt || historyAt < digestAt {
+		t.Fatalf("demo output lacks plan, apply, digest or history:\n%s", out)
+	}
+	planOut, applyOut, digestOut, historyOut := out[:applyAt], out[applyAt:digestAt], out[digestAt:historyAt], out[historyAt:]
+
+	row := regexp.MustCompile(`(?m)^\S+\s+[a-z-]+ (\S+) \(\S+\)\s+\S+\s+(?:stop|delete|delete-app)\s+(?:would act|ok)\s+(\S+)`)
+	rows := func(s string) map[string]string {
+		m := map[string]string{}
+		for _, g := range row.FindAllStringSubmatch(s, -1) {
+			m[g[1]] = g[2]
+		}
+		return m
+	}
+	digest := map[string]string{}
+	for _, g := range regexp.MustCompile(`- (\S+) \([^)]*\): (?:stopped|deleted|deleted app); (~?\$[\d,.]+)/month`).FindAllStringSubmatch(digestOut, -1) {
+		digest[g[1]] = g[2]
+	}
+	ledger := map[string]string{}
+	for _, g := range regexp.MustCompile(`(?m)^\d+/[a-z0-9-]+/[a-z-]+/(\S+)\s+\S+ \S+\s+still saving\s+(~?)\$([\d.]+)`).FindAllStringSubmatch(historyOut, -1) {
+		h := pricing.Price{Amount: pricing.MustParseMoney(g[3]), Known: true, Estimate: g[2] == "~"}
+		ledger[g[1]] = h.Monthly().String()
+	}
+	plan := rows(planOut)
+	if plan["dev-bob"] != "$537.28" {
+		t.Errorf("plan: dev-bob saves %q, want $537.28 (instance-hours only)", plan["dev-bob"])
+	}
+	if len(plan) < 4 {
+		t.Fatalf("plan shows %d savings, want dev-bob and the three idle endpoints:\n%s", len(plan), planOut)
+	}
+	for name, got := range map[string]map[string]string{"apply": rows(applyOut), "digest": digest, "ledger (history)": ledger} {
+		if d := cmp.Diff(plan, got); d != "" {
+			t.Errorf("%s disagrees with the plan (-plan +%s):\n%s", name, name, d)
+		}
+	}
+
+	total := regexp.MustCompile(`saves (~?\$[\d,.]+)/month`)
+	planTotal, applyTotal := total.FindStringSubmatch(planOut), total.FindStringSubmatch(applyOut)
+	ledgerTotal := regexp.MustCompile(`saving now \S+/hour \((~?\$[\d,.]+)/month\)`).FindStringSubmatch(historyOut)
+	final := regexp.MustCompile(`Savings: (~?\$[\d,.]+)/month`).FindStringSubmatch(historyOut)
+	if planTotal == nil || applyTotal == nil || ledgerTotal == nil || final == nil {
+		t.Fatalf("demo output lacks a total:\n%s", out)
+	}
+	for name, got := range map[string]string{"apply": applyTotal[1], "ledger": ledgerTotal[1], "closing line": final[1]} {
+		if got != planTotal[1] {
+			t.Errorf("%s total %s, plan total %s", name, got, planTotal[1])
+		}
 	}
 }

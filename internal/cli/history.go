@@ -54,6 +54,9 @@ type historySaving struct {
 	Until    *time.Time    `json:"until,omitempty"`
 	Hourly   pricing.Money `json:"hourly"`
 	Realized pricing.Money `json:"realized"`
+	// Estimate is true when Hourly (and so Realized) is an estimated
+	// price ("~" in the table).
+	Estimate bool `json:"estimate"`
 }
 
 type historyDoc struct {
@@ -63,6 +66,10 @@ type historyDoc struct {
 	Realized pricing.Money   `json:"realizedTotal"`
 	// Saving is the hourly rate of the periods still open.
 	Saving pricing.Money `json:"savingHourly"`
+	// RealizedEstimate and SavingEstimate are true when a term of
+	// Realized or Saving is an estimate.
+	RealizedEstimate bool `json:"realizedEstimate"`
+	SavingEstimate   bool `json:"savingEstimate"`
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
@@ -71,15 +78,29 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 		return err
 	}
 	defer st.Close()
-	acts, err := st.Actions(ctx, store.ActionFilter{Limit: limit})
+	doc, err := readHistory(ctx, st, limit, a.now())
 	if err != nil {
 		return err
+	}
+	if a.Cfg.Output == config.OutputJSON {
+		enc := json.NewEncoder(a.Stdio.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	return writeHistoryTable(a.Stdio.Out, doc)
+}
+
+// readHistory reads the audit log (limit entries, 0 = all) and the savings
+// ledger as of now.
+func readHistory(ctx context.Context, st *store.Store, limit int, now time.Time) (historyDoc, error) {
+	acts, err := st.Actions(ctx, store.ActionFilter{Limit: limit})
+	if err != nil {
+		return historyDoc{}, err
 	}
 	periods, err := st.Savings(ctx)
 	if err != nil {
-		return err
+		return historyDoc{}, err
 	}
-	now := a.now()
 	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}}
 	for _, x := range acts {
 		h := historyAction{ID: x.ID, RunID: x.RunID, When: x.Started.UTC(), Who: x.Actor, Action: x.Verb, Resource: x.Resource,
@@ -91,18 +112,16 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 	}
 	for _, p := range periods {
 		r := p.Realized(now)
-		doc.Savings = append(doc.Savings, historySaving{Resource: p.Resource.String(), From: p.From.UTC(), Until: p.Until, Hourly: p.Hourly, Realized: r})
+		doc.Savings = append(doc.Savings, historySaving{Resource: p.Resource.String(), From: p.From.UTC(), Until: p.Until, Hourly: p.Hourly,
+			Realized: r, Estimate: p.Estimate})
 		doc.Realized = doc.Realized.Add(r)
+		doc.RealizedEstimate = doc.RealizedEstimate || p.Estimate
 		if p.Until == nil {
 			doc.Saving = doc.Saving.Add(p.Hourly)
+			doc.SavingEstimate = doc.SavingEstimate || p.Estimate
 		}
 	}
-	if a.Cfg.Output == config.OutputJSON {
-		enc := json.NewEncoder(a.Stdio.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
-	}
-	return writeHistoryTable(a.Stdio.Out, doc)
+	return doc, nil
 }
 
 func writeHistoryTable(w io.Writer, doc historyDoc) error {
@@ -128,20 +147,38 @@ func writeHistoryTable(w io.Writer, doc historyDoc) error {
 		return err
 	}
 	fmt.Fprintln(w, "\nSavings ledger:")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	return writeLedger(w, doc)
+}
+
+// writeLedger writes the savings ledger of doc and what it realized.
+func writeLedger(w io.Writer, doc historyDoc) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE\tFROM\tUNTIL\t$/HOUR\tREALIZED")
 	for _, s := range doc.Savings {
 		until := "still saving"
 		if s.Until != nil {
 			until = s.Until.UTC().Format("2006-01-02 15:04Z")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Resource, s.From.Format("2006-01-02 15:04Z"), until, s.Hourly.Round(4).FormatRate(), s.Realized)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Resource, s.From.Format("2006-01-02 15:04Z"), until,
+			tilde(s.Estimate)+s.Hourly.Round(4).FormatRate(), tilde(s.Estimate)+s.Realized.String())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nRealized savings: %s; saving now %s/hour (%s/month)\n", doc.Realized, doc.Saving.Round(4).FormatRate(), doc.Saving.Mul(pricing.HoursPerMonth))
+	_, err := fmt.Fprintf(w, "\nRealized savings: %s%s; saving now %s%s/hour (%s%s/month)\n", tilde(doc.RealizedEstimate), doc.Realized,
+		tilde(doc.SavingEstimate), doc.Saving.Round(4).FormatRate(), tilde(doc.SavingEstimate), doc.Saving.Mul(pricing.HoursPerMonth))
+	if err == nil && (doc.RealizedEstimate || doc.SavingEstimate) {
+		_, err = fmt.Fprintln(w, "~ estimate: priced from another component's rate for the same instance type (see `sagesaver scan`)")
+	}
 	return err
+}
+
+// tilde is "~" for an estimated amount, as pricing.Price.String writes it.
+func tilde(estimate bool) string {
+	if estimate {
+		return "~"
+	}
+	return ""
 }
 
 func oneLineText(s string) string {

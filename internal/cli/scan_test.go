@@ -144,7 +144,7 @@ func TestScanPricesFleet(t *testing.T) {
 	for key, want := range map[string]row{
 		// Each variant priced on its own: ml.m5.large 0.115 x 2, ml.m5.xlarge ~0.23 (Studio's price: us-east-1 has no hosting price for it).
 		"endpoint/churn/blue":  {f(0.23), f(167.9), "F 2026-07-30"},
-		"endpoint/churn/green": {f(0.23), f(167.9), "estimate: studio-notebook A 2025-06-16"},
+		"endpoint/churn/green": {f(0.23), f(167.9), "estimate: priced as the Studio rate of ml.m5.xlarge in us-east-1, A 2025-06-16"},
 		// Serverless: not an instance; unknown instance type: unknown, never $0.
 		"endpoint/fraud-serverless/AllTraffic":       {nil, nil, "n/a (serverless)"},
 		"endpoint/mystery/AllTraffic":                {nil, nil, "unknown"},

@@ -203,7 +203,7 @@ func newPreviewRow(sum schedule.Summary, pr *previewPrice) previewRow {
 			comp = componentOf[s.Targets[0].Kind]
 		}
 		p := pr.pricer.Lookup(pr.region, pr.instanceType, comp)
-		m := &previewMoney{InstanceType: pr.instanceType, Region: pr.region, Component: string(comp), Source: p.Label(), price: p}
+		m := &previewMoney{InstanceType: pr.instanceType, Region: pr.region, Component: string(comp), Source: p.Describe(pr.region, pr.instanceType), price: p}
 		if p.Known {
 			m.Hourly = p.Amount.Plain()
 			if sum.RunningKnown {
@@ -265,7 +265,7 @@ func writePreviewTable(w io.Writer, rows []previewRow) error {
 			fmt.Fprintf(&b, "  Saved:    %s (%s) against running always\n", hours(r.SavedSeconds), percent(r.SavedSeconds, r.WindowSeconds))
 		}
 		if m := r.Money; m != nil {
-			fmt.Fprintf(&b, "  Price:    %s %s in %s: %s/h (%s)\n", m.InstanceType, m.Component, m.Region, rate(m.price), m.price.Label())
+			fmt.Fprintf(&b, "  Price:    %s %s in %s: %s/h (%s)\n", m.InstanceType, m.Component, m.Region, rate(m.price), m.Source)
 			if m.Saved != "" {
 				fmt.Fprintf(&b, "  Saves:    %s of %s always on\n", m.saved, m.alwaysOn)
 			}

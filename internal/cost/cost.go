@@ -1,7 +1,9 @@
 // Package cost prices what the inventory found: for each resource the
 // instance rate, its run-rate now ($/hour), the month it projects to
 // (730 hours, plus ML storage), for jobs the cost so far and what spot
-// saved, and totals per billing stage that say when a term is unknown.
+// saved, totals per billing stage that say when a term is unknown, and
+// what an action saves (Saves), the one figure plan, apply, the digest, the
+// savings ledger, history and schedules show.
 //
 // It is pure: resources and a price catalog in, lines and totals out.
 // A price the catalog does not know is unknown, never $0 (see
@@ -63,7 +65,9 @@ type Line struct {
 	// billable seconds). A known $0 for jobs without spot.
 	SpotSavings pricing.Price
 	// Source says where the rate comes from, for a price_source column:
-	// pricing.Price.Label of the rate, or "n/a (...)" with the reason.
+	// pricing.Price.Describe of the rate ("estimate: priced as the Studio
+	// rate of ml.p3.2xlarge in us-east-1, A 2025-06-16"), or "n/a (...)"
+	// with the reason.
 	Source string
 	// Note is a short explanation for a reader, or "".
 	Note string
@@ -109,7 +113,7 @@ func PriceOne(c *pricing.Catalog, r resource.Resource) Line {
 	}
 	l.Component = componentOf(r)
 	l.Rate = c.Lookup(r.Region, r.InstanceType, l.Component)
-	l.Source = l.Rate.Label()
+	l.Source = l.Rate.Describe(r.Region, r.InstanceType)
 	if !l.Rate.Known {
 		l.Note = fmt.Sprintf("no price for %s in %s", r.InstanceType, r.Region)
 	}

@@ -57,7 +57,7 @@ func TestPriceOne(t *testing.T) {
 		{
 			name: "async endpoint without an async price: estimate from Studio",
 			r:    resource.Resource{Region: "eu-west-1", Kind: resource.Endpoint, Async: true, InstanceType: "ml.m5.xlarge", InstanceCount: 1, Running: true},
-			want: want{Component: pricing.AsyncInference, Rate: "~0.257", Hourly: "~0.257", Storage: "0", Monthly: "~187.61", SoFar: "unknown", SpotSavings: "unknown", Source: "estimate: studio-notebook A 2025-06-16"},
+			want: want{Component: pricing.AsyncInference, Rate: "~0.257", Hourly: "~0.257", Storage: "0", Monthly: "~187.61", SoFar: "unknown", SpotSavings: "unknown", Source: "estimate: priced as the Studio rate of ml.m5.xlarge in eu-west-1, A 2025-06-16"},
 		},
 		{
 			name: "serverless endpoint: not priced as an instance",

@@ -53,8 +53,10 @@ type Item struct {
 	Reason   string // why the action was decided
 	Error    string // for ResultFailed
 	Schedule string // the schedule or rule that decided it, if any
-	// Hourly is the resource's price per hour: what a stop saves per hour
-	// stopped, what a start costs. Unknown when the catalog has no price.
+	// Hourly is, for a stop, delete or delete-app, what it saves per hour
+	// (cost.Saves: the instance-hours; the savings ledger records the same
+	// rate), and otherwise the resource's price per hour (what a start
+	// costs). Unknown when the catalog has no price; Estimate shows "~".
 	Hourly pricing.Price
 }
 
@@ -167,7 +169,8 @@ func (it Item) line() string {
 	return oneLine(b.String())
 }
 
-// monthly is "$36.50/month ($0.05/h)" or "" when unknown.
+// monthly is "$36.50/month ($0.05/h)", "~$167.90/month (~$0.23/h)" for
+// an estimated price, or "price unknown".
 func (it Item) monthly() string {
 	if !it.Hourly.Known {
 		return "price unknown"
@@ -176,7 +179,7 @@ func (it Item) monthly() string {
 	if it.Hourly.Estimate {
 		est = "~"
 	}
-	return fmt.Sprintf("%s%s/month (%s/h)", est, it.Hourly.Monthly().Amount, it.Hourly.Amount.FormatRate())
+	return fmt.Sprintf("%s%s/month (%s%s/h)", est, it.Hourly.Monthly().Amount, est, it.Hourly.Amount.FormatRate())
 }
 
 // Text is the digest as a plain-text message, like the seed's e-mail: a

@@ -317,3 +317,15 @@ func TestMultiSendsToAllAndJoinsErrors(t *testing.T) {
 		t.Errorf("the webhook after a failing one got %d posts, want 1", len(good.bodies))
 	}
 }
+
+// TestTextEstimate: an estimated price reads "~" in the digest, per month
+// and per hour, as everywhere savings are shown.
+func TestTextEstimate(t *testing.T) {
+	h := price("0.23")
+	h.Estimate, h.Basis = true, "studio-notebook"
+	d := notify.Digest{Command: "apply", At: at, Items: []notify.Item{{Region: "us-east-1", Kind: "endpoint", Name: "churn-predictor",
+		Action: "delete", Result: notify.ResultOK, Hourly: h}}}
+	if want := "churn-predictor (us-east-1, endpoint): deleted; ~$167.90/month (~$0.23/h)"; !strings.Contains(d.Text(), want) {
+		t.Errorf("Text() lacks %q:\n%s", want, d.Text())
+	}
+}

@@ -33,7 +33,7 @@ func BenchmarkEvaluate10k(b *testing.B) {
 			marks = append(marks, policy.Mark{Key: k, Rule: "delete-idle-endpoints", MarkedAt: now.Add(-96 * time.Hour), ActAfter: now.Add(-time.Hour)})
 		}
 	}
-	in := policy.Input{Resources: rs, Verdicts: verdicts, Marks: marks, Monthly: monthly, Now: now}
+	in := policy.Input{Resources: rs, Verdicts: verdicts, Marks: marks, Price: monthly, Now: now}
 	b.ReportAllocs()
 	for b.Loop() {
 		plan := policy.Evaluate(p, in)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -26,9 +27,10 @@ type markKey struct {
 	rule string
 }
 
-// CostFunc returns what a resource costs per month now (cost.Line.Monthly);
-// an unknown price is pricing.Unknown, never $0.
-type CostFunc func(resource.Resource) pricing.Price
+// CostFunc prices a resource (cost.PriceOne with the run's catalog): its
+// Monthly is what the resource costs per month now, and cost.Saves decides
+// from it what a step saves. An unknown price is pricing.Unknown, never $0.
+type CostFunc func(resource.Resource) cost.Line
 
 // Input is everything Evaluate looks at.
 type Input struct {
@@ -36,9 +38,9 @@ type Input struct {
 	// Verdicts by idle.SubjectKey. A subject without a verdict is Unknown.
 	Verdicts map[resource.ID]idle.Verdict
 	Marks    []Mark
-	// Monthly prices resources; nil prices everything as unknown.
-	Monthly CostFunc
-	Now     time.Time
+	// Price prices resources; nil prices everything as unknown.
+	Price CostFunc
+	Now   time.Time
 }
 
 // Status says whether a step runs.
@@ -67,11 +69,15 @@ type Step struct {
 	Action Action
 	Status Status
 	Reason string
-	// Saves is what the step saves per month: the subject's monthly cost
-	// for stop, delete and delete-app (and for a mark's Then once due);
-	// a known $0 for the others (set-idle-shutdown's saving depends on
-	// future use and is not counted).
+	// Saves is what the step saves per month, as cost.Saves decides it for
+	// stop, delete and delete-app (and for a mark's Then once due): the
+	// instance-hours, not what the subject costs (a stopped notebook's
+	// volume still bills). A known $0 for the others (set-idle-shutdown's
+	// saving depends on future use and is not counted).
 	Saves pricing.Price
+	// Hourly is the same saving per hour (Saves is Hourly x 730): the rate
+	// the savings ledger records once the step is done.
+	Hourly pricing.Price
 	// ActAfter is, for a new mark, when Then may run.
 	ActAfter time.Time
 	// FromMark is true when the step is a mark's Then, due now: after it
@@ -231,11 +237,12 @@ func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[markKey]
 	if !ok {
 		v = idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "no evidence collected"}
 	}
-	monthly := subjectMonthly(s.rs, in.Monthly)
+	lines := subjectLines(s.rs, in.Price)
+	monthly := subjectMonthly(lines)
 	f := newFinding(rule, s, v, monthly)
 	skipAll := func(reason string) Finding {
 		for _, a := range rule.Actions {
-			f.Steps = append(f.Steps, Step{Action: a, Status: Skip, Reason: reason, Saves: pricing.Price{Known: true}})
+			f.Steps = append(f.Steps, Step{Action: a, Status: Skip, Reason: reason, Saves: pricing.Price{Known: true}, Hourly: pricing.Price{Known: true}})
 		}
 		return f
 	}
@@ -259,21 +266,21 @@ func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[markKey]
 	if !held {
 		// Marked, but no longer meets the rule (it became active): drop
 		// the mark and its tag.
-		f.Steps = []Step{{Action: Action{Type: Unmark}, Status: Act, Saves: pricing.Price{Known: true},
+		f.Steps = []Step{{Action: Action{Type: Unmark}, Status: Act, Saves: pricing.Price{Known: true}, Hourly: pricing.Price{Known: true},
 			Reason: "no longer meets the rule: " + why}}
 		return f, true
 	}
 	for _, a := range rule.Actions {
-		f.Steps = append(f.Steps, step(p, a, v, r, s.rs, monthly, mark, marked, in.Now))
+		f.Steps = append(f.Steps, step(p, a, v, r, s.rs, lines, mark, marked, in.Now))
 	}
 	return f, true
 }
 
 // step decides one action for a subject that meets the rule's conditions.
 func step(p *Policy, a Action, v idle.Verdict, r resource.Resource, rs []resource.Resource,
-	monthly pricing.Price, mark Mark, marked bool, now time.Time) Step {
+	lines []cost.Line, mark Mark, marked bool, now time.Time) Step {
 	zero := pricing.Price{Known: true}
-	st := Step{Action: a, Status: Act, Saves: zero}
+	st := Step{Action: a, Status: Act, Saves: zero, Hourly: zero}
 	// A judged but not actionable subject (a serverless endpoint costs
 	// nothing idle) gets no step at all; otherwise only changes need an
 	// actionable verdict.
@@ -291,7 +298,7 @@ func step(p *Policy, a Action, v idle.Verdict, r resource.Resource, rs []resourc
 			st.Status, st.Reason = Skip, ReasonNotActionable+": not running"
 			return st
 		}
-		st.Saves = monthly
+		st.Saves, st.Hourly = saves(lines, a.Type)
 	case SetIdleShutdown:
 		if r.IdleShutdown == nil {
 			st.Status, st.Reason = Skip, ReasonUnknown+": idle shutdown setting not known"
@@ -317,7 +324,7 @@ func step(p *Policy, a Action, v idle.Verdict, r resource.Resource, rs []resourc
 			st.Action = Action{Type: a.Then}
 			st.FromMark = true
 			st.Reason = fmt.Sprintf("marked %s, grace over", mark.MarkedAt.UTC().Format(time.RFC3339))
-			st.Saves = monthly
+			st.Saves, st.Hourly = saves(lines, a.Then)
 		}
 	}
 	return st
@@ -431,13 +438,35 @@ func applyLimits(plan *Plan) {
 	}
 }
 
-func subjectMonthly(rs []resource.Resource, fn CostFunc) pricing.Price {
+// subjectLines prices every resource of a subject; nil when fn is nil.
+func subjectLines(rs []resource.Resource, fn CostFunc) []cost.Line {
 	if fn == nil {
+		return nil
+	}
+	out := make([]cost.Line, len(rs))
+	for i, r := range rs {
+		out[i] = fn(r)
+	}
+	return out
+}
+
+// saves is what action t saves on the subject per month and per hour
+// (cost.SavesAll); unknown when the subject is not priced.
+func saves(lines []cost.Line, t ActionType) (monthly, hourly pricing.Price) {
+	if lines == nil {
+		return pricing.Unknown, pricing.Unknown
+	}
+	s := cost.SavesAll(lines, cost.Change{Verb: cost.Verb(t)})
+	return s.Monthly, s.Hourly
+}
+
+func subjectMonthly(lines []cost.Line) pricing.Price {
+	if lines == nil {
 		return pricing.Unknown
 	}
 	total := pricing.Price{Known: true}
-	for _, r := range rs {
-		p := fn(r)
+	for _, l := range lines {
+		p := l.Monthly
 		if !p.Known {
 			return pricing.Unknown
 		}

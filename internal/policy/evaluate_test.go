@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
@@ -20,19 +21,35 @@ var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 func ago(d time.Duration) *time.Time { t := now.Add(-d); return &t }
 
 // prices is a cost table by instance type, $/hour; the monthly cost is
-// x 730 x count, as internal/cost computes it.
+// x 730 x count, as internal/cost computes it, plus volumeMonthly for a
+// notebook's volume (which still bills when the notebook is stopped).
 var prices = map[string]string{
 	"ml.t3.medium": "0.05", "ml.m5.xlarge": "0.23", "ml.g5.xlarge": "1.408", "ml.g5.2xlarge": "1.515",
 	"ml.p4d.24xlarge": "25.2512883",
 }
 
-func monthly(r resource.Resource) pricing.Price {
+func monthly(r resource.Resource) cost.Line {
+	l := cost.Line{Resource: r, Basis: cost.PerInstance, Rate: pricing.Unknown, Hourly: pricing.Unknown, Monthly: pricing.Unknown}
 	h, ok := prices[r.InstanceType]
 	if !ok {
-		return pricing.Unknown
+		return l
 	}
-	return pricing.Price{Amount: pricing.MustParseMoney(h).Mul(int64(r.InstanceCount) * pricing.HoursPerMonth), Known: true}
+	l.Rate = pricing.Price{Amount: pricing.MustParseMoney(h), Known: true}
+	l.Hourly = pricing.Price{Known: true}
+	if r.Running {
+		l.Hourly = l.Rate.Mul(int64(r.InstanceCount))
+	}
+	l.Storage = pricing.Price{Known: true}
+	if r.Kind == resource.NotebookInstance {
+		l.Storage.Amount = volumeMonthly
+	}
+	l.Monthly = l.Hourly.Monthly()
+	l.Monthly.Amount = l.Monthly.Amount.Add(l.Storage.Amount)
+	return l
 }
+
+// volumeMonthly is a notebook's ML storage volume per month.
+var volumeMonthly = pricing.MustParseMoney("7")
 
 func mustDecode(t *testing.T, doc string) *policy.Policy {
 	t.Helper()
@@ -129,8 +146,8 @@ func TestEvaluateIdleEndpoints(t *testing.T) {
 			key(protected[0]):  idleFor(72*time.Hour, "0 invocations on 1 variant over 24h (no datapoints)"),
 			key(serverless[0]): slsVerdict,
 		},
-		Monthly: monthly,
-		Now:     now,
+		Price: monthly,
+		Now:   now,
 	})
 	want := []summary{
 		{Rule: "idle-endpoints", Name: "idle-ep", Steps: []string{"act notify"}, Saves: "$0.00"},
@@ -180,7 +197,10 @@ func TestEvaluateExampleDevNotebooks(t *testing.T) {
 	for _, r := range rs {
 		verdicts[key(r)] = idle.Notebook(r, idle.NotebookEvidence{}, now)
 	}
-	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Monthly: monthly, Now: now})
+	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Price: monthly, Now: now})
+	// dev-alice costs $43.50 a month ($36.50 of instance-hours and a $7
+	// volume); stopping her saves $36.50: the volume of a stopped notebook
+	// still bills.
 	want := []summary{
 		{Rule: "stop-idle-dev-notebooks", Name: "dev-alice", Steps: []string{"act stop", "act notify"}, Saves: "$36.50"},
 		{Rule: "stop-idle-dev-notebooks", Name: "dev-dan", Steps: []string{
@@ -217,7 +237,7 @@ rules:
 		rs = append(rs, r)
 		verdicts[key(r)] = idleFor(2*time.Hour, "agent idle")
 	}
-	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Monthly: monthly, Now: now})
+	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Price: monthly, Now: now})
 	var acted, skipped []string
 	for _, f := range plan.Findings {
 		switch st := f.Steps[0]; st.Status {
@@ -285,7 +305,7 @@ func TestEvaluateConditions(t *testing.T) {
 		verdicts[key(r)] = idleFor(6*time.Hour, "agent idle")
 	}
 	verdicts[key(rs[1])] = idleFor(time.Hour, "agent idle")
-	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Monthly: monthly, Now: now})
+	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Price: monthly, Now: now})
 	want := []summary{
 		{Rule: "costly-idle", Name: "gpu-idle", Steps: []string{"act stop"}, Saves: "$1,027.84"},
 		{Rule: "costly-idle", Name: "gpu-keep", Steps: []string{"skip stop: excluded: by name *-keep"}, Saves: "$0.00"},
@@ -296,7 +316,9 @@ func TestEvaluateConditions(t *testing.T) {
 	if diff := cmp.Diff(want, summarize(plan)); diff != "" {
 		t.Errorf("plan (-want +got):\n%s", diff)
 	}
-	if got := plan.Findings[0].Why; got != "agent idle; idle 6h >= 4h; running 2d >= 24h; $1,027.84/month > $100/month" {
+	// costAbove judges what the notebook costs (its volume included);
+	// the stop saves only the instance-hours (the volume still bills).
+	if got := plan.Findings[0].Why; got != "agent idle; idle 6h >= 4h; running 2d >= 24h; $1,034.84/month > $100/month" {
 		t.Errorf("Why = %q", got)
 	}
 }
@@ -332,7 +354,7 @@ func TestEvaluateWarnThenAct(t *testing.T) {
 		{Key: key(woke[0]), Rule: rule, MarkedAt: now.Add(-73 * time.Hour), ActAfter: now.Add(-time.Hour)},
 		{Key: key(unknown[0]), Rule: rule, MarkedAt: now.Add(-73 * time.Hour), ActAfter: now.Add(-time.Hour)},
 	}
-	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Marks: marks, Monthly: monthly, Now: now})
+	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Marks: marks, Price: monthly, Now: now})
 	want := []summary{
 		{Rule: rule, Name: "fresh", Steps: []string{
 			"act mark: mark with tag sagesaver:marked: delete after 2026-11-28T12:00:00Z unless the tag is removed", "act notify"}, Saves: "$0.00"},
@@ -376,7 +398,7 @@ func TestEvaluateStudioAndRuleOrder(t *testing.T) {
 	for _, r := range rs {
 		verdicts[key(r)] = idle.Studio(r, now)
 	}
-	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Monthly: monthly, Now: now})
+	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: verdicts, Price: monthly, Now: now})
 	want := []summary{
 		{Rule: "domains", Name: "d-off", Steps: []string{"act set-idle-shutdown"}, Saves: "$0.00"},
 		{Rule: "domains", Name: "d-unknown", Steps: []string{"skip set-idle-shutdown: unknown: idle shutdown setting of the domain not known"}, Saves: "$0.00"},
@@ -399,5 +421,31 @@ func TestEvaluateUnvalidatedPolicyMatchesNothing(t *testing.T) {
 	}
 	if !strings.Contains(string(policy.Schema()), `"$schema"`) {
 		t.Error("Schema() is empty")
+	}
+}
+
+// TestStepHourlyIsTheSaving: a step's Hourly (what the ledger records) and
+// Saves (what plan shows) are one saving, from cost.Saves.
+func TestStepHourlyIsTheSaving(t *testing.T) {
+	p := mustDecode(t, `rules:
+  - name: stop-idle
+    resource: notebook-instance
+    conditions:
+      idleFor: 1h
+    actions:
+      - type: stop
+`)
+	nb := notebook("dev-bob", "ml.g5.xlarge")
+	plan := policy.Evaluate(p, policy.Input{Resources: []resource.Resource{nb},
+		Verdicts: map[resource.ID]idle.Verdict{key(nb): idleFor(5*time.Hour, "agent idle")}, Price: monthly, Now: now})
+	st := plan.Findings[0].Steps[0]
+	if got, want := st.Hourly.String(), "$1.41"; got != want {
+		t.Errorf("Hourly = %s, want %s", got, want)
+	}
+	if st.Saves.Amount.Cmp(st.Hourly.Amount.Mul(pricing.HoursPerMonth)) != 0 {
+		t.Errorf("Saves %s is not Hourly %s x 730", st.Saves, st.Hourly)
+	}
+	if got := plan.Findings[0].Monthly.String(); got != "$1,034.84" {
+		t.Errorf("Monthly = %s, want the notebook's cost with its volume, $1,034.84", got)
 	}
 }

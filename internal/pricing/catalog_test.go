@@ -227,3 +227,26 @@ func BenchmarkLookup(b *testing.B) {
 		c.Lookup("eu-west-3", "ml.g4dn.xlarge", AsyncInference)
 	}
 }
+
+// TestDescribe: a price source says what an estimate is, not just the
+// component it was borrowed from.
+func TestDescribe(t *testing.T) {
+	c := Embedded()
+	tests := []struct {
+		region, typ string
+		comp        Component
+		want        string
+	}{
+		// The snapshot has no us-east-1 training price for ml.p3.2xlarge,
+		// only source A's Studio (KernelGateway) one.
+		{"us-east-1", "ml.p3.2xlarge", Training, "estimate: priced as the Studio rate of ml.p3.2xlarge in us-east-1, A 2025-06-16"},
+		{"us-east-1", "ml.t3.medium", Training, "estimate (not offered): priced as the Studio rate of ml.t3.medium in us-east-1, A 2025-06-16"},
+		{"us-east-1", "ml.m5.xlarge", Training, "C 2026-09-24"},
+		{"us-east-1", "ml.zz9.huge", Training, "unknown"},
+	}
+	for _, tt := range tests {
+		if got := c.Lookup(tt.region, tt.typ, tt.comp).Describe(tt.region, tt.typ); got != tt.want {
+			t.Errorf("%s %s %s: Describe = %q, want %q", tt.region, tt.typ, tt.comp, got, tt.want)
+		}
+	}
+}

@@ -81,6 +81,54 @@ func (p Price) Label() string {
 	return src
 }
 
+// Describe says where the price of instanceType in region came from, for
+// a price_source column: "A 2025-06-16" for the catalog's own price of
+// the component, "estimate: priced as the Studio rate of ml.p3.2xlarge in
+// us-east-1, A 2025-06-16" for another component's (Basis), with "(not
+// offered)" where AWS does not sell the type for the component asked for,
+// and "unknown". The source letters are explained by Catalog.Sources.
+func (p Price) Describe(region, instanceType string) string {
+	if !p.Known || !p.Estimate {
+		return p.Label()
+	}
+	est := "estimate"
+	if p.NotOffered {
+		est = "estimate (not offered)"
+	}
+	what := "the " + basisTitle(p.Basis) + " rate"
+	if instanceType != "" {
+		what += " of " + instanceType
+	}
+	if region != "" {
+		what += " in " + region
+	}
+	src := strings.TrimSpace(p.Source + " " + p.AsOf)
+	if src == "" {
+		return fmt.Sprintf("%s: priced as %s", est, what)
+	}
+	return fmt.Sprintf("%s: priced as %s, %s", est, what, src)
+}
+
+// basisTitles name components and storage kinds for people.
+var basisTitles = map[string]string{
+	string(NotebookInstance): "notebook instance",
+	string(StudioNotebook):   "Studio",
+	string(StudioJupyterLab): "Studio JupyterLab",
+	string(Training):         "training",
+	string(TrainingWarmPool): "training warm pool",
+	string(Processing):       "processing",
+	string(Hosting):          "real-time hosting",
+	string(BatchTransform):   "batch transform",
+	string(AsyncInference):   "asynchronous inference",
+}
+
+func basisTitle(b string) string {
+	if t, ok := basisTitles[b]; ok {
+		return t
+	}
+	return b
+}
+
 // Total sums prices and remembers what it could not add, so a sum with an
 // unknown term reads as incomplete rather than silently lower. The zero
 // value is an empty total.

@@ -102,6 +102,9 @@ func WriteMarkdown(w io.Writer, s *Scan) error {
 		add(string(st.Stage), st)
 	}
 	add("**all**", s.Summary.All)
+	if l := sourceLegend(s); l != "" {
+		fmt.Fprintf(&b, "\n%s\n", l)
+	}
 	if len(s.Failures) > 0 {
 		fmt.Fprintf(&b, "\n## Failures\n\nThe rest of the scan completed without these:\n\n")
 		for _, f := range s.Failures {

@@ -24,6 +24,14 @@ type jsonScan struct {
 	Resources       []jsonResource `json:"resources"`
 	Totals          jsonTotals     `json:"totals"`
 	Failures        []jsonFailure  `json:"failures"`
+	// PriceSources explains the letters of price_source.
+	PriceSources []jsonSource `json:"price_sources"`
+}
+
+type jsonSource struct {
+	Source    string `json:"source"`
+	Title     string `json:"title"`
+	Published string `json:"published"`
 }
 
 // jsonResource is one resource: the inventory's fields (account, region,
@@ -101,10 +109,14 @@ func WriteJSON(w io.Writer, s *Scan) error {
 		JobLookbackDays: s.JobLookback.Hours() / 24,
 		Resources:       make([]jsonResource, 0, len(s.Lines)),
 		Failures:        []jsonFailure{},
+		PriceSources:    []jsonSource{},
 		Totals:          jsonTotals{Stages: []jsonStage{}, All: stage(s.Summary.All)},
 	}
 	for _, l := range s.Lines {
 		doc.Resources = append(doc.Resources, jsonResourceOf(l))
+	}
+	for _, src := range s.Sources {
+		doc.PriceSources = append(doc.PriceSources, jsonSource{Source: src.Letter, Title: src.Title, Published: src.Published})
 	}
 	for _, t := range s.Summary.Stages {
 		doc.Totals.Stages = append(doc.Totals.Stages, stage(t))

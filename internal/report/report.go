@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/config"
@@ -31,6 +32,10 @@ type Scan struct {
 	Lines       []cost.Line
 	Summary     cost.Summary
 	Failures    []Failure
+	// Sources are the price sources the lines use (their rates' and
+	// storage prices' letters), by letter: the legend of the PRICE SOURCE
+	// column.
+	Sources []pricing.Source
 }
 
 // Found is what a scan found, as the report needs it (the CLI fills it
@@ -60,7 +65,50 @@ func New(res Found, c *pricing.Catalog, accounts, regions []string, lookback tim
 	return &Scan{
 		ScannedAt: res.ScannedAt, Accounts: sortedUnique(accounts), Regions: sortedUnique(regions),
 		JobLookback: lookback, Lines: lines, Summary: cost.Summarize(lines), Failures: res.Failures,
+		Sources: sourcesUsed(c, lines),
 	}
+}
+
+// sourcesUsed returns the catalog's sources that priced a line.
+func sourcesUsed(c *pricing.Catalog, lines []cost.Line) []pricing.Source {
+	used := map[string]bool{}
+	for _, l := range lines {
+		for _, p := range []pricing.Price{l.Rate, l.Storage} {
+			if p.Known && p.Source != "" {
+				used[p.Source] = true
+			}
+		}
+	}
+	var out []pricing.Source
+	for _, src := range c.Sources() {
+		if used[src.Letter] {
+			out = append(out, src)
+		}
+	}
+	return out
+}
+
+// sourceLegend is the one-line legend of the PRICE SOURCE column, or ""
+// when no price was used: "Price sources: A AWS public pricing JSON
+// (2025-06-16), C public research note (2026-09-24). ...".
+func sourceLegend(s *Scan) string {
+	if len(s.Sources) == 0 {
+		return ""
+	}
+	parts := make([]string, len(s.Sources))
+	for i, src := range s.Sources {
+		parts[i] = fmt.Sprintf("%s %s (%s)", src.Letter, src.Title, publishedDate(src.Published))
+	}
+	return "Price sources: " + strings.Join(parts, ", ") + "; `sagesaver pricing info` describes them."
+}
+
+// publishedDate shortens an RFC 3339 publication time to its date;
+// other forms ("December 2023") stay as they are.
+func publishedDate(s string) string {
+	if len(s) > 10 && s[4] == '-' && s[7] == '-' && s[10] == 'T' {
+		return s[:10]
+	}
+	return s
 }
 
 func sortedUnique(in []string) []string {

@@ -185,6 +185,9 @@ func writeLegend(w io.Writer, s *Scan) {
 	if all.Hourly.Unknown+all.Monthly.Unknown+all.SoFar.Unknown > 0 {
 		notes = append(notes, "≥ marks a total with unknown terms (an instance type without a price, or serverless endpoints): the true cost is higher.")
 	}
+	if l := sourceLegend(s); l != "" {
+		notes = append(notes, l)
+	}
 	fmt.Fprintln(w)
 	for _, n := range notes {
 		fmt.Fprintln(w, n)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -344,7 +345,7 @@ func (r *Runner) apply(ctx context.Context, run store.Run, reg Region, s *schedu
 		return o
 	}
 	entry := store.Action{RunID: run.ID, Actor: r.info.Actor(), Resource: res.ID().String(), Kind: string(inventoryKind[res.Kind]),
-		Verb: verb, DryRun: dryRun, MonthlySaved: r.saved(o)}
+		Verb: verb, DryRun: dryRun, MonthlySaved: r.saving(o).Monthly}
 	if dryRun {
 		entry.Result, entry.Details = store.ResultOK, r.details(s, o)
 		o.Result = notify.ResultDryRun
@@ -492,25 +493,37 @@ func (r *Runner) price(res Resource) pricing.Price {
 	return r.prices.Lookup(res.Region, res.InstanceType, c)
 }
 
-// saved is what the action saves per month: a stop saves the run rate, a
-// start saves nothing (it ends a saving).
-func (r *Runner) saved(o Outcome) pricing.Price {
+// saving is what the action saves (cost.Saves): a stop saves the
+// instance-hours (a notebook's ML storage volume still bills while it is
+// stopped), a start saves nothing (it ends a saving).
+func (r *Runner) saving(o Outcome) cost.Saving {
 	if o.Decision.Action != schedule.ActionStop {
-		return pricing.Price{Known: true}
+		zero := pricing.Price{Known: true}
+		return cost.Saving{Hourly: zero, Monthly: zero}
 	}
-	return o.Hourly.Monthly()
+	kind, app := resource.NotebookInstance, ""
+	if o.app != nil {
+		kind, app = resource.StudioApp, string(o.app.typ)
+	}
+	// The catalog's rate of the one instance the stop ends (Hourly is
+	// that rate, or unknown).
+	l := cost.Line{Resource: resource.Resource{Kind: kind, AppType: app, Region: o.Region, InstanceType: o.InstanceType,
+		InstanceCount: 1, Running: true}, Basis: cost.PerInstance, Rate: o.Hourly, Hourly: o.Hourly}
+	return cost.Saves(l, cost.Change{Verb: cost.Stop})
 }
 
 // ledger opens a savings period when a stop succeeded and closes it when a
-// start did: a stopped notebook saves its price until it is started again.
+// start did: a stopped notebook saves its instance-hours until it is
+// started again.
 func (r *Runner) ledger(ctx context.Context, o Outcome, actionID int64, now time.Time) {
 	var err error
 	switch o.Decision.Action {
 	case schedule.ActionStop:
-		if !o.Hourly.Known {
+		h := r.saving(o).Hourly
+		if !h.Known {
 			return
 		}
-		_, err = r.store.StartSaving(ctx, o.ID(), actionID, o.Hourly.Amount, now)
+		_, err = r.store.StartSaving(ctx, o.ID(), actionID, h, now)
 		if errors.Is(err, store.ErrAlreadySaving) {
 			err = nil
 		}

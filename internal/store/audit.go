@@ -40,7 +40,8 @@ type Action struct {
 	DryRun bool
 	Result Result
 	Error  string
-	// MonthlySaved is what the action saves per month (unknown: not known).
+	// MonthlySaved is what the action saves per month (unknown: not known),
+	// with its estimate flag.
 	MonthlySaved pricing.Price
 	// Details is a JSON object with verb-specific facts ("{}" when empty).
 	Details json.RawMessage
@@ -79,10 +80,10 @@ func (s *Store) insertAction(ctx context.Context, a Action) (int64, error) {
 		return 0, fmt.Errorf("record action %s %s: details are not JSON", a.Verb, a.Resource)
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO actions
-		(run_id, started, finished, actor, resource, kind, action, dry_run, result, error, monthly_saved, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(run_id, started, finished, actor, resource, kind, action, dry_run, result, error, monthly_saved, monthly_saved_estimate, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.RunID, fmtTime(a.Started), fmtTimePtr(a.Finished), a.Actor, a.Resource, a.Kind, a.Verb,
-		boolInt(a.DryRun), a.Result, a.Error, priceText(a.MonthlySaved), details)
+		boolInt(a.DryRun), a.Result, a.Error, priceText(a.MonthlySaved), boolInt(a.MonthlySaved.Known && a.MonthlySaved.Estimate), details)
 	if err != nil {
 		return 0, fmt.Errorf("record action %s %s: %w", a.Verb, a.Resource, err)
 	}
@@ -179,7 +180,7 @@ func (s *Store) Action(ctx context.Context, id int64) (Action, error) {
 
 func (s *Store) queryActions(ctx context.Context, where string, args ...any) ([]Action, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.run_id, a.started, a.finished, a.actor, a.resource, a.kind,
-		a.action, a.dry_run, a.result, a.error, a.monthly_saved, a.details
+		a.action, a.dry_run, a.result, a.error, a.monthly_saved, a.monthly_saved_estimate, a.details
 		FROM actions a JOIN runs r ON r.id = a.run_id `+where, args...)
 	if err != nil {
 		return nil, err
@@ -190,9 +191,9 @@ func (s *Store) queryActions(ctx context.Context, where string, args ...any) ([]
 		var a Action
 		var started, details string
 		var finished, saved sql.NullString
-		var dry int
+		var dry, est int
 		if err := rows.Scan(&a.ID, &a.RunID, &started, &finished, &a.Actor, &a.Resource, &a.Kind, &a.Verb,
-			&dry, &a.Result, &a.Error, &saved, &details); err != nil {
+			&dry, &a.Result, &a.Error, &saved, &est, &details); err != nil {
 			return nil, err
 		}
 		a.DryRun = dry == 1
@@ -203,7 +204,7 @@ func (s *Store) queryActions(ctx context.Context, where string, args ...any) ([]
 		if a.Finished, err = parseTimePtr(finished); err != nil {
 			return nil, err
 		}
-		if a.MonthlySaved, err = parsePrice(saved, false); err != nil {
+		if a.MonthlySaved, err = parsePrice(saved, est == 1); err != nil {
 			return nil, err
 		}
 		out = append(out, a)

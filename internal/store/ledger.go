@@ -23,6 +23,10 @@ type SavingPeriod struct {
 	Resource resource.ID
 	ActionID int64
 	Hourly   pricing.Money
+	// Estimate is true when Hourly is an estimated price (another
+	// component's for the same instance type, pricing.Price.Estimate):
+	// what the period saved is shown with "~".
+	Estimate bool
 	From     time.Time
 	Until    *time.Time
 }
@@ -43,9 +47,14 @@ func (p SavingPeriod) Realized(now time.Time) pricing.Money {
 }
 
 // StartSaving opens a savings period for resource from the given time,
-// linked to the action that caused it (0 for none). It returns
-// ErrAlreadySaving if one is open (the partial unique index enforces it).
-func (s *Store) StartSaving(ctx context.Context, res resource.ID, actionID int64, hourly pricing.Money, from time.Time) (int64, error) {
+// linked to the action that caused it (0 for none), at the hourly saving
+// cost.Saves decided; its estimate flag is kept. It returns
+// ErrAlreadySaving if one is open (the partial unique index enforces it),
+// and an error for an unknown price (an unknown saving is not $0).
+func (s *Store) StartSaving(ctx context.Context, res resource.ID, actionID int64, hourly pricing.Price, from time.Time) (int64, error) {
+	if !hourly.Known {
+		return 0, fmt.Errorf("start saving %s: the hourly saving is unknown", res)
+	}
 	var aid any
 	if actionID != 0 {
 		aid = actionID
@@ -59,8 +68,8 @@ func (s *Store) StartSaving(ctx context.Context, res resource.ID, actionID int64
 		if n > 0 {
 			return ErrAlreadySaving
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO savings (resource, action_id, hourly, from_at) VALUES (?, ?, ?, ?)`,
-			res.String(), aid, hourly.Plain(), fmtTime(from))
+		res, err := tx.ExecContext(ctx, `INSERT INTO savings (resource, action_id, hourly, estimate, from_at) VALUES (?, ?, ?, ?, ?)`,
+			res.String(), aid, hourly.Amount.Plain(), boolInt(hourly.Estimate), fmtTime(from))
 		if err != nil {
 			return err
 		}
@@ -88,7 +97,7 @@ func (s *Store) StopSaving(ctx context.Context, res resource.ID, until time.Time
 
 // Savings returns the ledger, oldest first.
 func (s *Store) Savings(ctx context.Context) ([]SavingPeriod, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, resource, COALESCE(action_id, 0), hourly, from_at, until_at FROM savings ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, resource, COALESCE(action_id, 0), hourly, estimate, from_at, until_at FROM savings ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("savings ledger: %w", err)
 	}
@@ -98,12 +107,14 @@ func (s *Store) Savings(ctx context.Context) ([]SavingPeriod, error) {
 		var p SavingPeriod
 		var hourly, from string
 		var until sql.NullString
-		if err := rows.Scan(&p.ID, &p.Resource, &p.ActionID, &hourly, &from, &until); err != nil {
+		var est int
+		if err := rows.Scan(&p.ID, &p.Resource, &p.ActionID, &hourly, &est, &from, &until); err != nil {
 			return nil, fmt.Errorf("savings ledger: %w", err)
 		}
 		if p.Hourly, err = pricing.ParseMoney(hourly); err != nil {
 			return nil, fmt.Errorf("savings ledger: %w", err)
 		}
+		p.Estimate = est == 1
 		if p.From, err = parseTime(from); err != nil {
 			return nil, err
 		}
@@ -115,15 +126,17 @@ func (s *Store) Savings(ctx context.Context) ([]SavingPeriod, error) {
 	return out, rows.Err()
 }
 
-// RealizedSavings is the sum of Realized over the whole ledger at now.
-func (s *Store) RealizedSavings(ctx context.Context, now time.Time) (pricing.Money, error) {
+// RealizedSavings is the sum of Realized over the whole ledger at now: a
+// known price, an estimate when any period's is.
+func (s *Store) RealizedSavings(ctx context.Context, now time.Time) (pricing.Price, error) {
 	ps, err := s.Savings(ctx)
 	if err != nil {
-		return pricing.Zero, err
+		return pricing.Unknown, err
 	}
-	total := pricing.Zero
+	total := pricing.Price{Known: true}
 	for _, p := range ps {
-		total = total.Add(p.Realized(now))
+		total.Amount = total.Amount.Add(p.Realized(now))
+		total.Estimate = total.Estimate || p.Estimate
 	}
 	return total, nil
 }

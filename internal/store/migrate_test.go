@@ -85,7 +85,7 @@ func TestMigrationRewritesARNKeysToIDs(t *testing.T) {
 	if periods[1].Until != nil && !periods[1].Until.Equal(periods[1].From) {
 		t.Errorf("the duplicate period closed at %v, want where it began (%v): it saved nothing more", periods[1].Until, periods[1].From)
 	}
-	if _, err := s.StartSaving(ctx, alice, 0, pricing.MustParseMoney("0.05"), t0); !errors.Is(err, store.ErrAlreadySaving) {
+	if _, err := s.StartSaving(ctx, alice, 0, pricing.Price{Amount: pricing.MustParseMoney("0.05"), Known: true}, t0); !errors.Is(err, store.ErrAlreadySaving) {
 		t.Error("a third period opened for Dev-Alice")
 	}
 

@@ -139,18 +139,19 @@ func TestSavingsLedgerIsExact(t *testing.T) {
 	clk := clock.NewManual(t0)
 	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clk))
 	m := pricing.MustParseMoney
+	p := func(s string) pricing.Price { return pricing.Price{Amount: m(s), Known: true} }
 	// A notebook stopped for 24h at $0.05/h, then started again.
-	if _, err := s.StartSaving(ctx, nb("nb-1"), 0, m("0.05"), t0); err != nil {
+	if _, err := s.StartSaving(ctx, nb("nb-1"), 0, p("0.05"), t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StartSaving(ctx, nb("nb-1"), 0, m("0.05"), t0); !errors.Is(err, store.ErrAlreadySaving) {
+	if _, err := s.StartSaving(ctx, nb("nb-1"), 0, p("0.05"), t0); !errors.Is(err, store.ErrAlreadySaving) {
 		t.Errorf("second open period: err = %v, want ErrAlreadySaving", err)
 	}
 	if ok, err := s.StopSaving(ctx, nb("nb-1"), t0.Add(24*time.Hour)); !ok || err != nil {
 		t.Fatalf("StopSaving = %v, %v", ok, err)
 	}
 	// An endpoint deleted for 30 minutes at $25.2512883/h, then restored.
-	if _, err := s.StartSaving(ctx, nb("ep-1"), 0, m("25.2512883"), t0); err != nil {
+	if _, err := s.StartSaving(ctx, nb("ep-1"), 0, p("25.2512883"), t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.StopSaving(ctx, nb("ep-1"), t0.Add(30*time.Minute)); err != nil {
@@ -158,14 +159,14 @@ func TestSavingsLedgerIsExact(t *testing.T) {
 	}
 	// A notebook stopped 90 minutes ago and still stopped: $0.0464/h.
 	now := t0.Add(48 * time.Hour)
-	if _, err := s.StartSaving(ctx, nb("nb-2"), 0, m("0.0464"), now.Add(-90*time.Minute)); err != nil {
+	if _, err := s.StartSaving(ctx, nb("nb-2"), 0, p("0.0464"), now.Add(-90*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	// 0.1 + 0.2 in floats is not 0.3: 1000 one-second periods of $0.36/h
 	// each save exactly $0.0001, $0.1 in all.
 	for i := range 1000 {
 		from := t0.Add(time.Duration(2*i) * time.Second)
-		if _, err := s.StartSaving(ctx, nb("tiny"), 0, m("0.36"), from); err != nil {
+		if _, err := s.StartSaving(ctx, nb("tiny"), 0, p("0.36"), from); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.StopSaving(ctx, nb("tiny"), from.Add(time.Second)); err != nil {
@@ -181,15 +182,15 @@ func TestSavingsLedgerIsExact(t *testing.T) {
 	}
 	// 1.2 + 12.62564415 + 0.0696 + 0.1
 	want := m("1.2").Add(m("12.62564415")).Add(m("0.0696")).Add(m("0.1"))
-	if !got.Equal(want) || got.Plain() != "13.99524415" {
-		t.Errorf("realized = %s, want %s (13.99524415)", got.Plain(), want.Plain())
+	if !got.Known || got.Estimate || !got.Amount.Equal(want) || got.Amount.Plain() != "13.99524415" {
+		t.Errorf("realized = %+v, want exact %s (13.99524415)", got, want.Plain())
 	}
 	// The open period keeps accruing; the closed ones do not.
 	later, err := s.RealizedSavings(ctx, now.Add(10*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := later.Sub(got); !d.Equal(m("0.464")) {
+	if d := later.Amount.Sub(got.Amount); !d.Equal(m("0.464")) {
 		t.Errorf("10 more hours added %s, want 0.464", d.Plain())
 	}
 	ps, err := s.Savings(ctx)
@@ -323,29 +324,79 @@ func nb(name string) resource.ID {
 func TestLedgerRefusesASecondOpenPeriodForOneID(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clock.NewManual(t0)))
-	m := pricing.MustParseMoney
+	p := func(s string) pricing.Price { return pricing.Price{Amount: pricing.MustParseMoney(s), Known: true} }
 	nbRes := resource.Resource{Account: "123456789012", Region: "us-east-1", Kind: resource.NotebookInstance, Name: "Dev-Bob"}
-	if _, err := s.StartSaving(ctx, nbRes.ID(), 0, m("0.05"), t0); err != nil {
+	if _, err := s.StartSaving(ctx, nbRes.ID(), 0, p("0.05"), t0); err != nil {
 		t.Fatal(err)
 	}
 	parsed, err := resource.ParseID("123456789012/us-east-1/notebook-instance/Dev-Bob")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StartSaving(ctx, parsed, 0, m("0.05"), t0.Add(time.Second)); !errors.Is(err, store.ErrAlreadySaving) {
+	if _, err := s.StartSaving(ctx, parsed, 0, p("0.05"), t0.Add(time.Second)); !errors.Is(err, store.ErrAlreadySaving) {
 		t.Errorf("second open period for %s: %v, want ErrAlreadySaving", parsed, err)
 	}
 	a := resource.Resource{Account: "123456789012", Region: "us-east-1", Kind: resource.Endpoint, Name: "ep", Variant: "A"}
 	b := a
 	b.Variant = "B"
-	if _, err := s.StartSaving(ctx, a.ID(), 0, m("1"), t0); err != nil {
+	if _, err := s.StartSaving(ctx, a.ID(), 0, p("1"), t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StartSaving(ctx, b.ID(), 0, m("1"), t0); !errors.Is(err, store.ErrAlreadySaving) {
+	if _, err := s.StartSaving(ctx, b.ID(), 0, p("1"), t0); !errors.Is(err, store.ErrAlreadySaving) {
 		t.Errorf("a second variant opened a period for its endpoint: %v", err)
 	}
 	ps, _ := s.Savings(ctx)
 	if len(ps) != 2 {
 		t.Errorf("ledger %+v, want one period for the notebook and one for the endpoint", ps)
+	}
+}
+
+// TestSavingsKeepEstimate: an estimated price ("~") stays an estimate in
+// the ledger and the audit log, instead of being read back as exact.
+func TestSavingsKeepEstimate(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(t0)
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), store.WithClock(clk))
+	est := pricing.Price{Amount: pricing.MustParseMoney("0.257"), Known: true, Estimate: true, Basis: "studio-notebook"}
+	exact := pricing.Price{Amount: pricing.MustParseMoney("0.05"), Known: true}
+	if _, err := s.StartSaving(ctx, nb("ep-async"), 0, est, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartSaving(ctx, nb("nb"), 0, exact, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartSaving(ctx, nb("nb-unpriced"), 0, pricing.Unknown, t0); err == nil {
+		t.Error("StartSaving with an unknown price: no error (an unknown saving is not $0)")
+	}
+	ps, err := s.Savings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || !ps[0].Estimate || ps[1].Estimate {
+		t.Fatalf("ledger = %+v; want ep-async estimated, nb exact", ps)
+	}
+	total, err := s.RealizedSavings(ctx, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := total.String(); got != "~$0.31" {
+		t.Errorf("realized = %s, want ~$0.31 (an estimate)", got)
+	}
+
+	run, err := s.StartRun(ctx, store.RunInfo{Command: "apply", OSUser: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	monthly := est.Monthly()
+	if _, err := s.RecordAction(ctx, store.Action{RunID: run.ID, Resource: "ep-async", Kind: "endpoint", Verb: "delete",
+		Result: store.ResultOK, MonthlySaved: monthly}); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := s.Actions(ctx, store.ActionFilter{RunID: run.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := acts[0].MonthlySaved.String(); got != "~$187.61" {
+		t.Errorf("audit log saves %s, want ~$187.61", got)
 	}
 }
