@@ -816,3 +816,36 @@ rules:
 		t.Errorf("savings = %+v, want the deleted app's", periods)
 	}
 }
+
+// TestRecheckReadsEndpointConfig: the scan's view of an endpoint may be
+// stale (its config was cached before it was re-created as asynchronous).
+// Judged as real-time, the async endpoint "queue" has no Invocations and
+// looks idle; the re-check reads the config from AWS, judges it on its
+// backlog, and leaves it alone.
+func TestRecheckReadsEndpointConfig(t *testing.T) {
+	r := newRig(t, 0)
+	p, err := policy.Decode("policy.yaml", []byte(deletePolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources := r.scan()
+	for i := range resources {
+		if resources[i].Kind == inventory.Endpoint && resources[i].Name == "queue" {
+			resources[i].Async = false // what a stale cache said
+		}
+	}
+	stop := r.tick()
+	rep, err := r.executor().Run(context.Background(), "apply", p, resources, false)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rep.Outcomes {
+		if o.Name == "queue" && o.Verb == "delete" && o.Result != notify.ResultSkipped {
+			t.Errorf("queue delete: %s %v, want skipped at the re-check (async, backlog 7)", o.Result, o.Err)
+		}
+	}
+	if _, err := r.clients().SageMaker.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("queue")}); err != nil {
+		t.Errorf("queue: %v, want it still there", err)
+	}
+}

@@ -257,8 +257,33 @@ func describe(ctx context.Context, reg *Region, rs []inventory.Resource) ([]inve
 		}
 		arn, status = aws.ToString(out.EndpointArn), string(out.EndpointStatus)
 		running = out.EndpointStatus != smtypes.EndpointStatusFailed && out.EndpointStatus != smtypes.EndpointStatusDeleting
+		// The config is read from AWS, never from the scan's cache: it
+		// decides which metrics judge the endpoint (an async endpoint
+		// publishes no Invocations).
+		cfg, err := sm.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: out.EndpointConfigName})
+		if err != nil {
+			return nil, fmt.Errorf("describe endpoint config %s of %s: %w", aws.ToString(out.EndpointConfigName), r0.Name, err)
+		}
+		variants := map[string]smtypes.ProductionVariant{}
+		for _, v := range append(append([]smtypes.ProductionVariant(nil), cfg.ProductionVariants...), cfg.ShadowProductionVariants...) {
+			variants[aws.ToString(v.VariantName)] = v
+		}
+		counts := map[string]*int32{}
+		for _, v := range out.ProductionVariants {
+			counts[aws.ToString(v.VariantName)] = v.CurrentInstanceCount
+		}
+		for _, v := range out.ShadowProductionVariants {
+			counts[aws.ToString(v.VariantName)] = v.CurrentInstanceCount
+		}
 		for i := range fresh {
 			fresh[i].LastModified = out.LastModifiedTime
+			fresh[i].Async = cfg.AsyncInferenceConfig != nil
+			if v, ok := variants[fresh[i].Variant]; ok {
+				fresh[i].InstanceType, fresh[i].Serverless = string(v.InstanceType), v.ServerlessConfig != nil
+			}
+			if c := counts[fresh[i].Variant]; c != nil && !fresh[i].Serverless {
+				fresh[i].InstanceCount = int(*c)
+			}
 		}
 	case inventory.StudioApp:
 		in, err := appInput(r0)
