@@ -183,6 +183,11 @@ type Outcome struct {
 	Saves    pricing.Price
 	Hourly   pricing.Price
 	ActionID int64
+
+	// A notify step's destination (outbox key) and its audit row, written
+	// once the digest was delivered or not.
+	dest  string
+	entry store.Action
 }
 
 // Report is what a run did.
@@ -287,8 +292,10 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 		_ = e.st.FinishRun(ctx, run.ID, err)
 		return nil, err
 	}
+	dests := destinations(p)
 	if !dryRun {
 		defer e.keepAlive(ctx, run.ID)()
+		e.queue(ctx, run, dests, rep.Recovered)
 	}
 	// Studio domains first: a space's idle shutdown is refused while its
 	// domain's is off. Otherwise plan order.
@@ -298,16 +305,20 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 			if (f.Kind == inventory.StudioDomain) != domains {
 				continue
 			}
+			first := len(rep.Outcomes)
 			for _, s := range f.Steps {
 				if s.Status != policy.Act {
 					continue
 				}
 				rep.Outcomes = append(rep.Outcomes, e.step(ctx, run, p, f, s, marks, dryRun))
 			}
+			if !dryRun {
+				e.queue(ctx, run, dests, rep.Outcomes[first:])
+			}
 		}
 	}
 	if !dryRun {
-		e.notify(ctx, p, run, &rep)
+		e.notify(ctx, run, &rep)
 	}
 	var runErr error
 	if rep.Failed() {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -930,5 +931,63 @@ func TestRestoreResumes(t *testing.T) {
 	}
 	if _, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep", false); !errors.Is(err, action.ErrNoSnapshot) {
 		t.Errorf("restore after it finished: %v, want no snapshot left", err)
+	}
+}
+
+// TestUndeliveredNoticesAreRetried: with a missing SNS topic the run's
+// notices are not "ok": the notify steps and the delivery are recorded
+// failed, the run reports the error, the notices stay in the outbox, and
+// the next run (once the topic exists) delivers them.
+func TestUndeliveredNoticesAreRetried(t *testing.T) {
+	r := newRig(t, 1)
+	ctx := context.Background()
+	missing := strings.ReplaceAll(deletePolicy, "sagesaver-idle", "ops-alerts")
+	rep := r.run(missing, false)
+	if rep.NotifyErr == nil || !rep.Failed() {
+		t.Fatalf("notify error %v, failed %v; want the missing topic reported", rep.NotifyErr, rep.Failed())
+	}
+	acts, err := r.st.Actions(ctx, store.ActionFilter{RunID: rep.RunID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := 0
+	for _, a := range acts {
+		if a.Verb == "notify" {
+			notices++
+			if a.Result == store.ResultOK {
+				t.Errorf("notify row %s is ok, but nothing was published", a.Resource)
+			}
+		}
+	}
+	if notices == 0 {
+		t.Errorf("no notify row in the audit log: %+v", acts)
+	}
+	unsent, err := r.st.UnsentNotices(ctx)
+	if err != nil || len(unsent) != 2 {
+		t.Fatalf("unsent notices %d (%v), want 2 (idle-ep deleted, dev-bob stopped)", len(unsent), err)
+	}
+	if len(r.env.Emu.Published()) != 0 {
+		t.Fatalf("published to a missing topic")
+	}
+
+	// The topic appears; the next run delivers what the first could not.
+	if _, err := r.clients().SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("ops-alerts")}); err != nil {
+		t.Fatal(err)
+	}
+	rep = r.run(missing, false)
+	if rep.NotifyErr != nil {
+		t.Fatalf("second run: %v", rep.NotifyErr)
+	}
+	pub := r.env.Emu.Published()
+	if len(pub) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pub))
+	}
+	for _, s := range []string{"idle-ep", "dev-bob", "undelivered notice of run"} {
+		if !strings.Contains(pub[0].Message, s) {
+			t.Errorf("retried digest lacks %q:\n%s", s, pub[0].Message)
+		}
+	}
+	if unsent, _ := r.st.UnsentNotices(ctx); len(unsent) != 0 {
+		t.Errorf("still unsent after delivery: %+v", unsent)
 	}
 }

@@ -77,9 +77,9 @@ func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f 
 		return o
 	}
 	if s.Action.Type == policy.Notify {
-		// The notice itself goes out in the run's digest.
-		o.Result = notify.ResultOK
-		record(store.ResultOK, nil)
+		// The notice itself goes out in the run's digest; its audit row
+		// is written once the digest was delivered, or not (notify).
+		o.Result, o.dest, o.entry = notify.ResultOK, destKey(s.Action), entry
 		return o
 	}
 	if err := e.st.Claim(ctx, run.ID, f.Key, o.Verb); err != nil {
