@@ -63,6 +63,10 @@ type historyDoc struct {
 	Realized pricing.Money   `json:"realizedTotal"`
 	// Saving is the hourly rate of the periods still open.
 	Saving pricing.Money `json:"savingHourly"`
+	// UnsentNotices counts the notices not delivered yet (the next apply
+	// or schedule run sends them); LastNoticeError is the latest reason.
+	UnsentNotices   int    `json:"unsentNotices"`
+	LastNoticeError string `json:"lastNoticeError,omitempty"`
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
@@ -79,8 +83,17 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 	if err != nil {
 		return err
 	}
+	unsent, err := st.UnsentNotices(ctx)
+	if err != nil {
+		return err
+	}
 	now := a.now()
-	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}}
+	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}, UnsentNotices: len(unsent)}
+	for _, n := range unsent {
+		if n.LastError != "" {
+			doc.LastNoticeError = n.LastError
+		}
+	}
 	for _, x := range acts {
 		h := historyAction{ID: x.ID, RunID: x.RunID, When: x.Started.UTC(), Who: x.Actor, Action: x.Verb, Resource: x.Resource,
 			DryRun: x.DryRun, Result: string(x.Result), Error: x.Error}
@@ -140,8 +153,19 @@ func writeHistoryTable(w io.Writer, doc historyDoc) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nRealized savings: %s; saving now %s/hour (%s/month)\n", doc.Realized, doc.Saving.Round(4).FormatRate(), doc.Saving.Mul(pricing.HoursPerMonth))
-	return err
+	if _, err := fmt.Fprintf(w, "\nRealized savings: %s; saving now %s/hour (%s/month)\n", doc.Realized, doc.Saving.Round(4).FormatRate(), doc.Saving.Mul(pricing.HoursPerMonth)); err != nil {
+		return err
+	}
+	if doc.UnsentNotices > 0 {
+		msg := ""
+		if doc.LastNoticeError != "" {
+			msg = " (last error: " + oneLineText(doc.LastNoticeError) + ")"
+		}
+		if _, err := fmt.Fprintf(w, "\n%d notice(s) not delivered yet%s; the next apply --yes or schedule run --yes sends them.\n", doc.UnsentNotices, msg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func oneLineText(s string) string {

@@ -29,12 +29,23 @@ func TestApplyNotificationFailureExitCode(t *testing.T) {
 	a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
 	a.Clock = env.Emu.Clock()
 	stop := env.Tick(2*time.Millisecond, 15*time.Second)
-	code := run(context.Background(), a, []string{"apply", "-f", pol, "--yes", "--endpoint-url", env.URL, "--state", filepath.Join(t.TempDir(), "state.db")})
+	state := filepath.Join(t.TempDir(), "state.db")
+	code := run(context.Background(), a, []string{"apply", "-f", pol, "--yes", "--endpoint-url", env.URL, "--state", state})
 	stop()
 	if code != root.ExitPartial {
 		t.Errorf("exit %d, want %d (the notification failed)\n%s\n%s", code, root.ExitPartial, out.String(), errb.String())
 	}
 	if !strings.Contains(errb.String(), "notification not delivered") || !strings.Contains(errb.String(), "no-such-topic") {
 		t.Errorf("stderr does not say the notification failed:\n%s", errb.String())
+	}
+	// history says the notices wait for the next run.
+	out.Reset()
+	a = &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
+	a.Clock = env.Emu.Clock()
+	if code := run(context.Background(), a, []string{"history", "--state", state}); code != 0 {
+		t.Fatalf("history: exit %d", code)
+	}
+	if !strings.Contains(out.String(), "1 notice(s) not delivered yet") {
+		t.Errorf("history does not list the undelivered notice:\n%s", out.String())
 	}
 }
