@@ -300,7 +300,7 @@ func (e *Executor) Restore(ctx context.Context, account, region, name string, dr
 func (e *Executor) planRestore(ctx context.Context, reg *Region, rs *restoreState, exists bool) ([]string, error) {
 	snap := rs.snap
 	var steps []string
-	if !rs.done[StepConfig] {
+	if !rs.done[StepConfig] || !exists {
 		_, err := reg.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(snap.Config)})
 		switch {
 		case awsapi.IsNotFound(err) && rs.config == nil:
@@ -336,7 +336,9 @@ func (e *Executor) recreate(ctx context.Context, reg *Region, rs *restoreState, 
 		}
 		return e.st.SetSnapshotSteps(ctx, snap.ID, rs.steps())
 	}
-	if !rs.done[StepConfig] {
+	// The config is checked again whenever the endpoint is to be created:
+	// it may have been deleted since an earlier restore saw it.
+	if !rs.done[StepConfig] || !exists {
 		_, err := reg.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(snap.Config)})
 		switch {
 		case awsapi.IsNotFound(err) && rs.config == nil:

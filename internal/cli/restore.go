@@ -87,6 +87,9 @@ func runRestoreEndpoint(ctx context.Context, a *app, account, name string, yes b
 	if !yes {
 		return writeRestorePlan(a, res)
 	}
+	if len(res.Resumed) > 0 {
+		fmt.Fprintf(a.Stdio.Err, "finished the restore an earlier run began (it had done: %s)\n", strings.Join(res.Resumed, ", "))
+	}
 	return writeRestore(a, res.Snapshot)
 }
 
