@@ -5,13 +5,15 @@
 // it: it may have woken up), an audit-log row written before each AWS call
 // and finished after it, SDK waiters with named timeouts where AWS is
 // asynchronous, savings-ledger entries, and one notification digest per
-// run that includes failed actions.
+// run that includes failed actions, its items kept in the store's outbox
+// from the moment each action is over until the destination accepts them
+// (the next run sends what this one could not).
 //
 // Verbs are small steps: stop a notebook (idempotent on Stopping and
 // Stopped), delete an endpoint after snapshotting what re-creating it needs
-// (config name, tags, Application Auto Scaling targets and policies;
-// Restore brings it back), delete a Studio app, turn on Studio idle
-// shutdown, tag, and warn-then-act marks.
+// (the endpoint config itself, tags, Application Auto Scaling targets and
+// policies; Restore brings it back, step by step, resumable), delete a
+// Studio app, turn on Studio idle shutdown, tag, and warn-then-act marks.
 package action
 
 import (
