@@ -144,3 +144,54 @@ func TestKilledBeforePublishIsRetried(t *testing.T) {
 		t.Errorf("unsent after the second apply: %d", len(unsent))
 	}
 }
+
+// TestWebhookErrorKeepsNotices: a webhook answering 500 leaves the run's
+// notices undelivered (the run says so); the next run, when the webhook
+// answers, delivers them.
+func TestWebhookErrorKeepsNotices(t *testing.T) {
+	r := newRig(t, 0)
+	var ok atomic.Bool
+	posts := make(chan string, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if !ok.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		posts <- string(body)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer hook.Close()
+	pol := strings.ReplaceAll(deletePolicy, "sns: arn:aws:sns:us-east-1:123456789012:sagesaver-idle", "webhook: "+hook.URL)
+	p, err := policy.Decode("policy.yaml", []byte(pol))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() *action.Report {
+		t.Helper()
+		ex := r.executor(action.WithNotifier(func(a policy.Action) (notify.Notifier, error) { return notify.NewWebhook(a.Webhook, nil), nil }))
+		stop := r.tick()
+		defer stop()
+		rep, err := ex.Run(context.Background(), "apply", p, r.scan(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if rep := run(); rep.NotifyErr == nil || rep.Notified {
+		t.Fatalf("webhook 500: notify error %v, notified %v; want the failure", rep.NotifyErr, rep.Notified)
+	}
+	if unsent, _ := r.st.UnsentNotices(context.Background()); len(unsent) != 2 {
+		t.Fatalf("unsent notices %d, want 2", len(unsent))
+	}
+	ok.Store(true)
+	if rep := run(); rep.NotifyErr != nil || !rep.Notified {
+		t.Fatalf("second run: %v", rep.NotifyErr)
+	}
+	got := <-posts
+	for _, s := range []string{"idle-ep", "dev-bob", "undelivered notice of run"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("retried digest lacks %q:\n%s", s, got)
+		}
+	}
+}
