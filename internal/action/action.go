@@ -5,13 +5,15 @@
 // it: it may have woken up), an audit-log row written before each AWS call
 // and finished after it, SDK waiters with named timeouts where AWS is
 // asynchronous, savings-ledger entries, and one notification digest per
-// run that includes failed actions.
+// run that includes failed actions, its items kept in the store's outbox
+// from the moment each action is over until the destination accepts them
+// (the next run sends what this one could not).
 //
 // Verbs are small steps: stop a notebook (idempotent on Stopping and
 // Stopped), delete an endpoint after snapshotting what re-creating it needs
-// (config name, tags, Application Auto Scaling targets and policies;
-// Restore brings it back), delete a Studio app, turn on Studio idle
-// shutdown, tag, and warn-then-act marks.
+// (the endpoint config itself, tags, Application Auto Scaling targets and
+// policies; Restore brings it back, step by step, resumable), delete a
+// Studio app, turn on Studio idle shutdown, tag, and warn-then-act marks.
 package action
 
 import (
@@ -50,6 +52,8 @@ type SageMaker interface {
 	DescribeNotebookInstance(context.Context, *sagemaker.DescribeNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeNotebookInstanceOutput, error)
 	StopNotebookInstance(context.Context, *sagemaker.StopNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
 	DescribeEndpoint(context.Context, *sagemaker.DescribeEndpointInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeEndpointOutput, error)
+	DescribeEndpointConfig(context.Context, *sagemaker.DescribeEndpointConfigInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeEndpointConfigOutput, error)
+	CreateEndpointConfig(context.Context, *sagemaker.CreateEndpointConfigInput, ...func(*sagemaker.Options)) (*sagemaker.CreateEndpointConfigOutput, error)
 	DescribeDomain(context.Context, *sagemaker.DescribeDomainInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeDomainOutput, error)
 	DescribeSpace(context.Context, *sagemaker.DescribeSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeSpaceOutput, error)
 }
@@ -182,6 +186,11 @@ type Outcome struct {
 	Saves    pricing.Price
 	Hourly   pricing.Price
 	ActionID int64
+
+	// A notify step's destination (outbox key) and its audit row, written
+	// once the digest was delivered or not.
+	dest  string
+	entry store.Action
 }
 
 // Report is what a run did.
@@ -286,8 +295,10 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 		_ = e.st.FinishRun(ctx, run.ID, err)
 		return nil, err
 	}
+	dests := destinations(p)
 	if !dryRun {
 		defer e.keepAlive(ctx, run.ID)()
+		e.queue(ctx, run, dests, rep.Recovered)
 	}
 	// Studio domains first: a space's idle shutdown is refused while its
 	// domain's is off. Otherwise plan order.
@@ -297,16 +308,20 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 			if (f.Kind == resource.StudioDomain) != domains {
 				continue
 			}
+			first := len(rep.Outcomes)
 			for _, s := range f.Steps {
 				if s.Status != policy.Act {
 					continue
 				}
 				rep.Outcomes = append(rep.Outcomes, e.step(ctx, run, p, f, s, marks, dryRun))
 			}
+			if !dryRun {
+				e.queue(ctx, run, dests, rep.Outcomes[first:])
+			}
 		}
 	}
 	if !dryRun {
-		e.notify(ctx, p, run, &rep)
+		e.notify(ctx, run, &rep)
 	}
 	var runErr error
 	if rep.Failed() {

@@ -3,6 +3,7 @@ package action_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -16,7 +17,9 @@ import (
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
@@ -156,17 +159,17 @@ func (r *rig) tick() func() { return r.env.Tick(5*time.Millisecond, 15*time.Seco
 
 func (r *rig) clients() *awsapi.Clients { return awsapi.NewClients(r.cfg, "us-east-1", false) }
 
-func (r *rig) executor() *action.Executor {
+func (r *rig) executor(opts ...action.Option) *action.Executor {
 	c := r.clients()
 	reg := &action.Region{Account: acct, Region: "us-east-1", SageMaker: c.SageMaker, Scaling: c.ApplicationAutoScaling,
 		Metrics: metrics.New(c.CloudWatch)}
-	return action.New([]*action.Region{reg}, r.st, r.catalog,
+	return action.New([]*action.Region{reg}, r.st, r.catalog, append([]action.Option{
 		action.WithClock(r.env.Emu.Clock()),
 		action.WithRunInfo(store.RunInfo{OSUser: "tester"}),
 		action.WithWaits(action.Waits{NotebookStopped: 20 * time.Second, EndpointDeleted: 20 * time.Second, EndpointInService: 20 * time.Second,
 			MinDelay: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond}),
 		action.WithNotifier(func(a policy.Action) (notify.Notifier, error) { return notify.NewSNS(c.SNS, a.SNS), nil }),
-	)
+	}, opts...)...)
 }
 
 func (r *rig) scan() []resource.Resource {
@@ -350,7 +353,8 @@ func TestDeleteThenRestore(t *testing.T) {
 		t.Fatalf("after delete: scalable targets %v, want none (DeleteEndpoint deregisters)", ts)
 	}
 	stop := r.tick()
-	snap, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep")
+	restored, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep", false)
+	snap := restored.Snapshot
 	stop()
 	if err != nil {
 		t.Fatalf("restore: %v", err)
@@ -368,7 +372,7 @@ func TestDeleteThenRestore(t *testing.T) {
 			t.Errorf("idle-ep savings period still open after restore")
 		}
 	}
-	if _, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep"); err == nil {
+	if _, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep", false); err == nil {
 		t.Errorf("second restore: want an error (no snapshot left)")
 	}
 }
@@ -704,7 +708,7 @@ func TestFailedActionIsRecordedAndNotified(t *testing.T) {
 		t.Errorf("idle-ep: %v", err)
 	}
 	// The snapshot taken before the failed delete restores nothing.
-	if _, err := r.executor().Restore(context.Background(), acct, "us-east-1", "idle-ep"); err == nil || !strings.Contains(err.Error(), "nothing to restore") {
+	if _, err := r.executor().Restore(context.Background(), acct, "us-east-1", "idle-ep", false); err == nil || !strings.Contains(err.Error(), "nothing to restore") {
 		t.Errorf("restore of a live endpoint: %v, want nothing to restore", err)
 	}
 }
@@ -818,11 +822,177 @@ rules:
 	}
 }
 
-// TestSavingsAgree: the plan's saving of each action, apply's, the
-// digest's, the audit log's and the savings ledger's are one figure, from
-// cost.Saves, estimate flag ("~") included. dev-bob's 5 GB volume still
-// bills when it is stopped: it is in no saving (it was in the plan's, not
-// in the ledger's).
+// TestRecheckReadsEndpointConfig: the scan's view of an endpoint may be
+// stale (its config was cached before it was re-created as asynchronous).
+// Judged as real-time, the async endpoint "queue" has no Invocations and
+// looks idle; the re-check reads the config from AWS, judges it on its
+// backlog, and leaves it alone.
+func TestRecheckReadsEndpointConfig(t *testing.T) {
+	r := newRig(t, 0)
+	p, err := policy.Decode("policy.yaml", []byte(deletePolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources := r.scan()
+	for i := range resources {
+		if resources[i].Kind == resource.Endpoint && resources[i].Name == "queue" {
+			resources[i].Async = false // what a stale cache said
+		}
+	}
+	stop := r.tick()
+	rep, err := r.executor().Run(context.Background(), "apply", p, resources, false)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rep.Outcomes {
+		if o.Name == "queue" && o.Verb == "delete" && o.Result != notify.ResultSkipped {
+			t.Errorf("queue delete: %s %v, want skipped at the re-check (async, backlog 7)", o.Result, o.Err)
+		}
+	}
+	if _, err := r.clients().SageMaker.DescribeEndpoint(context.Background(), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("queue")}); err != nil {
+		t.Errorf("queue: %v, want it still there", err)
+	}
+}
+
+// TestRestoreResumes: a restore that failed half-way (the waiter timed out,
+// then the scaling registration was refused) is finished by the next
+// restore, not refused with "nothing to restore"; and the endpoint config,
+// deleted by someone after apply deleted the endpoint, is created again
+// from the snapshot.
+func TestRestoreResumes(t *testing.T) {
+	r := newRig(t, 1)
+	ctx := context.Background()
+	c := r.clients()
+	before := endpointState(t, c, "idle-ep")
+	cfgBefore, err := c.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(before.config)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.run(deletePolicy, false)
+	if _, err := c.SageMaker.DeleteEndpointConfig(ctx, &sagemaker.DeleteEndpointConfigInput{EndpointConfigName: aws.String(before.config)}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A dry run reads only and says what it would do.
+	r.env.Emu.ResetCounters()
+	plan, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep", true)
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	if w := writes(r.env.Emu.Counters()); len(w) != 0 {
+		t.Errorf("dry-run restore made mutating calls: %v", w)
+	}
+	if len(plan.Steps) != 4 || !strings.Contains(plan.Steps[0], "create endpoint config") {
+		t.Errorf("dry-run steps %q, want config, endpoint, wait, scaling", plan.Steps)
+	}
+
+	// 1. The clock does not move: the waiter gives up while Creating.
+	short := action.WithWaits(action.Waits{EndpointInService: 300 * time.Millisecond, MinDelay: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond})
+	if _, err := r.executor(short).Restore(ctx, acct, "us-east-1", "idle-ep", false); err == nil || !strings.Contains(err.Error(), "InService") {
+		t.Fatalf("first restore: %v, want the waiter's timeout", err)
+	}
+	// 2. Application Auto Scaling refuses the registration.
+	r.env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "application-autoscaling:RegisterScalableTarget", Code: "AccessDeniedException", Message: "no iam:PassRole", Status: 400}}})
+	stop := r.tick()
+	res, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep", false)
+	stop()
+	if err == nil || !strings.Contains(err.Error(), "register scalable target") {
+		t.Fatalf("second restore: %v, want the registration refused", err)
+	}
+	if d := cmp.Diff([]string{action.StepConfig, action.StepEndpoint}, res.Resumed); d != "" {
+		t.Errorf("second restore resumed (-want +got):\n%s", d)
+	}
+	// 3. Nothing in the way: the next restore finishes the job.
+	r.env.Emu.SetFaults(emulator.FaultConfig{})
+	creates := r.env.Emu.Counters().Calls["sagemaker:CreateEndpoint"]
+	stop = r.tick()
+	res, err = r.executor().Restore(ctx, acct, "us-east-1", "idle-ep", false)
+	stop()
+	if err != nil {
+		t.Fatalf("third restore: %v", err)
+	}
+	if n := r.env.Emu.Counters().Calls["sagemaker:CreateEndpoint"]; n != creates {
+		t.Errorf("third restore called CreateEndpoint again (%d -> %d)", creates, n)
+	}
+	if d := cmp.Diff([]string{action.StepConfig, action.StepEndpoint, action.StepInService, action.StepScaling}, res.Snapshot.Steps); d != "" {
+		t.Errorf("steps done (-want +got):\n%s", d)
+	}
+	after := endpointState(t, c, "idle-ep")
+	if d := cmp.Diff(before, after, cmp.AllowUnexported(epState{})); d != "" {
+		t.Errorf("restored endpoint differs (-before +after):\n%s", d)
+	}
+	cfgAfter, err := c.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(before.config)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(cfgBefore.ProductionVariants, cfgAfter.ProductionVariants, cmpopts.IgnoreUnexported(smtypes.ProductionVariant{})); d != "" {
+		t.Errorf("re-created config's variants differ (-before +after):\n%s", d)
+	}
+	if _, err := r.executor().Restore(ctx, acct, "us-east-1", "idle-ep", false); !errors.Is(err, action.ErrNoSnapshot) {
+		t.Errorf("restore after it finished: %v, want no snapshot left", err)
+	}
+}
+
+// TestUndeliveredNoticesAreRetried: with a missing SNS topic the run's
+// notices are not "ok": the notify steps and the delivery are recorded
+// failed, the run reports the error, the notices stay in the outbox, and
+// the next run (once the topic exists) delivers them.
+func TestUndeliveredNoticesAreRetried(t *testing.T) {
+	r := newRig(t, 1)
+	ctx := context.Background()
+	missing := strings.ReplaceAll(deletePolicy, "sagesaver-idle", "ops-alerts")
+	rep := r.run(missing, false)
+	if rep.NotifyErr == nil || !rep.Failed() {
+		t.Fatalf("notify error %v, failed %v; want the missing topic reported", rep.NotifyErr, rep.Failed())
+	}
+	acts, err := r.st.Actions(ctx, store.ActionFilter{RunID: rep.RunID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := 0
+	for _, a := range acts {
+		if a.Verb == "notify" {
+			notices++
+			if a.Result == store.ResultOK {
+				t.Errorf("notify row %s is ok, but nothing was published", a.Resource)
+			}
+		}
+	}
+	if notices == 0 {
+		t.Errorf("no notify row in the audit log: %+v", acts)
+	}
+	unsent, err := r.st.UnsentNotices(ctx)
+	if err != nil || len(unsent) != 2 {
+		t.Fatalf("unsent notices %d (%v), want 2 (idle-ep deleted, dev-bob stopped)", len(unsent), err)
+	}
+	if len(r.env.Emu.Published()) != 0 {
+		t.Fatalf("published to a missing topic")
+	}
+
+	// The topic appears; the next run delivers what the first could not.
+	if _, err := r.clients().SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("ops-alerts")}); err != nil {
+		t.Fatal(err)
+	}
+	rep = r.run(missing, false)
+	if rep.NotifyErr != nil {
+		t.Fatalf("second run: %v", rep.NotifyErr)
+	}
+	pub := r.env.Emu.Published()
+	if len(pub) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pub))
+	}
+	for _, s := range []string{"idle-ep", "dev-bob", "undelivered notice of run"} {
+		if !strings.Contains(pub[0].Message, s) {
+			t.Errorf("retried digest lacks %q:\n%s", s, pub[0].Message)
+		}
+	}
+	if unsent, _ := r.st.UnsentNotices(ctx); len(unsent) != 0 {
+		t.Errorf("still unsent after delivery: %+v", unsent)
+	}
+}
+
 func TestSavingsAgree(t *testing.T) {
 	r := newRig(t, 0)
 	ctx := context.Background()

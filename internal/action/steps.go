@@ -89,9 +89,9 @@ func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f 
 		return o
 	}
 	if s.Action.Type == policy.Notify {
-		// The notice itself goes out in the run's digest.
-		o.Result = notify.ResultOK
-		record(store.ResultOK, nil)
+		// The notice itself goes out in the run's digest; its audit row
+		// is written once the digest was delivered, or not (notify).
+		o.Result, o.dest, o.entry = notify.ResultOK, destKey(s.Action), entry
 		return o
 	}
 	if err := e.st.Claim(ctx, run.ID, f.Key, o.Verb); err != nil {
@@ -269,8 +269,33 @@ func describe(ctx context.Context, reg *Region, rs []resource.Resource) ([]resou
 		}
 		arn, status = aws.ToString(out.EndpointArn), string(out.EndpointStatus)
 		running = out.EndpointStatus != smtypes.EndpointStatusFailed && out.EndpointStatus != smtypes.EndpointStatusDeleting
+		// The config is read from AWS, never from the scan's cache: it
+		// decides which metrics judge the endpoint (an async endpoint
+		// publishes no Invocations).
+		cfg, err := sm.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: out.EndpointConfigName})
+		if err != nil {
+			return nil, fmt.Errorf("describe endpoint config %s of %s: %w", aws.ToString(out.EndpointConfigName), r0.Name, err)
+		}
+		variants := map[string]smtypes.ProductionVariant{}
+		for _, v := range append(append([]smtypes.ProductionVariant(nil), cfg.ProductionVariants...), cfg.ShadowProductionVariants...) {
+			variants[aws.ToString(v.VariantName)] = v
+		}
+		counts := map[string]*int32{}
+		for _, v := range out.ProductionVariants {
+			counts[aws.ToString(v.VariantName)] = v.CurrentInstanceCount
+		}
+		for _, v := range out.ShadowProductionVariants {
+			counts[aws.ToString(v.VariantName)] = v.CurrentInstanceCount
+		}
 		for i := range fresh {
 			fresh[i].LastModified = out.LastModifiedTime
+			fresh[i].Async = cfg.AsyncInferenceConfig != nil
+			if v, ok := variants[fresh[i].Variant]; ok {
+				fresh[i].InstanceType, fresh[i].Serverless = string(v.InstanceType), v.ServerlessConfig != nil
+			}
+			if c := counts[fresh[i].Variant]; c != nil && !fresh[i].Serverless {
+				fresh[i].InstanceCount = int(*c)
+			}
 		}
 	case resource.StudioApp:
 		in, err := appInput(r0)

@@ -70,6 +70,10 @@ type historyDoc struct {
 	// Realized or Saving is an estimate.
 	RealizedEstimate bool `json:"realizedEstimate"`
 	SavingEstimate   bool `json:"savingEstimate"`
+	// UnsentNotices counts the notices not delivered yet (the next apply
+	// or schedule run sends them); LastNoticeError is the latest reason.
+	UnsentNotices   int    `json:"unsentNotices"`
+	LastNoticeError string `json:"lastNoticeError,omitempty"`
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
@@ -101,7 +105,16 @@ func readHistory(ctx context.Context, st *store.Store, limit int, now time.Time)
 	if err != nil {
 		return historyDoc{}, err
 	}
-	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}}
+	unsent, err := st.UnsentNotices(ctx)
+	if err != nil {
+		return historyDoc{}, err
+	}
+	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}, UnsentNotices: len(unsent)}
+	for _, n := range unsent {
+		if n.LastError != "" {
+			doc.LastNoticeError = n.LastError
+		}
+	}
 	for _, x := range acts {
 		h := historyAction{ID: x.ID, RunID: x.RunID, When: x.Started.UTC(), Who: x.Actor, Action: x.Verb, Resource: x.Resource,
 			DryRun: x.DryRun, Result: string(x.Result), Error: x.Error}
@@ -165,12 +178,25 @@ func writeLedger(w io.Writer, doc historyDoc) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nRealized savings: %s%s; saving now %s%s/hour (%s%s/month)\n", tilde(doc.RealizedEstimate), doc.Realized,
-		tilde(doc.SavingEstimate), doc.Saving.Round(4).FormatRate(), tilde(doc.SavingEstimate), doc.Saving.Mul(pricing.HoursPerMonth))
-	if err == nil && (doc.RealizedEstimate || doc.SavingEstimate) {
-		_, err = fmt.Fprintln(w, "~ estimate: priced from another component's rate for the same instance type (see `sagesaver scan`)")
+	if _, err := fmt.Fprintf(w, "\nRealized savings: %s%s; saving now %s%s/hour (%s%s/month)\n", tilde(doc.RealizedEstimate), doc.Realized,
+		tilde(doc.SavingEstimate), doc.Saving.Round(4).FormatRate(), tilde(doc.SavingEstimate), doc.Saving.Mul(pricing.HoursPerMonth)); err != nil {
+		return err
 	}
-	return err
+	if doc.RealizedEstimate || doc.SavingEstimate {
+		if _, err := fmt.Fprintln(w, "~ estimate: priced from another component's rate for the same instance type (see `sagesaver scan`)"); err != nil {
+			return err
+		}
+	}
+	if doc.UnsentNotices > 0 {
+		msg := ""
+		if doc.LastNoticeError != "" {
+			msg = " (last error: " + oneLineText(doc.LastNoticeError) + ")"
+		}
+		if _, err := fmt.Fprintf(w, "\n%d notice(s) not delivered yet%s; the next apply --yes or schedule run --yes sends them.\n", doc.UnsentNotices, msg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tilde is "~" for an estimated amount, as pricing.Price.String writes it.

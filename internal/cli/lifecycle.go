@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -9,13 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/sagesaver/sagesaver/internal/agent"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
@@ -117,7 +114,12 @@ func newLifecycleInstallCmd(a *app) *cobra.Command {
 		Long: `install creates (or updates) a lifecycle configuration holding the script that
 'lifecycle render' prints, and attaches it to the notebook instance. Attaching
 needs the instance stopped: an InService instance is stopped, updated and
-started again only when you confirm, or with --yes.`,
+started again.
+
+Without --yes, install is a dry run: it reads the notebook and the
+configuration and says what it would do, changing nothing.`,
+		Example: `  sagesaver lifecycle install --notebook dev-alice --from s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64          # dry run
+  sagesaver lifecycle install --notebook dev-alice --from s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64 --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := r.render(a)
@@ -130,30 +132,19 @@ started again only when you confirm, or with --yes.`,
 			if err != nil {
 				return err
 			}
+			o.DryRun = !o.Yes
 			res, err := lifecycle.Install(ctx, sm, o)
-			if errors.Is(err, lifecycle.ErrNeedsStop) && a.askYes(fmt.Sprintf("Notebook %s is InService. Stop it, attach the configuration and start it again? [y/N] ", o.Notebook)) {
-				o.Yes = true
-				res, err = lifecycle.Install(ctx, sm, o)
-			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Stdio.Out, "lifecycle configuration %s %s", o.Name, res.Config)
-			switch {
-			case res.Attached && res.Started:
-				fmt.Fprintf(a.Stdio.Out, "; attached to %s (stopped and started again)\n", o.Notebook)
-			case res.Attached:
-				fmt.Fprintf(a.Stdio.Out, "; attached to %s: the agent starts at its next start\n", o.Notebook)
-			default:
-				fmt.Fprintf(a.Stdio.Out, "; already attached to %s: the new script runs at its next start\n", o.Notebook)
-			}
+			writeInstall(a.Stdio.Out, o, res)
 			return nil
 		},
 	}
 	r.add(cmd)
 	cmd.Flags().StringVar(&o.Notebook, "notebook", "", "notebook instance name")
 	cmd.Flags().StringVar(&o.Name, "name", lifecycle.DefaultName, "lifecycle configuration name")
-	cmd.Flags().BoolVar(&o.Yes, "yes", false, "stop an InService instance to attach, without asking")
+	cmd.Flags().BoolVar(&o.Yes, "yes", false, "act: create or update the configuration and attach it, stopping and starting an InService instance (without it, a dry run)")
 	cmd.Flags().DurationVar(&o.WaitTimeout, "wait", 15*time.Minute, "longest wait for the instance to stop")
 	_ = cmd.MarkFlagRequired("notebook")
 	return cmd
@@ -217,14 +208,31 @@ func (a *app) lifecycleClient(ctx context.Context) (*sagemaker.Client, error) {
 	return awsapi.NewClients(cfg, cfg.Region, false).SageMaker, nil
 }
 
-// askYes asks on the terminal; anything but y/yes, or no terminal, is no.
-func (a *app) askYes(prompt string) bool {
-	f, ok := a.Stdio.In.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return false
+// writeInstall says what install did, or would do in a dry run.
+func writeInstall(w io.Writer, o lifecycle.InstallOptions, res lifecycle.InstallResult) {
+	if res.DryRun {
+		verb := map[string]string{"created": "create", "updated": "update"}[res.Config]
+		if verb == "" {
+			verb = "keep (unchanged)"
+		}
+		fmt.Fprintf(w, "dry run (no --yes): nothing changed; install --yes would %s lifecycle configuration %s", verb, o.Name)
+		switch {
+		case res.Attached && res.Stopped:
+			fmt.Fprintf(w, "; stop notebook %s (InService), attach the configuration and start it again\n", o.Notebook)
+		case res.Attached:
+			fmt.Fprintf(w, "; attach it to notebook %s (the agent starts at its next start)\n", o.Notebook)
+		default:
+			fmt.Fprintf(w, " (already attached to %s)\n", o.Notebook)
+		}
+		return
 	}
-	fmt.Fprint(a.Stdio.Err, prompt)
-	line, _ := bufio.NewReader(f).ReadString('\n')
-	line = strings.ToLower(strings.TrimSpace(line))
-	return line == "y" || line == "yes"
+	fmt.Fprintf(w, "lifecycle configuration %s %s", o.Name, res.Config)
+	switch {
+	case res.Attached && res.Started:
+		fmt.Fprintf(w, "; attached to %s (stopped and started again)\n", o.Notebook)
+	case res.Attached:
+		fmt.Fprintf(w, "; attached to %s: the agent starts at its next start\n", o.Notebook)
+	default:
+		fmt.Fprintf(w, "; already attached to %s: the new script runs at its next start\n", o.Notebook)
+	}
 }

@@ -97,11 +97,18 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	if err := rep.Write(a.Stdio.Out, a.Cfg.Output); err != nil {
 		return err
 	}
-	if rep.NotifyErr != nil {
-		a.Log.Warn("notification not sent", "err", rep.NotifyErr)
+	failed := 0
+	for _, o := range rep.Outcomes {
+		if o.Result == notify.ResultFailed && o.Verb != string(policy.Notify) {
+			failed++
+		}
 	}
-	if n := rep.Totals().Failed; n > 0 {
-		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", n)}
+	if failed > 0 {
+		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", failed)}
+	}
+	if rep.NotifyErr != nil {
+		// The same exit code as schedule run for the same failure.
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("notification not delivered (kept; the next apply sends it again): %w", rep.NotifyErr)}
 	}
 	if len(rep.EvidenceErrors) > 0 && len(fails) == 0 {
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}

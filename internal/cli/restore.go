@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,26 +19,35 @@ func newRestoreCmd(a *app) *cobra.Command {
 		Short: "Bring back what apply removed",
 	}
 	var account string
+	var yes bool
 	ep := &cobra.Command{
-		Use:   "endpoint NAME",
+		Use:   "endpoint NAME [--yes]",
 		Short: "Re-create an endpoint deleted by apply from its snapshot (config, tags, autoscaling)",
 		Long: `Re-create an endpoint that 'sagesaver apply' deleted, from the snapshot it
 took first: CreateEndpoint with the same endpoint config and tags, a wait
 until it is InService, then the same Application Auto Scaling targets and
-policies. The endpoint's savings period ends; the restore is in the audit
-log. Give the region with --region when it is not your default.`,
-		Example: `  sagesaver restore endpoint churn-predictor --region us-east-1`,
-		Args:    cobra.ExactArgs(1),
+policies. If someone deleted the endpoint config, it is created again from
+the snapshot first. The endpoint's savings period ends; the restore is in
+the audit log. Give the region with --region when it is not your default.
+
+Without --yes, restore is a dry run: it says what it would do (a restored
+endpoint is billed again) and changes nothing. Each step done is recorded:
+a restore that failed half-way (the wait, the autoscaling registration)
+is finished by running it again.`,
+		Example: `  sagesaver restore endpoint churn-predictor --region us-east-1          # dry run
+  sagesaver restore endpoint churn-predictor --region us-east-1 --yes`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRestoreEndpoint(cmd.Context(), a, account, args[0])
+			return runRestoreEndpoint(cmd.Context(), a, account, args[0], yes)
 		},
 	}
 	ep.Flags().StringVar(&account, "account", "", "account of the endpoint (default: the caller's)")
+	ep.Flags().BoolVar(&yes, "yes", false, "act: re-create the endpoint (without it, a dry run)")
 	cmd.AddCommand(ep)
 	return cmd
 }
 
-func runRestoreEndpoint(ctx context.Context, a *app, account, name string) error {
+func runRestoreEndpoint(ctx context.Context, a *app, account, name string, yes bool) error {
 	if len(a.Cfg.Regions) > 1 || slices.Contains(a.Cfg.Regions, "all") {
 		return root.UsageError("--region: restore works in one region")
 	}
@@ -67,12 +77,36 @@ func runRestoreEndpoint(ctx context.Context, a *app, account, name string) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdio.Err, "restoring endpoint %s in %s/%s (waits until InService)...\n", name, t.Account, t.Region)
-	snap, err := ex.Restore(ctx, t.Account, t.Region, name)
+	if yes {
+		fmt.Fprintf(a.Stdio.Err, "restoring endpoint %s in %s/%s (waits until InService)...\n", name, t.Account, t.Region)
+	}
+	res, err := ex.Restore(ctx, t.Account, t.Region, name, !yes)
 	if err != nil {
 		return err
 	}
-	return writeRestore(a, snap)
+	if !yes {
+		return writeRestorePlan(a, res)
+	}
+	if len(res.Resumed) > 0 {
+		fmt.Fprintf(a.Stdio.Err, "finished the restore an earlier run began (it had done: %s)\n", strings.Join(res.Resumed, ", "))
+	}
+	return writeRestore(a, res.Snapshot)
+}
+
+// writeRestorePlan says what restore --yes would do.
+func writeRestorePlan(a *app, res action.Restoration) error {
+	snap := res.Snapshot
+	w := a.Stdio.Out
+	fmt.Fprintf(w, "dry run (no --yes): nothing changed; restore endpoint %s --yes would, from the snapshot of %s:\n",
+		snap.Endpoint, snap.TakenAt.UTC().Format("2006-01-02 15:04 UTC"))
+	if len(res.Resumed) > 0 {
+		fmt.Fprintf(w, "  (an earlier restore did: %s)\n", strings.Join(res.Resumed, ", "))
+	}
+	for _, s := range res.Steps {
+		fmt.Fprintf(w, "  - %s\n", s)
+	}
+	_, err := fmt.Fprintln(w, "  - close the savings period and mark the snapshot restored")
+	return err
 }
 
 func writeRestore(a *app, snap store.EndpointSnapshot) error {

@@ -75,6 +75,10 @@ func TestApplyRestoreHistory(t *testing.T) {
 	}
 	env.Emu.Advance(5 * time.Hour)
 	out, errOut, code = cli("restore", "endpoint", "idle-ep")
+	if code != 0 || !strings.Contains(out, "dry run (no --yes)") || !strings.Contains(out, "create endpoint idle-ep") {
+		t.Fatalf("restore without --yes: exit %d, want a dry run\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = cli("restore", "endpoint", "idle-ep", "--yes")
 	if code != 0 {
 		t.Fatalf("restore: exit %d\n%s\n%s", code, out, errOut)
 	}

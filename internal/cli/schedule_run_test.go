@@ -105,7 +105,7 @@ func TestScheduleRunAndExplainAgainstEmulator(t *testing.T) {
 		t.Errorf("prod-api is %s: not a target, must be untouched", s)
 	}
 	pub := env.Emu.Published()
-	if len(pub) != 2 || !strings.Contains(pub[1].Message, "dev-alice (us-east-1, notebook-instance, account 123456789012): started") {
+	if len(pub) != 1 || !strings.Contains(pub[0].Message, "dev-alice (us-east-1, notebook-instance, account 123456789012): started") {
 		t.Errorf("digests: %+v", pub)
 	}
 

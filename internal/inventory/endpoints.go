@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -16,12 +17,13 @@ type endpoints struct{}
 
 func (endpoints) Kind() resource.Kind { return resource.Endpoint }
 
-// endpointConfig is what the scan needs from DescribeEndpointConfig. Endpoint
-// configs cannot be changed once created, so this is cached by name (a
-// config deleted and re-created under the same name with other instances
-// is the one case this gets wrong until the entry ages out; an endpoint
-// never changes config without passing through Updating, and updates in
-// practice use new config names).
+// endpointConfig is what the scan needs from DescribeEndpointConfig. An
+// endpoint config cannot be changed once created, but it can be deleted and
+// created again under the same name with other instances (or made
+// asynchronous): so the cache key is the name and the creation time, which
+// together name one immutable config. The creation times come from one
+// ListEndpointConfigs per region (100 a page), far fewer calls than a
+// describe per endpoint.
 type endpointConfig struct {
 	Async    bool
 	Variants map[string]variantConfig
@@ -36,6 +38,7 @@ type variantConfig struct {
 
 func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
 	var out []resource.Resource
+	var created map[string]time.Time // config name -> creation time, listed on first use
 	p := sagemaker.NewSearchPaginator(t.API.SageMaker, &sagemaker.SearchInput{
 		Resource:   smtypes.ResourceTypeEndpoint,
 		MaxResults: aws.Int32(100),
@@ -52,7 +55,12 @@ func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]resource.Re
 			if e == nil {
 				continue
 			}
-			cfg, err := describeEndpointConfig(ctx, t, env, aws.ToString(e.EndpointConfigName))
+			if created == nil && env.Cache != nil {
+				if created, err = listEndpointConfigs(ctx, t); err != nil {
+					return out, err
+				}
+			}
+			cfg, err := describeEndpointConfig(ctx, t, env, aws.ToString(e.EndpointConfigName), created)
 			if awsapi.IsNotFound(err) {
 				// AWS lets a config be deleted while an endpoint uses it:
 				// the endpoint still runs (and bills), its instance types
@@ -109,11 +117,37 @@ func (endpoints) Collect(ctx context.Context, t Target, env *Env) ([]resource.Re
 	return append(out, ics...), nil
 }
 
-func describeEndpointConfig(ctx context.Context, t Target, env *Env, name string) (endpointConfig, error) {
-	key := fmt.Sprintf("ec/%s/%s/%s", t.Account, t.Region, name)
+// listEndpointConfigs returns the creation time of every endpoint config of
+// the region, by name.
+func listEndpointConfigs(ctx context.Context, t Target) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	p := sagemaker.NewListEndpointConfigsPaginator(t.API.SageMaker, &sagemaker.ListEndpointConfigsInput{MaxResults: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list endpoint configs: %w", err)
+		}
+		for _, c := range page.EndpointConfigs {
+			if c.CreationTime != nil {
+				out[aws.ToString(c.EndpointConfigName)] = *c.CreationTime
+			}
+		}
+	}
+	return out, nil
+}
+
+// describeEndpointConfig describes a config, through the cache when its
+// creation time is known (created, from listEndpointConfigs): a config
+// listed under another creation time than the cached one is another config.
+// A config not listed (created since, or deleted) is described uncached.
+func describeEndpointConfig(ctx context.Context, t Target, env *Env, name string, created map[string]time.Time) (endpointConfig, error) {
 	var c endpointConfig
-	if env.Cache != nil && env.Cache.Get(key, &c) {
-		return c, nil
+	key := ""
+	if at, ok := created[name]; ok && env.Cache != nil {
+		key = fmt.Sprintf("ec/%s/%s/%s/%d", t.Account, t.Region, name, at.UnixNano())
+		if env.Cache.Get(key, &c) {
+			return c, nil
+		}
 	}
 	out, err := t.API.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(name)})
 	if err != nil {
@@ -135,7 +169,7 @@ func describeEndpointConfig(ctx context.Context, t Target, env *Env, name string
 	for _, v := range out.ShadowProductionVariants {
 		add(v, true)
 	}
-	if env.Cache != nil {
+	if key != "" {
 		env.Cache.Put(key, c)
 	}
 	return c, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/awsapi"
@@ -273,5 +274,55 @@ func TestScanProgress(t *testing.T) {
 	s.Scan(context.Background(), targets(env, "us-east-1", "eu-west-1"), &inventory.Env{Now: now})
 	if diff := cmp.Diff([]int{1, 2}, calls); diff != "" {
 		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+}
+
+// TestRecreatedEndpointConfigIsReadAfresh: an endpoint config deleted and
+// created again under the same name (here asynchronous, on other
+// instances) is another config: the cache must not answer with the old
+// one, or an async endpoint would be judged as a real-time one (on
+// Invocations, which async endpoints never publish) and look idle.
+func TestRecreatedEndpointConfigIsReadAfresh(t *testing.T) {
+	env := emulatortest.Start(t, fleet)
+	ctx := context.Background()
+	cache := inventory.NewMemCache(env.Emu.Clock())
+	tg := targets(env, "us-east-1")
+	scan := func() resource.Resource {
+		t.Helper()
+		res := scanner().Scan(ctx, tg, &inventory.Env{Now: env.Emu.Now(), JobLookback: inventory.DefaultJobLookback, Cache: cache})
+		r, ok := byKey(res.Resources)[acct+"/us-east-1/endpoint/churn/blue"]
+		if !ok {
+			t.Fatalf("churn/blue not scanned: %+v", res.Failures)
+		}
+		return r
+	}
+	if r := scan(); r.Async || r.InstanceType != "ml.m5.large" {
+		t.Fatalf("before: async=%v type=%s", r.Async, r.InstanceType)
+	}
+	sm := env.Clients("us-east-1").SageMaker
+	d, err := sm.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String("churn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sm.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: d.EndpointConfigName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sm.DeleteEndpointConfig(ctx, &sagemaker.DeleteEndpointConfigInput{EndpointConfigName: d.EndpointConfigName}); err != nil {
+		t.Fatal(err)
+	}
+	env.Emu.Advance(time.Minute)
+	variants := old.ProductionVariants
+	for i := range variants {
+		variants[i].InstanceType = smtypes.ProductionVariantInstanceTypeMlG4dnXlarge
+	}
+	if _, err := sm.CreateEndpointConfig(ctx, &sagemaker.CreateEndpointConfigInput{
+		EndpointConfigName: d.EndpointConfigName, ProductionVariants: variants,
+		AsyncInferenceConfig: &smtypes.AsyncInferenceConfig{OutputConfig: &smtypes.AsyncInferenceOutputConfig{S3OutputPath: aws.String("s3://bucket/out/")}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := scan(); !r.Async || r.InstanceType != "ml.g4dn.xlarge" {
+		t.Errorf("after the config was re-created: async=%v type=%s, want async on ml.g4dn.xlarge (the cache answered with the old config)", r.Async, r.InstanceType)
 	}
 }

@@ -40,6 +40,9 @@ type InstallOptions struct {
 	// Yes allows stopping an InService instance to attach, and starting
 	// it again afterwards.
 	Yes bool
+	// DryRun makes no change: Install only reads, and its result says
+	// what it would do.
+	DryRun bool
 	// WaitDelay is the waiters' shortest delay between two Describe calls
 	// (0: 15 seconds); WaitTimeout bounds each wait (0: 15 minutes).
 	WaitDelay   time.Duration
@@ -48,7 +51,9 @@ type InstallOptions struct {
 }
 
 // InstallResult says what Install did.
+// In a dry run, it says what Install would do.
 type InstallResult struct {
+	DryRun   bool
 	Config   string // "created", "updated" or "unchanged"
 	Attached bool   // UpdateNotebookInstance was called
 	Stopped  bool   // the instance was stopped to attach
@@ -60,7 +65,7 @@ type InstallResult struct {
 // did not write, and never replaces another configuration attached to the
 // instance.
 func Install(ctx context.Context, c SageMaker, o InstallOptions) (InstallResult, error) {
-	var res InstallResult
+	res := InstallResult{DryRun: o.DryRun}
 	if o.Name == "" {
 		o.Name = DefaultName
 	}
@@ -92,6 +97,8 @@ func Install(ctx context.Context, c SageMaker, o InstallOptions) (InstallResult,
 	switch {
 	case err != nil && !awsapi.IsNotFound(err):
 		return res, fmt.Errorf("describe lifecycle config %s: %w", o.Name, err)
+	case err != nil && o.DryRun:
+		res.Config = "created"
 	case err != nil:
 		if _, err := c.CreateNotebookInstanceLifecycleConfig(ctx, &sagemaker.CreateNotebookInstanceLifecycleConfigInput{
 			NotebookInstanceLifecycleConfigName: aws.String(o.Name), OnStart: hooks,
@@ -105,7 +112,9 @@ func Install(ctx context.Context, c SageMaker, o InstallOptions) (InstallResult,
 			return res, fmt.Errorf("lifecycle config %s exists and was not written by sagesaver: choose another --name", o.Name)
 		}
 		res.Config = "unchanged"
-		if old != o.Script {
+		if old != o.Script && o.DryRun {
+			res.Config = "updated"
+		} else if old != o.Script {
 			if _, err := c.UpdateNotebookInstanceLifecycleConfig(ctx, &sagemaker.UpdateNotebookInstanceLifecycleConfigInput{
 				NotebookInstanceLifecycleConfigName: aws.String(o.Name), OnStart: hooks, OnCreate: cur.OnCreate,
 			}); err != nil {
@@ -126,6 +135,10 @@ func Install(ctx context.Context, c SageMaker, o InstallOptions) (InstallResult,
 	switch status {
 	case smtypes.NotebookInstanceStatusStopped, smtypes.NotebookInstanceStatusFailed:
 	case smtypes.NotebookInstanceStatusInService:
+		if o.DryRun {
+			res.Attached, res.Stopped, res.Started = true, true, true
+			return res, nil
+		}
 		if !o.Yes {
 			return res, ErrNeedsStop
 		}
@@ -139,6 +152,10 @@ func Install(ctx context.Context, c SageMaker, o InstallOptions) (InstallResult,
 		}
 	default:
 		return res, fmt.Errorf("notebook %s is %s: try again once it is InService or Stopped", o.Notebook, status)
+	}
+	if o.DryRun {
+		res.Attached = true
+		return res, nil
 	}
 	if _, err := c.UpdateNotebookInstance(ctx, &sagemaker.UpdateNotebookInstanceInput{NotebookInstanceName: name, LifecycleConfigName: aws.String(o.Name)}); err != nil {
 		return res, fmt.Errorf("attach lifecycle config %s to notebook %s: %w", o.Name, o.Notebook, err)

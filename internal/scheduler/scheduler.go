@@ -277,10 +277,17 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 			if s == nil {
 				continue
 			}
-			rep.Outcomes = append(rep.Outcomes, r.apply(ctx, run, reg, s, desired[s], res, now, dryRun))
+			o := r.apply(ctx, run, reg, s, desired[s], res, now, dryRun)
+			rep.Outcomes = append(rep.Outcomes, o)
+			if !dryRun {
+				r.queue(ctx, run, (&Report{Outcomes: []Outcome{o}}).Digest(run.Actor()).Items)
+			}
 		}
 	}
-	r.notify(ctx, rep, run)
+	if !dryRun {
+		r.queue(ctx, run, (&Report{Errors: rep.Errors}).Digest(run.Actor()).Items)
+		r.notify(ctx, rep, run)
+	}
 	var runErr error
 	if rep.Failed() {
 		runErr = errors.New("some actions, listings or the notification failed")
@@ -581,18 +588,70 @@ func (rep *Report) Digest(actor string) notify.Digest {
 	return d
 }
 
+// noticeKey is the outbox key of schedule run's notices
+// (store.Notice.Key): they go to the notifier of the run that sends them.
+const noticeKey = "schedule run"
+
+// queue writes digest items to the outbox as soon as their action is over,
+// so that a run killed before it publishes leaves them for the next run.
+func (r *Runner) queue(ctx context.Context, run store.Run, items []notify.Item) {
+	if r.notifier == nil || len(items) == 0 {
+		return
+	}
+	var ns []store.Notice
+	for _, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			continue
+		}
+		ns = append(ns, store.Notice{RunID: run.ID, Key: noticeKey, Item: b})
+	}
+	if err := r.store.AddNotices(ctx, ns); err != nil {
+		r.log.Warn("queue notices", "err", err)
+	}
+}
+
+// notify sends one digest with every notice not yet delivered: this run's
+// and those of earlier runs that could not deliver them (a missing topic,
+// a webhook that failed, a process killed before it published). They are
+// marked sent only once the notifier accepted the digest. A dry run sends
+// nothing: publishing needs --yes like every other call that acts.
 func (r *Runner) notify(ctx context.Context, rep *Report, run store.Run) {
 	if r.notifier == nil {
 		return
 	}
-	d := rep.Digest(run.Actor())
+	pending, err := r.store.ClaimNotices(ctx, run.ID, noticeKey)
+	if err != nil {
+		rep.NotifyErr = err
+		return
+	}
+	d := notify.Digest{Command: "schedule run", RunID: rep.RunID, DryRun: rep.DryRun, At: rep.At, Actor: run.Actor()}
+	var ids []int64
+	for _, n := range pending {
+		var it notify.Item
+		if err := json.Unmarshal(n.Item, &it); err != nil {
+			r.log.Warn("notice item", "id", n.ID, "err", err)
+			continue
+		}
+		if n.RunID != run.ID {
+			it.Reason = fmt.Sprintf("undelivered notice of run %d: %s", n.RunID, it.Reason)
+		}
+		ids = append(ids, n.ID)
+		d.Items = append(d.Items, it)
+	}
 	if !d.Worth() {
 		return
 	}
 	if err := r.notifier.Notify(ctx, d); err != nil {
-		rep.NotifyErr = err
+		rep.NotifyErr = fmt.Errorf("%w (%d notice(s) kept for the next run)", err, len(ids))
 		r.log.Warn("notification failed", "err", err)
+		if err := r.store.NoticesFailed(ctx, ids, err.Error()); err != nil {
+			r.log.Warn("record notices", "err", err)
+		}
 		return
 	}
 	rep.Notified = true
+	if err := r.store.NoticesSent(ctx, ids); err != nil {
+		r.log.Warn("record notices", "err", err)
+	}
 }

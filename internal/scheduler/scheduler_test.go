@@ -449,9 +449,9 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if len(actions) != 3 {
 		t.Errorf("%d audit entries, want 3", len(actions))
 	}
-	pub := r.env.Emu.Published()
-	if len(pub) != 1 || pub[0].Subject != "sagesaver schedule run: 3 to do (dry run)" {
-		t.Errorf("dry-run digest: %+v", pub)
+	// Publishing acts too: a dry run sends nothing.
+	if pub := r.env.Emu.Published(); len(pub) != 0 {
+		t.Errorf("a dry run published: %+v", pub)
 	}
 	// The dry run remembered nothing: a real run now starts all three.
 	r.run()
@@ -805,5 +805,39 @@ func TestRegionThatCannotBeListed(t *testing.T) {
 	msg := pub[len(pub)-1].Message
 	if !strings.Contains(msg, "Failed (1):\n  - (all) (eu-west-1, notebook-instance, account 123456789012): list FAILED: list notebook instances in eu-west-1: ") {
 		t.Errorf("digest:\n%s", msg)
+	}
+}
+
+// TestUndeliveredDigestIsRetried: a digest SNS refuses (here: publishing
+// is denied) is not lost: the run reports it, and the next run that
+// publishes sends the earlier run's notices with its own.
+func TestUndeliveredDigestIsRetried(t *testing.T) {
+	r := newRig(t, seedSchedules)
+	ctx := context.Background()
+	r.env.Emu.Advance(day(0, 7, 0).Sub(r.env.Emu.Now()))
+	r.env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{{
+		Operation: "sns:Publish", Code: "AuthorizationError", Message: "not authorized to publish", Status: 403}}})
+	rep, err := r.runner.Run(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.NotifyErr == nil || !rep.Failed() {
+		t.Fatalf("notify error %v: want the refused publish reported and the run failed", rep.NotifyErr)
+	}
+	unsent, err := r.store.UnsentNotices(ctx)
+	if err != nil || len(unsent) == 0 {
+		t.Fatalf("unsent notices %d (%v), want the run's", len(unsent), err)
+	}
+	r.env.Emu.SetFaults(emulator.FaultConfig{})
+	r.env.Emu.Advance(5 * time.Minute)
+	if rep, err = r.runner.Run(ctx, false); err != nil || rep.NotifyErr != nil {
+		t.Fatalf("second run: %v %v", err, rep.NotifyErr)
+	}
+	pub := r.env.Emu.Published()
+	if len(pub) != 1 || !strings.Contains(pub[0].Message, "undelivered notice of run") || !strings.Contains(pub[0].Message, "dev-alice") {
+		t.Errorf("second run's digest does not carry the first run's notices: %+v", pub)
+	}
+	if unsent, _ := r.store.UnsentNotices(ctx); len(unsent) != 0 {
+		t.Errorf("%d notices still unsent", len(unsent))
 	}
 }

@@ -149,7 +149,12 @@ type EndpointSnapshot struct {
 	Tags     map[string]string
 	// Scaling is a JSON document with the scalable targets and scaling
 	// policies (the executor chooses its shape; the store keeps it as is).
-	Scaling    json.RawMessage
+	Scaling json.RawMessage
+	// EndpointConfig is a JSON document with the endpoint config itself
+	// (the executor chooses its shape), "{}" when not kept.
+	EndpointConfig json.RawMessage
+	// Steps are the restore steps done so far, in order (SetSnapshotSteps).
+	Steps      []string
 	TakenAt    time.Time
 	RestoredAt *time.Time
 }
@@ -173,14 +178,25 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap EndpointSnapshot) (int64,
 	if !json.Valid([]byte(scaling)) {
 		return 0, fmt.Errorf("snapshot endpoint %s: scaling is not JSON", snap.Endpoint)
 	}
+	config := string(snap.EndpointConfig)
+	if config == "" {
+		config = "{}"
+	}
+	if !json.Valid([]byte(config)) {
+		return 0, fmt.Errorf("snapshot endpoint %s: endpoint config is not JSON", snap.Endpoint)
+	}
+	steps, err := json.Marshal(append([]string{}, snap.Steps...))
+	if err != nil {
+		return 0, err
+	}
 	var aid any
 	if snap.ActionID != 0 {
 		aid = snap.ActionID
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO endpoint_snapshots
-		(action_id, account, region, endpoint_name, config_name, tags, scaling, taken_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		aid, snap.Account, snap.Region, snap.Endpoint, snap.Config, string(tags), scaling, fmtTime(snap.TakenAt))
+		(action_id, account, region, endpoint_name, config_name, tags, scaling, endpoint_config, restore_steps, taken_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		aid, snap.Account, snap.Region, snap.Endpoint, snap.Config, string(tags), scaling, config, string(steps), fmtTime(snap.TakenAt))
 	if err != nil {
 		return 0, fmt.Errorf("snapshot endpoint %s: %w", snap.Endpoint, err)
 	}
@@ -192,13 +208,13 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap EndpointSnapshot) (int64,
 func (s *Store) LatestSnapshot(ctx context.Context, ep resource.ID) (EndpointSnapshot, error) {
 	account, region, endpoint := ep.Account, ep.Region, ep.Name
 	var snap EndpointSnapshot
-	var tags, scaling, taken string
+	var tags, scaling, config, steps, taken string
 	var restored sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT id, COALESCE(action_id, 0), account, region, endpoint_name, config_name,
-		tags, scaling, taken_at, restored_at FROM endpoint_snapshots
+		tags, scaling, endpoint_config, restore_steps, taken_at, restored_at FROM endpoint_snapshots
 		WHERE account = ? AND region = ? AND endpoint_name = ? AND restored_at IS NULL ORDER BY id DESC LIMIT 1`,
 		account, region, endpoint).Scan(&snap.ID, &snap.ActionID, &snap.Account, &snap.Region, &snap.Endpoint,
-		&snap.Config, &tags, &scaling, &taken, &restored)
+		&snap.Config, &tags, &scaling, &config, &steps, &taken, &restored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return EndpointSnapshot{}, fmt.Errorf("snapshot of endpoint %s: %w", endpoint, ErrNotFound)
 	}
@@ -208,7 +224,10 @@ func (s *Store) LatestSnapshot(ctx context.Context, ep resource.ID) (EndpointSna
 	if err := json.Unmarshal([]byte(tags), &snap.Tags); err != nil {
 		return EndpointSnapshot{}, fmt.Errorf("snapshot of endpoint %s: tags: %w", endpoint, err)
 	}
-	snap.Scaling = json.RawMessage(scaling)
+	snap.Scaling, snap.EndpointConfig = json.RawMessage(scaling), json.RawMessage(config)
+	if err := json.Unmarshal([]byte(steps), &snap.Steps); err != nil {
+		return EndpointSnapshot{}, fmt.Errorf("snapshot of endpoint %s: restore steps: %w", endpoint, err)
+	}
 	if snap.TakenAt, err = parseTime(taken); err != nil {
 		return EndpointSnapshot{}, err
 	}
@@ -226,6 +245,23 @@ func (s *Store) MarkRestored(ctx context.Context, id int64, at time.Time) error 
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("mark snapshot %d restored: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// SetSnapshotSteps records the restore steps done so far on snapshot id
+// (restore is resumable: the next restore skips them).
+func (s *Store) SetSnapshotSteps(ctx context.Context, id int64, steps []string) error {
+	b, err := json.Marshal(append([]string{}, steps...))
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE endpoint_snapshots SET restore_steps = ? WHERE id = ? AND restored_at IS NULL`, string(b), id)
+	if err != nil {
+		return fmt.Errorf("snapshot %d restore steps: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("snapshot %d restore steps: %w", id, ErrNotFound)
 	}
 	return nil
 }

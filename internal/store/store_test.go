@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -257,7 +258,8 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 	}
 
 	snap := store.EndpointSnapshot{Account: "1", Region: "us-east-1", Endpoint: "ep", Config: "ep-config-v3",
-		Tags: map[string]string{"team": "ml"}, Scaling: json.RawMessage(`{"targets":[{"min":1,"max":4}]}`)}
+		Tags: map[string]string{"team": "ml"}, Scaling: json.RawMessage(`{"targets":[{"min":1,"max":4}]}`),
+		EndpointConfig: json.RawMessage(`{"name":"ep-config-v3","variants":[{"type":"ml.m5.large"}]}`), Steps: []string{}}
 	id, err := s.SaveSnapshot(ctx, snap)
 	if err != nil {
 		t.Fatal(err)
@@ -269,6 +271,13 @@ func TestIdleSinceMarksSnapshots(t *testing.T) {
 	snap.ID, snap.TakenAt = id, t0
 	if diff := cmp.Diff(snap, got); diff != "" {
 		t.Errorf("snapshot (-want +got):\n%s", diff)
+	}
+	// Restore steps done are kept until the snapshot is restored.
+	if err := s.SetSnapshotSteps(ctx, id, []string{"endpoint-config", "endpoint"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LatestSnapshot(ctx, resource.ID{Account: "1", Region: "us-east-1", Kind: resource.Endpoint, Name: "ep"}); !slices.Equal(got.Steps, []string{"endpoint-config", "endpoint"}) {
+		t.Errorf("steps %v", got.Steps)
 	}
 	if err := s.MarkRestored(ctx, id, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
