@@ -50,10 +50,6 @@ type SageMaker interface {
 	ListTags(ctx context.Context, arn string) ([]sagemakerapi.Tag, error)
 }
 
-// TagInterval is the shortest time between two tag writes: AddTags is
-// throttled per account, and the central scan reads tags at most this often.
-const TagInterval = 10 * time.Minute
-
 // Deps are the agent's collaborators.
 type Deps struct {
 	Jupyter   *jupyter.Client
@@ -258,19 +254,23 @@ func (a *Agent) stop(ctx context.Context) error {
 	return fmt.Errorf("stop notebook %s: %w", a.res.Name, err)
 }
 
-// publish writes the sagesaver:last-activity tag, and the usage summary
-// (agenttag.Usage) when it has one, when either changed and the last write
-// is at least TagInterval old.
+// publish writes the agent's tags in one AddTags call: the idle clock
+// (agenttag.LastActivity), when it checked (agenttag.Heartbeat) and the
+// usage summary (agenttag.Usage) when it has one. It writes on the first
+// poll and then whenever the next poll would come later than
+// agenttag.Interval after the last write, changed or not: the heartbeat is
+// what tells a central verdict that the idle clock is current. So a running
+// agent makes one AddTags call per interval, never more; a failed one is
+// tried again at the next poll.
 func (a *Agent) publish(ctx context.Context, now time.Time) {
 	if a.res.ARN == "" {
 		return
 	}
-	val := a.st.LastActivity.UTC().Truncate(time.Second).Format(time.RFC3339)
-	usage := a.st.Usage.Value()
-	if (val == a.st.TagValue && usage == a.st.UsageTagValue) || (!a.st.TagAt.IsZero() && now.Sub(a.st.TagAt) < TagInterval) {
+	if !a.st.TagAt.IsZero() && now.Add(a.cfg.PollInterval).Sub(a.st.TagAt) <= agenttag.Interval {
 		return
 	}
-	tags := []sagemakerapi.Tag{{Key: agenttag.LastActivity, Value: val}}
+	val, usage := agenttag.FormatTime(a.st.LastActivity), a.st.Usage.Value()
+	tags := []sagemakerapi.Tag{{Key: agenttag.LastActivity, Value: val}, {Key: agenttag.Heartbeat, Value: agenttag.FormatTime(now)}}
 	if usage != "" {
 		tags = append(tags, sagemakerapi.Tag{Key: agenttag.Usage, Value: usage})
 	}

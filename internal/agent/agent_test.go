@@ -369,7 +369,7 @@ accounts:
 			if last := a2.State().LastActivity; !first.Before(last) {
 				t.Errorf("first tag %v not before the idle clock %v", first, last)
 			}
-			r.elapse(t, a2, agent.TagInterval)
+			r.elapse(t, a2, agenttag.Interval)
 			if want := a2.State().LastActivity.UTC().Truncate(time.Second).Format(time.RFC3339); tag() != want || adds() != 2 {
 				t.Errorf("tag %q after %d AddTags, want %q after 2", tag(), adds(), want)
 			}
@@ -529,7 +529,7 @@ accounts:
 	if got := a.State().Usage.UsageSummary; got != earlier {
 		t.Fatalf("resumed %+v, want %+v", got, earlier)
 	}
-	r.elapse(t, a, 2*time.Hour+agent.TagInterval)
+	r.elapse(t, a, 2*time.Hour+agenttag.Interval)
 	u := a.State().Usage.UsageSummary
 	if u.Since != since || u.Hours < 6 || u.CPUPeak < earlier.CPUPeak || u.GPUPeak != 1 {
 		t.Errorf("after two hours: %+v, want since %v, at least 6 hours", u, since)

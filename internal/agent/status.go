@@ -42,7 +42,8 @@ func StatusScreen(st State, c Config, now time.Time) string {
 			u.Hours, u.Since.UTC().Format("2006-01-02 15:04 UTC"), u.CPUPeak, gpu)
 	}
 	if st.TagValue != "" {
-		fmt.Fprintf(&b, "  tag            %s=%s (written %s)\n", agenttag.LastActivity, st.TagValue, st.TagAt.UTC().Format("15:04 UTC"))
+		fmt.Fprintf(&b, "  tag            %s=%s, %s at %s (next by %s)\n", agenttag.LastActivity, st.TagValue,
+			agenttag.Heartbeat, st.TagAt.UTC().Format("15:04:05 UTC"), st.TagAt.Add(agenttag.Interval).UTC().Format("15:04 UTC"))
 	}
 	if len(v.Notes) > 0 {
 		fmt.Fprintln(&b, "\nnotes:")

@@ -59,7 +59,7 @@ func StudioApp(r inventory.Resource, ev StudioAppEvidence, now time.Time) Verdic
 	if start == nil {
 		start = r.Created
 	}
-	v := agentVerdict(*r.AgentLastActivity, start, now)
+	v := agentVerdict(*r.AgentLastActivity, r.Tags, start, now)
 	v.Actionable = true
 	return v
 }
