@@ -120,3 +120,65 @@ func readMemUsed(path string) (float64, error) {
 	}
 	return float64(total-avail) / (1 << 20), nil // kB to GiB
 }
+
+// kernelTicks returns the CPU time, in clock ticks, that each kernel's
+// process (and its waited-for children) used so far, keyed by kernel id.
+// A Jupyter kernel is started with its connection file on its command
+// line (".../kernel-<id>.json"), on classic Notebook and jupyter_server
+// alike; a kernel whose process is not found (a remote kernel, or another
+// user's /proc hidden by hidepid) is left out. procDir is /proc.
+func kernelTicks(procDir string, ids []string) map[string]uint64 {
+	if len(ids) == 0 {
+		return nil
+	}
+	entries, err := os.ReadDir(procDir)
+	if err != nil {
+		return nil
+	}
+	out := map[string]uint64{}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(procDir + "/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(cmd, []byte("kernel-")) {
+			continue
+		}
+		for _, id := range ids {
+			if _, seen := out[id]; seen || !bytes.Contains(cmd, []byte("kernel-"+id+".json")) {
+				continue
+			}
+			if t, err := procTicks(procDir + "/" + e.Name() + "/stat"); err == nil {
+				out[id] = t
+			}
+		}
+	}
+	return out
+}
+
+// procTicks is utime+stime+cutime+cstime of /proc/<pid>/stat.
+func procTicks(path string) (uint64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("%s: no command name", path)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state); utime..cstime are fields 14..17.
+	if len(f) < 15 {
+		return 0, fmt.Errorf("%s: short", path)
+	}
+	var sum uint64
+	for _, s := range f[11:15] {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
+		}
+		sum += v
+	}
+	return sum, nil
+}
