@@ -134,6 +134,9 @@ func New(cfg Config, res Resource, d Deps) (*Agent, error) {
 		a.resumeUsage = cfg.PublishTag && d.SageMaker != nil && res.ARN != ""
 	}
 	st.Resource, st.Boot, st.PID = res, ps.boot, os.Getpid()
+	if a.freshCPU {
+		st.CPU = &CPUSample{Busy: ps.cpu.busy, Total: ps.cpu.total, At: d.Clock.Now()}
+	}
 	a.st = st
 	return a, nil
 }
@@ -215,6 +218,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 }
 
+// minCPUWindow is the shortest span, in clock ticks of one CPU (USER_HZ,
+// 100 a second on Linux), over which CPU use is measured: half a second.
+const minCPUWindow = 50
+
 // OnceSample is how long Once waits between its two CPU samples when no
 // earlier sample of this boot is on disk: long enough for a busy core to
 // show (a few hundred clock ticks), short enough for a command.
@@ -239,7 +246,12 @@ func (a *Agent) observe(ctx context.Context) Observation {
 	o := Observation{At: a.d.Clock.Now()}
 	prev := a.prevCPU
 	ps, psErr := readProcStat(a.d.ProcStat)
-	if psErr == nil {
+	// advanced: at least minCPUWindow passed on the CPU counters since the
+	// previous sample. Until it has (polls a few milliseconds apart), the
+	// previous samples are kept, so that the next poll measures over the
+	// whole span: over a few ticks, one tick is 25% of a core.
+	advanced := psErr == nil && (prev == nil || ps.cpu.total >= prev.total+minCPUWindow*uint64(ps.cpu.cpus))
+	if advanced {
 		if prev != nil {
 			o.CPU, o.CPUKnown = cpuPercent(*prev, ps.cpu)
 		}
@@ -253,7 +265,7 @@ func (a *Agent) observe(ctx context.Context) Observation {
 		o.Kernels, o.Terminals = ks, ts
 	}
 	o.JupyterErr = err
-	if psErr == nil && len(ks) > 0 {
+	if advanced && len(ks) > 0 {
 		ids := make([]string, len(ks))
 		for i, k := range ks {
 			ids[i] = k.ID
@@ -261,7 +273,7 @@ func (a *Agent) observe(ctx context.Context) Observation {
 		ticks := kernelTicks(a.d.ProcDir, ids)
 		for id, t := range ticks {
 			p, ok := a.prevKernel[id]
-			if !ok || prev == nil || t < p || ps.cpu.total <= prev.total {
+			if !ok || prev == nil || t < p {
 				continue
 			}
 			// The elapsed time in ticks of one CPU, from the system's own

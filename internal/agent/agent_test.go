@@ -381,7 +381,7 @@ accounts:
 }
 
 // TestStopIsIdempotent: an instance someone else already stopped is not
-// an error, and is not stopped twice.
+// an error, is not stopped twice, and is not reported as the agent's stop.
 func TestStopIsIdempotent(t *testing.T) {
 	env := emulatortest.Start(t, `
 apiVersion: sagesaver.io/v1alpha1
@@ -400,12 +400,62 @@ accounts:
 	a := r.agent(t)
 	poll(t, a)
 	v := r.elapse(t, a, r.cfg.IdleTime+time.Second)
-	if !v.Idle || !strings.Contains(v.Action, "stop requested") {
-		t.Fatalf("verdict %q (%s), want stop requested", v.Summary(), v.Action)
+	if !v.Idle || !strings.Contains(v.Action, "stopped by someone else") || strings.Contains(v.Summary(), "stop requested") {
+		t.Fatalf("verdict %q (%s), want stopped by someone else, not a stop requested", v.Summary(), v.Action)
 	}
 	r.elapse(t, a, 3*r.cfg.PollInterval)
 	if n := env.Emu.Counters().Calls["sagemaker:StopNotebookInstance"]; n != 1 {
 		t.Errorf("%d stop calls, want 1", n)
+	}
+	screen := agent.StatusScreen(a.State(), r.cfg, r.clk.Now(), agent.Live{Status: "Stopping"})
+	if first, _, _ := strings.Cut(screen, "\n"); strings.Contains(screen, "stop requested") || !strings.Contains(first, "stopped by someone else") {
+		t.Errorf("status:\n%s\nwant its first line to say someone else stopped it, and no stop requested", screen)
+	}
+}
+
+// TestStatusAgreesWithStop: once the agent has asked for the stop, no later
+// verdict or status screen says when it "stops at": it will not stop again
+// this boot, and the status says what it did. Here the machine pauses
+// while stopping (time not watched moves the idle clock forward).
+func TestStatusAgreesWithStop(t *testing.T) {
+	env := emulatortest.Start(t, `
+apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+  - id: "123456789012"
+    regions:
+      us-east-1:
+        notebooks:
+          - name: nb
+            instanceType: ml.t3.medium
+`)
+	r := newRig(t, jupytertest.Notebook, func(c *agent.Config) { c.DryRun = false })
+	r.sm = agentClient(t, env)
+	r.res.ARN = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb"
+	a := r.agent(t)
+	poll(t, a)
+	if v := r.elapse(t, a, r.cfg.IdleTime+time.Second); !strings.Contains(v.Summary(), "stop requested at") {
+		t.Fatalf("verdict %q, want stop requested", v.Summary())
+	}
+	r.clk.Advance(3 * time.Minute) // unwatched: the clock moves forward
+	v := poll(t, a)
+	if s := v.Summary(); strings.Contains(s, "stops at") || !strings.Contains(s, "stop requested at") {
+		t.Errorf("after the stop: %q, want the stop requested and no stop time", s)
+	}
+	for _, live := range []agent.Live{{}, {Status: "Stopping"}} {
+		screen := agent.StatusScreen(a.State(), r.cfg, r.clk.Now(), live)
+		if first, _, _ := strings.Cut(screen, "\n"); strings.Contains(screen, "stops at") || !strings.Contains(first, "stop requested at") ||
+			strings.Contains(screen, "someone else") {
+			t.Errorf("status (live %q):\n%s\nwant the stop requested first, no stop time, not someone else's", live.Status, screen)
+		}
+	}
+	// An instance someone else stopped while the agent was still counting.
+	st := a.State()
+	st.Stopped = time.Time{}
+	st.Verdict.Action, st.Verdict.StopDone = "", false
+	screen := agent.StatusScreen(st, r.cfg, r.clk.Now(), agent.Live{Status: "Stopped"})
+	if first, _, _ := strings.Cut(screen, "\n"); strings.Contains(first, "stops at") || !strings.Contains(first, "stopped by someone else") {
+		t.Errorf("status of an instance stopped by someone else:\n%s", screen)
 	}
 }
 
