@@ -73,7 +73,9 @@ type Agent struct {
 	d       Deps
 	st      State
 	prevCPU *cpuTimes
-	// prevKernel is each kernel process's CPU ticks at the previous poll.
+	// kernels finds the kernels' processes; prevKernel is each one's CPU
+	// ticks at the previous poll.
+	kernels    kernelProcs
 	prevKernel map[string]uint64
 	// freshCPU is set while prevCPU is the sample New took, not a poll's
 	// or an earlier run's: a poll right after New sees no CPU use.
@@ -115,7 +117,7 @@ func New(cfg Config, res Resource, d Deps) (*Agent, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("agent: state dir: %w", err)
 	}
-	a := &Agent{cfg: cfg, res: res, d: d, prevCPU: &ps.cpu, freshCPU: true}
+	a := &Agent{cfg: cfg, res: res, d: d, prevCPU: &ps.cpu, freshCPU: true, kernels: kernelProcs{dir: d.ProcDir}}
 	key := StateKey(res, ps.boot)
 	st, err := ReadState(cfg.StatePath())
 	switch {
@@ -270,7 +272,7 @@ func (a *Agent) observe(ctx context.Context) Observation {
 		for i, k := range ks {
 			ids[i] = k.ID
 		}
-		ticks := kernelTicks(a.d.ProcDir, ids)
+		ticks := a.kernels.ticks(ids)
 		for id, t := range ticks {
 			p, ok := a.prevKernel[id]
 			if !ok || prev == nil || t < p {
