@@ -25,7 +25,8 @@ type NotebookEvidence struct {
 
 // Notebook judges a notebook instance. With the agent's last activity
 // (Resource.AgentLastActivity) it is Idle since that time, or Active when
-// that time is within AgentFresh. Without an agent, an InService notebook
+// that time is within AgentFresh, while the agent's heartbeat is fresh
+// (see agentVerdict); Unknown, never Idle, otherwise. Without an agent, an InService notebook
 // is Managed when a schedule stops it and Unprotected otherwise: nothing
 // will stop it when idle, and whether it is idle now is not known.
 func Notebook(r inventory.Resource, ev NotebookEvidence, now time.Time) Verdict {

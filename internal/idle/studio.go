@@ -45,7 +45,7 @@ func Studio(r inventory.Resource, now time.Time) Verdict {
 
 // StudioApp judges a Studio app on agent evidence only: Idle since the
 // agent's last activity, Active within AgentFresh of it, Unknown without an
-// agent. ev.LastUserActivity is never used (see StudioAppEvidence).
+// agent or with a stale heartbeat (as Notebook). ev.LastUserActivity is never used (see StudioAppEvidence).
 func StudioApp(r inventory.Resource, ev StudioAppEvidence, now time.Time) Verdict {
 	_ = ev.LastUserActivity // not activity: AWS updates it on health checks
 	if !r.Running {
