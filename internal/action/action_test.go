@@ -48,8 +48,8 @@ accounts:
       us-east-1:
         topics: [sagesaver-idle]
         notebooks:
-          - {name: dev-bob, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z", owner: bob}}
-          - {name: dev-busy, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T11:59:00Z"}}
+          - {name: dev-bob, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z", "sagesaver:heartbeat": "2026-11-25T11:59:30Z", owner: bob}}
+          - {name: dev-busy, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T11:59:00Z", "sagesaver:heartbeat": "2026-11-25T11:59:30Z"}}
         endpoints:
           - name: idle-ep
             variants:
@@ -97,8 +97,8 @@ accounts:
           - {domain: legacy-studio, name: carol-lab, owner: carol, age: 100d}
           - {domain: legacy-studio, name: carol-code, owner: carol, appType: CodeEditor, age: 100d}
         apps:
-          - {domain: legacy-studio, space: carol-lab, type: JupyterLab, instanceType: ml.g5.xlarge, age: 30h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z"}}
-          - {domain: legacy-studio, space: carol-code, type: CodeEditor, instanceType: ml.t3.medium, age: 30h, tags: {"sagesaver:last-activity": "2026-11-25T11:58:00Z"}}
+          - {domain: legacy-studio, space: carol-lab, type: JupyterLab, instanceType: ml.g5.xlarge, age: 30h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z", "sagesaver:heartbeat": "2026-11-25T11:59:30Z"}}
+          - {domain: legacy-studio, space: carol-code, type: CodeEditor, instanceType: ml.t3.medium, age: 30h, tags: {"sagesaver:last-activity": "2026-11-25T11:58:00Z", "sagesaver:heartbeat": "2026-11-25T11:59:30Z"}}
         metrics:
           - {metric: Invocations, endpoint: idle-ep, value: 3, from: 15d, to: 10d}
           - {metric: Invocations, endpoint: ab, variant: B, value: 10}

@@ -50,10 +50,6 @@ type SageMaker interface {
 	ListTags(ctx context.Context, arn string) ([]sagemakerapi.Tag, error)
 }
 
-// TagInterval is the shortest time between two tag writes: AddTags is
-// throttled per account, and the central scan reads tags at most this often.
-const TagInterval = 10 * time.Minute
-
 // Deps are the agent's collaborators.
 type Deps struct {
 	Jupyter   *jupyter.Client
@@ -65,6 +61,9 @@ type Deps struct {
 	// /proc/meminfo (memory in use, for the usage summary).
 	ProcStat    string
 	ProcMeminfo string
+	// ProcDir is /proc, where the kernels' processes are found (their own
+	// CPU use tells a stuck kernel from a silent computation).
+	ProcDir string
 }
 
 // Agent watches one resource. It is not safe for concurrent use.
@@ -74,7 +73,14 @@ type Agent struct {
 	d       Deps
 	st      State
 	prevCPU *cpuTimes
-	last    string // last logged summary class, to log changes only
+	// kernels finds the kernels' processes; prevKernel is each one's CPU
+	// ticks at the previous poll.
+	kernels    kernelProcs
+	prevKernel map[string]uint64
+	// freshCPU is set while prevCPU is the sample New took, not a poll's
+	// or an earlier run's: a poll right after New sees no CPU use.
+	freshCPU bool
+	last     string // last logged summary class, to log changes only
 	// resumeUsage is set while the usage summary of earlier boots (in the
 	// resource's tag) is still to be read: on the first poll.
 	resumeUsage bool
@@ -101,6 +107,9 @@ func New(cfg Config, res Resource, d Deps) (*Agent, error) {
 	if d.ProcMeminfo == "" {
 		d.ProcMeminfo = "/proc/meminfo"
 	}
+	if d.ProcDir == "" {
+		d.ProcDir = "/proc"
+	}
 	ps, err := readProcStat(d.ProcStat)
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
@@ -108,12 +117,17 @@ func New(cfg Config, res Resource, d Deps) (*Agent, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("agent: state dir: %w", err)
 	}
-	a := &Agent{cfg: cfg, res: res, d: d, prevCPU: &ps.cpu}
+	a := &Agent{cfg: cfg, res: res, d: d, prevCPU: &ps.cpu, freshCPU: true, kernels: kernelProcs{dir: d.ProcDir}}
 	key := StateKey(res, ps.boot)
 	st, err := ReadState(cfg.StatePath())
 	switch {
 	case err == nil && st.Key == key:
 		d.Log.Info("agent: resuming idle clock", "resource", res.String(), "lastActivity", st.LastActivity, "lastPoll", st.LastPoll)
+		if c := st.CPU; c != nil && c.Total <= ps.cpu.total {
+			// The previous run's last sample (same boot): CPU use since
+			// then is known on this run's first poll, `--once` included.
+			a.prevCPU, a.freshCPU = &cpuTimes{busy: c.Busy, total: c.Total, cpus: ps.cpu.cpus}, false
+		}
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		d.Log.Warn("agent: unreadable state, starting a fresh idle clock", "err", err)
 		fallthrough
@@ -122,6 +136,9 @@ func New(cfg Config, res Resource, d Deps) (*Agent, error) {
 		a.resumeUsage = cfg.PublishTag && d.SageMaker != nil && res.ARN != ""
 	}
 	st.Resource, st.Boot, st.PID = res, ps.boot, os.Getpid()
+	if a.freshCPU {
+		st.CPU = &CPUSample{Busy: ps.cpu.busy, Total: ps.cpu.total, At: d.Clock.Now()}
+	}
 	a.st = st
 	return a, nil
 }
@@ -135,6 +152,13 @@ func (a *Agent) State() State { return a.st }
 // written or the stop failed; unreadable signals are part of the verdict.
 func (a *Agent) Poll(ctx context.Context) (Verdict, error) {
 	o := a.observe(ctx)
+	if err := ctx.Err(); err != nil {
+		// Interrupted (SIGTERM, or the end of --once's deadline) while
+		// looking: a request cut short is not "Jupyter not answering", and
+		// nothing of this poll is evidence. The idle clock and the state
+		// file stay as the last complete poll left them.
+		return Verdict{}, fmt.Errorf("poll interrupted: %w", err)
+	}
 	if a.resumeUsage {
 		a.resumeUsage = false
 		a.readUsageTag(ctx)
@@ -147,21 +171,20 @@ func (a *Agent) Poll(ctx context.Context) (Verdict, error) {
 	a.st.Usage.add(o.At, a.cfg.PollInterval, o.CPU, o.CPUKnown, mem, memErr == nil, gpus)
 	v := Evaluate(a.cfg, &a.st, o)
 	var actErr error
-	if v.Idle {
-		if a.st.Stopped.IsZero() {
-			actErr = a.stop(ctx)
-			if actErr == nil {
-				a.st.Stopped, a.st.StopDryRun = o.At, a.cfg.DryRun
-			}
+	if v.Idle && a.st.Stopped.IsZero() {
+		var by string
+		by, actErr = a.stop(ctx)
+		if actErr == nil {
+			a.st.Stopped, a.st.StopDryRun, a.st.StoppedBy = o.At, a.cfg.DryRun, by
 		}
-		switch {
-		case actErr != nil:
-			v.Action = "stop failed: " + actErr.Error()
-		case a.st.StopDryRun:
-			v.Action = "dry-run: would stop at " + clockTime(a.st.Stopped)
-		default:
-			v.Action = "stop requested at " + clockTime(a.st.Stopped)
-		}
+	}
+	switch {
+	case actErr != nil:
+		v.Action = "stop failed: " + actErr.Error()
+	case !a.st.Stopped.IsZero():
+		// Made once per boot: every later verdict says so, and never
+		// "stops at" a time the agent will not act at.
+		v.Action, v.StopDone = a.st.StopNote(), true
 	}
 	if a.cfg.PublishTag {
 		a.publish(ctx, o.At)
@@ -188,19 +211,54 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 		if _, err := a.Poll(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			a.d.Log.Error("agent: poll", "err", err)
 		}
 		t.Reset(a.cfg.PollInterval)
 	}
 }
 
+// minCPUWindow is the shortest span, in clock ticks of one CPU (USER_HZ,
+// 100 a second on Linux), over which CPU use is measured: half a second.
+const minCPUWindow = 50
+
+// OnceSample is how long Once waits between its two CPU samples when no
+// earlier sample of this boot is on disk: long enough for a busy core to
+// show (a few hundred clock ticks), short enough for a command.
+const OnceSample = time.Second
+
+// Once is one poll for `agent --once`. A poll measures CPU use since the
+// previous sample: Once uses the last run's (the state file keeps it, so
+// that a --once run from cron sees the CPU since the last run), and takes
+// a second sample OnceSample after the first where there is none.
+func (a *Agent) Once(ctx context.Context) (Verdict, error) {
+	if a.freshCPU {
+		select {
+		case <-ctx.Done():
+			return Verdict{}, fmt.Errorf("poll interrupted: %w", ctx.Err())
+		case <-time.After(OnceSample):
+		}
+	}
+	return a.Poll(ctx)
+}
+
 func (a *Agent) observe(ctx context.Context) Observation {
 	o := Observation{At: a.d.Clock.Now()}
-	if ps, err := readProcStat(a.d.ProcStat); err == nil {
-		if a.prevCPU != nil {
-			o.CPU, o.CPUKnown = cpuPercent(*a.prevCPU, ps.cpu)
+	prev := a.prevCPU
+	ps, psErr := readProcStat(a.d.ProcStat)
+	// advanced: at least minCPUWindow passed on the CPU counters since the
+	// previous sample. Until it has (polls a few milliseconds apart), the
+	// previous samples are kept, so that the next poll measures over the
+	// whole span: over a few ticks, one tick is 25% of a core.
+	advanced := psErr == nil && (prev == nil || ps.cpu.total >= prev.total+minCPUWindow*uint64(ps.cpu.cpus))
+	if advanced {
+		if prev != nil {
+			o.CPU, o.CPUKnown = cpuPercent(*prev, ps.cpu)
 		}
-		a.prevCPU = &ps.cpu
+		a.prevCPU, a.freshCPU = &ps.cpu, false
+		a.st.CPU = &CPUSample{Busy: ps.cpu.busy, Total: ps.cpu.total, At: o.At}
 	}
 	ks, err := a.d.Jupyter.Kernels(ctx)
 	if err == nil {
@@ -209,6 +267,27 @@ func (a *Agent) observe(ctx context.Context) Observation {
 		o.Kernels, o.Terminals = ks, ts
 	}
 	o.JupyterErr = err
+	if advanced && len(ks) > 0 {
+		ids := make([]string, len(ks))
+		for i, k := range ks {
+			ids[i] = k.ID
+		}
+		ticks := a.kernels.ticks(ids)
+		for id, t := range ticks {
+			p, ok := a.prevKernel[id]
+			if !ok || prev == nil || t < p {
+				continue
+			}
+			// The elapsed time in ticks of one CPU, from the system's own
+			// counters: no assumption about the tick rate.
+			elapsed := float64(ps.cpu.total-prev.total) / float64(ps.cpu.cpus)
+			if o.KernelCPU == nil {
+				o.KernelCPU = map[string]float64{}
+			}
+			o.KernelCPU[id] = float64(t-p) / elapsed * 100
+		}
+		a.prevKernel = ticks
+	}
 	o.GPUs, o.GPUErr = a.d.GPU.Read(ctx)
 	ka, err := ReadKeepAlive(a.cfg.KeepAlivePath())
 	if err != nil {
@@ -219,12 +298,13 @@ func (a *Agent) observe(ctx context.Context) Observation {
 	return o
 }
 
-// stop stops the resource. A resource already stopping or stopped (or a
-// Studio app already deleting or deleted) is not an error.
-func (a *Agent) stop(ctx context.Context) error {
+// stop stops the resource and says by whom it was stopped: StoppedByAgent,
+// or, for a resource already stopping or stopped (a Studio app already
+// deleting or deleted), which is not an error, StoppedElsewhere.
+func (a *Agent) stop(ctx context.Context) (string, error) {
 	if a.cfg.DryRun {
 		a.d.Log.Info("agent: dry-run: would stop", "resource", a.res.String())
-		return nil
+		return StoppedByAgent, nil
 	}
 	if a.res.IsStudioApp() {
 		app := sagemakerapi.App{DomainID: a.res.DomainID, AppType: a.res.AppType, AppName: a.res.Name}
@@ -236,41 +316,45 @@ func (a *Agent) stop(ctx context.Context) error {
 		err := a.d.SageMaker.DeleteApp(ctx, app)
 		if err == nil {
 			a.d.Log.Info("agent: deleted idle app", "resource", a.res.String())
-			return nil
+			return StoppedByAgent, nil
 		}
 		status, derr := a.d.SageMaker.DescribeApp(ctx, app)
 		if derr == nil && (status == "Deleting" || status == "Deleted") {
 			a.d.Log.Info("agent: app already "+strings.ToLower(status), "resource", a.res.String())
-			return nil
+			return StoppedElsewhere, nil
 		}
-		return fmt.Errorf("delete app %s: %w", a.res.Name, err)
+		return "", fmt.Errorf("delete app %s: %w", a.res.Name, err)
 	}
 	err := a.d.SageMaker.StopNotebookInstance(ctx, a.res.Name)
 	if err == nil {
 		a.d.Log.Info("agent: stopped idle notebook instance", "resource", a.res.String())
-		return nil
+		return StoppedByAgent, nil
 	}
 	status, derr := a.d.SageMaker.DescribeNotebookInstance(ctx, a.res.Name)
 	if derr == nil && (status == "Stopping" || status == "Stopped") {
 		a.d.Log.Info("agent: notebook instance already "+strings.ToLower(status), "resource", a.res.String())
-		return nil
+		return StoppedElsewhere, nil
 	}
-	return fmt.Errorf("stop notebook %s: %w", a.res.Name, err)
+	return "", fmt.Errorf("stop notebook %s: %w", a.res.Name, err)
 }
 
-// publish writes the sagesaver:last-activity tag, and the usage summary
-// (agenttag.Usage) when it has one, when either changed and the last write
-// is at least TagInterval old.
+// publish writes the agent's tags in one AddTags call: the idle clock
+// (agenttag.LastActivity), when it checked (agenttag.Heartbeat) and the
+// usage summary (agenttag.Usage) when it has one. It writes on the first
+// poll and then whenever the next poll would come later than
+// agenttag.Interval after the last write, changed or not: the heartbeat is
+// what tells a central verdict that the idle clock is current. So a running
+// agent makes one AddTags call per interval, never more; a failed one is
+// tried again at the next poll.
 func (a *Agent) publish(ctx context.Context, now time.Time) {
 	if a.res.ARN == "" {
 		return
 	}
-	val := a.st.LastActivity.UTC().Truncate(time.Second).Format(time.RFC3339)
-	usage := a.st.Usage.Value()
-	if (val == a.st.TagValue && usage == a.st.UsageTagValue) || (!a.st.TagAt.IsZero() && now.Sub(a.st.TagAt) < TagInterval) {
+	if !a.st.TagAt.IsZero() && now.Add(a.cfg.PollInterval).Sub(a.st.TagAt) <= agenttag.Interval {
 		return
 	}
-	tags := []sagemakerapi.Tag{{Key: agenttag.LastActivity, Value: val}}
+	val, usage := agenttag.FormatTime(a.st.LastActivity), a.st.Usage.Value()
+	tags := []sagemakerapi.Tag{{Key: agenttag.LastActivity, Value: val}, {Key: agenttag.Heartbeat, Value: agenttag.FormatTime(now)}}
 	if usage != "" {
 		tags = append(tags, sagemakerapi.Tag{Key: agenttag.Usage, Value: usage})
 	}

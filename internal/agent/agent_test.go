@@ -369,7 +369,7 @@ accounts:
 			if last := a2.State().LastActivity; !first.Before(last) {
 				t.Errorf("first tag %v not before the idle clock %v", first, last)
 			}
-			r.elapse(t, a2, agent.TagInterval)
+			r.elapse(t, a2, agenttag.Interval)
 			if want := a2.State().LastActivity.UTC().Truncate(time.Second).Format(time.RFC3339); tag() != want || adds() != 2 {
 				t.Errorf("tag %q after %d AddTags, want %q after 2", tag(), adds(), want)
 			}
@@ -381,7 +381,7 @@ accounts:
 }
 
 // TestStopIsIdempotent: an instance someone else already stopped is not
-// an error, and is not stopped twice.
+// an error, is not stopped twice, and is not reported as the agent's stop.
 func TestStopIsIdempotent(t *testing.T) {
 	env := emulatortest.Start(t, `
 apiVersion: sagesaver.io/v1alpha1
@@ -400,12 +400,71 @@ accounts:
 	a := r.agent(t)
 	poll(t, a)
 	v := r.elapse(t, a, r.cfg.IdleTime+time.Second)
-	if !v.Idle || !strings.Contains(v.Action, "stop requested") {
-		t.Fatalf("verdict %q (%s), want stop requested", v.Summary(), v.Action)
+	if !v.Idle || !strings.Contains(v.Action, "stopped by someone else") || strings.Contains(v.Summary(), "stop requested") {
+		t.Fatalf("verdict %q (%s), want stopped by someone else, not a stop requested", v.Summary(), v.Action)
 	}
 	r.elapse(t, a, 3*r.cfg.PollInterval)
 	if n := env.Emu.Counters().Calls["sagemaker:StopNotebookInstance"]; n != 1 {
 		t.Errorf("%d stop calls, want 1", n)
+	}
+	screen := agent.StatusScreen(a.State(), r.cfg, r.clk.Now(), agent.Live{Status: "Stopping"})
+	if first, _, _ := strings.Cut(screen, "\n"); strings.Contains(screen, "stop requested") || !strings.Contains(first, "stopped by someone else") {
+		t.Errorf("status:\n%s\nwant its first line to say someone else stopped it, and no stop requested", screen)
+	}
+}
+
+// TestStatusAgreesWithStop: once the agent has asked for the stop, no later
+// verdict or status screen says when it "stops at": it will not stop again
+// this boot, and the status says what it did. Here someone keeps the
+// machine alive for a moment while it stops.
+func TestStatusAgreesWithStop(t *testing.T) {
+	env := emulatortest.Start(t, `
+apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+  - id: "123456789012"
+    regions:
+      us-east-1:
+        notebooks:
+          - name: nb
+            instanceType: ml.t3.medium
+`)
+	r := newRig(t, jupytertest.Notebook, func(c *agent.Config) { c.DryRun = false })
+	r.sm = agentClient(t, env)
+	r.res.ARN = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb"
+	a := r.agent(t)
+	poll(t, a)
+	if v := r.elapse(t, a, r.cfg.IdleTime+time.Second); !strings.Contains(v.Summary(), "stop requested at") {
+		t.Fatalf("verdict %q, want stop requested", v.Summary())
+	}
+	if err := agent.WriteKeepAlive(r.cfg.KeepAlivePath(), agent.Forever); err != nil {
+		t.Fatal(err)
+	}
+	v := r.elapse(t, a, r.cfg.PollInterval)
+	if s := v.Summary(); !strings.Contains(s, "keep-alive") || !strings.Contains(s, "stop requested at") {
+		t.Errorf("kept alive after the stop: %q, want the keep-alive and the stop requested", s)
+	}
+	if err := agent.WriteKeepAlive(r.cfg.KeepAlivePath(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	v = r.elapse(t, a, r.cfg.PollInterval)
+	if s := v.Summary(); strings.Contains(s, "stops at") || !strings.Contains(s, "stop requested at") {
+		t.Errorf("after the stop: %q, want the stop requested and no stop time", s)
+	}
+	for _, live := range []agent.Live{{}, {Status: "Stopping"}} {
+		screen := agent.StatusScreen(a.State(), r.cfg, r.clk.Now(), live)
+		if first, _, _ := strings.Cut(screen, "\n"); strings.Contains(screen, "stops at") || !strings.Contains(first, "stop requested at") ||
+			strings.Contains(screen, "someone else") {
+			t.Errorf("status (live %q):\n%s\nwant the stop requested first, no stop time, not someone else's", live.Status, screen)
+		}
+	}
+	// An instance someone else stopped while the agent was still counting.
+	st := a.State()
+	st.Stopped = time.Time{}
+	st.Verdict.Action, st.Verdict.StopDone = "", false
+	screen := agent.StatusScreen(st, r.cfg, r.clk.Now(), agent.Live{Status: "Stopped"})
+	if first, _, _ := strings.Cut(screen, "\n"); strings.Contains(first, "stops at") || !strings.Contains(first, "stopped by someone else") {
+		t.Errorf("status of an instance stopped by someone else:\n%s", screen)
 	}
 }
 
@@ -529,7 +588,7 @@ accounts:
 	if got := a.State().Usage.UsageSummary; got != earlier {
 		t.Fatalf("resumed %+v, want %+v", got, earlier)
 	}
-	r.elapse(t, a, 2*time.Hour+agent.TagInterval)
+	r.elapse(t, a, 2*time.Hour+agenttag.Interval)
 	u := a.State().Usage.UsageSummary
 	if u.Since != since || u.Hours < 6 || u.CPUPeak < earlier.CPUPeak || u.GPUPeak != 1 {
 		t.Errorf("after two hours: %+v, want since %v, at least 6 hours", u, since)

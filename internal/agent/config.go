@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/config"
 )
 
@@ -113,6 +114,8 @@ func (c *Config) Validate() error {
 		return &config.FileError{Field: "pollInterval", Msg: "must be at least 1s"}
 	case c.PollInterval > c.IdleTime:
 		return &config.FileError{Field: "pollInterval", Msg: fmt.Sprintf("must not exceed idleTime (%s)", c.IdleTime)}
+	case c.PublishTag && c.PollInterval > agenttag.MaxPollInterval:
+		return &config.FileError{Field: "pollInterval", Msg: fmt.Sprintf("must not exceed %s with publishTag: the tag's heartbeat must be refreshed every %s", agenttag.MaxPollInterval, agenttag.Interval)}
 	case c.Grace < 0:
 		return &config.FileError{Field: "grace", Msg: "must not be negative"}
 	case c.CPUThreshold < 0:

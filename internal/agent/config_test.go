@@ -27,6 +27,7 @@ func TestConfigBadValueNamesLineAndField(t *testing.T) {
 		{"gpuThreshold over 100", head + "gpuThreshold: 101\n", 4, "gpuThreshold", "must be between 0 (off) and 100"},
 		{"dryRun not a boolean", head + "dryRun: maybe\n", 4, "dryRun", ""},
 		{"negative grace", head + "grace: -5m\n", 4, "grace", "must not be negative"},
+		{"pollInterval too long for the heartbeat", head + "pollInterval: 10m\n", 4, "pollInterval", "must not exceed 5m0s with publishTag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,8 +23,12 @@ type Observation struct {
 	// CPUKnown is false on the first poll.
 	CPU      float64
 	CPUKnown bool
-	GPUs     []gpu.Device
-	GPUErr   error
+	// KernelCPU is each kernel process's own CPU use since the previous
+	// poll, in percent of one core; a kernel whose process was not found
+	// (or not on two polls) is absent.
+	KernelCPU map[string]float64
+	GPUs      []gpu.Device
+	GPUErr    error
 	// KeepAlive is the keep-alive's end (zero: none).
 	KeepAlive time.Time
 }
@@ -46,9 +50,31 @@ type Verdict struct {
 	StopAt       time.Time     `json:"stopAt"`
 	// Idle is true when nothing is active and IdleFor reached IdleTime.
 	Idle bool `json:"idle"`
-	// Action is what the agent did about it ("stopped", "dry-run: would stop").
+	// Action is what the agent did about it ("stop requested at 14:05 UTC").
 	Action string `json:"action,omitempty"`
+	// StopDone is set once the stop was made (or logged, or found made by
+	// someone else) this boot: the agent will not stop again, and the
+	// verdict no longer says when it would.
+	StopDone bool `json:"stopDone,omitempty"`
 }
+
+// Stuck and never-connected kernels are told from working ones by the
+// kernel process's own CPU use, whatever the user's cpuThreshold.
+const (
+	// StuckKernelCPU is the CPU use, in percent of one core, under which a
+	// kernel process is doing nothing: an idle ipykernel uses well under
+	// 1%, a silent computation close to 100.
+	StuckKernelCPU = 2.0
+	// stuckSystemCPU stands in where the kernel's process is not found
+	// (a remote kernel): the whole machine under the default
+	// cpuThreshold, a fixed value, not the user's.
+	stuckSystemCPU = 30.0
+	// NeverConnectedAfter is how long a kernel may stay "starting" with no
+	// connection and no CPU before it is not counted: Notebook 6.4 leaves a
+	// kernel started through the REST API that no client ever connected to
+	// "starting" forever. A real start takes seconds.
+	NeverConnectedAfter = 10 * time.Minute
+)
 
 // working kernel states: the kernel is running (or coming up), whatever
 // its last message time.
@@ -132,11 +158,16 @@ func Evaluate(c Config, st *State, o Observation) Verdict {
 			}
 			busy[k.ID] = since
 			silent := now.Sub(k.LastActivity)
-			stuckCPU := c.CPUThreshold
-			if stuckCPU == 0 {
-				stuckCPU = DefaultConfig().CPUThreshold
+			quiet := o.CPUKnown && o.CPU < stuckSystemCPU
+			if pct, ok := o.KernelCPU[k.ID]; ok {
+				quiet = pct < StuckKernelCPU
 			}
-			if silent >= c.StuckAfter && o.CPUKnown && o.CPU < stuckCPU {
+			if k.ExecutionState == "starting" && k.Connections == 0 && now.Sub(since) >= NeverConnectedAfter && quiet {
+				seen(k.LastActivity, "kernel "+id+" started")
+				v.Notes = append(v.Notes, fmt.Sprintf("kernel %s starting for %s, no client ever connected and no CPU: not counted", id, human(now.Sub(since))))
+				continue
+			}
+			if silent >= c.StuckAfter && quiet {
 				if c.IgnoreStuckKernels {
 					seen(k.LastActivity, "kernel "+id)
 					v.Notes = append(v.Notes, fmt.Sprintf("kernel %s stuck %s for %s with no output and no CPU: not counted", id, k.ExecutionState, human(now.Sub(since))))
@@ -182,8 +213,12 @@ func Evaluate(c Config, st *State, o Observation) Verdict {
 func (v Verdict) Summary() string {
 	switch {
 	case len(v.Active) > 0:
-		return "not idle: " + strings.Join(v.Active, "; ")
-	case v.Idle:
+		s := "not idle: " + strings.Join(v.Active, "; ")
+		if v.Action != "" {
+			s += " (" + v.Action + ")"
+		}
+		return s
+	case v.Idle, v.StopDone, v.Action != "":
 		s := fmt.Sprintf("idle for %s of %s", inUnit(v.IdleFor, v.IdleTime), of(v.IdleTime))
 		if v.Action != "" {
 			s += ": " + v.Action

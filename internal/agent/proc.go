@@ -120,3 +120,95 @@ func readMemUsed(path string) (float64, error) {
 	}
 	return float64(total-avail) / (1 << 20), nil // kB to GiB
 }
+
+// kernelProcs finds the process of each Jupyter kernel and reads the CPU
+// time it used. A kernel is started with its connection file on its
+// command line (".../kernel-<id>.json"), on classic Notebook and
+// jupyter_server alike. Found processes are remembered, so that a poll
+// reads two small files per kernel and scans /proc only for a kernel it
+// has not found yet.
+type kernelProcs struct {
+	dir  string         // /proc
+	pids map[string]int // kernel id -> pid
+}
+
+// ticks returns the CPU time, in clock ticks, that each kernel's process
+// (and its waited-for children) used so far, keyed by kernel id. A kernel
+// whose process is not found (a remote kernel, or /proc hidden by hidepid)
+// is left out.
+func (kp *kernelProcs) ticks(ids []string) map[string]uint64 {
+	out := map[string]uint64{}
+	pids := map[string]int{}
+	var missing []string
+	for _, id := range ids {
+		pid, ok := kp.pids[id]
+		if ok && kp.isKernel(pid, id) {
+			if t, err := procTicks(kp.path(pid, "stat")); err == nil {
+				out[id], pids[id] = t, pid
+				continue
+			}
+		}
+		missing = append(missing, id)
+	}
+	if len(missing) > 0 {
+		entries, _ := os.ReadDir(kp.dir)
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			cmd, err := os.ReadFile(kp.path(pid, "cmdline"))
+			if err != nil || !bytes.Contains(cmd, []byte("kernel-")) {
+				continue
+			}
+			for _, id := range missing {
+				if _, seen := out[id]; seen || !bytes.Contains(cmd, []byte("kernel-"+id+".json")) {
+					continue
+				}
+				if t, err := procTicks(kp.path(pid, "stat")); err == nil {
+					out[id], pids[id] = t, pid
+				}
+			}
+		}
+	}
+	kp.pids = pids
+	return out
+}
+
+func (kp *kernelProcs) path(pid int, file string) string {
+	return kp.dir + "/" + strconv.Itoa(pid) + "/" + file
+}
+
+// isKernel reports whether pid is still kernel id's process (pids are
+// reused).
+func (kp *kernelProcs) isKernel(pid int, id string) bool {
+	cmd, err := os.ReadFile(kp.path(pid, "cmdline"))
+	return err == nil && bytes.Contains(cmd, []byte("kernel-"+id+".json"))
+}
+
+// procTicks is utime+stime+cutime+cstime of /proc/<pid>/stat.
+func procTicks(path string) (uint64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("%s: no command name", path)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state); utime..cstime are fields 14..17.
+	if len(f) < 15 {
+		return 0, fmt.Errorf("%s: short", path)
+	}
+	var sum uint64
+	for _, s := range f[11:15] {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
+		}
+		sum += v
+	}
+	return sum, nil
+}

@@ -34,6 +34,13 @@ type State struct {
 	// made once per Key.
 	Stopped    time.Time `json:"stopped,omitzero"`
 	StopDryRun bool      `json:"stopDryRun,omitempty"`
+	// StoppedBy is StoppedByAgent, or StoppedElsewhere when the resource
+	// was already stopping when the agent went to stop it.
+	StoppedBy string `json:"stoppedBy,omitempty"`
+
+	// CPU is the last CPU sample, so that the next run (an `agent --once`
+	// from cron, a restarted agent) measures CPU use since it.
+	CPU *CPUSample `json:"cpu,omitempty"`
 
 	// TagValue and TagAt are the last published sagesaver:last-activity,
 	// UsageTagValue the last published usage summary.
@@ -46,6 +53,33 @@ type State struct {
 
 	// Verdict is the last poll's verdict.
 	Verdict Verdict `json:"verdict"`
+}
+
+// Who stopped the resource (State.StoppedBy).
+const (
+	StoppedByAgent   = "agent"
+	StoppedElsewhere = "elsewhere"
+)
+
+// CPUSample is the aggregate line of /proc/stat, in clock ticks.
+type CPUSample struct {
+	Busy  uint64    `json:"busy"`
+	Total uint64    `json:"total"`
+	At    time.Time `json:"at"`
+}
+
+// StopNote says what the agent did about stopping the resource this boot,
+// "" when nothing: "stop requested at 14:05 UTC".
+func (s *State) StopNote() string {
+	switch {
+	case s.Stopped.IsZero():
+		return ""
+	case s.StopDryRun:
+		return "dry-run: stop logged at " + clockTime(s.Stopped) + " (not stopped; logged once per boot)"
+	case s.StoppedBy == StoppedElsewhere:
+		return "already stopping at " + clockTime(s.Stopped) + ": stopped by someone else, not by the agent"
+	}
+	return "stop requested at " + clockTime(s.Stopped)
 }
 
 // StateKey identifies a resource's run: its ARN (or name) and boot time.

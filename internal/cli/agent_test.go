@@ -47,8 +47,9 @@ func TestAgentCommands(t *testing.T) {
 	if !strings.HasPrefix(out, "not idle: keep-alive until ") {
 		t.Errorf("after keepalive: %q", out)
 	}
-	out, errs, code = runCLI(t, append([]string{"agent", "status"}, common...)...)
-	if code != 0 || !strings.Contains(out, "not idle: keep-alive until ") || !strings.Contains(out, "notebook instance nb") {
+	out, errs, code = runCLI(t, append([]string{"agent", "status", "--endpoint-url", env.URL}, common...)...)
+	if code != 0 || !strings.Contains(out, "not idle: keep-alive until ") || !strings.Contains(out, "notebook instance nb") ||
+		!strings.Contains(out, "  status         ") {
 		t.Errorf("status: code %d, out %q, err %q", code, out, errs)
 	}
 	if _, _, code := runCLI(t, append([]string{"agent", "keepalive", "soon"}, common...)...); code != root.ExitUsage {

@@ -24,7 +24,7 @@ accounts:
       us-east-1:
         topics: [sagesaver-idle]
         notebooks:
-          - {name: dev-bob, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z"}}
+          - {name: dev-bob, instanceType: ml.t3.medium, age: 10d, lastModified: 8h, tags: {"sagesaver:last-activity": "2026-11-25T06:00:00Z", "sagesaver:heartbeat": "2026-11-25T11:59:30Z"}}
         endpoints:
           - name: idle-ep
             variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.xlarge, count: 2}]

@@ -108,7 +108,8 @@ type NotebookScenario struct {
 	LifecycleConfig string `yaml:"lifecycleConfig,omitempty"`
 	// AgentLastActivity, when set, is how long ago the sagesaver agent on
 	// the instance last saw activity: it becomes the agent's
-	// sagesaver:last-activity tag, relative to the scenario's now.
+	// sagesaver:last-activity tag, relative to the scenario's now, with a
+	// sagesaver:heartbeat of now (an agent that is running).
 	AgentLastActivity Age               `yaml:"agentLastActivity,omitempty"`
 	Tags              map[string]string `yaml:"tags,omitempty"`
 }
@@ -315,6 +316,8 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 				tags = map[string]string{}
 			}
 			tags[agentActivityTag] = now.Add(-ago).UTC().Format(time.RFC3339)
+			// A running agent: it checked just now (agenttag.Heartbeat).
+			tags[agentHeartbeatTag] = now.UTC().Format(time.RFC3339)
 		}
 		if err := st.setTags(n.arn, tagList(tags)); err != nil {
 			return fmt.Errorf("%s.tags: %s", field, err.Message)
@@ -339,6 +342,9 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 // agentActivityTag is the tag the sagesaver agent publishes its last
 // activity in (agenttag.LastActivity in internal/agent/agenttag).
 const agentActivityTag = "sagesaver:last-activity"
+
+// agentHeartbeatTag is when the agent last checked (agenttag.Heartbeat).
+const agentHeartbeatTag = "sagesaver:heartbeat"
 
 // tagList turns a tag map into SageMaker tags, sorted by key.
 func tagList(m map[string]string) []smtypes.Tag {

@@ -57,6 +57,7 @@ const (
 	ReasonNotInService   Reason = "not-in-service"   // status is not InService
 	ReasonAgentIdle      Reason = "agent-idle"       // the agent's last activity is old
 	ReasonAgentActive    Reason = "agent-active"     // the agent saw recent activity
+	ReasonAgentStale     Reason = "agent-stale"      // the agent's heartbeat is missing or too old
 	ReasonNoAgent        Reason = "no-agent"         // no agent reports (and no schedule)
 	ReasonScheduled      Reason = "scheduled"        // a schedule stops it
 	ReasonNoIdleShutdown Reason = "no-idle-shutdown" // Studio idle shutdown is off

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/resource"
 )
@@ -215,6 +216,18 @@ func TestNotebook(t *testing.T) {
 		}
 		return r
 	}
+	// agent is an agent's report: its last activity, and its heartbeat
+	// (nil: an agent from before heartbeats).
+	agent := func(last, heartbeat *time.Time) func(*resource.Resource) {
+		return func(r *resource.Resource) {
+			r.AgentLastActivity = last
+			r.Tags = map[string]string{agenttag.LastActivity: agenttag.FormatTime(*last)}
+			if heartbeat != nil {
+				r.Tags[agenttag.Heartbeat] = agenttag.FormatTime(*heartbeat)
+			}
+		}
+	}
+	checked := ago(2 * time.Minute)
 	tests := []struct {
 		name string
 		r    resource.Resource
@@ -223,19 +236,19 @@ func TestNotebook(t *testing.T) {
 	}{
 		{
 			name: "agent idle for 26h",
-			r:    nb(func(r *resource.Resource) { r.AgentLastActivity = ago(26 * time.Hour) }),
+			r:    nb(agent(ago(26*time.Hour), checked)),
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-26 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true,
 				Evidence: "no activity for 26h (agent, last at 2026-11-24T10:00:00Z)"},
 		},
 		{
 			name: "agent saw activity a minute ago",
-			r:    nb(func(r *resource.Resource) { r.AgentLastActivity = ago(time.Minute) }),
+			r:    nb(agent(ago(time.Minute), checked)),
 			want: idle.Verdict{State: idle.Active, Since: now.Add(-time.Minute), Reason: idle.ReasonAgentActive, Actionable: true,
 				Evidence: "agent saw activity at 2026-11-25T11:59:00Z"},
 		},
 		{
 			name: "agent wins over schedule",
-			r:    nb(func(r *resource.Resource) { r.AgentLastActivity = ago(3 * time.Hour) }),
+			r:    nb(agent(ago(3*time.Hour), checked)),
 			ev:   idle.NotebookEvidence{Schedule: "office-hours"},
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-3 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true,
 				Evidence: "no activity for 3h (agent, last at 2026-11-25T09:00:00Z)"},
@@ -255,21 +268,44 @@ func TestNotebook(t *testing.T) {
 		},
 		{
 			name: "restarted after the last activity: idle since the start, not before",
-			r: nb(func(r *resource.Resource) {
-				r.AgentLastActivity = ago(72 * time.Hour)
-				r.Started = ago(3 * time.Hour)
-			}),
+			r:    nb(agent(ago(72*time.Hour), checked), func(r *resource.Resource) { r.Started = ago(3 * time.Hour) }),
 			want: idle.Verdict{State: idle.Idle, Since: now.Add(-3 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true,
 				Evidence: "no activity for 3h, since it started (agent, last activity before the start)"},
 		},
 		{
 			name: "started a minute ago with an old tag is active",
-			r: nb(func(r *resource.Resource) {
-				r.AgentLastActivity = ago(72 * time.Hour)
-				r.Started = ago(time.Minute)
-			}),
+			r:    nb(agent(ago(72*time.Hour), ago(30*time.Second)), func(r *resource.Resource) { r.Started = ago(time.Minute) }),
 			want: idle.Verdict{State: idle.Active, Since: now.Add(-time.Minute), Reason: idle.ReasonAgentActive, Actionable: true,
 				Evidence: "started at 2026-11-25T11:59:00Z"},
+		},
+		{
+			// The agent died 21 minutes ago: its tag froze at an activity
+			// 26 hours old. It may be busy now: unknown, never idle.
+			name: "frozen tag: heartbeat older than two tag intervals",
+			r:    nb(agent(ago(26*time.Hour), ago(21*time.Minute))),
+			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonAgentStale, Actionable: true,
+				Evidence: "agent last checked 21m ago (at 2026-11-25T11:39:00Z), more than 20m: not running?"},
+		},
+		{
+			name: "an agent from before heartbeats: freshness unknown",
+			r:    nb(agent(ago(26*time.Hour), nil)),
+			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonAgentStale, Actionable: true,
+				Evidence: "agent tag has no heartbeat (sagesaver:heartbeat; an older agent): last activity 2026-11-24T10:00:00Z not known to be current"},
+		},
+		{
+			name: "restarted and the agent has not checked since",
+			r:    nb(agent(ago(72*time.Hour), ago(10*time.Minute)), func(r *resource.Resource) { r.Started = ago(5 * time.Minute) }),
+			want: idle.Verdict{State: idle.Unknown, Reason: idle.ReasonAgentStale, Actionable: true,
+				Evidence: "agent has not checked since the start at 2026-11-25T11:55:00Z"},
+		},
+		{
+			// A machine in use publishes a new time only every tag
+			// interval: 15 minutes is within what the tag cannot tell
+			// from activity (agenttag.Fresh).
+			name: "activity 15 minutes ago, heartbeat 14 minutes ago: active",
+			r:    nb(agent(ago(15*time.Minute), ago(14*time.Minute))),
+			want: idle.Verdict{State: idle.Active, Since: now.Add(-15 * time.Minute), Reason: idle.ReasonAgentActive, Actionable: true,
+				Evidence: "agent saw activity at 2026-11-25T11:45:00Z"},
 		},
 		{
 			name: "stopped notebook",
@@ -304,7 +340,8 @@ func TestStudio(t *testing.T) {
 			idle.Verdict{State: idle.Managed, Reason: idle.ReasonIdleShutdown, Actionable: true, Evidence: "space has built-in idle shutdown"}},
 		{"domain with setting unknown", resource.Resource{Kind: resource.StudioDomain, Name: "d-2"},
 			idle.Verdict{State: idle.Unknown, Reason: idle.ReasonNoData, Evidence: "idle shutdown setting of the domain not known"}},
-		{"app goes to the app detector", resource.Resource{Kind: resource.StudioApp, Name: "default", Running: true, AgentLastActivity: ago(2 * time.Hour)},
+		{"app goes to the app detector", resource.Resource{Kind: resource.StudioApp, Name: "default", Running: true, AgentLastActivity: ago(2 * time.Hour),
+			Tags: map[string]string{agenttag.Heartbeat: agenttag.FormatTime(*ago(time.Minute))}},
 			idle.Verdict{State: idle.Idle, Since: now.Add(-2 * time.Hour), Reason: idle.ReasonAgentIdle, Actionable: true, Evidence: "no activity for 2h (agent, last at 2026-11-25T10:00:00Z)"}},
 		{"training job is unsupported", resource.Resource{Kind: resource.TrainingJob, Name: "j"},
 			idle.Verdict{State: idle.Unknown, Reason: idle.ReasonUnsupported, Evidence: "no idle detector for training-job"}},
@@ -332,6 +369,7 @@ func TestStudioAppLastUserActivityIsNotActivity(t *testing.T) {
 	}
 	// With the agent, the agent decides, whatever LastUserActivity says.
 	app.AgentLastActivity = ago(10 * time.Hour)
+	app.Tags = map[string]string{agenttag.Heartbeat: agenttag.FormatTime(*ago(time.Minute))}
 	got := idle.StudioApp(app, idle.StudioAppEvidence{LastUserActivity: ago(time.Minute)}, now)
 	if got.State != idle.Idle {
 		t.Errorf("agent idle 10h, LastUserActivity 1m ago: got %s, want idle", got.State)

@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // AgentFresh is how recent the agent's last activity must be for the
-// resource to count as Active rather than idle-since-then: the agent
-// publishes its tag when the value changes and checks every minute, so
-// anything within this margin is "in use now".
-const AgentFresh = 5 * time.Minute
+// resource to count as Active rather than idle-since-then: longer than the
+// agent's tag interval, since a machine in use can show a last activity as
+// old as its heartbeat's age plus one poll (agenttag.Fresh).
+const AgentFresh = agenttag.Fresh
 
 // NotebookEvidence is what is known about a notebook instance besides its
 // inventory record.
@@ -24,7 +25,8 @@ type NotebookEvidence struct {
 
 // Notebook judges a notebook instance. With the agent's last activity
 // (Resource.AgentLastActivity) it is Idle since that time, or Active when
-// that time is within AgentFresh. Without an agent, an InService notebook
+// that time is within AgentFresh, while the agent's heartbeat is fresh
+// (see agentVerdict); Unknown, never Idle, otherwise. Without an agent, an InService notebook
 // is Managed when a schedule stops it and Unprotected otherwise: nothing
 // will stop it when idle, and whether it is idle now is not known.
 func Notebook(r resource.Resource, ev NotebookEvidence, now time.Time) Verdict {
@@ -32,7 +34,7 @@ func Notebook(r resource.Resource, ev NotebookEvidence, now time.Time) Verdict {
 		return Verdict{State: Stopped, Reason: ReasonNotRunning, Evidence: "status " + r.Status + ": not billed for instance hours"}
 	}
 	if r.AgentLastActivity != nil {
-		v := agentVerdict(*r.AgentLastActivity, r.Started, now)
+		v := agentVerdict(*r.AgentLastActivity, r.Tags, r.Started, now)
 		v.Actionable = true
 		return v
 	}
@@ -44,10 +46,28 @@ func Notebook(r resource.Resource, ev NotebookEvidence, now time.Time) Verdict {
 		Evidence: "unprotected: no auto-stop (no agent and no schedule)" + runningFor(r, now)}
 }
 
-// agentVerdict judges the agent's last activity. A resource started after
-// that activity (a notebook stopped and started again: the tag still holds
-// the old time) is idle at most since it started.
-func agentVerdict(last time.Time, started *time.Time, now time.Time) Verdict {
+// agentVerdict judges the agent's last activity. It counts only while the
+// agent's heartbeat (agenttag.Heartbeat in tags) is at most agenttag.MaxAge
+// old and not older than the resource's start: without one (an agent from
+// before heartbeats), or with an older one (the agent died or was removed,
+// and the tag froze), the verdict is Unknown, never Idle. A resource
+// started after that activity (a notebook stopped and started again: the
+// tag still holds the old time) is idle at most since it started.
+func agentVerdict(last time.Time, tags map[string]string, started *time.Time, now time.Time) Verdict {
+	hb, ok := agenttag.TimeOf(tags, agenttag.Heartbeat)
+	switch {
+	case !ok:
+		return Verdict{State: Unknown, Reason: ReasonAgentStale,
+			Evidence: fmt.Sprintf("agent tag has no heartbeat (%s; an older agent): last activity %s not known to be current",
+				agenttag.Heartbeat, last.UTC().Format(time.RFC3339))}
+	case now.Sub(hb) > agenttag.MaxAge:
+		return Verdict{State: Unknown, Reason: ReasonAgentStale,
+			Evidence: fmt.Sprintf("agent last checked %s ago (at %s), more than %s: not running?",
+				FormatDuration(now.Sub(hb)), hb.UTC().Format(time.RFC3339), FormatDuration(agenttag.MaxAge))}
+	case started != nil && started.After(hb) && !started.After(now):
+		return Verdict{State: Unknown, Reason: ReasonAgentStale,
+			Evidence: "agent has not checked since the start at " + started.UTC().Format(time.RFC3339)}
+	}
 	if started != nil && started.After(last) && !started.After(now) {
 		if now.Sub(*started) <= AgentFresh {
 			return Verdict{State: Active, Reason: ReasonAgentActive, Since: *started,

@@ -45,7 +45,7 @@ func Studio(r resource.Resource, now time.Time) Verdict {
 
 // StudioApp judges a Studio app on agent evidence only: Idle since the
 // agent's last activity, Active within AgentFresh of it, Unknown without an
-// agent. ev.LastUserActivity is never used (see StudioAppEvidence).
+// agent or with a stale heartbeat (as Notebook). ev.LastUserActivity is never used (see StudioAppEvidence).
 func StudioApp(r resource.Resource, ev StudioAppEvidence, now time.Time) Verdict {
 	_ = ev.LastUserActivity // not activity: AWS updates it on health checks
 	if !r.Running {
@@ -59,7 +59,7 @@ func StudioApp(r resource.Resource, ev StudioAppEvidence, now time.Time) Verdict
 	if start == nil {
 		start = r.Created
 	}
-	v := agentVerdict(*r.AgentLastActivity, start, now)
+	v := agentVerdict(*r.AgentLastActivity, r.Tags, start, now)
 	v.Actionable = true
 	return v
 }

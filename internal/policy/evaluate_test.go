@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/policy"
@@ -182,8 +183,13 @@ func TestEvaluateExampleDevNotebooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// agent is a running agent's report: its last activity d ago, checked
+	// a minute ago.
 	agent := func(d time.Duration) func(*resource.Resource) {
-		return func(r *resource.Resource) { r.AgentLastActivity = ago(d) }
+		return func(r *resource.Resource) {
+			r.AgentLastActivity = ago(d)
+			r.Tags = map[string]string{agenttag.Heartbeat: agenttag.FormatTime(*ago(time.Minute))}
+		}
 	}
 	rs := []resource.Resource{
 		notebook("dev-alice", "ml.t3.medium", agent(3*time.Hour)),
@@ -191,7 +197,7 @@ func TestEvaluateExampleDevNotebooks(t *testing.T) {
 		notebook("prod-carol", "ml.g5.xlarge", agent(30*time.Hour)),
 		notebook("dev-dan", "ml.m5.xlarge"),
 		notebook("dev-erin", "ml.t3.medium", agent(30*time.Hour), func(r *resource.Resource) { r.Running = false; r.Status = "Stopped" }),
-		notebook("dev-frank", "ml.g5.2xlarge", agent(5*time.Hour), func(r *resource.Resource) { r.Tags = map[string]string{"sagesaver:protect": "true"} }),
+		notebook("dev-frank", "ml.g5.2xlarge", agent(5*time.Hour), func(r *resource.Resource) { r.Tags["sagesaver:protect"] = "true" }),
 	}
 	verdicts := map[resource.ID]idle.Verdict{}
 	for _, r := range rs {

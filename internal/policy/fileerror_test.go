@@ -44,6 +44,21 @@ func TestBadValueNamesFileLineAndField(t *testing.T) {
 			wantMsg:   `duration "soon": want e.g. 24h, 90m or 3d`,
 		},
 		{
+			// The agent's tag cannot prove an idle time this short.
+			name:      "idleFor shorter than the agent's tag can prove",
+			doc:       "  - name: b\n    resource: notebook-instance\n    conditions:\n      idleFor: 20m\n    actions: [{type: stop}]\n",
+			wantLine:  16,
+			wantField: "rules[1].conditions.idleFor",
+			wantMsg:   "must be at least 25m for notebook-instance: the agent's tag cannot tell a shorter idle time from activity",
+		},
+		{
+			name:      "studio app idleFor shorter than the agent's tag can prove",
+			doc:       "  - name: b\n    resource: studio-app\n    conditions:\n      idleFor: 10m\n    actions: [{type: delete-app}]\n",
+			wantLine:  16,
+			wantField: "rules[1].conditions.idleFor",
+			wantMsg:   "must be at least 25m for studio-app",
+		},
+		{
 			name:      "runningFor a number",
 			doc:       "  - name: b\n    resource: endpoint\n    conditions:\n      runningFor: 5\n    actions: [{type: notify, sns: 'arn:aws:sns:us-east-1:111111111111:t'}]\n",
 			wantLine:  16,

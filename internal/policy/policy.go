@@ -39,6 +39,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/pricing"
@@ -124,6 +125,11 @@ var allowed = map[ActionType][]Kind{
 	DeleteApp:       {KindStudioApp},
 	SetIdleShutdown: {KindStudioDom, KindStudioSpace},
 }
+
+// MinAgentIdleFor is the shortest conditions.idleFor of a notebook-instance
+// or studio-app rule: their idle evidence is the agent's tag, which cannot
+// tell an idle time shorter than agenttag.Fresh (25 minutes) from activity.
+const MinAgentIdleFor = agenttag.Fresh
 
 // Destructive reports whether the action stops or removes the resource:
 // such actions need idle evidence (conditions.idleFor).
@@ -458,6 +464,11 @@ func (r *Rule) validate(at string) error {
 		if d.v != nil && d.v.D() <= 0 {
 			return ferr(at+".conditions."+d.f, "must be positive")
 		}
+	}
+	if c.IdleFor != nil && (r.Resource == KindNotebook || r.Resource == KindStudioApp) && c.IdleFor.D() < MinAgentIdleFor {
+		return ferr(at+".conditions.idleFor", "must be at least %s for %s: the agent's tag cannot tell a shorter idle time from activity "+
+			"(its heartbeat may be %s old and its last activity one poll, up to %s, older; see docs/agent.md), got %s",
+			idle.FormatDuration(MinAgentIdleFor), r.Resource, idle.FormatDuration(agenttag.MaxAge), idle.FormatDuration(agenttag.MaxPollInterval), idle.FormatDuration(c.IdleFor.D()))
 	}
 	if len(r.Actions) == 0 {
 		return ferr(at+".actions", "a rule needs at least one action")

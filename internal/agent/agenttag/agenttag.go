@@ -17,7 +17,54 @@ const (
 	LastActivity = "sagesaver:last-activity"
 	// Usage holds a UsageSummary (see its Value).
 	Usage = "sagesaver:usage"
+	// Heartbeat holds when the agent last checked the resource (RFC 3339,
+	// UTC), written with LastActivity in the same AddTags call at least
+	// once every Interval, whether or not anything changed. Agents before
+	// it wrote LastActivity alone: without a Heartbeat the freshness of
+	// LastActivity is unknown, and a central verdict is never idle.
+	Heartbeat = "sagesaver:heartbeat"
 )
+
+// The timing contract between the agent and the central verdict
+// (idle.Notebook, idle.StudioApp, and the policy check of idleFor).
+const (
+	// Interval is the longest time between two tag writes of a running
+	// agent: one AddTags per Interval per resource keeps an account of a
+	// thousand instances under two calls a second, well inside AddTags'
+	// throttling limits.
+	Interval = 10 * time.Minute
+	// MaxAge is how old a Heartbeat may be for its LastActivity to count:
+	// two intervals, so that one failed or throttled write (retried at the
+	// next poll) does not make a running agent look dead. Older is
+	// unknown: the agent died, was removed, or cannot reach the API.
+	MaxAge = 2 * Interval
+	// MaxPollInterval is the longest poll interval of an agent that
+	// publishes its tag: a machine in use has a LastActivity at most one
+	// poll older than its Heartbeat.
+	MaxPollInterval = Interval / 2
+	// Fresh is the longest time a machine in use can look idle through its
+	// tag: the heartbeat may be MaxAge old and the activity one poll older
+	// than the heartbeat (20 + 5 = 25 minutes). A LastActivity within Fresh
+	// is activity now, and an idle time shorter than Fresh cannot be told
+	// from activity: a policy's idleFor for notebook instances and Studio
+	// apps must be at least Fresh.
+	Fresh = MaxAge + MaxPollInterval
+)
+
+// FormatTime is a LastActivity or Heartbeat value: RFC 3339, UTC, whole
+// seconds.
+func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
+
+// TimeOf is the time in tags[key] (LastActivity or Heartbeat); ok is false
+// when the tag is absent or not RFC 3339.
+func TimeOf(tags map[string]string, key string) (t time.Time, ok bool) {
+	v, found := tags[key]
+	if !found {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	return t, err == nil
+}
 
 // UsageSummary is how much of its machine the agent saw used: over Hours
 // complete hours watched since Since, the highest hourly average of CPU use

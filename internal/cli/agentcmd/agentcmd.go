@@ -141,22 +141,10 @@ func runAgent(ctx context.Context, a *root.App, cfg agent.Config, once bool) err
 	if err != nil {
 		return err
 	}
-	region := cfg.Region
-	if region == "" {
-		region = res.Region()
-	}
-	endpoint := cfg.EndpointURL
-	if endpoint == "" {
-		endpoint = a.Cfg.EndpointURL
-	}
 	// Three attempts (the SDK's default), not the scan's ten: a call that
 	// keeps failing holds up the next poll, and the agent tries again at
 	// the next poll anyway.
-	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: endpoint, MaxAttempts: agentMaxAttempts})
-	if err != nil {
-		return err
-	}
-	sm, err := sagemakerapi.New(awsCfg)
+	sm, err := sageMaker(ctx, a, cfg, res, agentMaxAttempts)
 	if err != nil {
 		return err
 	}
@@ -173,11 +161,55 @@ func runAgent(ctx context.Context, a *root.App, cfg agent.Config, once bool) err
 		return err
 	}
 	if once {
-		v, err := ag.Poll(ctx)
-		fmt.Fprintln(a.Stdio.Out, v.Summary())
+		v, err := ag.Once(ctx)
+		if !v.At.IsZero() { // not interrupted
+			fmt.Fprintln(a.Stdio.Out, v.Summary())
+		}
 		return err
 	}
 	return ag.Run(ctx)
+}
+
+// sageMaker is the agent's SageMaker client for res.
+func sageMaker(ctx context.Context, a *root.App, cfg agent.Config, res agent.Resource, attempts int) (*sagemakerapi.Client, error) {
+	region := cfg.Region
+	if region == "" {
+		region = res.Region()
+	}
+	endpoint := cfg.EndpointURL
+	if endpoint == "" {
+		endpoint = a.Cfg.EndpointURL
+	}
+	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: endpoint, MaxAttempts: attempts})
+	if err != nil {
+		return nil, err
+	}
+	return sagemakerapi.New(awsCfg)
+}
+
+// liveTimeout bounds `agent status`'s look at the resource's real status.
+const liveTimeout = 5 * time.Second
+
+// liveStatus asks SageMaker for the resource's status now, once, so that
+// `agent status` can tell a stop by someone else from the agent's.
+func liveStatus(ctx context.Context, a *root.App, cfg agent.Config, res agent.Resource) agent.Live {
+	ctx, cancel := context.WithTimeout(ctx, liveTimeout)
+	defer cancel()
+	sm, err := sageMaker(ctx, a, cfg, res, 1)
+	if err != nil {
+		return agent.Live{Err: err}
+	}
+	var status string
+	if res.IsStudioApp() {
+		app := sagemakerapi.App{DomainID: res.DomainID, AppType: res.AppType, AppName: res.Name, SpaceName: res.SpaceName, UserProfileName: res.UserProfileName}
+		if app.SpaceName != "" {
+			app.UserProfileName = ""
+		}
+		status, err = sm.DescribeApp(ctx, app)
+	} else {
+		status, err = sm.DescribeNotebookInstance(ctx, res.Name)
+	}
+	return agent.Live{Status: status, Err: err}
 }
 
 func newAgentStatusCmd(a *root.App, f *agentFlags) *cobra.Command {
@@ -202,7 +234,7 @@ func newAgentStatusCmd(a *root.App, f *agentFlags) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			_, err = fmt.Fprint(a.Stdio.Out, agent.StatusScreen(st, cfg, time.Now()))
+			_, err = fmt.Fprint(a.Stdio.Out, agent.StatusScreen(st, cfg, time.Now(), liveStatus(cmd.Context(), a, cfg, st.Resource)))
 			return err
 		},
 	}
