@@ -63,8 +63,9 @@ type Server struct {
 
 	mu       sync.Mutex // guards everything below and all account state
 	accounts map[string]*Account
-	keys     map[string]string // access key id -> account id
-	order    []string          // account ids in scenario order
+	keys     map[string]string      // access key id -> account id
+	sessions map[string]roleSession // AssumeRole's access key ids -> who holds them
+	order    []string               // account ids in scenario order
 	sns      []PublishedMessage
 
 	services map[string]*service // by SigV4 signing name
@@ -102,6 +103,7 @@ func New(opts Options) *Server {
 func (s *Server) resetLocked() {
 	s.accounts = map[string]*Account{}
 	s.keys = map[string]string{}
+	s.sessions = map[string]roleSession{}
 	s.order = nil
 	s.sns = nil
 	s.pricing = nil
@@ -134,6 +136,8 @@ type Call struct {
 	Now       time.Time
 	RequestID string
 	Operation string
+	// AccessKey is the access key id the request was signed with.
+	AccessKey string
 }
 
 // ARN builds an ARN in the call's partition, region and account.
@@ -284,7 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	acct := s.accountForKey(scope.accessKey)
-	c := &Call{s: s, Account: acct, Region: acct.region(region), Now: s.clock.Now(), RequestID: reqID, Operation: req.Operation}
+	c := &Call{s: s, Account: acct, Region: acct.region(region), Now: s.clock.Now(), RequestID: reqID, Operation: req.Operation, AccessKey: scope.accessKey}
 	var out smithy.Serializable
 	if e := s.checkRegionAccess(acct, region, svc); e != nil {
 		err = e
