@@ -172,7 +172,11 @@ type service struct {
 	queryNamespace  string // awsQuery response XML namespace
 	queryCompatible bool   // sends x-amzn-query-error over JSON/CBOR
 	global          bool   // not regional (STS global endpoint, Organizations, Pricing)
-	ops             map[string]handler
+	// validationCode answers a request that breaks the model's constraints;
+	// "" means ValidationException (JSON services) or ValidationError
+	// (query services).
+	validationCode string
+	ops            map[string]handler
 }
 
 // allServices lists every emulated service; each service's file adds its
@@ -291,6 +295,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &Call{s: s, Account: acct, Region: acct.region(region), Now: s.clock.Now(), RequestID: reqID, Operation: req.Operation, AccessKey: scope.accessKey}
 	var out smithy.Serializable
 	if e := s.checkRegionAccess(acct, region, svc); e != nil {
+		err = e
+	} else if e := validateInput(svc, req.Operation, in); e != nil {
 		err = e
 	} else {
 		out, err = h.run(c, in)
