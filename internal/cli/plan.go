@@ -94,6 +94,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	if err != nil {
 		return err
 	}
+	rep.ScanFailures = fails
 	if err := rep.Write(a.Stdio.Out, a.Cfg.Output); err != nil {
 		return err
 	}

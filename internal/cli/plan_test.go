@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -222,5 +223,36 @@ func TestPlanReportsCloudWatchFailure(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "CloudWatch failed in 1 account/region(s)") {
 		t.Errorf("stderr: %s", errOut)
+	}
+}
+
+// A part of the scan that fails is listed in plan's and apply's output,
+// table and JSON, as the exit message says.
+func TestPlanListsScanFailures(t *testing.T) {
+	env := emulatortest.Start(t, planScenario)
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "sagemaker:ListNotebookInstances", Code: "AccessDeniedException", Message: "no sagemaker:ListNotebookInstances", Status: 400}}})
+	pol := writeFile(t, "policy.yaml", planPolicy)
+	for _, cmd := range []string{"plan", "apply"} {
+		t.Run(cmd, func(t *testing.T) {
+			out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), cmd, "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"))
+			if code != root.ExitPartial || !strings.Contains(errOut, "listed in the output") {
+				t.Errorf("exit %d, stderr %s; want %d (partial)", code, errOut, root.ExitPartial)
+			}
+			if want := "scan failed: 123456789012 us-east-1 notebook-instance (not in this plan): "; !strings.Contains(out, want) || !strings.Contains(out, "no sagemaker:ListNotebookInstances") {
+				t.Errorf("table output lacks %q and the error:\n%s", want, out)
+			}
+			js, _, _ := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), cmd, "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"), "-o", "json")
+			var doc struct {
+				ScanFailures []struct{ Account, Region, Kind, Error string } `json:"scanFailures"`
+			}
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatalf("json: %v\n%s", err, js)
+			}
+			if len(doc.ScanFailures) != 1 || doc.ScanFailures[0].Account != "123456789012" || doc.ScanFailures[0].Region != "us-east-1" ||
+				doc.ScanFailures[0].Kind != "notebook-instance" || !strings.Contains(doc.ScanFailures[0].Error, "no sagemaker:ListNotebookInstances") {
+				t.Errorf("scanFailures: %+v\n%s", doc.ScanFailures, js)
+			}
+		})
 	}
 }
