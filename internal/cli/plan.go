@@ -155,7 +155,7 @@ func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, cat
 		cl := set.Clients[k]
 		acct := k[:len(k)-len(cl.Region)-1]
 		regions = append(regions, &action.Region{Account: acct, Region: cl.Region, SageMaker: cl.SageMaker,
-			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.CloudWatch)})
+			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.Metrics)})
 		if first == nil {
 			first = cl
 		}

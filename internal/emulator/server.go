@@ -53,6 +53,11 @@ type Options struct {
 	Start time.Time
 	// Logger receives one debug line per request; nil discards.
 	Logger *slog.Logger
+	// NoCBOR makes the emulator an AWS-compatible endpoint without Smithy
+	// RPC v2 CBOR (as several are): CBOR requests get the 404 and query
+	// XML error such an endpoint answers. CloudWatch is then reachable over
+	// awsQuery and awsJson only.
+	NoCBOR bool
 }
 
 // Server is the emulator. It is an http.Handler; all methods are safe for
@@ -72,6 +77,7 @@ type Server struct {
 	faults   *faults
 	counters *counters
 	reqSeq   atomic.Uint64
+	noCBOR   bool
 	pricing  *pricingState
 }
 
@@ -91,6 +97,7 @@ func New(opts Options) *Server {
 		services: map[string]*service{},
 		faults:   newFaults(),
 		counters: newCounters(),
+		noCBOR:   opts.NoCBOR,
 	}
 	s.resetLocked()
 	for _, svc := range allServices() {
@@ -252,6 +259,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if perr != nil {
 		fail(perr)
+		return
+	}
+	if s.noCBOR && req.Protocol == wire.CBOR {
+		// An endpoint that routes by the query protocol's Action finds
+		// none under /service/.../operation/...: 404, in XML.
+		wire.WriteError(w, wire.Query, reqID, "", false, &wire.Error{Code: "UnknownOperation", Message: "no operation at " + r.URL.Path, Status: http.StatusNotFound})
 		return
 	}
 	if svc == nil {
