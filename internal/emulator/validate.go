@@ -68,12 +68,26 @@ func loadRules() map[string]*serviceRules {
 	return rules
 }
 
+var (
+	javaUnicode = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+	bigRepeat   = regexp.MustCompile(`\{(\d+),(\d+)\}`)
+)
+
 // compileJavaPattern compiles a model pattern (Java regular expression
 // syntax, matched against the whole value as Java's matches() does) for
 // Go; nil when RE2 cannot express it (the pattern is then not checked).
 func compileJavaPattern(p string) *regexp.Regexp {
 	// \uXXXX is Java's; Go spells it \x{XXXX}.
-	p = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`).ReplaceAllString(p, `\x{$1}`)
+	p = javaUnicode.ReplaceAllString(p, `\x{$1}`)
+	// RE2 repeats at most 1000 times; the length constraint bounds the
+	// value anyway.
+	p = bigRepeat.ReplaceAllStringFunc(p, func(m string) string {
+		sub := bigRepeat.FindStringSubmatch(m)
+		if n, _ := strconv.Atoi(sub[2]); n > 1000 {
+			return "{" + sub[1] + ",}"
+		}
+		return m
+	})
 	re, err := regexp.Compile(`^(?:` + p + `)$`)
 	if err != nil {
 		return nil
