@@ -302,6 +302,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(&wire.Error{Code: code, Message: err.Error()})
 		return
 	}
+	// Checked outside the lock (it walks the whole input), answered
+	// after the region's access check as AWS authorizes first.
+	verr := validateInput(svc, req.Operation, in)
 
 	s.mu.Lock()
 	acct := s.accountForKey(scope.accessKey)
@@ -309,8 +312,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var out smithy.Serializable
 	if e := s.checkRegionAccess(acct, region, svc); e != nil {
 		err = e
-	} else if e := validateInput(svc, req.Operation, in); e != nil {
-		err = e
+	} else if verr != nil {
+		err = verr
 	} else {
 		out, err = h.run(c, in)
 	}

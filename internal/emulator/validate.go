@@ -163,6 +163,10 @@ func (v *validator) check(path, shape string, rv reflect.Value) {
 		for _, m := range sh.Members {
 			f := rv.FieldByName(m[0])
 			if !f.IsValid() {
+				// The SDK capitalises camelCase member names.
+				f = rv.FieldByName(strings.ToUpper(m[0][:1]) + m[0][1:])
+			}
+			if !f.IsValid() {
 				continue
 			}
 			p := memberPath(path, lowerFirst(m[0]))
@@ -236,12 +240,13 @@ func (v *validator) length(path string, sh *shapeRule, n int, s string) {
 
 // isNull reports whether an input field is unset: a nil pointer, slice,
 // map or interface, or the empty value of a non-pointer enum or number
-// (the SDK omits those from the request).
+// (the SDK omits those from the request). A non-pointer false is not
+// null: a client may have sent it.
 func isNull(f reflect.Value) bool {
 	switch f.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
 		return f.IsNil()
-	case reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64, reflect.Bool:
+	case reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
 		return f.IsZero()
 	}
 	return false
