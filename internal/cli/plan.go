@@ -160,8 +160,10 @@ func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, cat
 			first = cl
 		}
 	}
-	info := store.RunInfo{OSUser: osUser(a.Getenv)}
-	if first != nil {
+	// The actor is who runs sagesaver, not the role it assumed in the
+	// first target account (assumed-role/ROLE/sagesaver there).
+	info := store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}
+	if info.CallerARN == "" && first != nil {
 		if id, err := first.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
 			info.CallerARN = aws.ToString(id.Arn)
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/store"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
@@ -254,5 +256,34 @@ func TestPlanListsScanFailures(t *testing.T) {
 				t.Errorf("scanFailures: %+v\n%s", doc.ScanFailures, js)
 			}
 		})
+	}
+}
+
+// The run's actor is the caller's own identity even when every target is
+// reached through an assumed role (whose identity, as on AWS, is the role
+// session in the target account).
+func TestPlanActorIsTheCallerNotTheAssumedRole(t *testing.T) {
+	env := emulatortest.Start(t, multiAccount)
+	accounts := writeFile(t, "accounts.yaml", `apiVersion: sagesaver.io/v1alpha1
+kind: Accounts
+accounts:
+  - id: "222222222222"
+`)
+	pol := writeFile(t, "policy.yaml", planPolicy)
+	state := filepath.Join(t.TempDir(), "s.db")
+	if _, errOut, code := runScanCLI(t, env, "AKIAMGMT", t.TempDir(), "plan", "-f", pol, "--accounts", accounts, "--region", "us-east-1", "--state", state); code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, errOut)
+	}
+	st, err := store.Open(context.Background(), state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.Runs(context.Background(), 10)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %+v, %v", runs, err)
+	}
+	if got, want := runs[0].CallerARN, "arn:aws:iam::111111111111:user/sagesaver"; got != want {
+		t.Errorf("run's caller %q, want %q", got, want)
 	}
 }
