@@ -31,13 +31,13 @@ const maxPricePage = 100
 
 func pricingService() *service {
 	return &service{
-		name: "pricing",
+		name:        "pricing",
+		signingName: "pricing",
+		jsonTarget:  "AWSPriceListService",
+		global:      true,
 		// The Price List API answers bad input, modeled constraints
 		// included, with InvalidParameterException.
 		validationCode: "InvalidParameterException",
-		signingName:    "pricing",
-		jsonTarget:     "AWSPriceListService",
-		global:         true,
 		ops: map[string]handler{
 			"GetProducts":        op(getProducts),
 			"DescribeServices":   op(describePriceServices),
