@@ -68,12 +68,10 @@ func TestConstraintsTable(t *testing.T) {
 
 // botocoreShape is a shape of botocore's service-2.json.
 type botocoreShape struct {
-	Type     string   `json:"type"`
-	Required []string `json:"required"`
-	Members  map[string]struct {
-		Shape string `json:"shape"`
-	} `json:"members"`
-	Member struct {
+	Type     string         `json:"type"`
+	Required []string       `json:"required"`
+	Members  orderedMembers `json:"members"`
+	Member   struct {
 		Shape string `json:"shape"`
 	} `json:"member"`
 	Value struct {
@@ -189,7 +187,7 @@ func (p *pruner) keep(name string) bool {
 	case "structure":
 		k = k || len(s.Required) > 0
 		for _, m := range s.Members {
-			if p.keep(m.Shape) {
+			if p.keep(m.shape) {
 				k = true
 			}
 		}
@@ -213,16 +211,10 @@ func (p *pruner) rule(name string) *shapeRule {
 	switch s.Type {
 	case "structure":
 		r.Required = s.Required
-		var names []string
-		for m := range s.Members {
-			names = append(names, m)
-		}
-		// Go's map loses the model's order: by name, so that messages
-		// list their violations in a stable order.
-		sort.Strings(names)
-		for _, m := range names {
-			if sh := s.Members[m].Shape; p.memo[sh] || slices.Contains(s.Required, m) {
-				r.Members = append(r.Members, [2]string{m, sh})
+		// In the model's order, which AWS's messages list violations in.
+		for _, m := range s.Members {
+			if p.memo[m.shape] || slices.Contains(s.Required, m.name) {
+				r.Members = append(r.Members, [2]string{m.name, m.shape})
 			}
 		}
 	case "list":
@@ -235,4 +227,29 @@ func (p *pruner) rule(name string) *shapeRule {
 		}
 	}
 	return r
+}
+
+// orderedMembers are a structure's members in the model's order (a Go map
+// would lose it).
+type orderedMembers []struct{ name, shape string }
+
+func (o *orderedMembers) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil { // {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		var m struct {
+			Shape string `json:"shape"`
+		}
+		if err := dec.Decode(&m); err != nil {
+			return err
+		}
+		*o = append(*o, struct{ name, shape string }{tok.(string), m.Shape})
+	}
+	return nil
 }
