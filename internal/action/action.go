@@ -207,6 +207,9 @@ type Report struct {
 	// EvidenceErrors are the accounts and regions where CloudWatch
 	// failed: their endpoints are unknown (reported, never acted on).
 	EvidenceErrors []EvidenceError
+	// ScanFailures are the parts of the scan (account, region, kind) that
+	// failed: what they hold is not in the plan. The caller sets them.
+	ScanFailures []inventory.Failure
 	// Recovered are actions a killed run left started, resolved by this
 	// run after a re-check.
 	Recovered []Outcome

@@ -222,6 +222,9 @@ func (r *Report) writeTable(w io.Writer) error {
 }
 
 func (r *Report) writeEvidenceErrors(w io.Writer) {
+	for _, f := range r.ScanFailures {
+		fmt.Fprintf(w, "scan failed: %s %s %s (not in this plan): %s\n", f.Account, f.Region, f.Kind, f.Reason)
+	}
 	for _, e := range r.EvidenceErrors {
 		fmt.Fprintf(w, "CloudWatch evidence unknown for %d endpoint(s) in %s/%s (not acted on): %s\n", e.Endpoints, e.Account, e.Region, e.Err)
 	}
@@ -265,8 +268,18 @@ type jsonReport struct {
 	Recovered []string `json:"recovered,omitempty"`
 	// EvidenceErrors: where CloudWatch failed (endpoints unknown).
 	EvidenceErrors []EvidenceError `json:"evidenceErrors,omitempty"`
-	Notified       bool            `json:"notified"`
-	NotifyErr      string          `json:"notifyError,omitempty"`
+	// ScanFailures: the parts of the scan that failed (not in the plan).
+	ScanFailures []scanFailure `json:"scanFailures,omitempty"`
+	Notified     bool          `json:"notified"`
+	NotifyErr    string        `json:"notifyError,omitempty"`
+}
+
+// scanFailure is one failed part of the scan in the JSON report.
+type scanFailure struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	Kind    string `json:"kind"`
+	Error   string `json:"error"`
 }
 
 func (r *Report) writeJSON(w io.Writer) error {
@@ -278,6 +291,9 @@ func (r *Report) writeJSON(w io.Writer) error {
 	}
 	for _, o := range r.Recovered {
 		j.Recovered = append(j.Recovered, o.Verb+" "+o.Key.String()+": "+o.Result)
+	}
+	for _, f := range r.ScanFailures {
+		j.ScanFailures = append(j.ScanFailures, scanFailure{Account: f.Account, Region: f.Region, Kind: string(f.Kind), Error: f.Reason})
 	}
 	if r.NotifyErr != nil {
 		j.NotifyErr = r.NotifyErr.Error()

@@ -67,11 +67,20 @@ func groups(res *Result) [][]Recommendation {
 
 func (res *Result) headline() string {
 	if len(res.Recommendations) == 0 {
+		if len(res.Failures) > 0 {
+			// Unread evidence is not evidence of a good fit.
+			return fmt.Sprintf("Evidence unreadable: %s failed (listed below), so the resources it covers could not be judged.",
+				plural(len(res.Failures), "evidence read"))
+		}
 		return "No right-sizing recommendations: every running resource with enough evidence looks sized to its use."
 	}
 	g := groups(res)
-	return fmt.Sprintf("%s for %s: %s/month if each takes its best one.",
+	s := fmt.Sprintf("%s for %s: %s/month if each takes its best one.",
 		plural(len(res.Recommendations), "recommendation"), plural(len(g), "resource"), totalText(res.Total()))
+	if len(res.Failures) > 0 {
+		s += fmt.Sprintf(" %s failed (listed below): the resources it covers are not judged.", plural(len(res.Failures), "evidence read"))
+	}
+	return s
 }
 
 func (res *Result) windowLine() string {

@@ -24,8 +24,12 @@ type Clients struct {
 	Region     string
 	SageMaker  *sagemaker.Client
 	CloudWatch *cloudwatch.Client
-	SNS        *sns.Client
-	STS        *sts.Client
+	// Metrics reads CloudWatch: CloudWatch itself, or, for the targets of
+	// a run, a CloudWatchProtocol's client (which falls back to awsQuery
+	// on an endpoint without CBOR).
+	Metrics Metrics
+	SNS     *sns.Client
+	STS     *sts.Client
 	// ApplicationAutoScaling reads endpoint variants' scaling targets.
 	ApplicationAutoScaling *applicationautoscaling.Client
 	// Tagging is the Resource Groups Tagging API (GetResources).
@@ -37,10 +41,12 @@ func NewClients(cfg aws.Config, region string, cloudWatchQuery bool) *Clients {
 	regional := func(r string) func(*aws.Config) { return func(c *aws.Config) { c.Region = r } }
 	rc := cfg.Copy()
 	regional(region)(&rc)
+	cw := NewCloudWatch(rc, cloudWatchQuery)
 	return &Clients{
 		Region:     region,
 		SageMaker:  sagemaker.NewFromConfig(rc),
-		CloudWatch: NewCloudWatch(rc, cloudWatchQuery),
+		CloudWatch: cw,
+		Metrics:    cw,
 		SNS:        sns.NewFromConfig(rc),
 		STS:        sts.NewFromConfig(rc),
 

@@ -82,7 +82,7 @@ func runAdvise(ctx context.Context, a *app, o scanOptions, lookback time.Duratio
 	var sources []advise.Source
 	for _, t := range set.Targets {
 		if cl := set.Clients[t.Account+"/"+t.Region]; cl != nil {
-			sources = append(sources, advise.Source{Account: t.Account, Region: t.Region, CloudWatch: cl.CloudWatch, Scaling: cl.ApplicationAutoScaling})
+			sources = append(sources, advise.Source{Account: t.Account, Region: t.Region, CloudWatch: cl.Metrics, Scaling: cl.ApplicationAutoScaling})
 		}
 	}
 	ev := advise.Gather(ctx, sources, res.Resources, now, lookback, o.lookback)

@@ -127,3 +127,55 @@ func TestAdvisePartialEvidence(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// Against an AWS-compatible endpoint without CloudWatch's RPC v2 CBOR
+// protocol, advise falls back to the query protocol (saying so at info)
+// and reads the evidence as it would over CBOR.
+func TestAdviseFallsBackToQueryWithoutCBOR(t *testing.T) {
+	env := emulatortest.StartWith(t, emulator.Options{NoCBOR: true}, adviseFleet)
+	out, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), "advise", "--region", "us-east-1", "--log-level", "info")
+	if code != 0 {
+		t.Errorf("exit %d, want 0; stderr:\n%s", code, errOut)
+	}
+	if strings.Contains(out, "No right-sizing recommendations") || !strings.Contains(out, "scorer-a") || strings.Contains(out, "Evidence not read") {
+		t.Errorf("output:\n%s", out)
+	}
+	if n := strings.Count(errOut, "using the query protocol for the rest of the run"); n != 1 {
+		t.Errorf("%d fallback lines on stderr, want 1:\n%s", n, errOut)
+	}
+	if calls := env.Emu.Counters().Calls["cloudwatch:GetMetricData"]; calls == 0 {
+		t.Errorf("no GetMetricData over the query protocol")
+	}
+}
+
+// When no evidence could be read, advise never says there is nothing to
+// recommend: it says the evidence was unreadable and exits partial.
+func TestAdviseUnreadableEvidenceIsNotNoRecommendations(t *testing.T) {
+	const fleet = `
+apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-25T12:00:00Z
+accounts:
+  - id: "123456789012"
+    accessKeys: [AKIAMLDEV]
+    regions:
+      us-east-1:
+        endpoints:
+          - {name: scorer-a, age: 60d, variants: [{name: AllTraffic, image: "sklearn:1", instanceType: ml.m5.large}]}
+        metrics:
+          - {endpoint: scorer-a, metric: CPUUtilization, value: 3}
+`
+	env := emulatortest.Start(t, fleet)
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "not authorized", Status: 403},
+	}})
+	for _, format := range []string{"table", "markdown"} {
+		out, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), "advise", "--region", "us-east-1", "-o", format)
+		if code != root.ExitPartial {
+			t.Errorf("%s: exit %d, want %d; stderr %q", format, code, root.ExitPartial, errOut)
+		}
+		if strings.Contains(out, "No right-sizing recommendations") || !strings.Contains(out, "Evidence unreadable: 1 evidence read failed") {
+			t.Errorf("%s output:\n%s", format, out)
+		}
+	}
+}

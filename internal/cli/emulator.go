@@ -18,7 +18,7 @@ import (
 
 func newEmulatorCmd(a *app) *cobra.Command {
 	var listen, scenarioPath string
-	var allowRemote bool
+	var allowRemote, noCBOR bool
 	cmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Serve the built-in AWS emulator (SageMaker, CloudWatch, SNS, STS) for tests and demos",
@@ -40,7 +40,7 @@ loads scenarios and reads counters: see docs/emulator.md.`,
 			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) && !allowRemote {
 				return root.UsageError("--listen %s is not a loopback address; the emulator accepts any credentials, so pass --allow-remote if you mean it", listen)
 			}
-			emu := emulator.New(emulator.Options{Logger: a.Log})
+			emu := emulator.New(emulator.Options{Logger: a.Log, NoCBOR: noCBOR})
 			if scenarioPath != "" {
 				sc, err := loadScenario(scenarioPath)
 				if err != nil {
@@ -61,6 +61,7 @@ loads scenarios and reads counters: see docs/emulator.md.`,
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "address to listen on")
 	cmd.Flags().StringVar(&scenarioPath, "scenario", "", "scenario file to load, or the name of a bundled one (demo)")
 	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow listening on a non-loopback address")
+	cmd.Flags().BoolVar(&noCBOR, "no-cbor", false, "answer as an AWS-compatible endpoint without CloudWatch's RPC v2 CBOR protocol (404 to CBOR requests)")
 	return cmd
 }
 

@@ -94,6 +94,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	if err != nil {
 		return err
 	}
+	rep.ScanFailures = fails
 	if err := rep.Write(a.Stdio.Out, a.Cfg.Output); err != nil {
 		return err
 	}
@@ -161,13 +162,15 @@ func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, cat
 		cl := set.Clients[k]
 		acct := k[:len(k)-len(cl.Region)-1]
 		regions = append(regions, &action.Region{Account: acct, Region: cl.Region, SageMaker: cl.SageMaker,
-			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.CloudWatch)})
+			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.Metrics)})
 		if first == nil {
 			first = cl
 		}
 	}
-	info := store.RunInfo{OSUser: osUser(a.Getenv)}
-	if first != nil {
+	// The actor is who runs sagesaver, not the role it assumed in the
+	// first target account (assumed-role/ROLE/sagesaver there).
+	info := store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}
+	if info.CallerARN == "" && first != nil {
 		if id, err := first.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
 			info.CallerARN = aws.ToString(id.Arn)
 		}

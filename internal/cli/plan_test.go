@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +12,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/store"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
@@ -222,5 +225,65 @@ func TestPlanReportsCloudWatchFailure(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "CloudWatch failed in 1 account/region(s)") {
 		t.Errorf("stderr: %s", errOut)
+	}
+}
+
+// A part of the scan that fails is listed in plan's and apply's output,
+// table and JSON, as the exit message says.
+func TestPlanListsScanFailures(t *testing.T) {
+	env := emulatortest.Start(t, planScenario)
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "sagemaker:ListNotebookInstances", Code: "AccessDeniedException", Message: "no sagemaker:ListNotebookInstances", Status: 400}}})
+	pol := writeFile(t, "policy.yaml", planPolicy)
+	for _, cmd := range []string{"plan", "apply"} {
+		t.Run(cmd, func(t *testing.T) {
+			out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), cmd, "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"))
+			if code != root.ExitPartial || !strings.Contains(errOut, "listed in the output") {
+				t.Errorf("exit %d, stderr %s; want %d (partial)", code, errOut, root.ExitPartial)
+			}
+			if want := "scan failed: 123456789012 us-east-1 notebook-instance (not in this plan): "; !strings.Contains(out, want) || !strings.Contains(out, "no sagemaker:ListNotebookInstances") {
+				t.Errorf("table output lacks %q and the error:\n%s", want, out)
+			}
+			js, _, _ := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), cmd, "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"), "-o", "json")
+			var doc struct {
+				ScanFailures []struct{ Account, Region, Kind, Error string } `json:"scanFailures"`
+			}
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatalf("json: %v\n%s", err, js)
+			}
+			if len(doc.ScanFailures) != 1 || doc.ScanFailures[0].Account != "123456789012" || doc.ScanFailures[0].Region != "us-east-1" ||
+				doc.ScanFailures[0].Kind != "notebook-instance" || !strings.Contains(doc.ScanFailures[0].Error, "no sagemaker:ListNotebookInstances") {
+				t.Errorf("scanFailures: %+v\n%s", doc.ScanFailures, js)
+			}
+		})
+	}
+}
+
+// The run's actor is the caller's own identity even when every target is
+// reached through an assumed role (whose identity, as on AWS, is the role
+// session in the target account).
+func TestPlanActorIsTheCallerNotTheAssumedRole(t *testing.T) {
+	env := emulatortest.Start(t, multiAccount)
+	accounts := writeFile(t, "accounts.yaml", `apiVersion: sagesaver.io/v1alpha1
+kind: Accounts
+accounts:
+  - id: "222222222222"
+`)
+	pol := writeFile(t, "policy.yaml", planPolicy)
+	state := filepath.Join(t.TempDir(), "s.db")
+	if _, errOut, code := runScanCLI(t, env, "AKIAMGMT", t.TempDir(), "plan", "-f", pol, "--accounts", accounts, "--region", "us-east-1", "--state", state); code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, errOut)
+	}
+	st, err := store.Open(context.Background(), state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.Runs(context.Background(), 10)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %+v, %v", runs, err)
+	}
+	if got, want := runs[0].CallerARN, "arn:aws:iam::111111111111:user/sagesaver"; got != want {
+		t.Errorf("run's caller %q, want %q", got, want)
 	}
 }

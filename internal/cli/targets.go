@@ -228,6 +228,9 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 		accounts = []account{{id: self}}
 	}
 
+	// One CloudWatch protocol for the run: a fallback to awsQuery is found
+	// once and then used by every account and region.
+	cwProto := awsapi.NewCloudWatchProtocol(a.Cfg.CloudWatchProtocol == config.CloudWatchQuery, a.Log)
 	for _, acct := range accounts {
 		cfg := base.Copy()
 		if acct.roleARN != "" {
@@ -248,6 +251,9 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 		set.Accounts = append(set.Accounts, acct.id)
 		for _, r := range set.Regions {
 			cl := awsapi.NewClients(cfg, r, a.Cfg.CloudWatchProtocol == config.CloudWatchQuery)
+			rc := cfg.Copy()
+			rc.Region = r
+			cl.Metrics = cwProto.Client(rc)
 			if set.Clients == nil {
 				set.Clients = map[string]*awsapi.Clients{}
 			}

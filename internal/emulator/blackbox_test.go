@@ -52,6 +52,12 @@ func awsCLI(t *testing.T) string {
 // runAWS runs the AWS CLI against url and decodes its JSON output.
 func runAWS(t *testing.T, bin, url string, args ...string) map[string]any {
 	t.Helper()
+	return runAWSAs(t, bin, url, nil, args...)
+}
+
+// awsCmd is the AWS CLI command for args against url, with the emulator's
+// default access key unless env (KEY=value) says otherwise.
+func awsCmd(bin, url string, env []string, args ...string) *exec.Cmd {
 	full := append([]string{"--endpoint-url", url, "--region", "us-east-1", "--output", "json"}, args...)
 	cmd := exec.Command(bin, full...)
 	cmd.Env = append(os.Environ(),
@@ -63,6 +69,14 @@ func runAWS(t *testing.T, bin, url string, args ...string) map[string]any {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_MAX_ATTEMPTS=3",
 	)
+	cmd.Env = append(cmd.Env, env...)
+	return cmd
+}
+
+// runAWSAs is runAWS with extra environment (credentials).
+func runAWSAs(t *testing.T, bin, url string, env []string, args ...string) map[string]any {
+	t.Helper()
+	cmd := awsCmd(bin, url, env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -243,5 +257,60 @@ func TestBlackBoxAWSCLIAndAdminAPI(t *testing.T) {
 	}
 	if st := admin(t, url, http.MethodGet, "nope", "", &bad); st != 404 {
 		t.Errorf("unknown admin path: %d", st)
+	}
+}
+
+// runAWSFail runs a CLI command that must fail and returns its stderr.
+func runAWSFail(t *testing.T, bin, url string, args ...string) string {
+	t.Helper()
+	cmd := awsCmd(bin, url, nil, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("aws %s succeeded, want an error", strings.Join(args, " "))
+	}
+	return stderr.String()
+}
+
+// The AWS CLI (botocore) sees the emulator's STS and validation as AWS's:
+// the assumed role's credentials are the role session, and bad input is a
+// ValidationException with AWS's text.
+func TestBlackBoxAssumedRoleAndValidation(t *testing.T) {
+	bin := awsCLI(t)
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	url := srv.URL
+	var ok map[string]any
+	sc := "apiVersion: sagesaver.io/v1alpha1\nkind: Scenario\naccounts:\n- {id: \"111111111111\", name: mgmt}\n- {id: \"222222222222\", name: prod, roles: [Auditor]}\n"
+	if st := admin(t, url, http.MethodPost, "scenario", sc, &ok); st != 200 {
+		t.Fatalf("load scenario: %d %v", st, ok)
+	}
+
+	role := runAWS(t, bin, url, "sts", "assume-role", "--role-arn", "arn:aws:iam::222222222222:role/Auditor", "--role-session-name", "cli-session")
+	creds, _ := role["Credentials"].(map[string]any)
+	if creds == nil {
+		t.Fatalf("assume-role: %v", role)
+	}
+	id := runAWSAs(t, bin, url, []string{
+		"AWS_ACCESS_KEY_ID=" + creds["AccessKeyId"].(string),
+		"AWS_SECRET_ACCESS_KEY=" + creds["SecretAccessKey"].(string),
+		"AWS_SESSION_TOKEN=" + creds["SessionToken"].(string),
+	}, "sts", "get-caller-identity")
+	if id["Arn"] != "arn:aws:sts::222222222222:assumed-role/Auditor/cli-session" || id["Account"] != "222222222222" {
+		t.Errorf("get-caller-identity with the role's credentials: %v", id)
+	}
+	if uid, _ := id["UserId"].(string); !strings.HasPrefix(uid, "AROA") || !strings.HasSuffix(uid, ":cli-session") {
+		t.Errorf("UserId %q, want AROA...:cli-session", uid)
+	}
+
+	// botocore checks minimums itself; patterns and enums reach the server.
+	msg := runAWSFail(t, bin, url, "sts", "assume-role", "--role-arn", "arn:aws:iam::222222222222:role/Auditor", "--role-session-name", "bad name!")
+	if want := `(ValidationError) when calling the AssumeRole operation: 1 validation error detected: Value 'bad name!' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*`; !strings.Contains(msg, want) {
+		t.Errorf("assume-role with a bad session name: %s\nwant %s", msg, want)
+	}
+	msg = runAWSFail(t, bin, url, "sagemaker", "create-notebook-instance", "--notebook-instance-name", "nb", "--instance-type", "m5.large", "--role-arn", "arn:aws:iam::111111111111:role/SageMaker")
+	if want := "(ValidationException) when calling the CreateNotebookInstance operation: 1 validation error detected: Value 'm5.large' at 'instanceType' failed to satisfy constraint: Member must satisfy enum value set: [ml.t2.medium"; !strings.Contains(msg, want) {
+		t.Errorf("create-notebook-instance m5.large: %s\nwant %s", msg, want)
 	}
 }

@@ -35,6 +35,9 @@ func pricingService() *service {
 		signingName: "pricing",
 		jsonTarget:  "AWSPriceListService",
 		global:      true,
+		// The Price List API answers bad input, modeled constraints
+		// included, with InvalidParameterException.
+		validationCode: "InvalidParameterException",
 		ops: map[string]handler{
 			"GetProducts":        op(getProducts),
 			"DescribeServices":   op(describePriceServices),

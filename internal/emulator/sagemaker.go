@@ -112,7 +112,10 @@ func paginate[T any](items []T, token *string, maxResults *int32, max int) ([]T,
 	}
 	n := max
 	if maxResults != nil {
-		if *maxResults < 1 || int(*maxResults) > max {
+		if *maxResults < 1 {
+			return nil, nil, validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1", *maxResults)
+		}
+		if int(*maxResults) > max {
 			return nil, nil, validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to %d", *maxResults, max)
 		}
 		n = int(*maxResults)

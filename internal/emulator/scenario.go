@@ -172,9 +172,9 @@ func (s *Server) Load(sc *Scenario) error {
 	// A scenario that fails to load changes nothing: the state it
 	// replaces comes back, and the clock, faults and counters are set
 	// only once it has loaded.
-	prev := savedState{s.accounts, s.keys, s.order, s.sns, s.pricing}
+	prev := savedState{s.accounts, s.keys, s.order, s.sns, s.pricing, s.sessions}
 	if err := s.loadLocked(sc); err != nil {
-		s.accounts, s.keys, s.order, s.sns, s.pricing = prev.accounts, prev.keys, prev.order, prev.sns, prev.pricing
+		s.accounts, s.keys, s.order, s.sns, s.pricing, s.sessions = prev.accounts, prev.keys, prev.order, prev.sns, prev.pricing, prev.sessions
 		return sc.located(err)
 	}
 	s.counters.reset()
@@ -196,6 +196,7 @@ type savedState struct {
 	order    []string
 	sns      []PublishedMessage
 	pricing  *pricingState
+	sessions map[string]roleSession
 }
 
 // loadLocked replaces the accounts, keys, published messages and prices

@@ -53,6 +53,11 @@ type Options struct {
 	Start time.Time
 	// Logger receives one debug line per request; nil discards.
 	Logger *slog.Logger
+	// NoCBOR makes the emulator an AWS-compatible endpoint without Smithy
+	// RPC v2 CBOR (as several are): CBOR requests get the 404 and query
+	// XML error such an endpoint answers. CloudWatch is then reachable over
+	// awsQuery and awsJson only.
+	NoCBOR bool
 }
 
 // Server is the emulator. It is an http.Handler; all methods are safe for
@@ -63,14 +68,16 @@ type Server struct {
 
 	mu       sync.Mutex // guards everything below and all account state
 	accounts map[string]*Account
-	keys     map[string]string // access key id -> account id
-	order    []string          // account ids in scenario order
+	keys     map[string]string      // access key id -> account id
+	sessions map[string]roleSession // AssumeRole's access key ids -> who holds them
+	order    []string               // account ids in scenario order
 	sns      []PublishedMessage
 
 	services map[string]*service // by SigV4 signing name
 	faults   *faults
 	counters *counters
 	reqSeq   atomic.Uint64
+	noCBOR   bool
 	pricing  *pricingState
 }
 
@@ -90,6 +97,7 @@ func New(opts Options) *Server {
 		services: map[string]*service{},
 		faults:   newFaults(),
 		counters: newCounters(),
+		noCBOR:   opts.NoCBOR,
 	}
 	s.resetLocked()
 	for _, svc := range allServices() {
@@ -102,6 +110,7 @@ func New(opts Options) *Server {
 func (s *Server) resetLocked() {
 	s.accounts = map[string]*Account{}
 	s.keys = map[string]string{}
+	s.sessions = map[string]roleSession{}
 	s.order = nil
 	s.sns = nil
 	s.pricing = nil
@@ -134,6 +143,8 @@ type Call struct {
 	Now       time.Time
 	RequestID string
 	Operation string
+	// AccessKey is the access key id the request was signed with.
+	AccessKey string
 }
 
 // ARN builds an ARN in the call's partition, region and account.
@@ -168,7 +179,11 @@ type service struct {
 	queryNamespace  string // awsQuery response XML namespace
 	queryCompatible bool   // sends x-amzn-query-error over JSON/CBOR
 	global          bool   // not regional (STS global endpoint, Organizations, Pricing)
-	ops             map[string]handler
+	// validationCode answers a request that breaks the model's constraints;
+	// "" means ValidationException (JSON services) or ValidationError
+	// (query services).
+	validationCode string
+	ops            map[string]handler
 }
 
 // allServices lists every emulated service; each service's file adds its
@@ -246,6 +261,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(perr)
 		return
 	}
+	if s.noCBOR && req.Protocol == wire.CBOR {
+		// An endpoint that routes by the query protocol's Action finds
+		// none under /service/.../operation/...: 404, in XML.
+		wire.WriteError(w, wire.Query, reqID, "", false, &wire.Error{Code: "UnknownOperation", Message: "no operation at " + r.URL.Path, Status: http.StatusNotFound})
+		return
+	}
 	if svc == nil {
 		fail(&wire.Error{Code: "UnknownOperationException", Message: "the emulator does not serve this service"})
 		return
@@ -281,13 +302,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(&wire.Error{Code: code, Message: err.Error()})
 		return
 	}
+	// Checked outside the lock (it walks the whole input), answered
+	// after the region's access check as AWS authorizes first.
+	verr := validateInput(svc, req.Operation, in)
 
 	s.mu.Lock()
 	acct := s.accountForKey(scope.accessKey)
-	c := &Call{s: s, Account: acct, Region: acct.region(region), Now: s.clock.Now(), RequestID: reqID, Operation: req.Operation}
+	c := &Call{s: s, Account: acct, Region: acct.region(region), Now: s.clock.Now(), RequestID: reqID, Operation: req.Operation, AccessKey: scope.accessKey}
 	var out smithy.Serializable
 	if e := s.checkRegionAccess(acct, region, svc); e != nil {
 		err = e
+	} else if verr != nil {
+		err = verr
 	} else {
 		out, err = h.run(c, in)
 	}

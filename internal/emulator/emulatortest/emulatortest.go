@@ -26,7 +26,13 @@ type Env struct {
 // loopback port for the duration of the test.
 func Start(t testing.TB, scenarioYAML string) *Env {
 	t.Helper()
-	emu := emulator.New(emulator.Options{})
+	return StartWith(t, emulator.Options{}, scenarioYAML)
+}
+
+// StartWith is Start with emulator options (e.g. NoCBOR).
+func StartWith(t testing.TB, opts emulator.Options, scenarioYAML string) *Env {
+	t.Helper()
+	emu := emulator.New(opts)
 	if scenarioYAML != "" {
 		sc, err := emulator.ParseScenario(t.Name()+".yaml", []byte(scenarioYAML))
 		if err != nil {
