@@ -32,6 +32,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/idle"
+	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/policy"
