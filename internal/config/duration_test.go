@@ -67,7 +67,7 @@ func TestDurationFlag(t *testing.T) {
 			t.Errorf("Set(%q) = %v, want %q", in, err, want)
 		}
 	}
-	if err := NewDurationFlag(&d, 0).AtMost(455*24*time.Hour).Set("999999d"); err == nil || strings.Contains(err.Error(), "at least") {
+	if err := NewDurationFlag(&d, 0).AtMost(455 * 24 * time.Hour).Set("999999d"); err == nil || strings.Contains(err.Error(), "at least") {
 		t.Errorf("Set(999999d) = %v, want a too-long error", err)
 	}
 }
