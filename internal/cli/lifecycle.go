@@ -210,7 +210,7 @@ func (a *app) lifecycleClient(ctx context.Context) (*sagemaker.Client, error) {
 	if len(a.Cfg.Regions) > 0 {
 		region = a.Cfg.Regions[0]
 	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: a.Cfg.EndpointURL})
+	cfg, err := awsconfig.Load(ctx, a.AWSOptions(region))
 	if err != nil {
 		return nil, err
 	}

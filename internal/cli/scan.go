@@ -152,7 +152,9 @@ func (a *app) scan(ctx context.Context, o scanOptions) (*report.Scan, error) {
 // through the inventory cache unless o.noCache. res.Failures holds the
 // targets that could not be resolved too, sorted by account, region and kind.
 func (a *app) scanTargets(ctx context.Context, o scanOptions, catalog *pricing.Catalog) (*inventory.Result, *targetSet, error) {
+	prog := newProgress(a.Stdio.Err, a.Log, "connecting to AWS")
 	set, err := a.buildTargets(ctx, o.targets, catalog)
+	prog.finish()
 	if err != nil {
 		return nil, nil, err
 	}

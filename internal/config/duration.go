@@ -55,6 +55,9 @@ const maxDays = math.MaxInt64 / int64(24*time.Hour)
 // FormatDuration writes d in the syntax ParseDuration reads, with whole
 // days as "d": "3d", "2d12h", "90m" as "1h30m".
 func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
 	if d < 0 {
 		return "-" + FormatDuration(-d)
 	}

@@ -152,7 +152,9 @@ func runAgent(ctx context.Context, a *root.App, cfg agent.Config, once bool) err
 	// Three attempts (the SDK's default), not the scan's ten: a call that
 	// keeps failing holds up the next poll, and the agent tries again at
 	// the next poll anyway.
-	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: endpoint, MaxAttempts: agentMaxAttempts})
+	opts := a.AWSOptions(region)
+	opts.EndpointURL, opts.MaxAttempts = endpoint, agentMaxAttempts
+	awsCfg, err := awsconfig.Load(ctx, opts)
 	if err != nil {
 		return err
 	}
