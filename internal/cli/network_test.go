@@ -165,3 +165,58 @@ func writeAt(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDurationAndNumberFlags: every duration flag reads the one syntax
+// ("1d"), errors name the flag the user typed, and NaN or infinity is
+// refused in float flags and fields.
+func TestDurationAndNumberFlags(t *testing.T) {
+	isolate(t)
+	bin := writeFile(t, "agent", "not really a binary")
+	render := []string{"lifecycle", "render", "--from", "s3://bucket/sagesaver-agent", "--binary", bin}
+	out, errOut, code := runCLI(t, append(render, "--idle", "3h", "--grace", "1d", "--poll", "1h")...)
+	if code != 0 || !strings.Contains(out, "idleTime: 3h0m0s") || !strings.Contains(out, "grace: 24h0m0s") {
+		t.Errorf("--idle 3h --grace 1d: exit %d, %s\n%s", code, errOut, out)
+	}
+	agentConf := writeFile(t, "agent.yaml", "apiVersion: sagesaver.io/v1alpha1\nkind: AgentConfig\nidleTime: 1h\ncpuThreshold: .nan\n")
+	tests := []struct {
+		name    string
+		args    []string
+		want    string
+		wantNot string
+	}{
+		{"negative idle", append(render, "--idle", "-5m"), `"--idle" flag: "-5m" is negative`, "idle-time"},
+		{"idle shorter than poll", append(render, "--idle", "1ns"), "--idle 1ns is shorter than the poll interval (--poll ", ""},
+		{"idle longer than stuckAfter", append(render, "--idle", "3d"), "--idle 3d is longer than the agent's stuckAfter (6h)", "--stuck-after"},
+		{"zero idle", append(render, "--idle", "0"), "--idle: must be positive", "idle-time"},
+		{"poll longer than idle", append(render, "--idle", "1h", "--poll", "2h"), "--idle 1h is shorter than the poll interval (--poll 2h)", ""},
+		{"NaN cpu threshold", append(render, "--cpu-threshold", "NaN"), `"--cpu-threshold" flag: "NaN" is not a finite number`, ""},
+		{"infinite gpu threshold", append(render, "--gpu-threshold", "+Inf"), `"--gpu-threshold" flag: "+Inf" is not a finite number`, ""},
+		{"NaN in the agent config", []string{"agent", "status", "--agent-config", agentConf}, agentConf + `:4:15: field "cpuThreshold": .nan is not a finite number`, ""},
+		{"lookback too long", []string{"advise", "--lookback", "999999d"}, `"--lookback" flag: "999999d" is too long`, "at least"},
+		{"lookback too short", []string{"advise", "--lookback", "12h"}, `"--lookback" flag: "12h" is too short: at least 1d`, ""},
+		{"job lookback in weeks", []string{"scan", "--job-lookback", "2w"}, `"--job-lookback" flag: "2w" is not a duration`, ""},
+		{"interval too short", []string{"schedule", "run", "-f", "x.yaml", "--interval", "30s"}, `"--interval" flag: "30s" is too short: at least 1m`, ""},
+		{"keepalive in days", []string{"agent", "keepalive", "1w", "--state-dir", t.TempDir()}, `keepalive: "1w" is not a positive duration`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runCLI(t, tt.args...)
+			if code != root.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr %q", code, root.ExitUsage, errOut)
+			}
+			if !strings.Contains(errOut, tt.want) || (tt.wantNot != "" && strings.Contains(errOut, tt.wantNot)) {
+				t.Errorf("stderr %q, want %q (and not %q)", errOut, tt.want, tt.wantNot)
+			}
+			if strings.Contains(out, ".nan") || strings.Contains(out, "NaN") {
+				t.Errorf("NaN in the output:\n%s", out)
+			}
+		})
+	}
+	// Days are accepted by --interval and keepalive too.
+	if _, errOut, _ := runCLI(t, "schedule", "run", "-f", "x.yaml", "--interval", "1d", "--daemon"); strings.Contains(errOut, "--interval") {
+		t.Errorf("--interval 1d refused: %s", errOut)
+	}
+	if out, errOut, code := runCLI(t, "agent", "keepalive", "1d", "--state-dir", t.TempDir()); code != 0 || !strings.HasPrefix(out, "kept alive until") {
+		t.Errorf("keepalive 1d: exit %d %q %q", code, out, errOut)
+	}
+}

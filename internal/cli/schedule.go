@@ -471,9 +471,6 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
 			if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputJSON {
 				return root.UsageError("schedule run: -o %s is not supported; use table or json", a.Cfg.Output)
 			}
-			if daemon && interval < minInterval {
-				return root.UsageError("--interval %s: at least %s", interval, minInterval)
-			}
 			ctx := cmd.Context()
 			runner, st, err := a.newScheduler(ctx, &f, true)
 			if err != nil {
@@ -512,7 +509,7 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&yes, "yes", false, "act (without it, a dry run: nothing changes)")
 	fl.BoolVar(&daemon, "daemon", false, "keep running, one run every --interval, until interrupted")
-	fl.DurationVar(&interval, "interval", 5*time.Minute, "time between runs with --daemon")
+	fl.Var(config.NewDurationFlag(&interval, 5*time.Minute).AtLeast(minInterval), "interval", "time between runs with --daemon, at least 1m")
 	return cmd
 }
 
