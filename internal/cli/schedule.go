@@ -327,6 +327,19 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	if err != nil {
 		return nil, nil, err
 	}
+	// A schedule whose cron years are all past would never act again: a
+	// mistake (a typo in the year), not a schedule; refuse it before any
+	// AWS call.
+	for i, s := range ss {
+		if field, last, ended := s.Ended(a.now()); ended {
+			line, col := 0, 0
+			if data, err := os.ReadFile(f.file); err == nil {
+				line, col = config.Locate(data, fmt.Sprintf("schedules[%d].%s", i, field))
+			}
+			return nil, nil, &config.FileError{File: f.file, Line: line, Column: col, Field: fmt.Sprintf("schedules[%d].%s", i, field),
+				Msg: fmt.Sprintf("never fires again: its last time was %s", last.Format("2006-01-02 15:04 MST"))}
+		}
+	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return nil, nil, err
