@@ -192,7 +192,7 @@ func TestDurationAndNumberFlags(t *testing.T) {
 		{"NaN cpu threshold", append(render, "--cpu-threshold", "NaN"), `"--cpu-threshold" flag: "NaN" is not a finite number`, ""},
 		{"infinite gpu threshold", append(render, "--gpu-threshold", "+Inf"), `"--gpu-threshold" flag: "+Inf" is not a finite number`, ""},
 		{"NaN in the agent config", []string{"agent", "status", "--agent-config", agentConf}, agentConf + `:4:15: field "cpuThreshold": .nan is not a finite number`, ""},
-		{"lookback too long", []string{"advise", "--lookback", "999999d"}, `"--lookback" flag: "999999d" is too long`, "at least"},
+		{"lookback too long", []string{"advise", "--lookback", "999999d"}, `"--lookback" flag: "999999d" is too long: at most 455d`, "at least"},
 		{"lookback too short", []string{"advise", "--lookback", "12h"}, `"--lookback" flag: "12h" is too short: at least 1d`, ""},
 		{"job lookback in weeks", []string{"scan", "--job-lookback", "2w"}, `"--job-lookback" flag: "2w" is not a duration`, ""},
 		{"interval too short", []string{"schedule", "run", "-f", "x.yaml", "--interval", "30s"}, `"--interval" flag: "30s" is too short: at least 1m`, ""},

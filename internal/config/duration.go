@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -27,7 +28,7 @@ func ParseDuration(s string) (time.Duration, error) {
 			return 0, bad
 		}
 		if n > uint64(maxDays) {
-			return 0, fmt.Errorf("%q is too long: at most %dd", s, maxDays)
+			return 0, &tooLongError{s}
 		}
 		days, body = int64(n), body[i+1:]
 	}
@@ -40,7 +41,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	d := time.Duration(days) * 24 * time.Hour
 	if d > math.MaxInt64-rest {
-		return 0, fmt.Errorf("%q is too long: at most %dd", s, maxDays)
+		return 0, &tooLongError{s}
 	}
 	d += rest
 	if neg {
@@ -48,6 +49,11 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// tooLongError is a duration longer than a time.Duration holds.
+type tooLongError struct{ s string }
+
+func (e *tooLongError) Error() string { return fmt.Sprintf("%q is too long: at most %dd", e.s, maxDays) }
 
 // maxDays is the most days a time.Duration holds (106751).
 const maxDays = math.MaxInt64 / int64(24*time.Hour)
@@ -113,6 +119,10 @@ func (f *DurationFlag) AtMost(max time.Duration) *DurationFlag { f.Max = max; re
 // Set implements pflag.Value.
 func (f *DurationFlag) Set(s string) error {
 	d, err := ParseDuration(s)
+	var tl *tooLongError
+	if errors.As(err, &tl) && f.Max > 0 {
+		return fmt.Errorf("%q is too long: at most %s", s, FormatDuration(f.Max))
+	}
 	if err != nil {
 		return err
 	}
