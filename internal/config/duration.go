@@ -53,7 +53,9 @@ func ParseDuration(s string) (time.Duration, error) {
 // tooLongError is a duration longer than a time.Duration holds.
 type tooLongError struct{ s string }
 
-func (e *tooLongError) Error() string { return fmt.Sprintf("%q is too long: at most %dd", e.s, maxDays) }
+func (e *tooLongError) Error() string {
+	return fmt.Sprintf("%q is too long: at most %dd", e.s, maxDays)
+}
 
 // maxDays is the most days a time.Duration holds (106751).
 const maxDays = math.MaxInt64 / int64(24*time.Hour)
