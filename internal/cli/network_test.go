@@ -220,3 +220,14 @@ func TestDurationAndNumberFlags(t *testing.T) {
 		t.Errorf("keepalive 1d: exit %d %q %q", code, out, errOut)
 	}
 }
+
+// TestSDKEndpointVariableChecked: AWS_ENDPOINT_URL, which the SDK reads
+// itself, is checked up front like --endpoint-url.
+func TestSDKEndpointVariableChecked(t *testing.T) {
+	isolate(t)
+	t.Setenv("AWS_ENDPOINT_URL", "ftp://x")
+	_, errOut, code := runCLI(t, "scan")
+	if code != root.ExitUsage || !strings.Contains(lastLine(errOut), `AWS_ENDPOINT_URL: "ftp://x": the scheme must be http or https`) {
+		t.Errorf("exit %d, error %q", code, lastLine(errOut))
+	}
+}

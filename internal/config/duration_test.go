@@ -148,3 +148,22 @@ func TestTypeErrorsSpeakYAML(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseDuration: any input either parses to a duration that
+// FormatDuration writes back to the same value, or is an error; never a
+// panic or an overflow.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"3d", "2d12h", "90s", "-5m", "106751d", "106751d23h", "1d-5h", "9223372036854775807ns", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseDuration(FormatDuration(d))
+		if err != nil || back != d {
+			t.Errorf("%q = %v, written %q, read back %v, %v", s, d, FormatDuration(d), back, err)
+		}
+	})
+}

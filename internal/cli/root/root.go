@@ -191,6 +191,13 @@ func (a *App) resolve(cmd *cobra.Command) error {
 		}
 		return err
 	}
+	// The SDK reads AWS_ENDPOINT_URL itself when no endpoint is set: check
+	// it as --endpoint-url is checked, before any call.
+	if v := a.Getenv("AWS_ENDPOINT_URL"); cfg.EndpointURL == "" && v != "" {
+		if err := config.CheckEndpointURL(v); err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("AWS_ENDPOINT_URL: %w", err)}
+		}
+	}
 	a.Cfg = cfg
 	a.Log = NewLogger(a.Stdio.Err, cfg.LogLevel, cfg.LogFormat)
 	for _, r := range cfg.Regions {
