@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func (a *App) Command(short, long string) *cobra.Command {
 		"longest wait for one attempt of one AWS call, e.g. 30s or 2m; connecting, the TLS handshake and the first byte of the answer get at most as long (env "+config.EnvAWSTimeout+")")
 	// A bad flag is the user's mistake, like a bad value: exit code 2.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &ExitError{Code: ExitUsage, Err: errors.New(plainFlagError(err.Error()))}
 	})
 	root.AddCommand(a.versionCommand())
 	return root
@@ -213,6 +214,24 @@ func (a *App) resolve(cmd *cobra.Command) error {
 // configuration, and region.
 func (a *App) AWSOptions(region string) awsconfig.Options {
 	return awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: a.Cfg.EndpointURL, Timeout: a.Cfg.AWSTimeout, Log: a.Log}
+}
+
+// strconvError is how pflag passes on strconv's errors: `invalid argument
+// "x" for "--concurrency" flag: strconv.ParseInt: parsing "x": invalid
+// syntax`.
+var strconvError = regexp.MustCompile(`strconv\.Parse(Int|Uint|Float|Bool): parsing "((?:[^"\\]|\\.)*)": (invalid syntax|value out of range)`)
+
+// plainFlagError rewrites Go's strconv wording in a flag error as the
+// user's: "x" is not a whole number.
+func plainFlagError(msg string) string {
+	return strconvError.ReplaceAllStringFunc(msg, func(m string) string {
+		p := strconvError.FindStringSubmatch(m)
+		want := map[string]string{"Int": "a whole number", "Uint": "a whole number, not negative", "Float": "a number", "Bool": "true or false"}[p[1]]
+		if p[3] == "value out of range" {
+			return fmt.Sprintf("%q is out of range for %s", p[2], want)
+		}
+		return fmt.Sprintf("%q is not %s", p[2], want)
+	})
 }
 
 // FlagName turns a config field name (camelCase) into its flag's name
