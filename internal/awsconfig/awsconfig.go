@@ -9,6 +9,7 @@ package awsconfig
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -41,6 +42,12 @@ type Options struct {
 	HTTPClient *http.Client
 	// MaxAttempts overrides the retryer's attempt count (0 = our default).
 	MaxAttempts int
+	// Timeout bounds one attempt of every call, and each of its phases
+	// (connect, TLS handshake, response headers) at most so (0 =
+	// DefaultTimeout). Not applied to a caller's HTTPClient.
+	Timeout time.Duration
+	// Log receives the SDK's own log lines at debug level; nil drops them.
+	Log *slog.Logger
 }
 
 // Retry settings for scans. SageMaker's control-plane APIs throttle bursts
@@ -56,22 +63,24 @@ const (
 	scanMaxBackoff  = 20 * time.Second
 )
 
-// NewRetryer returns the retryer described above.
+// NewRetryer returns the retryer described above; calls that cannot reach
+// their endpoint at all get netMaxAttempts attempts only.
 func NewRetryer(maxAttempts int) aws.Retryer {
 	if maxAttempts <= 0 {
 		maxAttempts = scanMaxAttempts
 	}
-	return retry.NewStandard(func(o *retry.StandardOptions) {
+	return netRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = scanMaxBackoff
 		o.RateLimiter = ratelimit.None
-	})
+	})}
 }
 
 // Load builds the aws.Config every client is made from.
 func Load(ctx context.Context, o Options) (aws.Config, error) {
 	opts := []func(*sdkconfig.LoadOptions) error{
 		sdkconfig.WithRetryer(func() aws.Retryer { return NewRetryer(o.MaxAttempts) }),
+		sdkconfig.WithLogger(sdkLogger(o.Log)),
 	}
 	if o.Profile != "" {
 		opts = append(opts, sdkconfig.WithSharedConfigProfile(o.Profile))
@@ -85,6 +94,12 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	if o.HTTPClient != nil {
 		opts = append(opts, sdkconfig.WithHTTPClient(o.HTTPClient))
+	} else {
+		timeout := o.Timeout
+		if timeout <= 0 {
+			timeout = DefaultTimeout
+		}
+		opts = append(opts, sdkconfig.WithHTTPClient(newHTTPClient(timeout)))
 	}
 	if o.EndpointURL != "" {
 		opts = append(opts, sdkconfig.WithBaseEndpoint(o.EndpointURL))

@@ -9,12 +9,13 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 )
 
 func newAdviseCmd(a *app) *cobra.Command {
 	var tf targetFlags
-	var lookback, jobLookback string
+	var lookback, jobLookback time.Duration
 	var concurrency int
 	var noCache bool
 	cmd := &cobra.Command{
@@ -46,24 +47,17 @@ Read-only. See docs/advise.md.`,
   sagesaver advise --lookback 7d -o json | jq '.recommendations[] | select(.confidence == "high")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lb, err := parseLookback(lookback)
-			if err != nil || lb < 24*time.Hour {
-				return root.UsageError("--lookback: want at least 1d (e.g. 14d)")
-			}
-			jlb, err := parseLookback(jobLookback)
-			if err != nil {
-				return root.UsageError("--job-lookback: %v", err)
-			}
 			if concurrency < 1 {
 				return root.UsageError("--concurrency: must be at least 1")
 			}
-			return runAdvise(cmd.Context(), a, scanOptions{targets: tf, lookback: jlb, concurrency: concurrency, noCache: noCache}, lb)
+			return runAdvise(cmd.Context(), a, scanOptions{targets: tf, lookback: jobLookback, concurrency: concurrency, noCache: noCache}, lookback)
 		},
 	}
 	tf.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringVar(&lookback, "lookback", "14d", "metrics window for endpoints (CloudWatch keeps 1-minute data 15 days, hourly 455)")
-	f.StringVar(&jobLookback, "job-lookback", "30d", "jobs finished this long ago count, scaled to a month")
+	// CloudWatch keeps hourly data for 455 days: a longer window reads nothing more.
+	f.Var(config.NewDurationFlag(&lookback, 14*24*time.Hour).AtLeast(24*time.Hour).AtMost(455*24*time.Hour), "lookback", "metrics window for endpoints, 1d to 455d (CloudWatch keeps 1-minute data 15 days, hourly 455)")
+	f.Var(config.NewDurationFlag(&jobLookback, 30*24*time.Hour), "job-lookback", "jobs finished this long ago count, scaled to a month")
 	f.IntVar(&concurrency, "concurrency", inventory.DefaultConcurrency, "account x region x kind units scanned at once")
 	f.BoolVar(&noCache, "no-cache", false, "describe everything again instead of using the inventory cache")
 	return cmd

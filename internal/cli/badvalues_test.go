@@ -107,6 +107,9 @@ accounts:
 		{"time zone", strings.Replace(alwaysOn, "Europe/Berlin", "Europe/Atlantis", 1), 5, "schedules[0].timezone"},
 		{"holiday", strings.Replace(alwaysOn, "    targets:", "    holidays: [2026-02-30]\n    targets:", 1), 7, "schedules[0].holidays[0]"},
 		{"notify", strings.Replace(alwaysOn, "arn:aws:sns:us-east-1:123456789012:ops", "ops", 1), 9, "notify.snsTopicArn"},
+		{"cron that never fires", strings.Replace(alwaysOn, `periods: [{begin: "00:00", end: "24:00"}]`, "start: cron(0 7 31 2 ? *)\n    mode: start-only", 1), 6, "schedules[0].start"},
+		{"cron years all past", strings.Replace(alwaysOn, `periods: [{begin: "00:00", end: "24:00"}]`, "start: cron(0 7 ? * MON-FRI 2020-2024)\n    mode: start-only", 1), 6, "schedules[0].start"},
+		{"cron list EventBridge refuses", strings.Replace(alwaysOn, `periods: [{begin: "00:00", end: "24:00"}]`, "start: cron(0 7 ? * MON#1,FRI#2 *)\n    mode: start-only", 1), 6, "schedules[0].start"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,9 @@ func newDemoCmd(a *app) *cobra.Command {
 		Use:   "demo",
 		Short: "Run sagesaver against the built-in emulator and a demo fleet (no AWS account needed)",
 		Args:  cobra.NoArgs,
+		// The demo talks to its own emulator only: a broken config file
+		// must not stop a first-time user's first command.
+		Annotations: map[string]string{root.NoConfigFile: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The demo prints what it does; per-action log lines would only
 			// interleave with it. --log-level (or its env) still wins.

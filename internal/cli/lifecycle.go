@@ -17,6 +17,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/agent"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/awsconfig"
+	"github.com/sagesaver/sagesaver/internal/cli/agentcmd"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/lifecycle"
@@ -34,11 +35,7 @@ func (r *renderFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&r.from, "from", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
 	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --from")
 	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from (the agent build, sagesaver-agent, for the instances' architecture), to compute --sha256")
-	fl.DurationVar(&r.cfg.IdleTime, "idle", r.cfg.IdleTime, "stop after this long without activity")
-	fl.DurationVar(&r.cfg.PollInterval, "poll", r.cfg.PollInterval, "time between two looks")
-	fl.DurationVar(&r.cfg.Grace, "grace", r.cfg.Grace, "start-up grace period after boot")
-	fl.Float64Var(&r.cfg.CPUThreshold, "cpu-threshold", r.cfg.CPUThreshold, "CPU use (percent of one core) that counts as activity; 0 = off")
-	fl.Float64Var(&r.cfg.GPUThreshold, "gpu-threshold", r.cfg.GPUThreshold, "GPU utilization (percent) that counts as activity; 0 = off")
+	agentcmd.RegisterTuning(fl, &r.cfg)
 	fl.BoolVar(&r.cfg.CountConnections, "count-connections", r.cfg.CountConnections, "count open kernel connections (browser tabs) as activity")
 	fl.BoolVar(&r.cfg.IgnoreStuckKernels, "ignore-stuck-kernels", r.cfg.IgnoreStuckKernels, "do not count kernels stuck busy with no output and no CPU")
 	fl.BoolVar(&r.cfg.DryRun, "dry-run", r.cfg.DryRun, "agents log the stop instead of making it")
@@ -68,7 +65,7 @@ func (r *renderFlags) render(a *app) (string, error) {
 	if err != nil {
 		var fe *config.FileError
 		if errors.As(err, &fe) {
-			return "", root.UsageError("--%s: %s", root.FlagName(fe.Field), fe.Msg)
+			return "", agentcmd.FlagError(fe, r.cfg)
 		}
 		return "", root.UsageError("%s", err)
 	}
@@ -145,7 +142,7 @@ configuration and says what it would do, changing nothing.`,
 	cmd.Flags().StringVar(&o.Notebook, "notebook", "", "notebook instance name")
 	cmd.Flags().StringVar(&o.Name, "name", lifecycle.DefaultName, "lifecycle configuration name")
 	cmd.Flags().BoolVar(&o.Yes, "yes", false, "act: create or update the configuration and attach it, stopping and starting an InService instance (without it, a dry run)")
-	cmd.Flags().DurationVar(&o.WaitTimeout, "wait", 15*time.Minute, "longest wait for the instance to stop")
+	cmd.Flags().Var(config.NewDurationFlag(&o.WaitTimeout, 15*time.Minute).AtLeast(time.Second), "wait", "longest wait for the instance to stop")
 	_ = cmd.MarkFlagRequired("notebook")
 	return cmd
 }
@@ -201,7 +198,7 @@ func (a *app) lifecycleClient(ctx context.Context) (*sagemaker.Client, error) {
 	if len(a.Cfg.Regions) > 0 {
 		region = a.Cfg.Regions[0]
 	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: a.Cfg.EndpointURL})
+	cfg, err := awsconfig.Load(ctx, a.AWSOptions(region))
 	if err != nil {
 		return nil, err
 	}

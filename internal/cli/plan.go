@@ -137,7 +137,7 @@ func (a *app) inventory(ctx context.Context, targets []inventory.Target, o scanO
 		env.Cache = cache
 	}
 	sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: o.concurrency, Log: a.Log}
-	prog := newProgress(a.Stdio.Err, "scanning")
+	prog := newProgress(a.Stdio.Err, a.Log, "scanning")
 	sc.Progress = prog.update
 	res := sc.Scan(ctx, targets, env)
 	prog.finish()

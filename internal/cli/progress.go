@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -19,16 +20,23 @@ const progressDelay = 1500 * time.Millisecond
 // that the elapsed time keeps moving on a long throttled scan.
 const progressTick = 500 * time.Millisecond
 
-// progress is a one-line "\r" counter on stderr, shown only when stderr is
-// a terminal and the work takes longer than progressDelay. A counter and
-// not a bar library: the units (account x region x kind) are coarse and
-// uneven, so a bar's ETA would mislead, and a dependency is not worth
-// twenty lines.
+// progressLineEvery is how often progress is written as a line of its own
+// when stderr is not a terminal (a CI log, a pipe, a file): often enough
+// that a stuck run is never silent for long, rarely enough not to flood
+// the log. A var so that tests need not wait for it.
+var progressLineEvery = 5 * time.Second
+
+// progress is a one-line "\r" counter on stderr when stderr is a terminal
+// and the work takes longer than progressDelay, and otherwise a plain line
+// every progressLineEvery. A counter and not a bar library: the units
+// (account x region x kind) are coarse and uneven, so a bar's ETA would
+// mislead, and a dependency is not worth twenty lines.
 type progress struct {
 	w     io.Writer
 	label string
 	start time.Time
-	on    bool
+	tty   bool
+	log   *slog.Logger
 
 	mu          sync.Mutex
 	done, total int
@@ -37,13 +45,13 @@ type progress struct {
 	stopped     chan struct{}
 }
 
-// newProgress returns a progress line on w, inert unless w is a terminal.
-func newProgress(w io.Writer, label string) *progress {
-	p := &progress{w: w, label: label, start: time.Now(), on: isTerminal(w)}
-	if p.on {
-		p.stop, p.stopped = make(chan struct{}), make(chan struct{})
-		go p.loop()
-	}
+// newProgress returns progress on w: a redrawn line on a terminal, and
+// elsewhere a log line every progressLineEvery (through log, whose
+// handler serializes it with the other log lines on w).
+func newProgress(w io.Writer, log *slog.Logger, label string) *progress {
+	p := &progress{w: w, log: log, label: label, start: time.Now(), tty: isTerminal(w)}
+	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+	go p.loop()
 	return p
 }
 
@@ -54,7 +62,11 @@ func isTerminal(w io.Writer) bool {
 
 func (p *progress) loop() {
 	defer close(p.stopped)
-	t := time.NewTicker(progressTick)
+	every := progressTick
+	if !p.tty {
+		every = progressLineEvery
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -68,31 +80,37 @@ func (p *progress) loop() {
 
 // update records that done of total units have finished.
 func (p *progress) update(done, total int) {
-	if !p.on {
-		return
-	}
 	p.mu.Lock()
 	p.done, p.total = done, total
 	p.mu.Unlock()
-	p.draw()
+	if p.tty {
+		p.draw()
+	}
 }
 
 func (p *progress) draw() {
 	el := time.Since(p.start)
-	if el < progressDelay {
+	if p.tty && el < progressDelay {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	status := fmt.Sprintf("%d/%d done", p.done, p.total)
+	if p.total == 0 {
+		status = "waiting for AWS"
+	}
+	if !p.tty {
+		if p.log != nil {
+			p.log.Info(p.label, "progress", status, "elapsed", el.Truncate(time.Second).String())
+		}
+		return
+	}
 	p.shown = true
-	fmt.Fprintf(p.w, "\r\033[K%s: %d/%d done, %s", p.label, p.done, p.total, el.Truncate(time.Second))
+	fmt.Fprintf(p.w, "\r\033[K%s: %s, %s", p.label, status, el.Truncate(time.Second))
 }
 
 // finish erases the line, if it was shown.
 func (p *progress) finish() {
-	if !p.on {
-		return
-	}
 	close(p.stop)
 	<-p.stopped
 	p.mu.Lock()

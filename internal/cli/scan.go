@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
@@ -24,7 +23,7 @@ const inventoryCacheFile = "inventory.json"
 
 func newScanCmd(a *app) *cobra.Command {
 	var tf targetFlags
-	var lookback string
+	var lookback time.Duration
 	var concurrency int
 	var noCache bool
 	cmd := &cobra.Command{
@@ -48,19 +47,15 @@ the exit code is then 3.`,
   sagesaver scan --accounts accounts.yaml --role-name SageSaverReadOnly -o csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lb, err := parseLookback(lookback)
-			if err != nil {
-				return root.UsageError("--job-lookback: %v", err)
-			}
 			if concurrency < 1 {
 				return root.UsageError("--concurrency: must be at least 1")
 			}
-			return runScan(cmd.Context(), a, scanOptions{targets: tf, lookback: lb, concurrency: concurrency, noCache: noCache})
+			return runScan(cmd.Context(), a, scanOptions{targets: tf, lookback: lookback, concurrency: concurrency, noCache: noCache})
 		},
 	}
 	tf.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringVar(&lookback, "job-lookback", "30d", "also list jobs finished this long ago (e.g. 7d, 36h)")
+	f.Var(config.NewDurationFlag(&lookback, 30*24*time.Hour), "job-lookback", "also list jobs finished this long ago (e.g. 7d, 36h)")
 	f.IntVar(&concurrency, "concurrency", inventory.DefaultConcurrency, "account x region x kind units scanned at once")
 	f.BoolVar(&noCache, "no-cache", false, "describe everything again instead of using the inventory cache")
 	return cmd
@@ -71,27 +66,6 @@ type scanOptions struct {
 	lookback    time.Duration
 	concurrency int
 	noCache     bool
-}
-
-// parseLookback reads a duration with a day unit allowed: "30d", "36h".
-func parseLookback(s string) (time.Duration, error) {
-	var d time.Duration
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil {
-			return 0, fmt.Errorf("%q: want whole days such as 30d, or a duration such as 36h", s)
-		}
-		d = time.Duration(days) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, fmt.Errorf("%q: want whole days such as 30d, or a duration such as 36h", s)
-		}
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("%q is negative", s)
-	}
-	return d, nil
 }
 
 // now is the command's clock: the wall clock unless a test set one.
@@ -152,7 +126,9 @@ func (a *app) scan(ctx context.Context, o scanOptions) (*report.Scan, error) {
 // through the inventory cache unless o.noCache. res.Failures holds the
 // targets that could not be resolved too, sorted by account, region and kind.
 func (a *app) scanTargets(ctx context.Context, o scanOptions, catalog *pricing.Catalog) (*inventory.Result, *targetSet, error) {
+	prog := newProgress(a.Stdio.Err, a.Log, "connecting to AWS")
 	set, err := a.buildTargets(ctx, o.targets, catalog)
+	prog.finish()
 	if err != nil {
 		return nil, nil, err
 	}

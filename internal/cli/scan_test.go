@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -320,15 +319,6 @@ func TestScanFlags(t *testing.T) {
 		_, errOut, code := runScanCLI(t, env, "AKIAMLDEV", t.TempDir(), args...)
 		if code != root.ExitUsage {
 			t.Errorf("%v: exit %d (%s), want %d", args, code, errOut, root.ExitUsage)
-		}
-	}
-}
-
-func TestParseLookback(t *testing.T) {
-	for in, want := range map[string]time.Duration{"30d": 30 * 24 * time.Hour, "36h": 36 * time.Hour, "0d": 0} {
-		got, err := parseLookback(in)
-		if err != nil || got != want {
-			t.Errorf("parseLookback(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
 }

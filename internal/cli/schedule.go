@@ -328,6 +328,19 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	if err != nil {
 		return nil, nil, err
 	}
+	// A schedule whose cron years are all past would never act again: a
+	// mistake (a typo in the year), not a schedule; refuse it before any
+	// AWS call.
+	for i, s := range ss {
+		if field, last, ended := s.Ended(a.now()); ended {
+			line, col := 0, 0
+			if data, err := os.ReadFile(f.file); err == nil {
+				line, col = config.Locate(data, fmt.Sprintf("schedules[%d].%s", i, field))
+			}
+			return nil, nil, &config.FileError{File: f.file, Line: line, Column: col, Field: fmt.Sprintf("schedules[%d].%s", i, field),
+				Msg: fmt.Sprintf("never fires again: its last time was %s", last.Format("2006-01-02 15:04 MST"))}
+		}
+	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return nil, nil, err
@@ -472,9 +485,6 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
 			if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputJSON {
 				return root.UsageError("schedule run: -o %s is not supported; use table or json", a.Cfg.Output)
 			}
-			if daemon && interval < minInterval {
-				return root.UsageError("--interval %s: at least %s", interval, minInterval)
-			}
 			ctx := cmd.Context()
 			runner, st, err := a.newScheduler(ctx, &f, true)
 			if err != nil {
@@ -513,7 +523,7 @@ the SNS topic and/or webhook the file's notify block or the flags name.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&yes, "yes", false, "act (without it, a dry run: nothing changes)")
 	fl.BoolVar(&daemon, "daemon", false, "keep running, one run every --interval, until interrupted")
-	fl.DurationVar(&interval, "interval", 5*time.Minute, "time between runs with --daemon")
+	fl.Var(config.NewDurationFlag(&interval, 5*time.Minute).AtLeast(minInterval), "interval", "time between runs with --daemon, at least 1m")
 	return cmd
 }
 

@@ -156,7 +156,7 @@ func TestScheduleRunUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"no file", []string{"schedule", "run"}, "-f FILE is required"},
-		{"short interval", []string{"schedule", "run", "-f", file, "--daemon", "--interval", "10s"}, "--interval 10s: at least 1m0s"},
+		{"short interval", []string{"schedule", "run", "-f", file, "--daemon", "--interval", "10s"}, `"--interval" flag: "10s" is too short: at least 1m`},
 		{"csv", []string{"-o", "csv", "schedule", "run", "-f", file}, "-o csv is not supported"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -131,7 +132,7 @@ func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
 			break
 		}
 	}
-	return awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: home, EndpointURL: a.Cfg.EndpointURL})
+	return awsconfig.Load(ctx, a.AWSOptions(home))
 }
 
 // regions resolves --region: "all" is every region the price catalog
@@ -183,7 +184,7 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 	stsClient := sts.NewFromConfig(base)
 	id, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, fmt.Errorf("who am I (sts get-caller-identity): %w; check your AWS credentials", err)
+		return nil, awsError("who am I (sts get-caller-identity)", err, a.Cfg.AWSTimeout)
 	}
 	set.CallerARN = aws.ToString(id.Arn)
 	self := aws.ToString(id.Account)
@@ -265,6 +266,17 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 		}
 	}
 	return set, nil
+}
+
+// awsError is the error of a call that failed before any work was done:
+// what was asked, AWS's (or the network's) error and, when there is one, a
+// hint that matches the cause (awsapi.Hint), with timeout the
+// --aws-timeout in force.
+func awsError(what string, err error, timeout time.Duration) error {
+	if h := awsapi.Hint(err, timeout); h != "" {
+		return fmt.Errorf("%s: %s (%w)", what, h, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // activeAccount reports whether an Organization account is ACTIVE (State,

@@ -6,10 +6,13 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // APIVersion is the only config file version this build reads.
@@ -53,6 +56,10 @@ type Config struct {
 	CloudWatchProtocol string `yaml:"cloudwatchProtocol,omitempty" json:"cloudwatchProtocol,omitempty"`
 	// State is the path of the SQLite store.
 	State string `yaml:"state,omitempty" json:"state,omitempty"`
+	// AWSTimeout bounds one attempt of every AWS call (connect, TLS
+	// handshake and response headers at most so too); 0 is the default
+	// (awsconfig.DefaultTimeout, one minute).
+	AWSTimeout time.Duration `yaml:"awsTimeout,omitempty" json:"awsTimeout,omitempty"`
 }
 
 // Default returns the built-in defaults.
@@ -87,6 +94,52 @@ func (c *Config) Validate() error {
 	for _, ch := range checks {
 		if ch.value != "" && !slices.Contains(ch.allowed, ch.value) {
 			return &FileError{Field: ch.field, Msg: fmt.Sprintf("must be one of %s, got %q", strings.Join(ch.allowed, ", "), ch.value)}
+		}
+	}
+	for i, r := range c.Regions {
+		if r == "all" {
+			continue
+		}
+		if _, err := CheckRegion(r); err != nil {
+			return &FileError{Field: fmt.Sprintf("regions[%d]", i), Msg: err.Error()}
+		}
+	}
+	if c.EndpointURL != "" {
+		if err := CheckEndpointURL(c.EndpointURL); err != nil {
+			return &FileError{Field: "endpointURL", Msg: err.Error()}
+		}
+	}
+	if c.AWSTimeout < 0 || (c.AWSTimeout > 0 && c.AWSTimeout < MinAWSTimeout) {
+		return &FileError{Field: "awsTimeout", Msg: fmt.Sprintf("%s is too short: at least %s", FormatDuration(c.AWSTimeout), FormatDuration(MinAWSTimeout))}
+	}
+	return nil
+}
+
+// MinAWSTimeout is the shortest --aws-timeout: less cannot even connect to
+// a distant region.
+const MinAWSTimeout = 100 * time.Millisecond
+
+// CheckEndpointURL checks an --endpoint-url before any call is made with
+// it: an http or https URL with a host, and nothing the SDK would drop or
+// misread (user info, query, fragment).
+func CheckEndpointURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		return fmt.Errorf("%q is not a URL: want e.g. https://sagemaker.example.com or http://127.0.0.1:4566", s)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q: the scheme must be http or https, not %s", s, u.Scheme)
+	case u.Hostname() == "":
+		return fmt.Errorf("%q has no host: want e.g. http://127.0.0.1:4566", s)
+	case u.User != nil:
+		return fmt.Errorf("%q: credentials do not belong in the URL", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q: an endpoint URL has no query or fragment", s)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: port %s is out of range 1-65535", s, p)
 		}
 	}
 	return nil
@@ -136,10 +189,12 @@ const (
 	EnvLogFormat          = "SAGESAVER_LOG_FORMAT"
 	EnvCloudWatchProtocol = "SAGESAVER_CLOUDWATCH_PROTOCOL"
 	EnvState              = "SAGESAVER_STATE"
+	EnvAWSTimeout         = "SAGESAVER_AWS_TIMEOUT"
 )
 
-// ApplyEnv overlays the SAGESAVER_* variables found by getenv.
-func (c *Config) ApplyEnv(getenv func(string) string) {
+// ApplyEnv overlays the SAGESAVER_* variables found by getenv; a value that
+// does not parse is an error naming the variable.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
 	set := func(dst *string, name string) {
 		if v := getenv(name); v != "" {
 			*dst = v
@@ -155,6 +210,14 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	if v := getenv(EnvRegion); v != "" {
 		c.Regions = SplitList(v)
 	}
+	if v := getenv(EnvAWSTimeout); v != "" {
+		d, err := ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvAWSTimeout, err)
+		}
+		c.AWSTimeout = d
+	}
+	return nil
 }
 
 // SplitList splits "a,b, c" into its non-empty, trimmed elements.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -74,7 +75,9 @@ func TestLayering(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{EnvRegion: "eu-west-1, ap-south-1", EnvOutput: "csv"}
-	cfg.ApplyEnv(func(k string) string { return env[k] })
+	if err := cfg.ApplyEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
 	want := Default()
 	want.Regions = []string{"eu-west-1", "ap-south-1"}
 	want.Output = "csv"
@@ -95,5 +98,41 @@ func TestMissingDefaultFileIsFine(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "absent.yaml")); err == nil {
 		t.Error("a named config file that does not exist must be an error")
+	}
+}
+
+// TestAWSTimeoutLayers: awsTimeout is read from the file in the one
+// duration syntax and overridden by SAGESAVER_AWS_TIMEOUT.
+func TestAWSTimeoutLayers(t *testing.T) {
+	cfg, err := Load(writeFile(t, "apiVersion: sagesaver.io/v1alpha1\nkind: Config\nawsTimeout: 2m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AWSTimeout != 2*time.Minute {
+		t.Errorf("awsTimeout = %v", cfg.AWSTimeout)
+	}
+	if err := cfg.ApplyEnv(func(k string) string { return map[string]string{EnvAWSTimeout: "1d"}[k] }); err != nil || cfg.AWSTimeout != 24*time.Hour {
+		t.Errorf("env: %v, %v", cfg.AWSTimeout, err)
+	}
+	if err := cfg.ApplyEnv(func(k string) string { return map[string]string{EnvAWSTimeout: "soon"}[k] }); err == nil || !strings.Contains(err.Error(), EnvAWSTimeout) {
+		t.Errorf("bad env value: %v", err)
+	}
+}
+
+// TestFileValuesCheckedUpFront: a bad endpoint URL, region or timeout in
+// the config file names its line and field.
+func TestFileValuesCheckedUpFront(t *testing.T) {
+	const head = "apiVersion: sagesaver.io/v1alpha1\nkind: Config\n"
+	for _, tt := range []struct{ doc, want string }{
+		{head + "endpointURL: file:///etc/passwd\n", `:3:14: field "endpointURL": "file:///etc/passwd": the scheme must be http or https`},
+		{head + "regions: [us-east-1, US-WEST-2]\n", `:3:22: field "regions[1]": "US-WEST-2" is not a region`},
+		{head + "awsTimeout: 1ns\n", `:3:13: field "awsTimeout": 1ns is too short`},
+		{head + "awsTimeout: .nan\n", `field "awsTimeout"`},
+	} {
+		path := writeFile(t, tt.doc)
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.doc, err, tt.want)
+		}
 	}
 }

@@ -58,7 +58,7 @@ func needsCheck(t reflect.Type, seen map[reflect.Type]bool) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == durationType || t == timeType || isInt(t) {
+	if t == durationType || t == timeType || isInt(t) || t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64 {
 		return true
 	}
 	if seen[t] || customUnmarshaler(t) {
@@ -158,16 +158,24 @@ func checkValue(_, n ast.Node, t reflect.Type) *FileError {
 	s, isString := n.(*ast.StringNode)
 	switch {
 	case t == durationType:
-		if isString {
-			if _, err := time.ParseDuration(s.Value); err != nil {
-				return NodeError(n, fmt.Sprintf("%q is not a duration: want e.g. 90s, 15m or 1h", s.Value))
+		switch {
+		case isString:
+			if _, err := ParseDuration(s.Value); err != nil {
+				return NodeError(n, err.Error())
 			}
+		case n.Type() != ast.NullType && !isCollection(n):
+			// A bare number has no unit: 90 seconds or 90 hours?
+			return NodeError(n, fmt.Sprintf("%s is not a duration: want e.g. 90s, 15m, 36h or 3d", n.GetToken().Value))
 		}
 	case t == timeType:
 		if isString && !parsesAsTime(s.Value) {
 			return NodeError(n, fmt.Sprintf("%q is not a time: want RFC 3339, e.g. 2026-01-02T15:04:05Z", s.Value))
 		}
 	case customUnmarshaler(t):
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		if n.Type() == ast.NanType || n.Type() == ast.InfinityType {
+			return NodeError(n, fmt.Sprintf("%s is not a finite number", n.GetToken().Value))
+		}
 	case isInt(t):
 		// The decoder truncates 1.5 to 1; a count is written whole.
 		if f, ok := n.(*ast.FloatNode); ok && f.Value != float64(int64(f.Value)) {
@@ -211,6 +219,30 @@ func locateUnmarshalError(data []byte, v any, err error) *FileError {
 		}
 	}
 	return nil
+}
+
+// unmarshalDuration decodes every time.Duration of every YAML document in
+// the syntax of ParseDuration (the decoder's own reads Go's only, without
+// days). checkValues reports a bad one with its line first.
+func unmarshalDuration(d *time.Duration, b []byte) error {
+	var s string
+	if err := yaml.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("not a duration: want e.g. 90s, 15m, 36h or 3d")
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+func isCollection(n ast.Node) bool {
+	switch n.Type() {
+	case ast.MappingType, ast.MappingValueType, ast.SequenceType:
+		return true
+	}
+	return false
 }
 
 func isInt(t reflect.Type) bool {

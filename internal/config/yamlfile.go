@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -68,7 +69,7 @@ func DecodeStrict(file string, data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &FileError{File: file, Msg: "file is empty"}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict(), yaml.UseJSONUnmarshaler())
+	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict(), yaml.UseJSONUnmarshaler(), yaml.CustomUnmarshaler(unmarshalDuration))
 	if err := dec.Decode(v); err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
@@ -135,7 +136,7 @@ func yamlError(file string, data []byte, err error) error {
 	if !errors.As(err, &ye) {
 		return &FileError{File: file, Msg: err.Error()}
 	}
-	fe := &FileError{File: file, Msg: ye.GetMessage()}
+	fe := &FileError{File: file, Msg: typeMessage(err, ye.GetMessage())}
 	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 		fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
 		if strings.HasPrefix(fe.Msg, "unknown field") {
@@ -148,6 +149,81 @@ func yamlError(file string, data []byte, err error) error {
 		}
 	}
 	return fe
+}
+
+// typeMessage says what a YAML type or range error means in the user's
+// words ("want a string, got a list"), not in Go's ("cannot unmarshal
+// []interface {} into Go struct field Policy.Description of type string");
+// msg, the decoder's own message, is kept for any other error.
+func typeMessage(err error, msg string) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && te.DstType != nil && te.SrcType != nil {
+		got := typeName(te.SrcType)
+		switch te.SrcType.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+			got = "a number"
+		}
+		return fmt.Sprintf("want %s, got %s", typeName(te.DstType), got)
+	}
+	var ne *yaml.UnexpectedNodeTypeError
+	if errors.As(err, &ne) {
+		return fmt.Sprintf("want %s, got %s", nodeTypeName(ne.Expected), nodeTypeName(ne.Actual))
+	}
+	var oe *yaml.OverflowError
+	if errors.As(err, &oe) && oe.DstType != nil {
+		return fmt.Sprintf("%s is out of range for %s", oe.SrcNum, typeName(oe.DstType))
+	}
+	return msg
+}
+
+// nodeTypeName names a YAML node type as typeName names Go's.
+func nodeTypeName(t ast.NodeType) string {
+	switch t {
+	case ast.SequenceType:
+		return "a list"
+	case ast.MappingType, ast.MappingValueType:
+		return "a mapping (key: value)"
+	case ast.StringType:
+		return "a string"
+	case ast.IntegerType, ast.FloatType:
+		return "a number"
+	case ast.BoolType:
+		return "true or false"
+	case ast.NullType:
+		return "nothing (null)"
+	}
+	return t.YAMLName()
+}
+
+// typeName names a Go type as a YAML writer knows it.
+func typeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == durationType:
+		return "a duration such as 90s, 15m or 3d"
+	case t == timeType:
+		return "a time such as 2026-01-02T15:04:05Z"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, not negative"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping (key: value)"
+	}
+	return "a value"
 }
 
 // fieldAt returns the path ("rules[0].maxActions") of the node whose token

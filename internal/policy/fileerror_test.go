@@ -41,7 +41,7 @@ func TestBadValueNamesFileLineAndField(t *testing.T) {
 			doc:       "  - name: b\n    resource: endpoint\n    conditions:\n      idleFor: soon\n    actions: [{type: delete}]\n",
 			wantLine:  16,
 			wantField: "rules[1].conditions.idleFor",
-			wantMsg:   `duration "soon": want e.g. 24h, 90m or 3d`,
+			wantMsg:   `"soon" is not a duration: want e.g. 90s, 15m, 36h or 3d`,
 		},
 		{
 			// The agent's tag cannot prove an idle time this short.
@@ -84,7 +84,7 @@ func TestBadValueNamesFileLineAndField(t *testing.T) {
 			doc:       "  - name: b\n    resource: endpoint\n    conditions: {idleFor: 24h}\n    actions:\n      - type: mark\n        grace: soon\n        then: delete\n",
 			wantLine:  18,
 			wantField: "rules[1].actions[0].grace",
-			wantMsg:   `duration "soon"`,
+			wantMsg:   `"soon" is not a duration`,
 		},
 		{
 			name:      "bad regular expression",
@@ -146,7 +146,7 @@ func TestBadValueNamesFileLineAndField(t *testing.T) {
 			doc:       "lookback: a day\n",
 			wantLine:  13,
 			wantField: "lookback",
-			wantMsg:   `duration "a day"`,
+			wantMsg:   `"a day" is not a duration`,
 		},
 		{
 			name:      "timeoutMinutes with a fraction",

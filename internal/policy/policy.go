@@ -35,7 +35,6 @@ import (
 	"path"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -248,25 +247,11 @@ type Action struct {
 // whole days ("3d").
 type Duration time.Duration
 
-// ParseDuration reads "24h", "1h30m", "3d" or "2d12h".
+// ParseDuration reads "24h", "1h30m", "3d" or "2d12h": sagesaver's one
+// duration syntax, config.ParseDuration.
 func ParseDuration(s string) (Duration, error) {
-	t := strings.TrimSpace(s)
-	var days int64
-	if i := strings.IndexByte(t, 'd'); i > 0 {
-		n, err := strconv.ParseInt(t[:i], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: want e.g. 24h, 90m or 3d", s)
-		}
-		days, t = n, t[i+1:]
-	}
-	var rest time.Duration
-	if t != "" {
-		var err error
-		if rest, err = time.ParseDuration(t); err != nil {
-			return 0, fmt.Errorf("duration %q: want e.g. 24h, 90m or 3d", s)
-		}
-	}
-	return Duration(time.Duration(days)*24*time.Hour + rest), nil
+	d, err := config.ParseDuration(s)
+	return Duration(d), err
 }
 
 // D returns the time.Duration.

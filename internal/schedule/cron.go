@@ -95,20 +95,64 @@ func ParseCron(s string) (*Cron, error) {
 	case domText != "?" && dowText != "?":
 		return nil, &CronError{Expr: src, Field: "day-of-month and day-of-week", Msg: "one of them must be ?"}
 	case domText != "?":
+		if msg := aloneInDayOfMonth(domText); msg != "" {
+			return nil, &CronError{Expr: src, Field: domField.name, Msg: msg}
+		}
 		m, err := parseDayOfMonth(domField, domText)
 		if err != nil {
 			return nil, &CronError{Expr: src, Field: domField.name, Msg: err.Error()}
 		}
 		c.dom = m
 	default:
+		if strings.Contains(dowText, "#") && strings.Contains(dowText, ",") {
+			// EventBridge: "If you use the '#' character, you can define
+			// only one expression in the day-of-week field."
+			return nil, &CronError{Expr: src, Field: dowField.name, Msg: fmt.Sprintf("%s: with #, the field holds one expression only (EventBridge refuses 3#1,6#3); use one schedule per expression", dowText)}
+		}
 		w, err := parseDayOfWeek(dowField, dowText, func(v int) time.Weekday { return time.Weekday(v - 1) })
 		if err != nil {
 			return nil, &CronError{Expr: src, Field: dowField.name, Msg: err.Error()}
 		}
 		c.dow = w
 	}
+	// An expression no date satisfies (31 February, 29 February of a
+	// year that is not a leap year) is accepted by nothing that runs it:
+	// say so now, not by never acting.
+	if c.Next(time.Date(yearField.min-1, time.December, 31, 0, 0, 0, 0, time.UTC), time.UTC).IsZero() {
+		return nil, &CronError{Expr: src, Msg: "never fires: no date matches every field (e.g. day 31 of a 30-day month, 29 February of a year that is not a leap year)"}
+	}
 	return c, nil
 }
+
+// aloneInDayOfMonth refuses a day-of-month list with L, LW or nW in it
+// ("LW,15"): EventBridge takes these only as the whole field, as the
+// Quartz cron it follows does.
+func aloneInDayOfMonth(s string) string {
+	if !strings.Contains(s, ",") {
+		return ""
+	}
+	for _, item := range strings.Split(strings.ToUpper(s), ",") {
+		if item == "L" || strings.HasSuffix(item, "W") {
+			return fmt.Sprintf("%s: %s must be the whole field, not part of a list (EventBridge refuses it)", s, item)
+		}
+	}
+	return ""
+}
+
+// LastFire is the last time e fires, at or before the end of 2199 (the
+// year field's range): the zero time when it has no end (a rate, or a
+// cron expression with every year). A schedule whose expressions all end
+// before now will never act again.
+func LastFire(e Expr, loc *time.Location) time.Time {
+	c, ok := e.(*Cron)
+	if !ok || c.years == fullYears {
+		return time.Time{}
+	}
+	return c.Prev(time.Date(yearField.max+1, time.January, 1, 0, 0, 0, 0, time.UTC), loc)
+}
+
+// fullYears is the year field "*".
+var fullYears = func() bitset { b, _ := yearField.set("*"); return b }()
 
 // String returns the expression as written, with the cron( ) wrapper.
 func (c *Cron) String() string { return c.src }
@@ -218,4 +262,30 @@ func (c *Cron) Matches(t time.Time, loc *time.Location) bool {
 	}
 	r, ok := resolve(d, lt.Hour()*60+lt.Minute(), loc)
 	return ok && r.Equal(t)
+}
+
+// Ended reports whether every expression of s (start and stop) has fired
+// for the last time before now: a cron year field that lies wholly in the
+// past. It returns the expression's field ("start" or "stop") and its last
+// firing, for the error. A schedule of periods or rates never ends.
+func (s *Schedule) Ended(now time.Time) (field string, last time.Time, ended bool) {
+	if s.Start == nil && s.Stop == nil {
+		return "", time.Time{}, false
+	}
+	for _, e := range []struct {
+		field string
+		expr  Expr
+	}{{"start", s.Start}, {"stop", s.Stop}} {
+		if e.expr == nil {
+			continue
+		}
+		l := LastFire(e.expr, s.Location)
+		if l.IsZero() || !l.Before(now) {
+			return "", time.Time{}, false
+		}
+		if last.IsZero() || l.After(last) {
+			field, last = e.field, l
+		}
+	}
+	return field, last, true
 }

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -431,4 +432,70 @@ func TestParseRateErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCronEventBridgeRefuses: expressions that never fire, and lists that
+// EventBridge's grammar refuses, are errors with a clear message.
+func TestCronEventBridgeRefuses(t *testing.T) {
+	tests := []struct{ expr, want string }{
+		{"cron(0 0 31 2 ? *)", "cron(0 0 31 2 ? *): never fires: no date matches every field"},
+		{"cron(0 0 30-31 FEB ? *)", "never fires"},
+		{"cron(0 0 31 4,6,9,11 ? *)", "never fires"},
+		{"cron(0 0 29 2 ? 2027)", "never fires"},
+		{"cron(0 7 LW,15 * ? *)", "cron(0 7 LW,15 * ? *): day-of-month: LW,15: LW must be the whole field, not part of a list (EventBridge refuses it)"},
+		{"cron(0 7 L,1 * ? *)", "L must be the whole field"},
+		{"cron(0 7 1,15W * ? *)", "15W must be the whole field"},
+		{"cron(0 7 ? * MON#1,FRI#2 *)", "cron(0 7 ? * MON#1,FRI#2 *): day-of-week: MON#1,FRI#2: with #, the field holds one expression only (EventBridge refuses 3#1,6#3)"},
+		{"cron(0 7 L-3 * ? *)", "cron(0 7 L-3 * ? *): day-of-month: L-3: an offset from the last day (L-n) is not supported by EventBridge; use L"},
+	}
+	for _, tt := range tests {
+		_, err := ParseCron(tt.expr)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseCron(%q) = %v, want %q", tt.expr, err, tt.want)
+		}
+	}
+	for _, ok := range []string{"cron(0 0 29 2 ? *)", "cron(0 0 29 2 ? 2028)", "cron(0 7 LW * ? *)", "cron(0 7 ? * MON#1 *)", "cron(0 7 15W * ? *)", "cron(0 0 31 * ? *)"} {
+		if _, err := ParseCron(ok); err != nil {
+			t.Errorf("ParseCron(%q) = %v", ok, err)
+		}
+	}
+}
+
+// TestScheduleEnded: a schedule whose cron years are all past has ended;
+// one with any year to come, with every year, or with a rate has not.
+func TestScheduleEnded(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	mk := func(start, stop string) *Schedule {
+		s := &Schedule{Location: time.UTC}
+		if start != "" {
+			s.Start = mustExpr(t, start)
+		}
+		if stop != "" {
+			s.Stop = mustExpr(t, stop)
+		}
+		return s
+	}
+	field, last, ended := mk("cron(0 7 ? * MON-FRI 2020-2024)", "cron(0 19 ? * MON-FRI 2020-2025)").Ended(now)
+	if !ended || field != "stop" || last.Year() != 2025 {
+		t.Errorf("past years: %v %v %v", field, last, ended)
+	}
+	for _, s := range []*Schedule{
+		mk("cron(0 7 ? * MON-FRI 2020-2030)", ""),
+		mk("cron(0 7 ? * MON-FRI *)", "cron(0 19 ? * MON-FRI 2020)"),
+		mk("rate(1 hour)", ""),
+		{Location: time.UTC},
+	} {
+		if _, _, ended := s.Ended(now); ended {
+			t.Errorf("%v %v: ended", s.Start, s.Stop)
+		}
+	}
+}
+
+func mustExpr(t *testing.T, s string) Expr {
+	t.Helper()
+	e, err := ParseExpr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

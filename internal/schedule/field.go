@@ -162,6 +162,8 @@ func parseDayOfMonth(f fieldSpec, s string) (*dayOfMonth, error) {
 			m.nearest = append(m.nearest, n)
 		case item == "?":
 			return nil, fmt.Errorf("? is only allowed alone")
+		case strings.HasPrefix(item, "L-"):
+			return nil, fmt.Errorf("%s: an offset from the last day (L-n) is not supported by EventBridge; use L for the last day, or the days themselves (e.g. 26-28)", item)
 		default:
 			b, err := f.rangeStep(item)
 			if err != nil {

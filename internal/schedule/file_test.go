@@ -111,7 +111,7 @@ func TestFileErrors(t *testing.T) {
 		{"snooze tag with spaces", head + ok + "  - name: b\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    snoozeTag: \" snooze \"\n    targets: [{kind: notebook, namePrefix: dev-}]\n",
 			"schedules[1].snoozeTag", 12, "must not start or end with spaces"},
 		{"enforced not a boolean", head + "  - name: a\n    timezone: UTC\n    enforced: sometimes\n",
-			"schedules[0].enforced", 6, "cannot unmarshal string into Go struct field File.Schedules of type bool"},
+			"schedules[0].enforced", 6, "want true or false, got a string"},
 		{"bad notify topic", head + ok + "notify:\n  snsTopicArn: my-topic\n",
 			"notify.snsTopicArn", 10, "not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): my-topic"},
 	}

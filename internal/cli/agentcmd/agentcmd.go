@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sagesaver/sagesaver/internal/agent"
 	"github.com/sagesaver/sagesaver/internal/agent/sagemakerapi"
@@ -63,13 +64,9 @@ idle for --idle. It is started by the lifecycle script that
 	pf.StringVar(&f.file, "agent-config", "", "agent config file (default "+agent.DefaultConfigPath+" when present; env "+envAgentConfig+")")
 	pf.StringVar(&f.cfg.StateDir, "state-dir", f.cfg.StateDir, "directory of the idle clock, status and keep-alive files")
 	fl := cmd.Flags()
-	fl.DurationVar(&f.cfg.IdleTime, "idle", f.cfg.IdleTime, "stop after this long without activity")
-	fl.DurationVar(&f.cfg.PollInterval, "poll", f.cfg.PollInterval, "time between two looks")
-	fl.DurationVar(&f.cfg.Grace, "grace", f.cfg.Grace, "start-up grace period after boot")
+	RegisterTuning(fl, &f.cfg)
 	fl.StringVar(&f.cfg.JupyterURL, "jupyter-url", f.cfg.JupyterURL, "local Jupyter server, with its base path")
 	fl.StringVar(&f.cfg.MetadataPath, "metadata", f.cfg.MetadataPath, "SageMaker resource metadata file")
-	fl.Float64Var(&f.cfg.CPUThreshold, "cpu-threshold", f.cfg.CPUThreshold, "CPU use (percent of one core) that counts as activity; 0 = off")
-	fl.Float64Var(&f.cfg.GPUThreshold, "gpu-threshold", f.cfg.GPUThreshold, "GPU utilization (percent) that counts as activity; 0 = off")
 	fl.BoolVar(&f.cfg.CountConnections, "count-connections", f.cfg.CountConnections, "count open kernel connections (browser tabs) as activity")
 	fl.BoolVar(&f.cfg.IgnoreStuckKernels, "ignore-stuck-kernels", f.cfg.IgnoreStuckKernels, "do not count kernels stuck busy with no output and no CPU")
 	fl.BoolVar(&f.cfg.DryRun, "dry-run", f.cfg.DryRun, "log the stop instead of making it")
@@ -117,11 +114,52 @@ func (f *agentFlags) resolve(a *root.App, cmd *cobra.Command) (agent.Config, err
 	if err := cfg.Validate(); err != nil {
 		var fe *config.FileError
 		if errors.As(err, &fe) {
+			if name, ok := flagOf[fe.Field]; ok && fl.Changed(name) || fl.Changed("idle") && (fe.Field == "pollInterval" || fe.Field == "stuckAfter") {
+				return cfg, FlagError(fe, cfg)
+			}
 			return cfg, root.UsageError("agent config: %s: %s", fe.Field, fe.Msg)
 		}
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// RegisterTuning adds the flags that tune the agent (the idle time, poll
+// interval, grace period and CPU and GPU thresholds) to fl, writing to cfg:
+// `agent` and `lifecycle render|install` share them. Durations read the
+// one duration syntax ("90m", "1d"); thresholds refuse NaN and infinities.
+func RegisterTuning(fl *pflag.FlagSet, cfg *agent.Config) {
+	fl.Var(config.NewDurationFlag(&cfg.IdleTime, cfg.IdleTime), "idle", "stop after this long without activity, e.g. 1h or 1d")
+	fl.Var(config.NewDurationFlag(&cfg.PollInterval, cfg.PollInterval), "poll", "time between two looks, at least 1s and at most --idle")
+	fl.Var(config.NewDurationFlag(&cfg.Grace, cfg.Grace), "grace", "start-up grace period after boot")
+	fl.Var(config.NewFloatFlag(&cfg.CPUThreshold, cfg.CPUThreshold), "cpu-threshold", "CPU use (percent of one core) that counts as activity; 0 = off")
+	fl.Var(config.NewFloatFlag(&cfg.GPUThreshold, cfg.GPUThreshold), "gpu-threshold", "GPU utilization (percent) that counts as activity; 0 = off")
+}
+
+// flagOf maps the agent config's fields to the flags that set them.
+var flagOf = map[string]string{
+	"idleTime": "idle", "pollInterval": "poll", "grace": "grace",
+	"cpuThreshold": "cpu-threshold", "gpuThreshold": "gpu-threshold",
+	"jupyterURL": "jupyter-url", "stateDir": "state-dir",
+}
+
+// FlagError is a usage error naming the flag of the agent config field
+// fe names ("--idle: must be positive"), cfg being the configuration
+// checked. A poll interval longer than the idle time names both flags.
+func FlagError(fe *config.FileError, cfg agent.Config) error {
+	name, ok := flagOf[fe.Field]
+	if fe.Field == "pollInterval" && cfg.PollInterval > cfg.IdleTime && cfg.IdleTime > 0 {
+		return root.UsageError("--idle %s is shorter than the poll interval (--poll %s): the agent could not see the idle time pass",
+			config.FormatDuration(cfg.IdleTime), config.FormatDuration(cfg.PollInterval))
+	}
+	if fe.Field == "stuckAfter" && cfg.StuckAfter < cfg.IdleTime {
+		return root.UsageError("--idle %s is longer than the agent's stuckAfter (%s), which must be at least the idle time; set stuckAfter in the agent config file",
+			config.FormatDuration(cfg.IdleTime), config.FormatDuration(cfg.StuckAfter))
+	}
+	if !ok {
+		return root.UsageError("agent config: %s: %s", fe.Field, fe.Msg)
+	}
+	return root.UsageError("--%s: %s", name, fe.Msg)
 }
 
 func runAgent(ctx context.Context, a *root.App, cfg agent.Config, once bool) error {
@@ -180,7 +218,9 @@ func sageMaker(ctx context.Context, a *root.App, cfg agent.Config, res agent.Res
 	if endpoint == "" {
 		endpoint = a.Cfg.EndpointURL
 	}
-	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: endpoint, MaxAttempts: attempts})
+	opts := a.AWSOptions(region)
+	opts.EndpointURL, opts.MaxAttempts = endpoint, attempts
+	awsCfg, err := awsconfig.Load(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +294,7 @@ func newAgentKeepAliveCmd(a *root.App, f *agentFlags) *cobra.Command {
 			}
 			var until time.Time
 			if args[0] != "off" {
-				d, err := time.ParseDuration(args[0])
+				d, err := config.ParseDuration(args[0])
 				if err != nil || d <= 0 {
 					return root.UsageError("keepalive: %q is not a positive duration such as 2h or 90m, or off", args[0])
 				}

@@ -12,12 +12,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/version"
@@ -45,9 +48,14 @@ type App struct {
 	Clock clock.Clock
 
 	// set by flags
-	configPath string
-	flagRegion []string
+	configPath  string
+	flagRegion  []string
+	flagTimeout time.Duration
 }
+
+// NoConfigFile is the annotation (set to "true") of a command that never
+// reads the config file (version, demo): a broken file does not stop it.
+const NoConfigFile = "sagesaver.io/no-config-file"
 
 // New returns an App reading the process environment.
 func New(stdio Stdio) *App {
@@ -97,9 +105,11 @@ func (a *App) Command(short, long string) *cobra.Command {
 	pf.StringVar(&a.Cfg.LogFormat, "log-format", "", "log format: text or json (env "+config.EnvLogFormat+")")
 	pf.StringVar(&a.Cfg.CloudWatchProtocol, "cloudwatch-protocol", "", "CloudWatch wire protocol: cbor (SDK default) or query (env "+config.EnvCloudWatchProtocol+")")
 	pf.StringVar(&a.Cfg.State, "state", "", "path of the local state database (env "+config.EnvState+")")
+	pf.Var(config.NewDurationFlag(&a.flagTimeout, awsconfig.DefaultTimeout).AtLeast(config.MinAWSTimeout), "aws-timeout",
+		"longest wait for one attempt of one AWS call, e.g. 30s or 2m; connecting, the TLS handshake and the first byte of the answer get at most as long (env "+config.EnvAWSTimeout+")")
 	// A bad flag is the user's mistake, like a bad value: exit code 2.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &ExitError{Code: ExitUsage, Err: errors.New(plainFlagError(err.Error()))}
 	})
 	root.AddCommand(a.versionCommand())
 	return root
@@ -138,11 +148,16 @@ func (a *App) resolve(cmd *cobra.Command) error {
 	if path == "" {
 		path = a.Getenv(config.EnvConfig)
 	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return err
+	cfg := config.Default()
+	if cmd.Annotations[NoConfigFile] != "true" {
+		var err error
+		if cfg, err = config.Load(path); err != nil {
+			return err
+		}
 	}
-	cfg.ApplyEnv(a.Getenv)
+	if err := cfg.ApplyEnv(a.Getenv); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
 	flags := cmd.Flags()
 	str := func(name string, dst *string, v string) {
 		if flags.Changed(name) {
@@ -162,17 +177,61 @@ func (a *App) resolve(cmd *cobra.Command) error {
 			cfg.Regions = append(cfg.Regions, config.SplitList(r)...)
 		}
 	}
+	if flags.Changed("aws-timeout") {
+		cfg.AWSTimeout = a.flagTimeout
+	}
 	if err := cfg.Validate(); err != nil {
 		var fe *config.FileError
 		if errors.As(err, &fe) {
 			// A bad value from a flag or env: name the flag.
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--%s: %s", FlagName(fe.Field), fe.Msg)}
+			name := FlagName(fe.Field)
+			if strings.HasPrefix(fe.Field, "regions[") {
+				name = "region"
+			}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--%s: %s", name, fe.Msg)}
 		}
 		return err
 	}
+	// The SDK reads AWS_ENDPOINT_URL itself when no endpoint is set: check
+	// it as --endpoint-url is checked, before any call.
+	if v := a.Getenv("AWS_ENDPOINT_URL"); cfg.EndpointURL == "" && v != "" {
+		if err := config.CheckEndpointURL(v); err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("AWS_ENDPOINT_URL: %w", err)}
+		}
+	}
 	a.Cfg = cfg
 	a.Log = NewLogger(a.Stdio.Err, cfg.LogLevel, cfg.LogFormat)
+	for _, r := range cfg.Regions {
+		if warn, _ := config.CheckRegion(r); warn != "" && r != "all" {
+			a.Log.Warn(warn)
+		}
+	}
 	return nil
+}
+
+// AWSOptions are the awsconfig.Options every AWS client of the command is
+// built from: profile, endpoint, timeout and logger from the resolved
+// configuration, and region.
+func (a *App) AWSOptions(region string) awsconfig.Options {
+	return awsconfig.Options{Profile: a.Cfg.Profile, Region: region, EndpointURL: a.Cfg.EndpointURL, Timeout: a.Cfg.AWSTimeout, Log: a.Log}
+}
+
+// strconvError is how pflag passes on strconv's errors: `invalid argument
+// "x" for "--concurrency" flag: strconv.ParseInt: parsing "x": invalid
+// syntax`.
+var strconvError = regexp.MustCompile(`strconv\.Parse(Int|Uint|Float|Bool): parsing "((?:[^"\\]|\\.)*)": (invalid syntax|value out of range)`)
+
+// plainFlagError rewrites Go's strconv wording in a flag error as the
+// user's: "x" is not a whole number.
+func plainFlagError(msg string) string {
+	return strconvError.ReplaceAllStringFunc(msg, func(m string) string {
+		p := strconvError.FindStringSubmatch(m)
+		want := map[string]string{"Int": "a whole number", "Uint": "a whole number, not negative", "Float": "a number", "Bool": "true or false"}[p[1]]
+		if p[3] == "value out of range" {
+			return fmt.Sprintf("%q is out of range for %s", p[2], want)
+		}
+		return fmt.Sprintf("%q is not %s", p[2], want)
+	})
 }
 
 // FlagName turns a config field name (camelCase) into its flag's name
@@ -204,9 +263,10 @@ func NewLogger(w io.Writer, level, format string) *slog.Logger {
 
 func (a *App) versionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
+		Use:         "version",
+		Short:       "Print the version",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{NoConfigFile: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(a.Stdio.Out, "sagesaver %s (%s, %s/%s)\n", version.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err

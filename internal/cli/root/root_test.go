@@ -36,3 +36,30 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagErrorsWithoutGoInternals: a number flag given a word says so in
+// the user's words, not strconv's.
+func TestFlagErrorsWithoutGoInternals(t *testing.T) {
+	var out, errb strings.Builder
+	a := New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
+	a.Getenv = func(string) string { return "" }
+	root := a.Command("short", "long")
+	var n int
+	var b bool
+	root.PersistentFlags().IntVar(&n, "concurrency", 1, "")
+	root.PersistentFlags().BoolVar(&b, "yes", false, "")
+	for args, want := range map[string]string{
+		"--concurrency many":                 `invalid argument "many" for "--concurrency" flag: "many" is not a whole number`,
+		"--concurrency 1e99":                 `"1e99" is not a whole number`,
+		"--yes=perhaps":                      `"perhaps" is not true or false`,
+		"--concurrency 99999999999999999999": `"99999999999999999999" is out of range for a whole number`,
+	} {
+		errb.Reset()
+		if code := a.Execute(context.Background(), root, append(strings.Fields(args), "version")); code != ExitUsage {
+			t.Errorf("%s: exit %d", args, code)
+		}
+		if !strings.Contains(errb.String(), want) || strings.Contains(errb.String(), "strconv") {
+			t.Errorf("%s: %q, want %q", args, errb.String(), want)
+		}
+	}
+}
