@@ -139,6 +139,12 @@ func (sc *Scenario) Validate() error {
 		}
 		seen[a.ID] = true
 	}
+	if sc.Faults != nil {
+		if err := sc.Faults.Validate(); err != nil {
+			fe := err.(*FaultError)
+			return &config.FileError{Field: "faults." + fe.Field, Msg: fe.Msg}
+		}
+	}
 	return nil
 }
 

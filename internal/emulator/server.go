@@ -53,6 +53,11 @@ type Options struct {
 	Start time.Time
 	// Logger receives one debug line per request; nil discards.
 	Logger *slog.Logger
+	// AdminHosts are the host names or addresses, besides the loopback
+	// ones, that the admin API answers to in the Host and Origin headers:
+	// the --listen host when it is not a loopback address. See
+	// checkAdminOrigin.
+	AdminHosts []string
 }
 
 // Server is the emulator. It is an http.Handler; all methods are safe for
@@ -67,11 +72,12 @@ type Server struct {
 	order    []string          // account ids in scenario order
 	sns      []PublishedMessage
 
-	services map[string]*service // by SigV4 signing name
-	faults   *faults
-	counters *counters
-	reqSeq   atomic.Uint64
-	pricing  *pricingState
+	adminHosts []string
+	services   map[string]*service // by SigV4 signing name
+	faults     *faults
+	counters   *counters
+	reqSeq     atomic.Uint64
+	pricing    *pricingState
 }
 
 // New returns an empty emulator with the default account.
@@ -85,11 +91,12 @@ func New(opts Options) *Server {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{
-		log:      log,
-		clock:    clock.NewManual(start),
-		services: map[string]*service{},
-		faults:   newFaults(),
-		counters: newCounters(),
+		log:        log,
+		clock:      clock.NewManual(start),
+		adminHosts: opts.AdminHosts,
+		services:   map[string]*service{},
+		faults:     newFaults(),
+		counters:   newCounters(),
 	}
 	s.resetLocked()
 	for _, svc := range allServices() {
