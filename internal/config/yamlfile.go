@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -48,11 +47,12 @@ type Validator interface {
 	Validate() error
 }
 
-// ReadStrict reads a YAML file and decodes it with DecodeStrict.
+// ReadStrict reads a YAML file of at most DefaultLimits.MaxBytes and
+// decodes it with DecodeStrict.
 func ReadStrict(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := ReadLimited(path, DefaultLimits.MaxBytes)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
 	return DecodeStrict(path, data, v)
 }
@@ -64,9 +64,21 @@ func ReadStrict(path string, v any) error {
 // return a plain error: DecodeStrict finds the value that gave it and names
 // its line and field. One that implements UnmarshalYAML(ast.Node) can
 // return NodeError itself.
+//
+// The document must be within DefaultLimits (see CheckBounds), checked
+// before the YAML library reads it.
 func DecodeStrict(file string, data []byte, v any) error {
+	return DecodeBounded(file, data, v, DefaultLimits)
+}
+
+// DecodeBounded is DecodeStrict with other limits, for a kind of file that
+// is larger by nature (an emulator scenario).
+func DecodeBounded(file string, data []byte, v any, lim Limits) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &FileError{File: file, Msg: "file is empty"}
+	}
+	if err := CheckBounds(file, data, lim); err != nil {
+		return err
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict(), yaml.UseJSONUnmarshaler())
 	if err := dec.Decode(v); err != nil {
