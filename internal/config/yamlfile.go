@@ -74,19 +74,31 @@ func DecodeStrict(file string, data []byte, v any) error {
 // DecodeBounded is DecodeStrict with other limits, for a kind of file that
 // is larger by nature (an emulator scenario).
 func DecodeBounded(file string, data []byte, v any, lim Limits) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return &FileError{File: file, Msg: "file is empty"}
-	}
 	if err := CheckBounds(file, data, lim); err != nil {
 		return err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict(), yaml.UseJSONUnmarshaler())
-	if err := dec.Decode(v); err != nil {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &FileError{File: file, Msg: "file is empty"}
+	}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return yamlError(file, data, err)
+	}
+	// The first document with a body, as the decoder's Decode reads.
+	var body ast.Node
+	for _, doc := range f.Docs {
+		if doc.Body != nil {
+			body = doc.Body
+			break
+		}
+	}
+	unlinkEntries(body, v)
+	if err := decodeNode(body, v); err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
 			return Attach(file, data, fe)
 		}
-		if fe := checkValues(data, v); fe != nil {
+		if fe := checkValues(body, v); fe != nil {
 			fe.File = file
 			return fe
 		}
@@ -99,7 +111,7 @@ func DecodeBounded(file string, data []byte, v any, lim Limits) error {
 		}
 		return yamlError(file, data, err)
 	}
-	if fe := checkValues(data, v); fe != nil {
+	if fe := checkValues(body, v); fe != nil {
 		fe.File = file
 		return fe
 	}
@@ -109,6 +121,16 @@ func DecodeBounded(file string, data []byte, v any, lim Limits) error {
 		}
 	}
 	return nil
+}
+
+// decodeNode decodes the parsed document body into v strictly; a nil
+// body (a document of comments) leaves v as it is.
+func decodeNode(body ast.Node, v any) error {
+	if body == nil {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(nil), yaml.Strict(), yaml.UseJSONUnmarshaler())
+	return dec.DecodeFromNode(body, v)
 }
 
 // Attach makes err, a problem found in the YAML document data read from
