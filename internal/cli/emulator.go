@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 )
 
@@ -93,7 +94,7 @@ func loadScenario(path string) (*emulator.Scenario, error) {
 			return emulator.Bundled(path)
 		}
 	}
-	data, err := os.ReadFile(path)
+	data, err := config.ReadLimited(path, emulator.ScenarioLimits.MaxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -87,6 +87,13 @@ func tooLarge(file string, size, max int64) *FileError {
 // document: what it lets through, the YAML parser still checks. A zero
 // field of lim takes its default.
 func CheckBounds(file string, data []byte, lim Limits) error {
+	_, err := scanBounds(file, data, lim)
+	return err
+}
+
+// scanBounds is CheckBounds; it returns the scanner, whose big sequences
+// and anchors decodeStream uses.
+func scanBounds(file string, data []byte, lim Limits) (*boundScanner, error) {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultMaxBytes
 	}
@@ -94,22 +101,25 @@ func CheckBounds(file string, data []byte, lim Limits) error {
 		lim.MaxDepth = DefaultMaxDepth
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return tooLarge(file, int64(len(data)), lim.MaxBytes)
+		return nil, tooLarge(file, int64(len(data)), lim.MaxBytes)
 	}
 	s := &boundScanner{file: file, data: data, lim: lim, anchors: map[string]int64{}}
 	if fe := s.scan(); fe != nil {
-		return fe
+		return nil, fe
 	}
-	return nil
+	return s, nil
 }
 
 // level is one open collection.
 type level struct {
-	col    int    // block: the column of its entries; flow: unused
-	seq    bool   // block: a sequence ("- " entries)
-	anchor string // the anchor on it, if any
-	start  int    // offset where it starts
-	extra  int64  // bytes added inside it by alias expansion
+	col int  // block: the column of its entries; flow: unused
+	seq bool // block: a sequence ("- " entries)
+	// entries are the offsets of the lines that start its entries, for a
+	// sequence whose entries each start a line (recorded for streaming).
+	entries []int
+	anchor  string // the anchor on it, if any
+	start   int    // offset where it starts
+	extra   int64  // bytes added inside it by alias expansion
 }
 
 type boundScanner struct {
@@ -119,9 +129,12 @@ type boundScanner struct {
 	block   []level
 	flow    []level
 	anchors map[string]int64 // anchor -> its size with aliases expanded
-	added   int64            // bytes added by every alias expansion
+	// big are the block sequences of at least minStreamEntries entries,
+	// each entry starting a line, as they closed (see decodeStream).
+	big   []bigSeq
+	added int64 // bytes added by every alias expansion
 
-	line, lineStart int
+	line, lineStart, indent int
 	// pending is an anchor ("key: &a" at the end of a line) waiting for
 	// the block collection on the following lines; pendingCol is the
 	// column that collection must be indented past.
@@ -158,13 +171,21 @@ func (s *boundScanner) scan() *FileError {
 		}
 		off = end + 1
 	}
+	for len(s.block) > 0 {
+		s.closeLevel(s.block[len(s.block)-1], len(data))
+		s.block = s.block[:len(s.block)-1]
+	}
 	return nil
 }
 
-// closeLevel records the size of an anchored collection as it closes.
+// closeLevel records the size of an anchored collection, and a long
+// sequence, as it closes.
 func (s *boundScanner) closeLevel(l level, at int) {
 	if l.anchor != "" {
 		s.anchors[l.anchor] = int64(at-l.start) + l.extra
+	}
+	if len(l.entries) >= minStreamEntries {
+		s.big = append(s.big, bigSeq{col: l.col, entries: l.entries, end: at})
 	}
 }
 
@@ -175,6 +196,7 @@ func (s *boundScanner) scanLine(line []byte) *FileError {
 	for indent < len(line) && line[indent] == ' ' {
 		indent++
 	}
+	s.indent = indent
 	blank := true
 	for _, c := range line[indent:] {
 		if !isSpace(c) {
@@ -258,10 +280,18 @@ func (s *boundScanner) blockEntry(col int, anchor string, dash bool) *FileError 
 		s.closeLevel(top, s.lineStart)
 		s.block = s.block[:n-1]
 	}
+	atLineStart := s.lineStart+col < len(s.data) && col == s.indent
 	if n := len(s.block); n > 0 && s.block[n-1].col == col && s.block[n-1].seq == dash {
+		if top := &s.block[n-1]; dash && top.entries != nil && atLineStart {
+			top.entries = append(top.entries, s.lineStart)
+		}
 		return nil
 	}
-	s.block = append(s.block, level{col: col, seq: dash, anchor: anchor, start: s.lineStart + col})
+	l := level{col: col, seq: dash, anchor: anchor, start: s.lineStart + col}
+	if dash && atLineStart {
+		l.entries = []int{s.lineStart}
+	}
+	s.block = append(s.block, l)
 	if len(s.block)+len(s.flow) > s.lim.MaxDepth {
 		return s.depthErr(col + 1)
 	}

@@ -74,15 +74,30 @@ func DecodeStrict(file string, data []byte, v any) error {
 // DecodeBounded is DecodeStrict with other limits, for a kind of file that
 // is larger by nature (an emulator scenario).
 func DecodeBounded(file string, data []byte, v any, lim Limits) error {
-	if err := CheckBounds(file, data, lim); err != nil {
+	sc, err := scanBounds(file, data, lim)
+	if err != nil {
 		return err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &FileError{File: file, Msg: "file is empty"}
 	}
+	if err := decodeStream(file, data, v, sc, lim); err != nil {
+		return err
+	}
+	if val, ok := v.(Validator); ok {
+		if err := val.Validate(); err != nil {
+			return Attach(file, data, err)
+		}
+	}
+	return nil
+}
+
+// decodeWhole decodes the document data into v in one piece, without
+// validating it, and returns its parsed body.
+func decodeWhole(file string, data []byte, v any) (ast.Node, error) {
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return yamlError(file, data, err)
+		return nil, yamlError(file, data, err)
 	}
 	// The first document with a body, as the decoder's Decode reads.
 	var body ast.Node
@@ -96,31 +111,26 @@ func DecodeBounded(file string, data []byte, v any, lim Limits) error {
 	if err := decodeNode(body, v); err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
-			return Attach(file, data, fe)
+			return nil, Attach(file, data, fe)
 		}
 		if fe := checkValues(body, v); fe != nil {
 			fe.File = file
-			return fe
+			return nil, fe
 		}
 		var ye yaml.Error
 		if !errors.As(err, &ye) {
 			if fe := locateUnmarshalError(data, v, err); fe != nil {
 				fe.File = file
-				return fe
+				return nil, fe
 			}
 		}
-		return yamlError(file, data, err)
+		return nil, yamlError(file, data, err)
 	}
 	if fe := checkValues(body, v); fe != nil {
 		fe.File = file
-		return fe
+		return nil, fe
 	}
-	if val, ok := v.(Validator); ok {
-		if err := val.Validate(); err != nil {
-			return Attach(file, data, err)
-		}
-	}
-	return nil
+	return body, nil
 }
 
 // decodeNode decodes the parsed document body into v strictly; a nil

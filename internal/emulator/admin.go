@@ -47,7 +47,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusForbidden, msg)
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	// One byte over the scenario limit, so that ParseScenario says so.
+	body, _ := io.ReadAll(io.LimitReader(r.Body, ScenarioLimits.MaxBytes+1))
 	switch {
 	case path == "health":
 		reply(map[string]bool{"ok": true})
