@@ -101,7 +101,7 @@ func scanBounds(file string, data []byte, lim Limits) (*boundScanner, error) {
 		lim.MaxDepth = DefaultMaxDepth
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return nil, tooLarge(file, int64(len(data)), lim.MaxBytes)
+		return nil, &FileError{File: file, Msg: fmt.Sprintf("file is %d bytes, over the limit of %d bytes", len(data), lim.MaxBytes)}
 	}
 	s := &boundScanner{file: file, data: data, lim: lim, anchors: map[string]int64{}}
 	if fe := s.scan(); fe != nil {
