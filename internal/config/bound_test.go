@@ -190,3 +190,21 @@ func TestReadStrictSizeLimit(t *testing.T) {
 		t.Fatal("ReadLimited: no error")
 	}
 }
+
+// A tag with no value made the YAML library panic (found by
+// FuzzDecodeStrict): it is one error with its line.
+func TestDecodeStrictBareTag(t *testing.T) {
+	var c config.Config
+	err := config.DecodeStrict("c.yaml", []byte("apiVersion: sagesaver.io/v1alpha1\nregions: !foo \n"), &c)
+	if err == nil || !strings.HasPrefix(err.Error(), "c.yaml:2:") || !strings.Contains(err.Error(), "tag !foo has no value") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDecodeStrictLocalTag(t *testing.T) {
+	var c config.Config
+	err := config.DecodeStrict("c.yaml", []byte("regions: !foo x\n"), &c)
+	if err == nil || !strings.HasPrefix(err.Error(), "c.yaml:1:") || !strings.Contains(err.Error(), "unknown tag !foo") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -135,12 +135,47 @@ func decodeWhole(file string, data []byte, v any) (ast.Node, error) {
 
 // decodeNode decodes the parsed document body into v strictly; a nil
 // body (a document of comments) leaves v as it is.
-func decodeNode(body ast.Node, v any) error {
+//
+// A tag with no value ("regions: !x") or a local tag ("regions: !x a")
+// makes the YAML library dereference nil, so both are refused here first;
+// any other panic of the library is returned as an error, never passed on
+// to the user.
+func decodeNode(body ast.Node, v any) (err error) {
 	if body == nil {
 		return nil
 	}
+	var bare *FileError
+	ast.Walk(tagVisitor(func(n *ast.TagNode) {
+		if bare != nil {
+			return
+		}
+		if _, null := n.Value.(*ast.NullNode); n.Value == nil || null {
+			bare = NodeError(n, fmt.Sprintf("tag %s has no value", n.Start.Value))
+		} else if !strings.HasPrefix(n.Start.Value, "!!") {
+			// The library crashes on some local tags, and no sagesaver file
+			// has a use for one.
+			bare = NodeError(n, fmt.Sprintf("unknown tag %s: only YAML's own (!!str, !!int, ...) are allowed", n.Start.Value))
+		}
+	}), body)
+	if bare != nil {
+		return bare
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML library could not decode this document: %v", r)
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(nil), yaml.Strict(), yaml.UseJSONUnmarshaler())
 	return dec.DecodeFromNode(body, v)
+}
+
+type tagVisitor func(*ast.TagNode)
+
+func (f tagVisitor) Visit(n ast.Node) ast.Visitor {
+	if t, ok := n.(*ast.TagNode); ok {
+		f(t)
+	}
+	return f
 }
 
 // Attach makes err, a problem found in the YAML document data read from
