@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/testutil"
@@ -44,4 +46,28 @@ func BenchmarkScenarioFromFile(b *testing.B) {
 		}
 	}
 	b.ReportMetric(stop(), "MB-peak")
+}
+
+// A large scenario read from YAML, streamed entry by entry, is the
+// scenario the YAML library decodes in one piece.
+func TestLargeScenarioFileStreamedEqualsWhole(t *testing.T) {
+	data, err := yaml.Marshal(emulator.LargeScenario(emulator.LargeOptions{Endpoints: 600, Notebooks: 200, StudioApps: 40, Jobs: 80, Regions: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 256<<10 {
+		t.Fatalf("%d bytes: too small to be streamed", len(data))
+	}
+	got, err := emulator.ParseScenario("large.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want emulator.Scenario
+	if err := yaml.UnmarshalWithOptions(data, &want, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
+		t.Fatal(err)
+	}
+	got.Source = nil
+	if diff := cmp.Diff(&want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("streamed differs (-whole +streamed):\n%s", diff)
+	}
 }
