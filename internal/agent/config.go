@@ -63,8 +63,14 @@ type Config struct {
 
 	// MetadataPath is SageMaker's resource metadata file.
 	MetadataPath string `yaml:"metadataPath,omitempty" json:"metadataPath,omitempty"`
-	// StateDir holds the idle clock, the status file and the keep-alive file.
+	// StateDir holds the idle clock and the status file (and the
+	// keep-alive file unless KeepAliveDir is set).
 	StateDir string `yaml:"stateDir,omitempty" json:"stateDir,omitempty"`
+	// KeepAliveDir holds the keep-alive file, when the user who writes it
+	// is not the agent's: the lifecycle script runs the agent as root with
+	// its state in a root-only StateDir, and gives the notebook user this
+	// separate directory. Empty: StateDir.
+	KeepAliveDir string `yaml:"keepAliveDir,omitempty" json:"keepAliveDir,omitempty"`
 	// DryRun logs the stop instead of making it.
 	DryRun bool `yaml:"dryRun,omitempty" json:"dryRun,omitempty"`
 	// PublishTag writes the sagesaver:last-activity tag on the resource.
@@ -146,4 +152,9 @@ func (c *Config) StatePath() string { return filepath.Join(c.StateDir, "state.js
 
 // KeepAlivePath is the keep-alive file: while it exists (and, when it holds
 // an RFC 3339 time, until that time) the resource is active.
-func (c *Config) KeepAlivePath() string { return filepath.Join(c.StateDir, "keepalive") }
+func (c *Config) KeepAlivePath() string {
+	if c.KeepAliveDir != "" {
+		return filepath.Join(c.KeepAliveDir, "keepalive")
+	}
+	return filepath.Join(c.StateDir, "keepalive")
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -132,19 +133,35 @@ func writeState(path string, s *State) error {
 	return nil
 }
 
+// maxKeepAlive is as much of the keep-alive file as is read: an RFC 3339
+// time and a newline, with room to spare.
+const maxKeepAlive = 256
+
 // Forever is the keep-alive of a keep-alive file with no time in it.
 var Forever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // ReadKeepAlive returns until when the keep-alive file at path keeps the
 // resource active: zero when there is no file, Forever when the file
 // exists without a time (touched by hand), else the time it holds.
+//
+// The agent runs as root and the file is the notebook user's, in a
+// directory the user can write: it is opened without following a symbolic
+// link, must be a regular file with one link, owned by the reader, by the
+// directory's owner, or by anyone in a sticky directory (as /tmp), and
+// only its first maxKeepAlive bytes are read. Anything else is refused
+// with an error (and so keeps nothing alive).
 func ReadKeepAlive(path string) (time.Time, error) {
-	b, err := os.ReadFile(path)
+	f, err := openKeepAlive(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return time.Time{}, nil
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("keep-alive: %w", err)
+		return time.Time{}, fmt.Errorf("keep-alive %s: %w", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeepAlive))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("keep-alive %s: %w", path, err)
 	}
 	s := strings.TrimSpace(string(b))
 	if s == "" {
@@ -167,7 +184,7 @@ func WriteKeepAlive(path string, until time.Time) error {
 		}
 		return nil
 	}
-	if err := os.WriteFile(path, []byte(until.UTC().Format(time.RFC3339)+"\n"), 0o666); err != nil {
+	if err := os.WriteFile(path, []byte(until.UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
 		return fmt.Errorf("keep-alive: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 )
 
@@ -40,7 +41,7 @@ loads scenarios and reads counters: see docs/emulator.md.`,
 			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) && !allowRemote {
 				return root.UsageError("--listen %s is not a loopback address; the emulator accepts any credentials, so pass --allow-remote if you mean it", listen)
 			}
-			emu := emulator.New(emulator.Options{Logger: a.Log, NoCBOR: noCBOR})
+			emu := emulator.New(emulator.Options{Logger: a.Log, NoCBOR: noCBOR, AdminHosts: adminHosts(host)})
 			if scenarioPath != "" {
 				sc, err := loadScenario(scenarioPath)
 				if err != nil {
@@ -65,6 +66,28 @@ loads scenarios and reads counters: see docs/emulator.md.`,
 	return cmd
 }
 
+// adminHosts are the hosts, besides loopback ones, that the admin API
+// answers to when the emulator listens on host: host itself, or every
+// address of this machine when host is a wildcard (0.0.0.0, ::).
+func adminHosts(host string) []string {
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsUnspecified() {
+		return []string{host}
+	}
+	var hosts []string
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				hosts = append(hosts, n.IP.String())
+			}
+		}
+	}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	return hosts
+}
+
 // loadScenario reads a scenario file, or a bundled scenario by name.
 func loadScenario(path string) (*emulator.Scenario, error) {
 	if !strings.ContainsAny(path, "/.") {
@@ -72,7 +95,7 @@ func loadScenario(path string) (*emulator.Scenario, error) {
 			return emulator.Bundled(path)
 		}
 	}
-	data, err := os.ReadFile(path)
+	data, err := config.ReadLimited(path, emulator.ScenarioLimits.MaxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goccy/go-yaml"
@@ -33,23 +34,41 @@ var timeFormats = []string{
 // as the zero time and truncates 2.5 to 2, so DecodeStrict asks this walk
 // of the document beside v's type. It returns nil when every such value is
 // good (or v has no such field).
-func checkValues(data []byte, v any) *FileError {
+func checkValues(body ast.Node, v any) *FileError {
 	t := reflect.TypeOf(v)
-	if t == nil || !needsCheck(t, map[reflect.Type]bool{}) {
+	if t == nil || body == nil || !needsCheck(t, map[reflect.Type]bool{}) {
 		return nil
 	}
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil
+	return walk(body, t, checkValue)
+}
+
+// unlinkEntries cuts the document's token list before each entry of every
+// block sequence that v's type decodes entry by entry (a slice whose type
+// does not decode itself). The YAML library hands a value with a custom
+// unmarshaler (UnmarshalJSON, ...) its text by first indexing every token
+// reachable from the value's first token, so on a whole document each
+// such value costs the size of the file, and a policy of thousands of
+// rules takes minutes (goccy/go-yaml#714). Cut at entries, it costs the
+// size of its entry: a custom type never spans two entries of a slice
+// that it is not itself. The tree, positions and values are unchanged.
+func unlinkEntries(body ast.Node, v any) {
+	t := reflect.TypeOf(v)
+	if t == nil || body == nil {
+		return
 	}
-	for _, doc := range f.Docs {
-		if doc.Body != nil {
-			if fe := walk(doc.Body, t, checkValue); fe != nil {
-				return fe
+	walk(body, t, func(_, value ast.Node, t reflect.Type) *FileError {
+		seq, ok := value.(*ast.SequenceNode)
+		if !ok || seq.IsFlowStyle || customUnmarshaler(t) || (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) {
+			return nil
+		}
+		for _, e := range seq.Entries {
+			if tk := e.Start; tk != nil && tk.Prev != nil {
+				tk.Prev.Next = nil
+				tk.Prev = nil
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // needsCheck reports whether a value of type t can hold a time.Duration or a
@@ -127,7 +146,7 @@ func walk(n ast.Node, t reflect.Type, visit visitor) *FileError {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		fields := yamlFields(t)
+		fields := cachedFields(t)
 		for _, mv := range mappingValues(value) {
 			if ft, ok := fields[mv.Key.GetToken().Value]; ok {
 				if fe := walk(mv.Value, ft, visit); fe != nil {
@@ -200,13 +219,16 @@ func locateUnmarshalError(data []byte, v any, err error) *FileError {
 	if perr != nil {
 		return nil
 	}
+	for _, doc := range f.Docs {
+		unlinkEntries(doc.Body, v)
+	}
 	want := err.Error()
 	visit := func(node, value ast.Node, t reflect.Type) *FileError {
 		if !customUnmarshaler(t) {
 			return nil
 		}
 		dst := reflect.New(t)
-		if e := yaml.NodeToValue(node, dst.Interface(), yaml.UseJSONUnmarshaler()); e != nil && e.Error() == want {
+		if e := yaml.NodeToValue(node, dst.Interface(), yaml.UseJSONUnmarshaler(), yaml.CustomUnmarshaler(unmarshalDuration)); e != nil && e.Error() == want {
 			return NodeError(value, want)
 		}
 		return nil
@@ -273,6 +295,19 @@ func mappingValues(n ast.Node) []*ast.MappingValueNode {
 		return []*ast.MappingValueNode{m}
 	}
 	return nil
+}
+
+// fieldCache holds yamlFields by type: walk asks once per mapping node,
+// and a large document has thousands of them.
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+
+func cachedFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := yamlFields(t)
+	fieldCache.Store(t, m)
+	return m
 }
 
 // yamlFields maps a struct's YAML keys to the types of their fields, with

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 
@@ -49,11 +48,12 @@ type Validator interface {
 	Validate() error
 }
 
-// ReadStrict reads a YAML file and decodes it with DecodeStrict.
+// ReadStrict reads a YAML file of at most DefaultLimits.MaxBytes and
+// decodes it with DecodeStrict.
 func ReadStrict(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := ReadLimited(path, DefaultLimits.MaxBytes)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
 	return DecodeStrict(path, data, v)
 }
@@ -65,32 +65,25 @@ func ReadStrict(path string, v any) error {
 // return a plain error: DecodeStrict finds the value that gave it and names
 // its line and field. One that implements UnmarshalYAML(ast.Node) can
 // return NodeError itself.
+//
+// The document must be within DefaultLimits (see CheckBounds), checked
+// before the YAML library reads it.
 func DecodeStrict(file string, data []byte, v any) error {
+	return DecodeBounded(file, data, v, DefaultLimits)
+}
+
+// DecodeBounded is DecodeStrict with other limits, for a kind of file that
+// is larger by nature (an emulator scenario).
+func DecodeBounded(file string, data []byte, v any, lim Limits) error {
+	sc, err := scanBounds(file, data, lim)
+	if err != nil {
+		return err
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &FileError{File: file, Msg: "file is empty"}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict(), yaml.UseJSONUnmarshaler(), yaml.CustomUnmarshaler(unmarshalDuration))
-	if err := dec.Decode(v); err != nil {
-		var fe *FileError
-		if errors.As(err, &fe) {
-			return Attach(file, data, fe)
-		}
-		if fe := checkValues(data, v); fe != nil {
-			fe.File = file
-			return fe
-		}
-		var ye yaml.Error
-		if !errors.As(err, &ye) {
-			if fe := locateUnmarshalError(data, v, err); fe != nil {
-				fe.File = file
-				return fe
-			}
-		}
-		return yamlError(file, data, err)
-	}
-	if fe := checkValues(data, v); fe != nil {
-		fe.File = file
-		return fe
+	if err := decodeStream(file, data, v, sc, lim); err != nil {
+		return err
 	}
 	if val, ok := v.(Validator); ok {
 		if err := val.Validate(); err != nil {
@@ -98,6 +91,92 @@ func DecodeStrict(file string, data []byte, v any) error {
 		}
 	}
 	return nil
+}
+
+// decodeWhole decodes the document data into v in one piece, without
+// validating it, and returns its parsed body.
+func decodeWhole(file string, data []byte, v any) (ast.Node, error) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(file, data, err)
+	}
+	// The first document with a body, as the decoder's Decode reads.
+	var body ast.Node
+	for _, doc := range f.Docs {
+		if doc.Body != nil {
+			body = doc.Body
+			break
+		}
+	}
+	unlinkEntries(body, v)
+	if err := decodeNode(body, v); err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return nil, Attach(file, data, fe)
+		}
+		if fe := checkValues(body, v); fe != nil {
+			fe.File = file
+			return nil, fe
+		}
+		var ye yaml.Error
+		if !errors.As(err, &ye) {
+			if fe := locateUnmarshalError(data, v, err); fe != nil {
+				fe.File = file
+				return nil, fe
+			}
+		}
+		return nil, yamlError(file, data, err)
+	}
+	if fe := checkValues(body, v); fe != nil {
+		fe.File = file
+		return nil, fe
+	}
+	return body, nil
+}
+
+// decodeNode decodes the parsed document body into v strictly; a nil
+// body (a document of comments) leaves v as it is.
+//
+// A tag with no value ("regions: !x") or a local tag ("regions: !x a")
+// makes the YAML library dereference nil, so both are refused here first;
+// any other panic of the library is returned as an error, never passed on
+// to the user.
+func decodeNode(body ast.Node, v any) (err error) {
+	if body == nil {
+		return nil
+	}
+	var bare *FileError
+	ast.Walk(tagVisitor(func(n *ast.TagNode) {
+		if bare != nil {
+			return
+		}
+		if _, null := n.Value.(*ast.NullNode); n.Value == nil || null {
+			bare = NodeError(n, fmt.Sprintf("tag %s has no value", n.Start.Value))
+		} else if !strings.HasPrefix(n.Start.Value, "!!") {
+			// The library crashes on some local tags, and no sagesaver file
+			// has a use for one.
+			bare = NodeError(n, fmt.Sprintf("unknown tag %s: only YAML's own (!!str, !!int, ...) are allowed", n.Start.Value))
+		}
+	}), body)
+	if bare != nil {
+		return bare
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML library could not decode this document: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(nil), yaml.Strict(), yaml.UseJSONUnmarshaler(), yaml.CustomUnmarshaler(unmarshalDuration))
+	return dec.DecodeFromNode(body, v)
+}
+
+type tagVisitor func(*ast.TagNode)
+
+func (f tagVisitor) Visit(n ast.Node) ast.Visitor {
+	if t, ok := n.(*ast.TagNode); ok {
+		f(t)
+	}
+	return f
 }
 
 // Attach makes err, a problem found in the YAML document data read from

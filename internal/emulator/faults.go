@@ -1,7 +1,11 @@
 package emulator
 
 import (
+	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -199,3 +203,82 @@ func (s *Server) ResetCounters() { s.counters.reset() }
 
 // SetFaults replaces the fault configuration.
 func (s *Server) SetFaults(cfg FaultConfig) { s.faults.set(cfg) }
+
+// maxLatency bounds an injected latency: longer than any SDK's timeout, so
+// still every test's worth, and short enough that a typo (a number of
+// nanoseconds written as seconds is too small, not too big) cannot park a
+// request for hours.
+const maxLatency = 10 * time.Minute
+
+// FaultError is a bad value in a FaultConfig: Field is its path
+// ("throttle.sagemaker:Search.perSecond", "errors[0].probability").
+type FaultError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FaultError) Error() string { return e.Field + ": " + e.Msg }
+
+// Validate checks every value of the configuration, so that a fault that
+// could never behave as written (a negative latency, a probability of 7)
+// is refused instead of silently ignored. It returns a *FaultError.
+func (c FaultConfig) Validate() error {
+	for _, k := range sortedKeys(c.Throttle) {
+		r := c.Throttle[k]
+		f := "throttle." + k
+		if err := validKey(f, k); err != nil {
+			return err
+		}
+		if !(r.PerSecond > 0) || math.IsInf(r.PerSecond, 0) {
+			return &FaultError{f + ".perSecond", fmt.Sprintf("%v: want a positive number of requests per second", r.PerSecond)}
+		}
+		if r.Burst < 0 {
+			return &FaultError{f + ".burst", fmt.Sprintf("%d: want 0 or more (0 means 1)", r.Burst)}
+		}
+	}
+	for _, k := range sortedKeys(c.Latency) {
+		d := c.Latency[k]
+		f := "latency." + k
+		if err := validKey(f, k); err != nil {
+			return err
+		}
+		if d < 0 || d > maxLatency {
+			return &FaultError{f, fmt.Sprintf("%d: want a duration in nanoseconds from 0 to %d (%s)", int64(d), int64(maxLatency), maxLatency)}
+		}
+	}
+	for i, e := range c.Errors {
+		f := fmt.Sprintf("errors[%d]", i)
+		ps, po, ok := strings.Cut(e.Operation, ":")
+		switch {
+		case !ok || ps == "" || po == "":
+			return &FaultError{f + ".operation", fmt.Sprintf("%q: want \"service:Operation\" or \"service:*\"", e.Operation)}
+		case e.Code == "":
+			return &FaultError{f + ".code", "required: the AWS error code to answer with, such as InternalFailure"}
+		case e.Status != 0 && (e.Status < 400 || e.Status > 599):
+			return &FaultError{f + ".status", fmt.Sprintf("%d: want an HTTP error status from 400 to 599", e.Status)}
+		case e.Count < 0:
+			return &FaultError{f + ".count", fmt.Sprintf("%d: want 0 (every request) or more", e.Count)}
+		case !(e.Probability >= 0 && e.Probability <= 1):
+			return &FaultError{f + ".probability", fmt.Sprintf("%v: want a share from 0 to 1", e.Probability)}
+		case e.Count > 0 && e.Probability > 0:
+			return &FaultError{f, "set count or probability, not both"}
+		}
+	}
+	return nil
+}
+
+// validKey checks a throttle or latency key: "service:Operation",
+// "service:*" or "*".
+func validKey(field, k string) error {
+	if k == "*" {
+		return nil
+	}
+	if s, o, ok := strings.Cut(k, ":"); !ok || s == "" || o == "" {
+		return &FaultError{field, fmt.Sprintf("key %q: want \"service:Operation\", \"service:*\" or \"*\"", k)}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

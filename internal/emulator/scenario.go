@@ -140,13 +140,27 @@ func (sc *Scenario) Validate() error {
 		}
 		seen[a.ID] = true
 	}
+	if sc.Faults != nil {
+		if err := sc.Faults.Validate(); err != nil {
+			fe := err.(*FaultError)
+			return &config.FileError{Field: "faults." + fe.Field, Msg: fe.Msg}
+		}
+	}
 	return nil
 }
 
-// ParseScenario decodes and validates a scenario document.
+// ScenarioLimits bound a scenario file. Scenarios are larger by nature
+// than the other user files: the issue-size fleet (LargeScenario with
+// IssueScale: 10,000 endpoints, 2,000 notebooks, 500 Studio apps, 1,000
+// jobs in 4 regions) is 6 MB of YAML, 240,000 lines; 64 MiB holds ten of
+// it. Its nesting is 10 levels.
+var ScenarioLimits = config.Limits{MaxBytes: 64 << 20, MaxDepth: config.DefaultMaxDepth}
+
+// ParseScenario decodes and validates a scenario document of at most
+// ScenarioLimits.
 func ParseScenario(file string, data []byte) (*Scenario, error) {
 	var sc Scenario
-	if err := config.DecodeStrict(file, data, &sc); err != nil {
+	if err := config.DecodeBounded(file, data, &sc, ScenarioLimits); err != nil {
 		return nil, err
 	}
 	sc.Source = &ScenarioSource{File: file, Data: data}

@@ -58,6 +58,11 @@ type Options struct {
 	// XML error such an endpoint answers. CloudWatch is then reachable over
 	// awsQuery and awsJson only.
 	NoCBOR bool
+	// AdminHosts are the host names or addresses, besides the loopback
+	// ones, that the admin API answers to in the Host and Origin headers:
+	// the --listen host when it is not a loopback address. See
+	// checkAdminOrigin.
+	AdminHosts []string
 }
 
 // Server is the emulator. It is an http.Handler; all methods are safe for
@@ -73,12 +78,13 @@ type Server struct {
 	order    []string               // account ids in scenario order
 	sns      []PublishedMessage
 
-	services map[string]*service // by SigV4 signing name
-	faults   *faults
-	counters *counters
-	reqSeq   atomic.Uint64
-	noCBOR   bool
-	pricing  *pricingState
+	adminHosts []string
+	services   map[string]*service // by SigV4 signing name
+	faults     *faults
+	counters   *counters
+	reqSeq     atomic.Uint64
+	noCBOR     bool
+	pricing    *pricingState
 }
 
 // New returns an empty emulator with the default account.
@@ -92,12 +98,13 @@ func New(opts Options) *Server {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{
-		log:      log,
-		clock:    clock.NewManual(start),
-		services: map[string]*service{},
-		faults:   newFaults(),
-		counters: newCounters(),
-		noCBOR:   opts.NoCBOR,
+		log:        log,
+		clock:      clock.NewManual(start),
+		adminHosts: opts.AdminHosts,
+		services:   map[string]*service{},
+		faults:     newFaults(),
+		counters:   newCounters(),
+		noCBOR:     opts.NoCBOR,
 	}
 	s.resetLocked()
 	for _, svc := range allServices() {

@@ -37,8 +37,14 @@ const (
 	BinPath    = "/usr/local/bin/sagesaver"
 	ConfigPath = agent.DefaultConfigPath
 	StateDir   = "/var/lib/sagesaver"
-	LogPath    = "/var/log/sagesaver-agent.log"
-	UnitPath   = "/etc/systemd/system/sagesaver-agent.service"
+	// KeepAliveDir is the notebook user's: `sagesaver agent keepalive`
+	// writes there, and the root agent reads it without following links.
+	// Nothing root writes or trusts lives in it.
+	KeepAliveDir = "/var/lib/sagesaver-keepalive"
+	// NotebookUser is the user Jupyter runs as on a notebook instance.
+	NotebookUser = "ec2-user"
+	LogPath      = "/var/log/sagesaver-agent.log"
+	UnitPath     = "/etc/systemd/system/sagesaver-agent.service"
 )
 
 // Options are what `sagesaver lifecycle render` takes.
@@ -48,7 +54,8 @@ type Options struct {
 	From string
 	// SHA256 is the binary's checksum in hex.
 	SHA256 string
-	// Agent is the agent's configuration; StateDir is set by Render.
+	// Agent is the agent's configuration; StateDir and KeepAliveDir are
+	// set by Render.
 	Agent agent.Config
 }
 
@@ -75,6 +82,7 @@ func Render(o Options) (string, error) {
 	}
 	cfg := o.Agent
 	cfg.StateDir = StateDir
+	cfg.KeepAliveDir = KeepAliveDir
 	if err := cfg.Validate(); err != nil {
 		return "", fmt.Errorf("agent config: %w", err)
 	}
@@ -89,7 +97,8 @@ func Render(o Options) (string, error) {
 		"From":    o.From,
 		"SHA256":  sum,
 		"Config":  conf,
-		"Bin":     BinPath, "Conf": ConfigPath, "State": StateDir, "Log": LogPath, "Unit": UnitPath,
+		"Bin":     BinPath, "Conf": ConfigPath, "State": StateDir, "Keep": KeepAliveDir, "User": NotebookUser,
+		"Log": LogPath, "Unit": UnitPath,
 		"Meta": cfg.MetadataPath,
 	})
 	if err != nil {
@@ -119,6 +128,7 @@ func agentYAML(c agent.Config) (string, error) {
 		IgnoreStuckKernels bool          `yaml:"ignoreStuckKernels"`
 		MetadataPath       string        `yaml:"metadataPath"`
 		StateDir           string        `yaml:"stateDir"`
+		KeepAliveDir       string        `yaml:"keepAliveDir"`
 		DryRun             bool          `yaml:"dryRun"`
 		PublishTag         bool          `yaml:"publishTag"`
 		EndpointURL        string        `yaml:"endpointURL,omitempty"`
@@ -132,7 +142,7 @@ func agentYAML(c agent.Config) (string, error) {
 		APIVersion: c.APIVersion, Kind: c.Kind, IdleTime: c.IdleTime, PollInterval: c.PollInterval, Grace: c.Grace,
 		JupyterURL: c.JupyterURL, CPUThreshold: c.CPUThreshold, GPUThreshold: c.GPUThreshold,
 		CountConnections: c.CountConnections, StuckAfter: c.StuckAfter, IgnoreStuckKernels: c.IgnoreStuckKernels,
-		MetadataPath: "${ROOT}" + c.MetadataPath, StateDir: "${ROOT}" + c.StateDir,
+		MetadataPath: "${ROOT}" + c.MetadataPath, StateDir: "${ROOT}" + c.StateDir, KeepAliveDir: "${ROOT}" + c.KeepAliveDir,
 		DryRun: c.DryRun, PublishTag: c.PublishTag, EndpointURL: c.EndpointURL,
 	}
 	b, err := yaml.Marshal(f)
@@ -160,9 +170,26 @@ STATE="$ROOT{{.State}}"
 LOG="$ROOT{{.Log}}"
 META="$ROOT{{.Meta}}"
 
-mkdir -p "$(dirname "$BIN")" "$(dirname "$CONF")" "$(dirname "$LOG")" "$STATE"
-# "sagesaver agent keepalive" runs as the notebook user.
-chmod 1777 "$STATE"
+KEEP="$ROOT{{.Keep}}"
+
+mkdir -p "$(dirname "$BIN")" "$(dirname "$CONF")" "$(dirname "$LOG")" "$(dirname "$STATE")"
+# Root's state (idle clock, supervisor pid): only root writes it (the user
+# may read it: agent status). A directory that is a link, or not ours and
+# 0755 (earlier versions made it 1777), may hold what another user
+# planted: set it aside and trust nothing in it.
+if [ -L "$STATE" ] || { [ -e "$STATE" ] && [ "$(stat -c '%u %a' "$STATE")" != "$(id -u) 755" ]; }; then
+  mv -f "$STATE" "$STATE.untrusted.$(date +%s)"
+fi
+mkdir -p -m 0755 "$STATE"
+# "sagesaver agent keepalive" runs as the notebook user and writes only
+# here; the agent reads it without following links.
+if [ -L "$KEEP" ]; then rm -f "$KEEP"; fi
+mkdir -p "$KEEP"
+if [ "$(id -u)" = 0 ] && id {{.User}} >/dev/null 2>&1; then
+  chown -h {{.User}} "$KEEP"; chmod 0755 "$KEEP"
+else
+  chmod 1777 "$KEEP"
+fi
 cat > "$CONF" <<EOF
 {{.Config}}EOF
 
@@ -204,8 +231,14 @@ EOF
     systemctl restart sagesaver-agent
   else
     # No systemd: a restart loop in its own session, replaced on a rerun.
-    if [ -f "$STATE/supervisor.pid" ]; then
-      kill -- -"$(cat "$STATE/supervisor.pid")" 2>/dev/null || true
+    # The pid file is in root's directory; the pid is killed only if it is
+    # still our loop (its command line runs $BIN), never a reused pid.
+    local pid
+    if [ -f "$STATE/supervisor.pid" ] && [ ! -L "$STATE/supervisor.pid" ]; then
+      pid="$(head -c 16 "$STATE/supervisor.pid" | tr -cd 0-9)"
+      if [ -n "$pid" ] && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$BIN"; then
+        kill -- -"$pid" 2>/dev/null || true
+      fi
     fi
     setsid nohup bash -c 'while :; do "$0" agent --agent-config "$1"; echo "sagesaver: agent exited ($?), restarting"; sleep 5; done' \
       "$BIN" "$CONF" >>"$LOG" 2>&1 </dev/null &

@@ -29,9 +29,9 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path"
 	"regexp"
 	"sort"
@@ -328,9 +328,13 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 
 // Read reads and validates a policy file.
 func Read(file string) (*Policy, error) {
-	data, err := os.ReadFile(file)
+	data, err := config.ReadLimited(file, config.DefaultLimits.MaxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("read policy %s: %w", file, err)
+		var fe *config.FileError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read policy %s: %w", file, errors.Unwrap(err))
 	}
 	return Decode(file, data)
 }

@@ -25,9 +25,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -85,10 +88,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.host, _ = os.Hostname()
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("open store %s: %w", path, err)
-		}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
@@ -111,6 +112,41 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	return s, nil
 }
+
+// createPrivate makes the database's directory (0700) and file (0600) when
+// they are missing, so that the audit log, which names principals, is the
+// owner's alone: SQLite gives the -wal and -shm files it creates the
+// database file's mode. An existing database readable by group or others
+// is left as it is (its owner may share it on purpose) with one warning.
+func createPrivate(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o044 == 0 {
+			continue
+		}
+		if _, warned := warnedOpen.LoadOrStore(p, true); !warned {
+			slog.Warn("state database is readable by other users; it holds the audit log: chmod 600 it",
+				"path", p, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
+		}
+	}
+	return nil
+}
+
+// warnedOpen holds the paths warned about, so that a long-running process
+// that opens the store each cycle warns once.
+var warnedOpen sync.Map
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
