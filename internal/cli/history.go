@@ -19,7 +19,9 @@ import (
 func newHistoryCmd(a *app) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "history",
+		Use: "history",
+		Example: `  sagesaver history
+  sagesaver history --limit 0 -o json`,
 		Short: "Show the audit log (who, when, what, dry run or real, result) and the savings realized",
 		Long: `Show what sagesaver did, newest first, from the state database: who ran it
 (local user and AWS principal), when, the action and resource, whether it

@@ -34,9 +34,12 @@ type renderFlags struct {
 func (r *renderFlags) add(cmd *cobra.Command) {
 	r.cfg = agent.DefaultConfig()
 	fl := cmd.Flags()
-	fl.StringVar(&r.from, "from", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
-	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --from")
-	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from (the agent build, sagesaver-agent, for the instances' architecture), to compute --sha256")
+	fl.StringVar(&r.from, "binary-url", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
+	// --from was --binary-url's name; schedule preview's --from is a date.
+	fl.StringVar(&r.from, "from", "", "")
+	_ = fl.MarkDeprecated("from", "use --binary-url")
+	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --binary-url")
+	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --binary-url (the agent build, sagesaver-agent, for the instances' architecture), to compute --sha256")
 	fl.DurationVar(&r.cfg.IdleTime, "idle", r.cfg.IdleTime, "stop after this long without activity")
 	fl.DurationVar(&r.cfg.PollInterval, "poll", r.cfg.PollInterval, "time between two looks")
 	fl.DurationVar(&r.cfg.Grace, "grace", r.cfg.Grace, "start-up grace period after boot")
@@ -44,12 +47,16 @@ func (r *renderFlags) add(cmd *cobra.Command) {
 	fl.Float64Var(&r.cfg.GPUThreshold, "gpu-threshold", r.cfg.GPUThreshold, "GPU utilization (percent) that counts as activity; 0 = off")
 	fl.BoolVar(&r.cfg.CountConnections, "count-connections", r.cfg.CountConnections, "count open kernel connections (browser tabs) as activity")
 	fl.BoolVar(&r.cfg.IgnoreStuckKernels, "ignore-stuck-kernels", r.cfg.IgnoreStuckKernels, "do not count kernels stuck busy with no output and no CPU")
-	fl.BoolVar(&r.cfg.DryRun, "dry-run", r.cfg.DryRun, "agents log the stop instead of making it")
-	fl.StringVar(&r.cfg.JupyterURL, "jupyter-url", r.cfg.JupyterURL, "the instance's Jupyter server")
-	_ = cmd.MarkFlagRequired("from")
+	// Not --dry-run: beside install's --yes, that would read as a dry run
+	// of the install itself.
+	fl.BoolVar(&r.cfg.DryRun, "agent-dry-run", r.cfg.DryRun, "the agents log the stop instead of making it (the agent's --dry-run)")
+	fl.StringVar(&r.cfg.JupyterURL, "jupyter-url", r.cfg.JupyterURL, "local Jupyter server, with its base path")
 }
 
 func (r *renderFlags) render(a *app) (string, error) {
+	if r.from == "" {
+		return "", root.UsageError("--binary-url is required: where the instances download the agent (s3://bucket/key or https://...)")
+	}
 	sum := r.sum
 	if sum == "" {
 		path := r.binary
@@ -80,7 +87,9 @@ func (r *renderFlags) render(a *app) (string, error) {
 
 func newLifecycleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "lifecycle",
+		Use: "lifecycle",
+		Example: `  sagesaver lifecycle audit --region us-east-1
+  sagesaver lifecycle install --notebook dev-alice --idle 1h --binary-url s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64`,
 		Short: "Lifecycle configurations that run the agent on notebook instances",
 	}
 	cmd.AddCommand(newLifecycleRenderCmd(a), newLifecycleInstallCmd(a), newLifecycleAuditCmd(a))
@@ -92,8 +101,8 @@ func newLifecycleRenderCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render",
 		Short: "Print an on-start script that installs and starts the agent",
-		Example: `  sagesaver lifecycle render --idle 1h --from s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64
-  sagesaver lifecycle render --idle 2h --from https://example.com/sagesaver-agent --sha256 <hex>`,
+		Example: `  sagesaver lifecycle render --idle 1h --binary-url s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64
+  sagesaver lifecycle render --idle 2h --binary-url https://example.com/sagesaver-agent --sha256 <hex>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := r.render(a)
@@ -112,7 +121,10 @@ func newLifecycleInstallCmd(a *app) *cobra.Command {
 	r := &renderFlags{}
 	var o lifecycle.InstallOptions
 	cmd := &cobra.Command{
-		Use:   "install",
+		Use: "install",
+		Example: `  sagesaver lifecycle install --notebook dev-alice --idle 1h \\
+    --binary-url s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64
+  sagesaver lifecycle install --notebook dev-alice --binary-url s3://my-bucket/tools/sagesaver-agent --sha256 <hex> --yes`,
 		Short: "Create or update the lifecycle configuration and attach it to a notebook instance",
 		Long: `install creates (or updates) a lifecycle configuration holding the script that
 'lifecycle render' prints, and attaches it to the notebook instance. Attaching
@@ -161,7 +173,9 @@ started again only when you confirm, or with --yes.`,
 
 func newLifecycleAuditCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "audit",
+		Use: "audit",
+		Example: `  sagesaver lifecycle audit --region us-east-1
+  sagesaver lifecycle audit --region eu-west-1 -o json`,
 		Short: "List notebook instances and whether they stop themselves when idle",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -191,7 +205,7 @@ func newLifecycleAuditCmd(a *app) *cobra.Command {
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Stdio.Out, "\n%d of %d notebook instances have no auto-stop; fix one with: sagesaver lifecycle install --notebook NAME --from s3://...\n", none, len(fs))
+			fmt.Fprintf(a.Stdio.Out, "\n%d of %d notebook instances have no auto-stop; fix one with: sagesaver lifecycle install --notebook NAME --binary-url s3://...\n", none, len(fs))
 			return nil
 		},
 	}

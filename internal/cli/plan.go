@@ -101,7 +101,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 		a.Log.Warn("notification not sent", "err", rep.NotifyErr)
 	}
 	if n := rep.Totals().Failed; n > 0 {
-		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", n)}
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", n)}
 	}
 	if len(rep.EvidenceErrors) > 0 && len(fails) == 0 {
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}

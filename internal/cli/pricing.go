@@ -19,7 +19,10 @@ import (
 
 func newPricingCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "pricing",
+		Use: "pricing",
+		Example: `  sagesaver pricing info
+  sagesaver pricing show --region us-east-1 --instance-type ml.g5.xlarge
+  sagesaver pricing refresh`,
 		Short: "Show the SageMaker prices sagesaver uses and where they come from",
 		Args:  cobra.NoArgs,
 	}
@@ -54,7 +57,9 @@ type pricingInfo struct {
 
 func newPricingInfoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "info",
+		Use: "info",
+		Example: `  sagesaver pricing info
+  sagesaver pricing info -o json`,
 		Short: "Print the price data's sources, dates, regions and whether a refreshed local cache is in use",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

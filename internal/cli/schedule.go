@@ -31,7 +31,10 @@ import (
 
 func newScheduleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "schedule",
+		Use: "schedule",
+		Example: `  sagesaver schedule preview -f examples/schedules/dev-notebooks-office-hours.yaml
+  sagesaver schedule run -f examples/schedules/dev-notebooks-office-hours.yaml --region us-east-1 --yes
+  sagesaver schedule explain dev-alice -f examples/schedules/dev-notebooks-office-hours.yaml`,
 		Short: "Start and stop resources on office hours, in your time zone",
 		Args:  cobra.NoArgs,
 	}
@@ -103,7 +106,7 @@ against running always. It reads no AWS account.`,
 			if name != "" {
 				i := slices.IndexFunc(ss, func(s *schedule.Schedule) bool { return s.Name == name })
 				if i < 0 {
-					return root.UsageError("--name %q: no such schedule in %s", name, file)
+					return root.UsageError("--schedule %q: no such schedule in %s", name, file)
 				}
 				ss = ss[i : i+1]
 			}
@@ -126,7 +129,11 @@ against running always. It reads no AWS account.`,
 	f.StringVar(&from, "from", "", "first day, YYYY-MM-DD in each schedule's zone (default today, UTC)")
 	f.StringVar(&to, "to", "", "last day, included (default 30 days after --from)")
 	f.StringVar(&instanceType, "instance-type", "", "price the saved hours at this instance type (e.g. ml.t3.medium) in --region")
-	f.StringVar(&name, "name", "", "preview only the schedule with this name")
+	f.StringVar(&name, "schedule", "", "preview only the schedule with this name")
+	// --name was --schedule's name; lifecycle install's --name is a
+	// lifecycle configuration.
+	f.StringVar(&name, "name", "", "")
+	_ = f.MarkDeprecated("name", "use --schedule")
 	return cmd
 }
 

@@ -339,7 +339,7 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 func Read(file string) (*Policy, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("read policy %s: %w", file, err)
+		return nil, config.ReadError(file, err)
 	}
 	return Decode(file, data)
 }

@@ -43,7 +43,9 @@ type agentFlags struct {
 func New(a *root.App) *cobra.Command {
 	f := &agentFlags{cfg: agent.DefaultConfig()}
 	cmd := &cobra.Command{
-		Use:   "agent",
+		Use: "agent",
+		Example: `  sagesaver agent --idle 1h                # what the lifecycle script starts
+  sagesaver agent --once --dry-run        # one look: print the verdict, stop nothing`,
 		Short: "Run on a notebook instance or Studio app: stop it when idle",
 		Long: `The agent watches the local Jupyter server (kernels, terminals), CPU and GPU
 use, a keep-alive file and a start-up grace period, and stops the notebook
@@ -182,7 +184,9 @@ func runAgent(ctx context.Context, a *root.App, cfg agent.Config, once bool) err
 
 func newAgentStatusCmd(a *root.App, f *agentFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "status",
+		Use: "status",
+		Example: `  sagesaver agent status
+  sagesaver agent status -o json`,
 		Short: "Explain the running agent's verdict",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
