@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -39,15 +39,15 @@ restarts), a deleted endpoint until it is restored.`,
 
 type historyAction struct {
 	ID       int64     `json:"id"`
-	RunID    int64     `json:"runId"`
+	RunID    int64     `json:"run_id"`
 	When     time.Time `json:"when"`
 	Who      string    `json:"who"`
 	Action   string    `json:"action"`
 	Resource string    `json:"resource"`
-	DryRun   bool      `json:"dryRun"`
+	DryRun   bool      `json:"dry_run"`
 	Result   string    `json:"result"`
 	Error    string    `json:"error,omitempty"`
-	Saves    string    `json:"savesMonthly,omitempty"`
+	Saves    string    `json:"saves_monthly,omitempty"`
 }
 
 type historySaving struct {
@@ -59,12 +59,13 @@ type historySaving struct {
 }
 
 type historyDoc struct {
+	Schema   string          `json:"schema"`
 	At       time.Time       `json:"at"`
 	Actions  []historyAction `json:"actions"`
 	Savings  []historySaving `json:"savings"`
-	Realized pricing.Money   `json:"realizedTotal"`
+	Realized pricing.Money   `json:"realized_total"`
 	// Saving is the hourly rate of the periods still open.
-	Saving pricing.Money `json:"savingHourly"`
+	Saving pricing.Money `json:"saving_hourly"`
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
@@ -82,7 +83,7 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 		return err
 	}
 	now := a.now()
-	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}}
+	doc := historyDoc{Schema: report.SchemaHistory, At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}}
 	for _, x := range acts {
 		h := historyAction{ID: x.ID, RunID: x.RunID, When: x.Started.UTC(), Who: x.Actor, Action: x.Verb, Resource: x.Resource,
 			DryRun: x.DryRun, Result: string(x.Result), Error: x.Error}
@@ -100,9 +101,7 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 		}
 	}
 	if a.Cfg.Output == config.OutputJSON {
-		enc := json.NewEncoder(a.Stdio.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return report.EncodeJSON(a.Stdio.Out, doc)
 	}
 	return writeHistoryTable(a.Stdio.Out, doc)
 }

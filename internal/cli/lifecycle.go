@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/lifecycle"
+	"github.com/sagesaver/sagesaver/internal/report"
 )
 
 // renderFlags are the flags shared by render and install.
@@ -189,9 +189,13 @@ func newLifecycleAuditCmd(a *app) *cobra.Command {
 				return err
 			}
 			if a.Cfg.Output == config.OutputJSON {
-				enc := json.NewEncoder(a.Stdio.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(fs)
+				if fs == nil {
+					fs = []lifecycle.Finding{}
+				}
+				return report.EncodeJSON(a.Stdio.Out, struct {
+					Schema    string              `json:"schema"`
+					Notebooks []lifecycle.Finding `json:"notebooks"`
+				}{report.SchemaLifecycleAudit, fs})
 			}
 			tw := tabwriter.NewWriter(a.Stdio.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NOTEBOOK\tSTATUS\tTYPE\tLIFECYCLE CONFIG\tAUTO-STOP\tIDLE TIME")

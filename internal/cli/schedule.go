@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/scheduler"
 	"github.com/sagesaver/sagesaver/internal/store"
@@ -153,14 +153,14 @@ type previewTransition struct {
 }
 
 type previewMoney struct {
-	InstanceType string `json:"instanceType"`
+	InstanceType string `json:"instance_type"`
 	Region       string `json:"region"`
 	Component    string `json:"component"`
 	Hourly       string `json:"hourly"`
 	Source       string `json:"source"`
 	// AlwaysOn and Saved are exact decimal dollars; empty when the price
 	// or the running hours are unknown.
-	AlwaysOn string `json:"alwaysOn,omitempty"`
+	AlwaysOn string `json:"always_on,omitempty"`
 	Saved    string `json:"saved,omitempty"`
 
 	price, alwaysOn, saved pricing.Price
@@ -174,11 +174,11 @@ type previewRow struct {
 	To          string              `json:"to"`
 	Transitions []previewTransition `json:"transitions"`
 	// Seconds are exact; the hours in the table are derived from them.
-	WindowSeconds  int64 `json:"windowSeconds"`
-	RunningSeconds int64 `json:"runningSeconds,omitempty"`
-	SavedSeconds   int64 `json:"savedSeconds,omitempty"`
+	WindowSeconds  int64 `json:"window_seconds"`
+	RunningSeconds int64 `json:"running_seconds,omitempty"`
+	SavedSeconds   int64 `json:"saved_seconds,omitempty"`
 	// RunningKnown is false for start-only and stop-only schedules.
-	RunningKnown bool          `json:"runningKnown"`
+	RunningKnown bool          `json:"running_known"`
 	Money        *previewMoney `json:"money,omitempty"`
 }
 
@@ -294,11 +294,10 @@ func rate(p pricing.Price) string {
 }
 
 func writePreviewJSON(w io.Writer, rows []previewRow) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
+	return report.EncodeJSON(w, struct {
+		Schema    string       `json:"schema"`
 		Schedules []previewRow `json:"schedules"`
-	}{rows})
+	}{report.SchemaSchedulePreview, rows})
 }
 
 // scheduleRunFlags are the flags run and explain share.
@@ -547,18 +546,19 @@ type scheduleRunRow struct {
 }
 
 type scheduleRunJSON struct {
-	RunID    int64            `json:"runId"`
+	Schema   string           `json:"schema"`
+	RunID    int64            `json:"run_id"`
 	At       time.Time        `json:"at"`
-	DryRun   bool             `json:"dryRun"`
+	DryRun   bool             `json:"dry_run"`
 	Outcomes []scheduleRunRow `json:"outcomes"`
 	Errors   []string         `json:"errors,omitempty"`
 	Warnings []string         `json:"warnings,omitempty"`
 	Notified bool             `json:"notified"`
-	Notify   string           `json:"notifyError,omitempty"`
+	Notify   string           `json:"notify_error,omitempty"`
 }
 
 func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
-	out := scheduleRunJSON{RunID: rep.RunID, At: rep.At.UTC(), DryRun: rep.DryRun, Outcomes: []scheduleRunRow{}, Notified: rep.Notified}
+	out := scheduleRunJSON{Schema: report.SchemaScheduleRun, RunID: rep.RunID, At: rep.At.UTC(), DryRun: rep.DryRun, Outcomes: []scheduleRunRow{}, Notified: rep.Notified}
 	for _, o := range rep.Outcomes {
 		row := scheduleRunRow{Schedule: o.Schedule, Account: o.Account, Region: o.Region, Kind: string(o.Kind), Name: o.Name, ARN: o.ARN,
 			Status: o.Status, Action: string(o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason}
@@ -578,9 +578,7 @@ func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
 		out.Notify = rep.NotifyErr.Error()
 	}
 	if output == config.OutputJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return report.EncodeJSON(w, out)
 	}
 	mode := "acting"
 	if rep.DryRun {
