@@ -29,7 +29,6 @@ const (
 	SchemaPricingInfo     = "sagesaver.io/pricing-info/v1"
 	SchemaPricingShow     = "sagesaver.io/pricing-show/v1"
 	SchemaLifecycleAudit  = "sagesaver.io/lifecycle-audit/v1"
-	SchemaAgentStatus     = "sagesaver.io/agent-status/v1"
 )
 
 // EncodeJSON writes v as one indented JSON document, without escaping
