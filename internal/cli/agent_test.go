@@ -51,6 +51,11 @@ func TestAgentCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "not idle: keep-alive until ") || !strings.Contains(out, "notebook instance nb") {
 		t.Errorf("status: code %d, out %q, err %q", code, out, errs)
 	}
+	out, errs, code = runCLI(t, append([]string{"agent", "status", "-o", "json"}, common...)...)
+	if code != 0 || !strings.Contains(out, `"name": "nb"`) {
+		t.Errorf("status -o json: code %d, out %q, err %q", code, out, errs)
+	}
+	checkSchema(t, "agent-status", out)
 	if _, _, code := runCLI(t, append([]string{"agent", "keepalive", "soon"}, common...)...); code != root.ExitUsage {
 		t.Errorf("keepalive soon: code %d, want %d", code, root.ExitUsage)
 	}

@@ -110,6 +110,9 @@ func TestPlanGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			testutil.Golden(t, filepath.Join("testdata", "plan", "plan."+format), out)
+			if format == "json" {
+				checkSchema(t, "plan", out)
+			}
 			if w := writeCalls(env.Emu.Counters()); len(w) != 0 {
 				t.Errorf("plan wrote to AWS: %v", w)
 			}
@@ -140,6 +143,14 @@ func TestApplyWithoutYesIsDryRun(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("history lacks %q:\n%s", want, out)
 		}
+	}
+	out, errOut, code = runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "history", "--state", state, "-o", "json")
+	if code != 0 {
+		t.Fatalf("history -o json: exit %d: %s", code, errOut)
+	}
+	checkSchema(t, "history", out)
+	if !strings.Contains(out, `"dry_run": true`) {
+		t.Errorf("history -o json lacks the dry-run rows:\n%s", out)
 	}
 }
 

@@ -35,6 +35,9 @@ func TestSchedulePreviewGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			testutil.Golden(t, filepath.Join("testdata", "schedule", tt.name), out)
+			if strings.HasSuffix(tt.name, ".json") {
+				checkSchema(t, "schedule-preview", out)
+			}
 		})
 	}
 }
