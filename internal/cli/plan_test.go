@@ -235,3 +235,17 @@ func TestPlanReportsCloudWatchFailure(t *testing.T) {
 		t.Errorf("stderr: %s", errOut)
 	}
 }
+
+// TestApplyFailedActionIsPartial: an action that fails leaves the run
+// completed with part of it failed: exit 3, as schedule run (the exit
+// code table, root.ExitCodes).
+func TestApplyFailedActionIsPartial(t *testing.T) {
+	env := emulatortest.Start(t, planScenario)
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "sagemaker:AddTags", Code: "AccessDeniedException", Message: "no sagemaker:AddTags", Status: 400}}})
+	pol := writeFile(t, "policy.yaml", strings.Split(planPolicy, "  - name: stop-idle-dev-notebooks")[0])
+	out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "apply", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"), "--yes")
+	if code != root.ExitPartial || !strings.Contains(errOut, "action(s) failed") {
+		t.Errorf("exit %d, want %d (partial); stderr:\n%s\n%s", code, root.ExitPartial, errOut, out)
+	}
+}
