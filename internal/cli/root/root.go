@@ -130,11 +130,7 @@ func UsageError(format string, args ...any) error {
 // subcommand; the caller adds the others.
 func (a *App) Command(short, long string) *cobra.Command {
 	root := &cobra.Command{
-		Use: "sagesaver",
-		Example: `  sagesaver demo
-  sagesaver --region us-east-1,eu-west-1 scan
-  sagesaver plan -f examples/policies/idle-endpoints-notify.yaml
-  sagesaver apply -f examples/policies/idle-endpoints-notify.yaml --yes`,
+		Use:               "sagesaver",
 		Short:             short,
 		Long:              long + "\n\n" + strings.TrimSuffix(ExitCodeTable(), "\n"),
 		SilenceUsage:      true,
