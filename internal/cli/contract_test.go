@@ -77,6 +77,10 @@ func TestExitCodeContract(t *testing.T) {
 	missing := filepath.Join(dir, "missing.yaml")
 	for _, c := range commands(newRoot(&app{root.New(Stdio{})})) {
 		if !c.Runnable() {
+			args := append(cmdArgs(c), "no-such-command")
+			if _, errOut, code := runOffline(t, args...); code != root.ExitUsage || !strings.Contains(errOut, `unknown command "no-such-command"`) {
+				t.Errorf("%v: exit %d, want %d (usage); stderr:\n%s", args, code, root.ExitUsage, errOut)
+			}
 			continue
 		}
 		args := cmdArgs(c)

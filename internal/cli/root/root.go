@@ -164,7 +164,12 @@ func (a *App) Execute(ctx context.Context, root *cobra.Command, args []string) i
 	root.SetErr(a.Stdio.Err)
 	ran := false
 	markRun(root, &ran)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil && cmd != nil && !cmd.Runnable() && len(cmd.Flags().Args()) > 0 {
+		// cobra prints a command group's help for "sagesaver schedule
+		// frobnicate" and returns no error: it is a usage error.
+		err = fmt.Errorf("unknown command %q for %q", cmd.Flags().Args()[0], cmd.CommandPath())
+	}
 	if err == nil {
 		return ExitOK
 	}
