@@ -244,8 +244,12 @@ func TestApplyFailedActionIsPartial(t *testing.T) {
 	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
 		{Operation: "sagemaker:AddTags", Code: "AccessDeniedException", Message: "no sagemaker:AddTags", Status: 400}}})
 	pol := writeFile(t, "policy.yaml", strings.Split(planPolicy, "  - name: stop-idle-dev-notebooks")[0])
-	out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "apply", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"), "--yes")
+	out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "apply", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"), "--yes", "-o", "json")
 	if code != root.ExitPartial || !strings.Contains(errOut, "action(s) failed") {
 		t.Errorf("exit %d, want %d (partial); stderr:\n%s\n%s", code, root.ExitPartial, errOut, out)
+	}
+	checkSchema(t, "plan", out)
+	if !strings.Contains(out, `"dry_run": false`) || !strings.Contains(out, `"status": "failed"`) {
+		t.Errorf("apply -o json lacks the failed step:\n%s", out)
 	}
 }
