@@ -125,13 +125,14 @@ func TestExitCodeContract(t *testing.T) {
 	}
 }
 
-// TestExitCodeGlobalInputFiles: --config and --accounts files follow the
-// same contract as -f.
+// TestExitCodeGlobalInputFiles: --config, --accounts and --binary files
+// follow the same contract as -f.
 func TestExitCodeGlobalInputFiles(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing.yaml")
 	for _, args := range [][]string{
 		{"scan", "--config", missing},
 		{"scan", "--accounts", missing},
+		{"lifecycle", "render", "--binary-url", "s3://bucket/sagesaver-agent", "--binary", missing},
 	} {
 		_, errOut, code := runOffline(t, args...)
 		if code != root.ExitUsage || !strings.Contains(errOut, missing+": ") {

@@ -65,7 +65,8 @@ func (r *renderFlags) render(a *app) (string, error) {
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return "", fmt.Errorf("--binary: %w", err)
+			// The user's input file, like -f: exit code 2.
+			return "", &root.ExitError{Code: root.ExitUsage, Err: fmt.Errorf("--binary: %w", err)}
 		}
 		defer f.Close()
 		h := sha256.New()
