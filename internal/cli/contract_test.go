@@ -150,7 +150,7 @@ func TestExitCodeInterrupted(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("SAGESAVER_CONFIG", "")
 	a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
-	if code := run(ctx, a, []string{"scan", "--endpoint-url", "http://127.0.0.1:1", "--region", "us-east-1"}); code != root.ExitInterrupted {
+	if code := run(ctx, a, []string{"scan", "--endpoint-url", "http://127.0.0.1:1", "--region", "us-east-1"}); code != root.ExitInterrupted || !strings.Contains(errb.String(), "sagesaver: interrupted: ") {
 		t.Errorf("exit %d, want %d; stderr:\n%s", code, root.ExitInterrupted, errb.String())
 	}
 }

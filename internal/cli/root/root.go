@@ -188,12 +188,14 @@ func (a *App) Execute(ctx context.Context, root *cobra.Command, args []string) i
 	if errors.As(err, &fe) {
 		code = ExitUsage
 	}
+	msg := err.Error()
 	if ctx.Err() != nil {
 		// A command stopped by a signal returns whatever its last call
-		// made of the cancelled context: the exit code says which it was.
+		// made of the cancelled context: say what happened first.
 		code = ExitInterrupted
+		msg = "interrupted: " + msg
 	}
-	if msg := err.Error(); msg != "" {
+	if msg != "" {
 		fmt.Fprintf(a.Stdio.Err, "sagesaver: %s\n", msg)
 	}
 	return code
