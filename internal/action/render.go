@@ -2,7 +2,6 @@ package action
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/report"
 )
 
 // Row is one step of one finding, as plan and apply print it.
@@ -34,7 +34,7 @@ type Row struct {
 	Why string `json:"why"`
 	// SavesMonthly is the step's monthly saving ("" when it saves
 	// nothing; "unknown" when the price is not known).
-	SavesMonthly string `json:"savesMonthly,omitempty"`
+	SavesMonthly string `json:"saves_monthly,omitempty"`
 }
 
 // Status values of a Row besides the notify results.
@@ -105,11 +105,11 @@ type Totals struct {
 	Skipped int `json:"skipped"`
 	// Monthly is the monthly saving of those steps (ok, or would act),
 	// UnknownPrices how many have no known price.
-	Monthly       pricing.Money `json:"savesMonthly"`
-	UnknownPrices int           `json:"unknownPrices"`
+	Monthly       pricing.Money `json:"saves_monthly"`
+	UnknownPrices int           `json:"unknown_prices"`
 	// MonthlyEstimate is true when a term of Monthly is an estimated
 	// price (shown "~").
-	MonthlyEstimate bool `json:"savesMonthlyEstimate"`
+	MonthlyEstimate bool `json:"saves_monthly_estimate"`
 }
 
 // Totals sums the report.
@@ -256,22 +256,23 @@ func (r *Report) writeCSV(w io.Writer) error {
 }
 
 type jsonReport struct {
-	RunID  int64     `json:"runId"`
-	DryRun bool      `json:"dryRun"`
+	Schema string    `json:"schema"`
+	RunID  int64     `json:"run_id"`
+	DryRun bool      `json:"dry_run"`
 	At     time.Time `json:"at"`
 	Window struct {
 		Start time.Time `json:"start"`
 		End   time.Time `json:"end"`
-	} `json:"evidenceWindow"`
+	} `json:"evidence_window"`
 	Rows      []Row    `json:"steps"`
 	Totals    Totals   `json:"totals"`
 	Recovered []string `json:"recovered,omitempty"`
 	// EvidenceErrors: where CloudWatch failed (endpoints unknown).
-	EvidenceErrors []EvidenceError `json:"evidenceErrors,omitempty"`
+	EvidenceErrors []EvidenceError `json:"evidence_errors,omitempty"`
 	// ScanFailures: the parts of the scan that failed (not in the plan).
-	ScanFailures []scanFailure `json:"scanFailures,omitempty"`
+	ScanFailures []scanFailure `json:"scan_failures,omitempty"`
 	Notified     bool          `json:"notified"`
-	NotifyErr    string        `json:"notifyError,omitempty"`
+	NotifyErr    string        `json:"notify_error,omitempty"`
 }
 
 // scanFailure is one failed part of the scan in the JSON report.
@@ -283,7 +284,7 @@ type scanFailure struct {
 }
 
 func (r *Report) writeJSON(w io.Writer) error {
-	j := jsonReport{RunID: r.RunID, DryRun: r.DryRun, At: r.At.UTC(), Rows: r.Rows(), Totals: r.Totals(), Notified: r.Notified,
+	j := jsonReport{Schema: report.SchemaPlan, RunID: r.RunID, DryRun: r.DryRun, At: r.At.UTC(), Rows: r.Rows(), Totals: r.Totals(), Notified: r.Notified,
 		EvidenceErrors: r.EvidenceErrors}
 	j.Window.Start, j.Window.End = r.Window.Start.UTC(), r.Window.End.UTC()
 	if j.Rows == nil {
@@ -298,7 +299,5 @@ func (r *Report) writeJSON(w io.Writer) error {
 	if r.NotifyErr != nil {
 		j.NotifyErr = r.NotifyErr.Error()
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(j)
+	return report.EncodeJSON(w, j)
 }

@@ -2,7 +2,6 @@ package advise
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
 )
 
 // Write renders a result in format (config.OutputTable, OutputJSON,
@@ -170,6 +170,7 @@ type jsonRec struct {
 }
 
 type jsonResult struct {
+	Schema          string         `json:"schema"`
 	Start           *time.Time     `json:"metrics_start,omitempty"`
 	End             *time.Time     `json:"metrics_end,omitempty"`
 	JobLookbackDays float64        `json:"job_lookback_days"`
@@ -186,7 +187,7 @@ func WriteJSON(w io.Writer, res *Result) error {
 	t := res.Total()
 	total := t.Sum.Round(2)
 	out := jsonResult{
-		JobLookbackDays: res.JobLookback.Hours() / 24, Total: &total, TotalUnknown: t.Unknown,
+		Schema: report.SchemaAdvise, JobLookbackDays: res.JobLookback.Hours() / 24, Total: &total, TotalUnknown: t.Unknown,
 		Recommendations: []jsonRec{}, Skipped: res.Skipped,
 	}
 	out.Failures = append([]string{}, res.Failures...)
@@ -206,9 +207,7 @@ func WriteJSON(w io.Writer, res *Result) error {
 			Estimate: r.Saving.Known && r.Saving.Estimate,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return report.EncodeJSON(w, out)
 }
 
 // CSVColumns are the columns of the CSV output: one row per

@@ -46,6 +46,7 @@ func TestAdviseCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
+	checkSchema(t, "advise", out)
 	var doc struct {
 		Recommendations []struct {
 			Resource string `json:"resource"`

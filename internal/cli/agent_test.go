@@ -52,6 +52,11 @@ func TestAgentCommands(t *testing.T) {
 		!strings.Contains(out, "  status         ") {
 		t.Errorf("status: code %d, out %q, err %q", code, out, errs)
 	}
+	out, errs, code = runCLI(t, append([]string{"agent", "status", "-o", "json"}, common...)...)
+	if code != 0 || !strings.Contains(out, `"name": "nb"`) {
+		t.Errorf("status -o json: code %d, out %q, err %q", code, out, errs)
+	}
+	checkSchema(t, "agent-status", out)
 	if _, _, code := runCLI(t, append([]string{"agent", "keepalive", "soon"}, common...)...); code != root.ExitUsage {
 		t.Errorf("keepalive soon: code %d, want %d", code, root.ExitUsage)
 	}
@@ -71,15 +76,15 @@ func TestLifecycleRenderCommand(t *testing.T) {
 	if err := os.WriteFile(bin, []byte("not really a binary"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out, errs, code := runCLI(t, "lifecycle", "render", "--idle", "90m", "--from", "s3://bucket/sagesaver", "--binary", bin)
+	out, errs, code := runCLI(t, "lifecycle", "render", "--idle", "90m", "--binary-url", "s3://bucket/sagesaver", "--binary", bin)
 	// sha256("not really a binary")
 	if code != 0 || !strings.Contains(out, "idleTime: 1h30m0s") || !strings.Contains(out, "SHA256='") {
 		t.Fatalf("render: code %d, err %q, out:\n%s", code, errs, out)
 	}
-	if _, errs, code := runCLI(t, "lifecycle", "render", "--from", "s3://bucket/sagesaver"); code != root.ExitUsage || !strings.Contains(errs, "give --binary") || !strings.Contains(errs, "--sha256") {
+	if _, errs, code := runCLI(t, "lifecycle", "render", "--binary-url", "s3://bucket/sagesaver"); code != root.ExitUsage || !strings.Contains(errs, "give --binary") || !strings.Contains(errs, "--sha256") {
 		t.Errorf("no checksum: code %d, err %q", code, errs)
 	}
-	if _, errs, code := runCLI(t, "lifecycle", "render", "--from", "ftp://x/y", "--sha256", strings.Repeat("a", 64)); code != root.ExitUsage {
+	if _, errs, code := runCLI(t, "lifecycle", "render", "--binary-url", "ftp://x/y", "--sha256", strings.Repeat("a", 64)); code != root.ExitUsage {
 		t.Errorf("ftp: code %d, err %q", code, errs)
 	}
 }

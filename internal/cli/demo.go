@@ -23,7 +23,9 @@ import (
 
 func newDemoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "demo",
+		Use: "demo",
+		Example: `  sagesaver demo
+  sagesaver demo -o json > demo.json`,
 		Short: "Run sagesaver against the built-in emulator and a demo fleet (no AWS account needed)",
 		Args:  cobra.NoArgs,
 		// The demo talks to its own emulator only: a broken config file

@@ -32,3 +32,14 @@ func TestDemoShowsScan(t *testing.T) {
 		t.Errorf("demo logged at info level by default:\n%s", errOut)
 	}
 }
+
+// TestDemoJSON: `demo -o json` is the scan's document, and only that.
+func TestDemoJSON(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out, errOut, code := runPricing(t, t.TempDir(), "demo", "-o", "json")
+	if code != 0 && code != root.ExitPartial {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	checkSchema(t, "scan", out)
+}

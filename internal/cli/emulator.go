@@ -21,7 +21,10 @@ func newEmulatorCmd(a *app) *cobra.Command {
 	var listen, scenarioPath string
 	var allowRemote, noCBOR bool
 	cmd := &cobra.Command{
-		Use:   "emulator",
+		Use: "emulator",
+		Example: `  sagesaver emulator --scenario demo
+  sagesaver emulator --listen 127.0.0.1:4566 --scenario testdata/fleet.yaml
+  aws --endpoint-url http://127.0.0.1:4566 sagemaker list-notebook-instances`,
 		Short: "Serve the built-in AWS emulator (SageMaker, CloudWatch, SNS, STS) for tests and demos",
 		Long: `Serve the built-in AWS emulator. Point any AWS client at it:
 
@@ -97,7 +100,7 @@ func loadScenario(path string) (*emulator.Scenario, error) {
 	}
 	data, err := config.ReadLimited(path, emulator.ScenarioLimits.MaxBytes)
 	if err != nil {
-		return nil, err
+		return nil, config.ReadError(path, err)
 	}
 	return emulator.ParseScenario(path, data)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -13,13 +12,16 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 func newHistoryCmd(a *app) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "history",
+		Use: "history",
+		Example: `  sagesaver history
+  sagesaver history --limit 0 -o json`,
 		Short: "Show the audit log (who, when, what, dry run or real, result) and the savings realized",
 		Long: `Show what sagesaver did, newest first, from the state database: who ran it
 (local user and AWS principal), when, the action and resource, whether it
@@ -37,15 +39,15 @@ restarts), a deleted endpoint until it is restored.`,
 
 type historyAction struct {
 	ID       int64     `json:"id"`
-	RunID    int64     `json:"runId"`
+	RunID    int64     `json:"run_id"`
 	When     time.Time `json:"when"`
 	Who      string    `json:"who"`
 	Action   string    `json:"action"`
 	Resource string    `json:"resource"`
-	DryRun   bool      `json:"dryRun"`
+	DryRun   bool      `json:"dry_run"`
 	Result   string    `json:"result"`
 	Error    string    `json:"error,omitempty"`
-	Saves    string    `json:"savesMonthly,omitempty"`
+	Saves    string    `json:"saves_monthly,omitempty"`
 }
 
 type historySaving struct {
@@ -60,20 +62,21 @@ type historySaving struct {
 }
 
 type historyDoc struct {
+	Schema   string          `json:"schema"`
 	At       time.Time       `json:"at"`
 	Actions  []historyAction `json:"actions"`
 	Savings  []historySaving `json:"savings"`
-	Realized pricing.Money   `json:"realizedTotal"`
+	Realized pricing.Money   `json:"realized_total"`
 	// Saving is the hourly rate of the periods still open.
-	Saving pricing.Money `json:"savingHourly"`
+	Saving pricing.Money `json:"saving_hourly"`
 	// RealizedEstimate and SavingEstimate are true when a term of
 	// Realized or Saving is an estimate.
-	RealizedEstimate bool `json:"realizedEstimate"`
-	SavingEstimate   bool `json:"savingEstimate"`
+	RealizedEstimate bool `json:"realized_estimate"`
+	SavingEstimate   bool `json:"saving_estimate"`
 	// UnsentNotices counts the notices not delivered yet (the next apply
 	// or schedule run sends them); LastNoticeError is the latest reason.
-	UnsentNotices   int    `json:"unsentNotices"`
-	LastNoticeError string `json:"lastNoticeError,omitempty"`
+	UnsentNotices   int    `json:"unsent_notices"`
+	LastNoticeError string `json:"last_notice_error,omitempty"`
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
@@ -87,9 +90,7 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 		return err
 	}
 	if a.Cfg.Output == config.OutputJSON {
-		enc := json.NewEncoder(a.Stdio.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return report.EncodeJSON(a.Stdio.Out, doc)
 	}
 	return writeHistoryTable(a.Stdio.Out, doc)
 }
@@ -109,7 +110,7 @@ func readHistory(ctx context.Context, st *store.Store, limit int, now time.Time)
 	if err != nil {
 		return historyDoc{}, err
 	}
-	doc := historyDoc{At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}, UnsentNotices: len(unsent)}
+	doc := historyDoc{Schema: report.SchemaHistory, At: now.UTC(), Actions: []historyAction{}, Savings: []historySaving{}, UnsentNotices: len(unsent)}
 	for _, n := range unsent {
 		if n.LastError != "" {
 			doc.LastNoticeError = n.LastError

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/lifecycle"
+	"github.com/sagesaver/sagesaver/internal/report"
 )
 
 // renderFlags are the flags shared by render and install.
@@ -32,18 +32,25 @@ type renderFlags struct {
 func (r *renderFlags) add(cmd *cobra.Command) {
 	r.cfg = agent.DefaultConfig()
 	fl := cmd.Flags()
-	fl.StringVar(&r.from, "from", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
-	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --from")
-	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --from (the agent build, sagesaver-agent, for the instances' architecture), to compute --sha256")
+	fl.StringVar(&r.from, "binary-url", "", "where instances download the agent: s3://bucket/key (works with only an S3 VPC endpoint) or https://...")
+	// --from was --binary-url's name; schedule preview's --from is a date.
+	fl.StringVar(&r.from, "from", "", "")
+	_ = fl.MarkDeprecated("from", "use --binary-url")
+	fl.StringVar(&r.sum, "sha256", "", "SHA-256 of the agent binary at --binary-url")
+	fl.StringVar(&r.binary, "binary", "", "local copy of the binary at --binary-url (the agent build, sagesaver-agent, for the instances' architecture), to compute --sha256")
 	agentcmd.RegisterTuning(fl, &r.cfg)
 	fl.BoolVar(&r.cfg.CountConnections, "count-connections", r.cfg.CountConnections, "count open kernel connections (browser tabs) as activity")
 	fl.BoolVar(&r.cfg.IgnoreStuckKernels, "ignore-stuck-kernels", r.cfg.IgnoreStuckKernels, "do not count kernels stuck busy with no output and no CPU")
-	fl.BoolVar(&r.cfg.DryRun, "dry-run", r.cfg.DryRun, "agents log the stop instead of making it")
-	fl.StringVar(&r.cfg.JupyterURL, "jupyter-url", r.cfg.JupyterURL, "the instance's Jupyter server")
-	_ = cmd.MarkFlagRequired("from")
+	// Not --dry-run: beside install's --yes, that would read as a dry run
+	// of the install itself.
+	fl.BoolVar(&r.cfg.DryRun, "agent-dry-run", r.cfg.DryRun, "the agents log the stop instead of making it (the agent's --dry-run)")
+	fl.StringVar(&r.cfg.JupyterURL, "jupyter-url", r.cfg.JupyterURL, "local Jupyter server, with its base path")
 }
 
 func (r *renderFlags) render(a *app) (string, error) {
+	if r.from == "" {
+		return "", root.UsageError("--binary-url is required: where the instances download the agent (s3://bucket/key or https://...)")
+	}
 	sum := r.sum
 	if sum == "" {
 		path := r.binary
@@ -52,7 +59,8 @@ func (r *renderFlags) render(a *app) (string, error) {
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return "", fmt.Errorf("--binary: %w", err)
+			// The user's input file, like -f: exit code 2.
+			return "", &root.ExitError{Code: root.ExitUsage, Err: fmt.Errorf("--binary: %w", err)}
 		}
 		defer f.Close()
 		h := sha256.New()
@@ -74,7 +82,9 @@ func (r *renderFlags) render(a *app) (string, error) {
 
 func newLifecycleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "lifecycle",
+		Use: "lifecycle",
+		Example: `  sagesaver lifecycle audit --region us-east-1
+  sagesaver lifecycle install --notebook dev-alice --idle 1h --binary-url s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64`,
 		Short: "Lifecycle configurations that run the agent on notebook instances",
 	}
 	cmd.AddCommand(newLifecycleRenderCmd(a), newLifecycleInstallCmd(a), newLifecycleAuditCmd(a))
@@ -86,8 +96,8 @@ func newLifecycleRenderCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render",
 		Short: "Print an on-start script that installs and starts the agent",
-		Example: `  sagesaver lifecycle render --idle 1h --from s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64
-  sagesaver lifecycle render --idle 2h --from https://example.com/sagesaver-agent --sha256 <hex>`,
+		Example: `  sagesaver lifecycle render --idle 1h --binary-url s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64
+  sagesaver lifecycle render --idle 2h --binary-url https://example.com/sagesaver-agent --sha256 <hex>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := r.render(a)
@@ -106,7 +116,7 @@ func newLifecycleInstallCmd(a *app) *cobra.Command {
 	r := &renderFlags{}
 	var o lifecycle.InstallOptions
 	cmd := &cobra.Command{
-		Use:   "install",
+		Use: "install",
 		Short: "Create or update the lifecycle configuration and attach it to a notebook instance",
 		Long: `install creates (or updates) a lifecycle configuration holding the script that
 'lifecycle render' prints, and attaches it to the notebook instance. Attaching
@@ -115,8 +125,8 @@ started again.
 
 Without --yes, install is a dry run: it reads the notebook and the
 configuration and says what it would do, changing nothing.`,
-		Example: `  sagesaver lifecycle install --notebook dev-alice --from s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64          # dry run
-  sagesaver lifecycle install --notebook dev-alice --from s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64 --yes`,
+		Example: `  sagesaver lifecycle install --notebook dev-alice --binary-url s3://my-bucket/tools/sagesaver-agent --binary dist/sagesaver-agent-linux-amd64          # dry run
+  sagesaver lifecycle install --notebook dev-alice --binary-url s3://my-bucket/tools/sagesaver-agent --sha256 <hex> --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := r.render(a)
@@ -149,7 +159,9 @@ configuration and says what it would do, changing nothing.`,
 
 func newLifecycleAuditCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "audit",
+		Use: "audit",
+		Example: `  sagesaver lifecycle audit --region us-east-1
+  sagesaver lifecycle audit --region eu-west-1 -o json`,
 		Short: "List notebook instances and whether they stop themselves when idle",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -163,9 +175,13 @@ func newLifecycleAuditCmd(a *app) *cobra.Command {
 				return err
 			}
 			if a.Cfg.Output == config.OutputJSON {
-				enc := json.NewEncoder(a.Stdio.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(fs)
+				if fs == nil {
+					fs = []lifecycle.Finding{}
+				}
+				return report.EncodeJSON(a.Stdio.Out, struct {
+					Schema    string              `json:"schema"`
+					Notebooks []lifecycle.Finding `json:"notebooks"`
+				}{report.SchemaLifecycleAudit, fs})
 			}
 			tw := tabwriter.NewWriter(a.Stdio.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NOTEBOOK\tSTATUS\tTYPE\tLIFECYCLE CONFIG\tAUTO-STOP\tIDLE TIME")
@@ -179,7 +195,7 @@ func newLifecycleAuditCmd(a *app) *cobra.Command {
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Stdio.Out, "\n%d of %d notebook instances have no auto-stop; fix one with: sagesaver lifecycle install --notebook NAME --from s3://...\n", none, len(fs))
+			fmt.Fprintf(a.Stdio.Out, "\n%d of %d notebook instances have no auto-stop; fix one with: sagesaver lifecycle install --notebook NAME --binary-url s3://...\n", none, len(fs))
 			return nil
 		},
 	}

@@ -105,7 +105,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 		}
 	}
 	if failed > 0 {
-		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", failed)}
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d action(s) failed (listed above; the audit log has them: sagesaver history)", failed)}
 	}
 	if rep.NotifyErr != nil {
 		// The same exit code as schedule run for the same failure.

@@ -113,6 +113,9 @@ func TestPlanGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			testutil.Golden(t, filepath.Join("testdata", "plan", "plan."+format), out)
+			if format == "json" {
+				checkSchema(t, "plan", out)
+			}
 			if w := writeCalls(env.Emu.Counters()); len(w) != 0 {
 				t.Errorf("plan wrote to AWS: %v", w)
 			}
@@ -143,6 +146,14 @@ func TestApplyWithoutYesIsDryRun(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("history lacks %q:\n%s", want, out)
 		}
+	}
+	out, errOut, code = runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "history", "--state", state, "-o", "json")
+	if code != 0 {
+		t.Fatalf("history -o json: exit %d: %s", code, errOut)
+	}
+	checkSchema(t, "history", out)
+	if !strings.Contains(out, `"dry_run": true`) {
+		t.Errorf("history -o json lacks the dry-run rows:\n%s", out)
 	}
 }
 
@@ -246,7 +257,7 @@ func TestPlanListsScanFailures(t *testing.T) {
 			}
 			js, _, _ := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), cmd, "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"), "-o", "json")
 			var doc struct {
-				ScanFailures []struct{ Account, Region, Kind, Error string } `json:"scanFailures"`
+				ScanFailures []struct{ Account, Region, Kind, Error string } `json:"scan_failures"`
 			}
 			if err := json.Unmarshal([]byte(js), &doc); err != nil {
 				t.Fatalf("json: %v\n%s", err, js)
@@ -285,5 +296,23 @@ accounts:
 	}
 	if got, want := runs[0].CallerARN, "arn:aws:iam::111111111111:user/sagesaver"; got != want {
 		t.Errorf("run's caller %q, want %q", got, want)
+	}
+}
+
+// TestApplyFailedActionIsPartial: an action that fails leaves the run
+// completed with part of it failed: exit 3, as schedule run (the exit
+// code table, root.ExitCodes).
+func TestApplyFailedActionIsPartial(t *testing.T) {
+	env := emulatortest.Start(t, planScenario)
+	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
+		{Operation: "sagemaker:AddTags", Code: "AccessDeniedException", Message: "no sagemaker:AddTags", Status: 400}}})
+	pol := writeFile(t, "policy.yaml", strings.Split(planPolicy, "  - name: stop-idle-dev-notebooks")[0])
+	out, errOut, code := runScanCLI(t, env, "AKIDPLAN", t.TempDir(), "apply", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"), "--yes", "-o", "json")
+	if code != root.ExitPartial || !strings.Contains(errOut, "action(s) failed") {
+		t.Errorf("exit %d, want %d (partial); stderr:\n%s\n%s", code, root.ExitPartial, errOut, out)
+	}
+	checkSchema(t, "plan", out)
+	if !strings.Contains(out, `"dry_run": false`) || !strings.Contains(out, `"status": "failed"`) {
+		t.Errorf("apply -o json lacks the failed step:\n%s", out)
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -15,11 +14,15 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
 )
 
 func newPricingCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "pricing",
+		Use: "pricing",
+		Example: `  sagesaver pricing info
+  sagesaver pricing show --region us-east-1 --instance-type ml.g5.xlarge
+  sagesaver pricing refresh`,
 		Short: "Show the SageMaker prices sagesaver uses and where they come from",
 		Args:  cobra.NoArgs,
 	}
@@ -42,19 +45,22 @@ func (a *app) priceCatalog() (*pricing.Catalog, error) {
 }
 
 type pricingInfo struct {
+	Schema        string            `json:"schema"`
 	Sources       []pricing.Source  `json:"sources"`
 	Regions       []pricing.Region  `json:"regions"`
-	InstanceTypes int               `json:"instanceTypes"`
-	PricedTypes   int               `json:"pricedInstanceTypes"`
+	InstanceTypes int               `json:"instance_types"`
+	PricedTypes   int               `json:"priced_instance_types"`
 	Prices        int               `json:"prices"`
-	StoragePrices int               `json:"storagePrices"`
+	StoragePrices int               `json:"storage_prices"`
 	Cache         pricing.CacheInfo `json:"cache"`
-	CacheInUse    bool              `json:"cacheInUse"`
+	CacheInUse    bool              `json:"cache_in_use"`
 }
 
 func newPricingInfoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "info",
+		Use: "info",
+		Example: `  sagesaver pricing info
+  sagesaver pricing info -o json`,
 		Short: "Print the price data's sources, dates, regions and whether a refreshed local cache is in use",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -68,7 +74,7 @@ func newPricingInfoCmd(a *app) *cobra.Command {
 				priced[r.InstanceType] = true
 			}
 			info := pricingInfo{
-				Sources: c.Sources(), Regions: c.Regions(), InstanceTypes: len(c.Specs()), PricedTypes: len(priced),
+				Schema: report.SchemaPricingInfo, Sources: c.Sources(), Regions: c.Regions(), InstanceTypes: len(c.Specs()), PricedTypes: len(priced),
 				Prices: len(rows), StoragePrices: len(c.StorageRows()), Cache: c.Cache(), CacheInUse: c.Cache().Used(),
 			}
 			return writePricingInfo(a.Stdio.Out, a.Cfg.Output, info)
@@ -78,7 +84,7 @@ func newPricingInfoCmd(a *app) *cobra.Command {
 
 func writePricingInfo(w io.Writer, format string, info pricingInfo) error {
 	if format == config.OutputJSON {
-		return writePricingJSON(w, info)
+		return report.EncodeJSON(w, info)
 	}
 	head := []string{"SOURCE", "PUBLISHED", "PRICES", "STORAGE", "DESCRIPTION"}
 	var rows [][]string
@@ -214,7 +220,10 @@ func writePriceLines(w io.Writer, format string, lines []priceLine) error {
 		if lines == nil {
 			lines = []priceLine{}
 		}
-		return writePricingJSON(w, lines)
+		return report.EncodeJSON(w, struct {
+			Schema string      `json:"schema"`
+			Prices []priceLine `json:"prices"`
+		}{report.SchemaPricingShow, lines})
 	}
 	if format == config.OutputCSV {
 		head := []string{"region", "instance_type", "component", "usd_per_hour", "usd_per_month", "estimate", "not_offered", "basis", "source", "as_of"}
@@ -247,12 +256,6 @@ func writePriceLines(w io.Writer, format string, lines []priceLine) error {
 		rows = append(rows, []string{l.Region, l.InstanceType, l.Component, hour, month, src})
 	}
 	return writePricingTable(w, format, head, rows)
-}
-
-func writePricingJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // writePricingTable writes a table as CSV, a Markdown table or aligned text.

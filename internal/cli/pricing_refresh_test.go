@@ -53,10 +53,11 @@ func TestPricingRefresh(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("show: exit %d: %s", code, errOut)
 		}
-		var lines []priceLine
-		if err := json.Unmarshal([]byte(out), &lines); err != nil {
+		var doc struct{ Prices []priceLine }
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
 			t.Fatal(err)
 		}
+		lines := doc.Prices
 		var hs, ss []string
 		for _, l := range lines {
 			hs = append(hs, l.Region+"="+l.USDPerHour.Plain())

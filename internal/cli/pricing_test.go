@@ -53,6 +53,9 @@ func TestPricingShowGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			testutil.Golden(t, filepath.Join("testdata", "pricing", tt.name), out)
+			if strings.HasSuffix(tt.name, ".json") {
+				checkSchema(t, "pricing-show", out)
+			}
 		})
 	}
 }
@@ -62,10 +65,12 @@ func TestPricingShowJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var lines []map[string]any
-	if err := json.Unmarshal([]byte(out), &lines); err != nil {
+	checkSchema(t, "pricing-show", out)
+	var doc struct{ Prices []map[string]any }
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
+	lines := doc.Prices
 	if len(lines) != 1 || lines[0]["usd_per_hour"] != nil || lines[0]["usd_per_month"] != nil {
 		t.Errorf("unknown price = %v, want null amounts (never 0)", lines)
 	}
@@ -75,10 +80,11 @@ func TestPricingShowJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var all []priceLine
-	if err := json.Unmarshal([]byte(out), &all); err != nil {
+	var allDoc struct{ Prices []priceLine }
+	if err := json.Unmarshal([]byte(out), &allDoc); err != nil {
 		t.Fatal(err)
 	}
+	all := allDoc.Prices
 	want := 0
 	c := pricing.Embedded()
 	for _, r := range c.Rows() {
@@ -129,6 +135,7 @@ func TestPricingInfo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+	checkSchema(t, "pricing-info", out)
 	var info pricingInfo
 	if err := json.Unmarshal([]byte(out), &info); err != nil {
 		t.Fatal(err)

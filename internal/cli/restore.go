@@ -15,8 +15,9 @@ import (
 
 func newRestoreCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "restore",
-		Short: "Bring back what apply removed",
+		Use:     "restore",
+		Example: `  sagesaver restore endpoint churn-predictor --region us-east-1`,
+		Short:   "Bring back what apply removed",
 	}
 	var account string
 	var yes bool

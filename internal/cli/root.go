@@ -41,6 +41,10 @@ GPUs where CPUs would do. It prices that waste and, where a policy says so,
 removes it safely (dry-run by default, every action audited and undoable).
 
 Try it without an AWS account:  sagesaver demo`)
+	cmd.Example = `  sagesaver demo
+  sagesaver --region us-east-1,eu-west-1 scan
+  sagesaver plan -f examples/policies/idle-endpoints-notify.yaml
+  sagesaver apply -f examples/policies/idle-endpoints-notify.yaml --yes`
 	cmd.AddCommand(
 		newEmulatorCmd(a),
 		newDemoCmd(a),

@@ -96,6 +96,9 @@ func TestScanGolden(t *testing.T) {
 				t.Errorf("stderr does not summarise the failures: %q", errOut)
 			}
 			testutil.Golden(t, filepath.Join("testdata", "scan", tt.file), out)
+			if tt.format == "json" {
+				checkSchema(t, "scan", out)
+			}
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/notify"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/scheduler"
 	"github.com/sagesaver/sagesaver/internal/store"
@@ -32,7 +32,10 @@ import (
 
 func newScheduleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "schedule",
+		Use: "schedule",
+		Example: `  sagesaver schedule preview -f examples/schedules/dev-notebooks-office-hours.yaml
+  sagesaver schedule run -f examples/schedules/dev-notebooks-office-hours.yaml --region us-east-1 --yes
+  sagesaver schedule explain dev-alice -f examples/schedules/dev-notebooks-office-hours.yaml`,
 		Short: "Start and stop resources on office hours, in your time zone",
 		Args:  cobra.NoArgs,
 	}
@@ -104,7 +107,7 @@ against running always. It reads no AWS account.`,
 			if name != "" {
 				i := slices.IndexFunc(ss, func(s *schedule.Schedule) bool { return s.Name == name })
 				if i < 0 {
-					return root.UsageError("--name %q: no such schedule in %s", name, file)
+					return root.UsageError("--schedule %q: no such schedule in %s", name, file)
 				}
 				ss = ss[i : i+1]
 			}
@@ -127,7 +130,11 @@ against running always. It reads no AWS account.`,
 	f.StringVar(&from, "from", "", "first day, YYYY-MM-DD in each schedule's zone (default today, UTC)")
 	f.StringVar(&to, "to", "", "last day, included (default 30 days after --from)")
 	f.StringVar(&instanceType, "instance-type", "", "price the saved hours at this instance type (e.g. ml.t3.medium) in --region")
-	f.StringVar(&name, "name", "", "preview only the schedule with this name")
+	f.StringVar(&name, "schedule", "", "preview only the schedule with this name")
+	// --name was --schedule's name; lifecycle install's --name is a
+	// lifecycle configuration.
+	f.StringVar(&name, "name", "", "")
+	_ = f.MarkDeprecated("name", "use --schedule")
 	return cmd
 }
 
@@ -147,14 +154,14 @@ type previewTransition struct {
 }
 
 type previewMoney struct {
-	InstanceType string `json:"instanceType"`
+	InstanceType string `json:"instance_type"`
 	Region       string `json:"region"`
 	Component    string `json:"component"`
 	Hourly       string `json:"hourly"`
 	Source       string `json:"source"`
 	// AlwaysOn and Saved are exact decimal dollars; empty when the price
 	// or the running hours are unknown.
-	AlwaysOn string `json:"alwaysOn,omitempty"`
+	AlwaysOn string `json:"always_on,omitempty"`
 	Saved    string `json:"saved,omitempty"`
 
 	price, alwaysOn, saved pricing.Price
@@ -168,11 +175,11 @@ type previewRow struct {
 	To          string              `json:"to"`
 	Transitions []previewTransition `json:"transitions"`
 	// Seconds are exact; the hours in the table are derived from them.
-	WindowSeconds  int64 `json:"windowSeconds"`
-	RunningSeconds int64 `json:"runningSeconds,omitempty"`
-	SavedSeconds   int64 `json:"savedSeconds,omitempty"`
+	WindowSeconds  int64 `json:"window_seconds"`
+	RunningSeconds int64 `json:"running_seconds,omitempty"`
+	SavedSeconds   int64 `json:"saved_seconds,omitempty"`
 	// RunningKnown is false for start-only and stop-only schedules.
-	RunningKnown bool          `json:"runningKnown"`
+	RunningKnown bool          `json:"running_known"`
 	Money        *previewMoney `json:"money,omitempty"`
 }
 
@@ -288,11 +295,10 @@ func rate(p pricing.Price) string {
 }
 
 func writePreviewJSON(w io.Writer, rows []previewRow) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
+	return report.EncodeJSON(w, struct {
+		Schema    string       `json:"schema"`
 		Schedules []previewRow `json:"schedules"`
-	}{rows})
+	}{report.SchemaSchedulePreview, rows})
 }
 
 // scheduleRunFlags are the flags run and explain share.
@@ -551,18 +557,19 @@ type scheduleRunRow struct {
 }
 
 type scheduleRunJSON struct {
-	RunID    int64            `json:"runId"`
+	Schema   string           `json:"schema"`
+	RunID    int64            `json:"run_id"`
 	At       time.Time        `json:"at"`
-	DryRun   bool             `json:"dryRun"`
+	DryRun   bool             `json:"dry_run"`
 	Outcomes []scheduleRunRow `json:"outcomes"`
 	Errors   []string         `json:"errors,omitempty"`
 	Warnings []string         `json:"warnings,omitempty"`
 	Notified bool             `json:"notified"`
-	Notify   string           `json:"notifyError,omitempty"`
+	Notify   string           `json:"notify_error,omitempty"`
 }
 
 func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
-	out := scheduleRunJSON{RunID: rep.RunID, At: rep.At.UTC(), DryRun: rep.DryRun, Outcomes: []scheduleRunRow{}, Notified: rep.Notified}
+	out := scheduleRunJSON{Schema: report.SchemaScheduleRun, RunID: rep.RunID, At: rep.At.UTC(), DryRun: rep.DryRun, Outcomes: []scheduleRunRow{}, Notified: rep.Notified}
 	for _, o := range rep.Outcomes {
 		row := scheduleRunRow{Schedule: o.Schedule, Account: o.Account, Region: o.Region, Kind: string(o.Kind), Name: o.Name, ARN: o.ARN,
 			Status: o.Status, Action: string(o.Decision.Action), Result: o.Result, Reason: o.Decision.Reason}
@@ -582,9 +589,7 @@ func writeScheduleRun(w io.Writer, output string, rep *scheduler.Report) error {
 		out.Notify = rep.NotifyErr.Error()
 	}
 	if output == config.OutputJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return report.EncodeJSON(w, out)
 	}
 	mode := "acting"
 	if rep.DryRun {

@@ -90,6 +90,7 @@ func TestScheduleRunAndExplainAgainstEmulator(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run --yes: exit %d\n%s%s", code, out, errOut)
 	}
+	checkSchema(t, "schedule-run", out)
 	var rep scheduleRunJSON
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)

@@ -25,7 +25,7 @@ func TestSchedulePreviewGolden(t *testing.T) {
 		args []string
 	}{
 		{"office-hours-december.txt", []string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-01", "--to", "2026-12-31", "--instance-type", "ml.t3.medium", "--region", "us-east-1"}},
-		{"office-hours-week.json", []string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-07", "--to", "2026-12-08", "--name", "dev-notebooks-office-hours", "--instance-type", "ml.t3.medium", "--region", "us-east-1", "-o", "json"}},
+		{"office-hours-week.json", []string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-07", "--to", "2026-12-08", "--schedule", "dev-notebooks-office-hours", "--instance-type", "ml.t3.medium", "--region", "us-east-1", "-o", "json"}},
 		{"overnight-dst.txt", []string{"schedule", "preview", "-f", "../../examples/schedules/overnight-training.yaml", "--from", "2026-10-23", "--to", "2026-10-26"}},
 	}
 	for _, tt := range tests {
@@ -35,6 +35,9 @@ func TestSchedulePreviewGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			testutil.Golden(t, filepath.Join("testdata", "schedule", tt.name), out)
+			if strings.HasSuffix(tt.name, ".json") {
+				checkSchema(t, "schedule-preview", out)
+			}
 		})
 	}
 }
@@ -43,7 +46,7 @@ func TestSchedulePreviewGolden(t *testing.T) {
 // seed's schedule in December 2026 (23 weekdays, minus Christmas Day and the
 // closed 28th-31st: 18 days of 14 hours) against the catalog's own price.
 func TestSchedulePreviewSavings(t *testing.T) {
-	out, errOut, code := runSchedule(t, "schedule", "preview", "-f", officeHours, "--name", "dev-notebooks-office-hours",
+	out, errOut, code := runSchedule(t, "schedule", "preview", "-f", officeHours, "--schedule", "dev-notebooks-office-hours",
 		"--from", "2026-12-01", "--to", "2026-12-31", "--instance-type", "ml.t3.medium", "--region", "us-east-1", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -86,7 +89,7 @@ func TestSchedulePreviewErrors(t *testing.T) {
 		{[]string{"schedule", "preview", "-f", bad, "--from", "2026-12-01"}, 2, "bad.yaml:6:12: field \"schedules[0].start\": cron(0 7 ? * MON-FRI): expected 6 fields, got 5"},
 		{[]string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-31", "--to", "2026-12-01"}, 2, "to 2026-12-01 is before from 2026-12-31"},
 		{[]string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-01", "--instance-type", "ml.t3.medium"}, 2, "--instance-type needs exactly one --region"},
-		{[]string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-01", "--name", "nope"}, 2, `--name "nope": no such schedule`},
+		{[]string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-01", "--schedule", "nope"}, 2, `--schedule "nope": no such schedule`},
 		{[]string{"schedule", "preview", "-f", officeHours, "--from", "2026-12-01", "-o", "csv"}, 2, "-o csv is not supported"},
 	}
 	for _, tt := range tests {

@@ -170,7 +170,7 @@ func Load(path string) (Config, error) {
 		if !named && os.IsNotExist(err) {
 			return cfg, nil
 		}
-		return cfg, fmt.Errorf("config file: %w", err)
+		return cfg, ReadError(path, err)
 	}
 	if err := ReadStrict(path, &cfg); err != nil {
 		return cfg, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"strings"
 
@@ -22,6 +23,23 @@ type FileError struct {
 	Column int
 	Field  string
 	Msg    string
+	// Err is the error behind Msg, when there is one: the file system's
+	// for a file that cannot be read (errors.Is(err, fs.ErrNotExist)).
+	Err error
+}
+
+// Unwrap returns Err.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ReadError is the *FileError of a user file that cannot be read (missing,
+// a directory, no permission): the user's input, like a malformed file.
+func ReadError(path string, err error) *FileError {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error() // the path is already named
+	}
+	return &FileError{File: path, Msg: msg, Err: err}
 }
 
 func (e *FileError) Error() string {

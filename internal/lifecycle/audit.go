@@ -20,15 +20,16 @@ const (
 	AutoStopSample = "autostop.py"
 )
 
-// Finding is one notebook instance and its auto-stop.
+// Finding is one notebook instance and its auto-stop; its JSON form is
+// a row of `lifecycle audit -o json` (docs/lifecycle-audit.schema.json).
 type Finding struct {
 	Notebook        string `json:"notebook"`
 	Status          string `json:"status"`
-	InstanceType    string `json:"instanceType"`
-	LifecycleConfig string `json:"lifecycleConfig,omitempty"`
-	AutoStop        string `json:"autoStop"`
+	InstanceType    string `json:"instance_type"`
+	LifecycleConfig string `json:"lifecycle_config,omitempty"`
+	AutoStop        string `json:"auto_stop"`
 	// IdleTime is the configured idle time, when the script says.
-	IdleTime string `json:"idleTime,omitempty"`
+	IdleTime string `json:"idle_time,omitempty"`
 }
 
 var (

@@ -70,11 +70,11 @@ var (
 func Render(o Options) (string, error) {
 	switch {
 	case !strings.HasPrefix(o.From, "s3://") && !strings.HasPrefix(o.From, "https://"):
-		return "", fmt.Errorf("--from %q: want s3://bucket/key or https://...", o.From)
+		return "", fmt.Errorf("--binary-url %q: want s3://bucket/key or https://...", o.From)
 	case strings.HasPrefix(o.From, "s3://") && !strings.Contains(strings.TrimPrefix(o.From, "s3://"), "/"):
-		return "", fmt.Errorf("--from %q: want s3://bucket/key", o.From)
+		return "", fmt.Errorf("--binary-url %q: want s3://bucket/key", o.From)
 	case !safeValue.MatchString(o.From):
-		return "", fmt.Errorf("--from %q: quotes, $, ` and \\ are not allowed", o.From)
+		return "", fmt.Errorf("--binary-url %q: quotes, $, ` and \\ are not allowed", o.From)
 	}
 	sum := strings.ToLower(o.SHA256)
 	if !sha256Hex.MatchString(sum) {

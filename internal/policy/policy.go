@@ -29,7 +29,6 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"path"
@@ -330,11 +329,7 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 func Read(file string) (*Policy, error) {
 	data, err := config.ReadLimited(file, config.DefaultLimits.MaxBytes)
 	if err != nil {
-		var fe *config.FileError
-		if errors.As(err, &fe) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read policy %s: %w", file, errors.Unwrap(err))
+		return nil, err
 	}
 	return Decode(file, data)
 }

@@ -21,8 +21,8 @@ type CacheInfo struct {
 	// Dir is where the cache was looked for; "" when it was not.
 	Dir string `json:"dir,omitempty"`
 	// PricesFile and StorageFile are the files overlaid; "" when absent.
-	PricesFile  string `json:"pricesFile,omitempty"`
-	StorageFile string `json:"storageFile,omitempty"`
+	PricesFile  string `json:"prices_file,omitempty"`
+	StorageFile string `json:"storage_file,omitempty"`
 	// Prices and Storage count the rows read from them.
 	Prices  int `json:"prices"`
 	Storage int `json:"storage"`

@@ -10,9 +10,35 @@ import (
 	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
-// SchemaVersion is the version of the JSON document. It changes only when
-// a field is removed or its meaning changes; new fields may be added.
+// Every JSON document sagesaver prints follows one convention: snake_case
+// member names, a "schema" member first that names the document and its
+// version ("sagesaver.io/scan/v1"), written by EncodeJSON. A version
+// changes only when a member is removed or its meaning changes; new members
+// may be added. docs/<doc>.schema.json is the JSON Schema of each.
+
+// SchemaVersion is the version of the scan's JSON document.
 const SchemaVersion = "sagesaver.io/scan/v1"
+
+// Schema identifiers of the other commands' JSON documents.
+const (
+	SchemaPlan            = "sagesaver.io/plan/v1"   // plan and apply
+	SchemaAdvise          = "sagesaver.io/advise/v1" // advise
+	SchemaHistory         = "sagesaver.io/history/v1"
+	SchemaSchedulePreview = "sagesaver.io/schedule-preview/v1"
+	SchemaScheduleRun     = "sagesaver.io/schedule-run/v1"
+	SchemaPricingInfo     = "sagesaver.io/pricing-info/v1"
+	SchemaPricingShow     = "sagesaver.io/pricing-show/v1"
+	SchemaLifecycleAudit  = "sagesaver.io/lifecycle-audit/v1"
+)
+
+// EncodeJSON writes v as one indented JSON document, without escaping
+// <, > and & (the output is read by people and jq, not pasted into HTML).
+func EncodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
 
 // jsonScan is the JSON document; docs/scan.md documents every field.
 type jsonScan struct {
@@ -124,10 +150,7 @@ func WriteJSON(w io.Writer, s *Scan) error {
 	for _, f := range s.Failures {
 		doc.Failures = append(doc.Failures, jsonFailure{Account: f.Account, Region: f.Region, Kind: f.Kind, Class: f.Class, Reason: f.Reason})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	return EncodeJSON(w, doc)
 }
 
 func nonNil(s []string) []string {

@@ -44,7 +44,9 @@ type agentFlags struct {
 func New(a *root.App) *cobra.Command {
 	f := &agentFlags{cfg: agent.DefaultConfig()}
 	cmd := &cobra.Command{
-		Use:   "agent",
+		Use: "agent",
+		Example: `  sagesaver agent --idle 1h                # what the lifecycle script starts
+  sagesaver agent --once --dry-run        # one look: print the verdict, stop nothing`,
 		Short: "Run on a notebook instance or Studio app: stop it when idle",
 		Long: `The agent watches the local Jupyter server (kernels, terminals), CPU and GPU
 use, a keep-alive file and a start-up grace period, and stops the notebook
@@ -254,7 +256,9 @@ func liveStatus(ctx context.Context, a *root.App, cfg agent.Config, res agent.Re
 
 func newAgentStatusCmd(a *root.App, f *agentFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "status",
+		Use: "status",
+		Example: `  sagesaver agent status
+  sagesaver agent status -o json`,
 		Short: "Explain the running agent's verdict",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -270,9 +274,12 @@ func newAgentStatusCmd(a *root.App, f *agentFlags) *cobra.Command {
 				return err
 			}
 			if a.Cfg.Output == config.OutputJSON {
+				// As report.EncodeJSON writes; the agent build does not
+				// import report (it brings every service client).
 				enc := json.NewEncoder(a.Stdio.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				enc.SetEscapeHTML(false)
+				return enc.Encode(newStatusDoc(&st))
 			}
 			_, err = fmt.Fprint(a.Stdio.Out, agent.StatusScreen(st, cfg, time.Now(), liveStatus(cmd.Context(), a, cfg, st.Resource)))
 			return err
@@ -311,4 +318,74 @@ func newAgentKeepAliveCmd(a *root.App, f *agentFlags) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// SchemaStatus is the schema identifier of `agent status -o json`, in
+// the convention of internal/report's (which the agent build cannot import).
+const SchemaStatus = "sagesaver.io/agent-status/v1"
+
+// statusDoc is `agent status -o json` (docs/agent-status.schema.json): the
+// agent's state file in the JSON convention of every command's output. The
+// state file itself is the agent's own and may change between versions.
+type statusDoc struct {
+	Schema             string         `json:"schema"`
+	Resource           statusResource `json:"resource"`
+	Boot               time.Time      `json:"boot"`
+	PID                int            `json:"pid"`
+	LastActivity       time.Time      `json:"last_activity"`
+	LastActivitySource string         `json:"last_activity_source,omitempty"`
+	LastPoll           time.Time      `json:"last_poll"`
+	// Stopped is when the stop was made (or, with StopDryRun, logged).
+	Stopped    *time.Time    `json:"stopped,omitempty"`
+	StopDryRun bool          `json:"stop_dry_run,omitempty"`
+	Verdict    statusVerdict `json:"verdict"`
+}
+
+type statusResource struct {
+	ARN         string `json:"arn"`
+	Name        string `json:"name"`
+	DomainID    string `json:"domain_id,omitempty"`
+	UserProfile string `json:"user_profile,omitempty"`
+	Space       string `json:"space,omitempty"`
+	AppType     string `json:"app_type,omitempty"`
+}
+
+type statusVerdict struct {
+	At           time.Time `json:"at"`
+	Active       []string  `json:"active"`
+	Notes        []string  `json:"notes"`
+	LastActivity time.Time `json:"last_activity"`
+	Source       string    `json:"source,omitempty"`
+	IdleSeconds  int64     `json:"idle_seconds"`
+	// IdleTimeSeconds is the configured idle time.
+	IdleTimeSeconds int64     `json:"idle_time_seconds"`
+	StopAt          time.Time `json:"stop_at"`
+	Idle            bool      `json:"idle"`
+	Action          string    `json:"action,omitempty"`
+}
+
+func newStatusDoc(st *agent.State) statusDoc {
+	v := st.Verdict
+	doc := statusDoc{
+		Schema: SchemaStatus,
+		Resource: statusResource{ARN: st.Resource.ARN, Name: st.Resource.Name, DomainID: st.Resource.DomainID,
+			UserProfile: st.Resource.UserProfileName, Space: st.Resource.SpaceName, AppType: st.Resource.AppType},
+		Boot: st.Boot.UTC(), PID: st.PID, LastActivity: st.LastActivity.UTC(), LastActivitySource: st.LastActivitySource,
+		LastPoll: st.LastPoll.UTC(), StopDryRun: st.StopDryRun,
+		Verdict: statusVerdict{At: v.At.UTC(), Active: nonNil(v.Active), Notes: nonNil(v.Notes), LastActivity: v.LastActivity.UTC(),
+			Source: v.Source, IdleSeconds: int64(v.IdleFor / time.Second), IdleTimeSeconds: int64(v.IdleTime / time.Second),
+			StopAt: v.StopAt.UTC(), Idle: v.Idle, Action: v.Action},
+	}
+	if !st.Stopped.IsZero() {
+		t := st.Stopped.UTC()
+		doc.Stopped = &t
+	}
+	return doc
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

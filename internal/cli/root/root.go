@@ -62,13 +62,63 @@ func New(stdio Stdio) *App {
 	return &App{Stdio: stdio, Getenv: os.Getenv, Cfg: config.Default()}
 }
 
-// Exit codes.
+// Exit codes. Every command follows ExitCodes, the one table of them; the
+// README and the root command's --help print it.
 const (
-	ExitOK      = 0
-	ExitFailed  = 1 // the command failed
-	ExitUsage   = 2 // bad flags or input
-	ExitPartial = 3 // the command completed, but some targets failed
+	ExitOK = 0
+	// ExitFailed: the command failed (an AWS error, a state database
+	// error); what it was doing did not complete.
+	ExitFailed = 1
+	// ExitUsage: the user's mistake, found before anything was done: a bad
+	// flag, argument or value, or a bad input file (-f, --accounts,
+	// --config, --scenario, --agent-config: missing, unreadable or invalid).
+	ExitUsage = 2
+	// ExitPartial: the command completed, but part of it failed: a scan
+	// unit (account, region, kind), evidence, an action or a notification.
+	ExitPartial = 3
+	// ExitInterrupted: stopped by SIGINT or SIGTERM (128 + SIGINT's 2, as
+	// shells report it) before it completed.
+	ExitInterrupted = 130
 )
+
+// ExitCode is one row of the exit code table.
+type ExitCode struct {
+	Code    int
+	Name    string
+	Meaning string
+}
+
+// ExitCodes is the exit code table, in order. Finding nothing (no
+// resource, no finding, no recommendation) is success: there is no
+// "nothing to do" code, so that a cron job never mistakes an empty account
+// for a failure.
+var ExitCodes = []ExitCode{
+	{ExitOK, "ok", "done; also when there was nothing to do"},
+	{ExitFailed, "failed", "the command failed (an AWS or state database error); see the last line on stderr"},
+	{ExitUsage, "usage", "bad flag, argument or value, or bad input file (missing, unreadable or invalid; named with line and field); nothing was done"},
+	{ExitPartial, "partial", "completed, but part failed: an account, region or kind not scanned, evidence not read, an action or a notification (apply, schedule run) that failed; the output lists them"},
+	{ExitInterrupted, "interrupted", "stopped by SIGINT or SIGTERM before it completed (schedule run --daemon exits 0 when stopped)"},
+}
+
+// ExitCodeTable renders ExitCodes as text for --help.
+func ExitCodeTable() string {
+	var b strings.Builder
+	b.WriteString("Exit codes:\n")
+	for _, c := range ExitCodes {
+		fmt.Fprintf(&b, "  %-4d %-12s %s\n", c.Code, c.Name, c.Meaning)
+	}
+	return b.String()
+}
+
+// ExitCodeMarkdown renders ExitCodes as the Markdown table in the README.
+func ExitCodeMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| code | name | meaning |\n|---|---|---|\n")
+	for _, c := range ExitCodes {
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", c.Code, c.Name, c.Meaning)
+	}
+	return b.String()
+}
 
 // ExitError carries a specific exit code out of a command.
 type ExitError struct {
@@ -90,7 +140,7 @@ func (a *App) Command(short, long string) *cobra.Command {
 	root := &cobra.Command{
 		Use:               "sagesaver",
 		Short:             short,
-		Long:              long,
+		Long:              long + "\n\n" + strings.TrimSuffix(ExitCodeTable(), "\n"),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.resolve(cmd) },
@@ -122,12 +172,25 @@ func (a *App) Execute(ctx context.Context, root *cobra.Command, args []string) i
 	root.SetIn(a.Stdio.In)
 	root.SetOut(a.Stdio.Out)
 	root.SetErr(a.Stdio.Err)
-	err := root.ExecuteContext(ctx)
+	ran := false
+	markRun(root, &ran)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil && cmd != nil && !cmd.Runnable() && len(cmd.Flags().Args()) > 0 {
+		// cobra prints a command group's help for "sagesaver schedule
+		// frobnicate" and returns no error: it is a usage error.
+		err = fmt.Errorf("unknown command %q for %q", cmd.Flags().Args()[0], cmd.CommandPath())
+	}
 	if err == nil {
 		return ExitOK
 	}
 	var ee *ExitError
 	code := ExitFailed
+	if !ran {
+		// cobra's own errors (an unknown command, a wrong number of
+		// arguments, a required flag left out) and the global flags' and
+		// config file's come before the command runs: the user's.
+		code = ExitUsage
+	}
 	if errors.As(err, &ee) {
 		code = ee.Code
 	}
@@ -135,10 +198,30 @@ func (a *App) Execute(ctx context.Context, root *cobra.Command, args []string) i
 	if errors.As(err, &fe) {
 		code = ExitUsage
 	}
-	if msg := err.Error(); msg != "" {
+	msg := err.Error()
+	if ctx.Err() != nil {
+		// A command stopped by a signal returns whatever its last call
+		// made of the cancelled context: say what happened first.
+		code = ExitInterrupted
+		msg = "interrupted: " + msg
+	}
+	if msg != "" {
 		fmt.Fprintf(a.Stdio.Err, "sagesaver: %s\n", msg)
 	}
 	return code
+}
+
+// markRun makes every command under c set *ran when its RunE starts.
+func markRun(c *cobra.Command, ran *bool) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			*ran = true
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markRun(sub, ran)
+	}
 }
 
 // resolve fills a.Cfg from defaults, file, env and the flags that were set,
@@ -264,6 +347,7 @@ func NewLogger(w io.Writer, level, format string) *slog.Logger {
 func (a *App) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:         "version",
+		Example:     `  sagesaver version`,
 		Short:       "Print the version",
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{NoConfigFile: "true"},

@@ -63,3 +63,23 @@ func TestFlagErrorsWithoutGoInternals(t *testing.T) {
 		}
 	}
 }
+
+// TestExitCodeTable: the table has every exit code once, and the help and
+// README renderings have a row for each.
+func TestExitCodeTable(t *testing.T) {
+	seen := map[int]bool{}
+	for _, c := range ExitCodes {
+		if seen[c.Code] {
+			t.Errorf("code %d twice", c.Code)
+		}
+		seen[c.Code] = true
+		if !strings.Contains(ExitCodeTable(), c.Meaning) || !strings.Contains(ExitCodeMarkdown(), "| "+c.Name+" |") {
+			t.Errorf("code %d missing from a rendering", c.Code)
+		}
+	}
+	for _, code := range []int{ExitOK, ExitFailed, ExitUsage, ExitPartial, ExitInterrupted} {
+		if !seen[code] {
+			t.Errorf("exit code %d is not in ExitCodes", code)
+		}
+	}
+}
