@@ -116,7 +116,7 @@ func newLifecycleInstallCmd(a *app) *cobra.Command {
 	r := &renderFlags{}
 	var o lifecycle.InstallOptions
 	cmd := &cobra.Command{
-		Use: "install",
+		Use:   "install",
 		Short: "Create or update the lifecycle configuration and attach it to a notebook instance",
 		Long: `install creates (or updates) a lifecycle configuration holding the script that
 'lifecycle render' prints, and attaches it to the notebook instance. Attaching
