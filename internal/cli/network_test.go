@@ -172,8 +172,8 @@ func writeAt(t *testing.T, path, content string) {
 func TestDurationAndNumberFlags(t *testing.T) {
 	isolate(t)
 	bin := writeFile(t, "agent", "not really a binary")
-	render := []string{"lifecycle", "render", "--from", "s3://bucket/sagesaver-agent", "--binary", bin}
-	out, errOut, code := runCLI(t, append(render, "--idle", "3h", "--grace", "1d", "--poll", "1h")...)
+	render := []string{"lifecycle", "render", "--binary-url", "s3://bucket/sagesaver-agent", "--binary", bin}
+	out, errOut, code := runCLI(t, append(render, "--idle", "3h", "--grace", "1d", "--poll", "5m")...)
 	if code != 0 || !strings.Contains(out, "idleTime: 3h0m0s") || !strings.Contains(out, "grace: 24h0m0s") {
 		t.Errorf("--idle 3h --grace 1d: exit %d, %s\n%s", code, errOut, out)
 	}
