@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -13,9 +12,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-var updateConstraints = flag.Bool("update", false, "regenerate constraints.json from botocore's service models")
+	"github.com/sagesaver/sagesaver/internal/testutil"
+)
 
 // botocoreModels names, for each emulated service, its model in botocore's
 // data directory (service/api-version).
@@ -36,14 +35,14 @@ var botocoreModels = map[string]string{
 // botocore's models: $SAGESAVER_BOTOCORE_DATA, or the data directory of
 // the botocore that python3 imports.
 func TestConstraintsTable(t *testing.T) {
-	if *updateConstraints {
+	if testutil.Update() {
 		writeConstraints(t)
 	}
 	var table map[string]*serviceRules
-	if err := json.Unmarshal(constraintsJSON, &table); err != nil && !*updateConstraints {
+	if err := json.Unmarshal(constraintsJSON, &table); err != nil && !testutil.Update() {
 		t.Fatalf("constraints.json: %v", err)
 	}
-	if *updateConstraints {
+	if testutil.Update() {
 		b, err := os.ReadFile("constraints.json")
 		if err != nil {
 			t.Fatal(err)

@@ -266,7 +266,39 @@ func (st *sageMakerState) settle(now time.Time) {
 		if n.settle(now) {
 			delete(st.notebooks, name)
 			delete(st.tags, n.arn)
+			continue
 		}
+		st.beat(n, now)
 	}
 	st.settleEndpoints(now)
+}
+
+// agentInterval is how often the sagesaver agent refreshes its heartbeat
+// tag (agenttag.Interval).
+const agentInterval = 10 * time.Minute
+
+// beat refreshes the heartbeat of a notebook's simulated agent: on the
+// agent's grid of agentInterval from its last heartbeat, starting again at
+// the time the instance last came InService.
+func (st *sageMakerState) beat(n *notebook, now time.Time) {
+	if !n.agent || n.status != "InService" {
+		return
+	}
+	var last time.Time
+	for _, t := range st.tags[n.arn] {
+		if aws.ToString(t.Key) == agentHeartbeatTag {
+			last, _ = time.Parse(time.RFC3339, aws.ToString(t.Value))
+		}
+	}
+	hb := last
+	if hb.Before(n.lastMo) {
+		hb = n.lastMo // the agent's first poll after the instance started
+	}
+	for !hb.Add(agentInterval).After(now) {
+		hb = hb.Add(agentInterval)
+	}
+	if hb.After(now) || hb.Equal(last) {
+		return
+	}
+	_ = st.setTags(n.arn, []smtypes.Tag{{Key: aws.String(agentHeartbeatTag), Value: aws.String(hb.UTC().Format(time.RFC3339))}})
 }

@@ -27,6 +27,12 @@ type notebook struct {
 	created, lastMo time.Time
 	next            *transition
 	deleting        bool
+	// agent is true when a simulated sagesaver agent runs on the instance
+	// (the scenario's agentLastActivity): while the instance is InService
+	// it refreshes sagesaver:heartbeat every agentInterval, as the real
+	// agent does (internal/agent/agenttag), so that evidence stays fresh
+	// as the virtual clock moves.
+	agent bool
 }
 
 // settle applies a due transition; it reports whether the notebook is gone.

@@ -159,3 +159,58 @@ func TestListNotebookInstancesFiltersSortsAndPages(t *testing.T) {
 		t.Errorf("MaxResults 101: %s", code)
 	}
 }
+
+// TestSimulatedAgentKeepsItsHeartbeat: a notebook the scenario gives an
+// agent (agentLastActivity) has an agent that goes on checking while the
+// instance runs: its sagesaver:heartbeat moves on the agent's 10-minute
+// grid as the virtual clock does, and stops moving once the instance is
+// stopped. Without it, every run longer than the freshness window (the
+// demo's apply waits on endpoint deletions) judged the agent dead.
+func TestSimulatedAgentKeepsItsHeartbeat(t *testing.T) {
+	env := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+  - id: "123456789012"
+    regions:
+      us-east-1:
+        notebooks:
+          - {name: dev-bob, instanceType: ml.t3.medium, agentLastActivity: 5h}
+`)
+	sm := env.Clients("us-east-1").SageMaker
+	ctx := context.Background()
+	heartbeat := func() time.Time {
+		t.Helper()
+		d, err := sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags, err := sm.ListTags(ctx, &sagemaker.ListTagsInput{ResourceArn: d.NotebookInstanceArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range tags.Tags {
+			if aws.ToString(tg.Key) == "sagesaver:heartbeat" {
+				hb, err := time.Parse(time.RFC3339, aws.ToString(tg.Value))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return hb
+			}
+		}
+		t.Fatal("no heartbeat tag")
+		return time.Time{}
+	}
+	start := heartbeat()
+	env.Emu.Advance(35 * time.Minute)
+	if got, want := heartbeat(), start.Add(30*time.Minute); !got.Equal(want) {
+		t.Errorf("heartbeat after 35 min: %s, want %s (the 10-minute grid)", got, want)
+	}
+	if _, err := sm.StopNotebookInstance(ctx, &sagemaker.StopNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")}); err != nil {
+		t.Fatal(err)
+	}
+	stopped := heartbeat()
+	env.Emu.Advance(2 * time.Hour)
+	if got := heartbeat(); !got.Equal(stopped) {
+		t.Errorf("heartbeat of a stopped instance moved from %s to %s", stopped, got)
+	}
+}

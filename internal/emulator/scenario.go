@@ -331,8 +331,10 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 				tags = map[string]string{}
 			}
 			tags[agentActivityTag] = now.Add(-ago).UTC().Format(time.RFC3339)
-			// A running agent: it checked just now (agenttag.Heartbeat).
+			// A running agent: it checked just now (agenttag.Heartbeat),
+			// and goes on checking while the instance runs (beat).
 			tags[agentHeartbeatTag] = now.UTC().Format(time.RFC3339)
+			n.agent = true
 		}
 		if err := st.setTags(n.arn, tagList(tags)); err != nil {
 			return fmt.Errorf("%s.tags: %s", field, err.Message)

@@ -17,6 +17,12 @@ import (
 // accepts it: go test ./internal/cli -run TestScanGolden -update.
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
+// Update reports whether the test binary runs with -update: tests that
+// regenerate committed data other than golden files (the emulator's
+// constraints table) read the one flag here, since a second -update in
+// the same binary panics.
+func Update() bool { return *update }
+
 // Golden compares got with the file at path (relative to the package under
 // test, usually testdata/...) and reports a -want +got diff. With -update it
 // first writes got to path, creating its directory.
