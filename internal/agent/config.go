@@ -135,6 +135,12 @@ func (c *Config) Validate() error {
 	case c.StateDir == "":
 		return &config.FileError{Field: "stateDir", Msg: "must be set"}
 	}
+	if c.EndpointURL != "" {
+		// As --endpoint-url: an http(s) URL with a host, before any call.
+		if err := config.CheckEndpointURL(c.EndpointURL); err != nil {
+			return &config.FileError{Field: "endpointURL", Msg: err.Error()}
+		}
+	}
 	return nil
 }
 

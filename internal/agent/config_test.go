@@ -28,6 +28,7 @@ func TestConfigBadValueNamesLineAndField(t *testing.T) {
 		{"dryRun not a boolean", head + "dryRun: maybe\n", 4, "dryRun", ""},
 		{"negative grace", head + "grace: -5m\n", 4, "grace", "must not be negative"},
 		{"pollInterval too long for the heartbeat", head + "pollInterval: 10m\n", 4, "pollInterval", "must not exceed 5m0s with publishTag"},
+		{"endpointURL not http", head + "endpointURL: file:///etc/passwd\n", 4, "endpointURL", "http"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
