@@ -88,6 +88,11 @@ func TestSilentComputationIsNotStuckWithRaisedThreshold(t *testing.T) {
 		t.Fatalf("pkill: %v %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("pkill", "-CONT", "-f", "kernel-"+id+".json").Run() })
+	// A poll after the stop, with more than the agent's smallest CPU
+	// window since the last one, starts a window in which the kernel has
+	// not run at all (the spin until pkill lands, long on a loaded
+	// machine, stays in the window before).
+	time.Sleep(700 * time.Millisecond)
 	poll(t, a)
 	time.Sleep(1500 * time.Millisecond)
 	r.clk.Advance(10 * time.Second)
