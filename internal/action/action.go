@@ -121,7 +121,7 @@ func evidenceWindow(p *policy.Policy, now time.Time) metrics.Window {
 // Executor runs policies against regions.
 type Executor struct {
 	regions  map[string]*Region
-	st       *store.Store
+	st       store.Store
 	catalog  *pricing.Catalog
 	clock    clock.Clock
 	log      *slog.Logger
@@ -153,7 +153,7 @@ func WithNotifier(fn func(policy.Action) (notify.Notifier, error)) Option {
 
 // New returns an Executor over regions, recording in st and pricing with
 // catalog.
-func New(regions []*Region, st *store.Store, catalog *pricing.Catalog, opts ...Option) *Executor {
+func New(regions []*Region, st store.Store, catalog *pricing.Catalog, opts ...Option) *Executor {
 	e := &Executor{regions: map[string]*Region{}, st: st, catalog: catalog, clock: clock.Real{},
 		log: slog.New(slog.DiscardHandler), waits: DefaultWaits}
 	for _, r := range regions {

@@ -132,7 +132,7 @@ rules:
 type rig struct {
 	t       *testing.T
 	env     *emulatortest.Env
-	st      *store.Store
+	st      store.Store
 	cfg     aws.Config
 	catalog *pricing.Catalog
 }

@@ -97,7 +97,7 @@ func runHistory(ctx context.Context, a *app, limit int) error {
 
 // readHistory reads the audit log (limit entries, 0 = all) and the savings
 // ledger as of now.
-func readHistory(ctx context.Context, st *store.Store, limit int, now time.Time) (historyDoc, error) {
+func readHistory(ctx context.Context, st store.Store, limit int, now time.Time) (historyDoc, error) {
 	acts, err := st.Actions(ctx, store.ActionFilter{Limit: limit})
 	if err != nil {
 		return historyDoc{}, err

@@ -150,7 +150,7 @@ func (a *app) inventory(ctx context.Context, targets []inventory.Target, o scanO
 }
 
 // executor builds the action executor over every target of set.
-func (a *app) executor(ctx context.Context, set *targetSet, st *store.Store, catalog *pricing.Catalog, opts ...action.Option) (*action.Executor, error) {
+func (a *app) executor(ctx context.Context, set *targetSet, st store.Store, catalog *pricing.Catalog, opts ...action.Option) (*action.Executor, error) {
 	keys := make([]string, 0, len(set.Clients))
 	for k := range set.Clients {
 		keys = append(keys, k)

@@ -326,7 +326,7 @@ func (f *scheduleRunFlags) register(cmd *cobra.Command, notifications bool) {
 // assumed is a failure of the run, the others go ahead), with the
 // store, the schedule memory beside it, the price catalog and the
 // notifiers. It returns the store to close (nil for explain).
-func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (*scheduler.Runner, *store.Store, error) {
+func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (*scheduler.Runner, store.Store, error) {
 	if f.file == "" {
 		return nil, nil, root.UsageError("-f FILE is required")
 	}
@@ -366,7 +366,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	}
 	statePath := a.Cfg.StatePath()
 	opts := []scheduler.Option{scheduler.WithLogger(a.Log)}
-	var st *store.Store
+	var st store.Store
 	var memory scheduler.Memory = noMemory{}
 	if !run {
 		// explain reads what runs remembered, if any run has been recorded.

@@ -23,10 +23,10 @@ type Memory interface {
 }
 
 // StoreMemory is Memory in the state database, beside the audit log.
-type StoreMemory struct{ st *store.Store }
+type StoreMemory struct{ st store.Store }
 
 // NewStoreMemory returns the Memory kept in st.
-func NewStoreMemory(st *store.Store) *StoreMemory { return &StoreMemory{st: st} }
+func NewStoreMemory(st store.Store) *StoreMemory { return &StoreMemory{st: st} }
 
 // Get implements Memory.
 func (m *StoreMemory) Get(ctx context.Context, scheduleName string, id resource.ID) (*schedule.Memory, error) {

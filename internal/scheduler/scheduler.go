@@ -119,7 +119,7 @@ type Runner struct {
 	schedules []*schedule.Schedule
 	regions   []Region
 	memory    Memory
-	store     *store.Store
+	store     store.Store
 	prices    Pricer
 	notifier  notify.Notifier
 	clock     clock.Clock
@@ -146,7 +146,7 @@ func WithRunInfo(info store.RunInfo) Option { return func(r *Runner) { r.info = 
 // New returns a Runner for schedules (from one file, in file order) over
 // regions, remembering in memory, auditing in st, pricing with prices.
 // st may be nil only for Explain.
-func New(schedules []*schedule.Schedule, regions []Region, memory Memory, st *store.Store, prices Pricer, opts ...Option) *Runner {
+func New(schedules []*schedule.Schedule, regions []Region, memory Memory, st store.Store, prices Pricer, opts ...Option) *Runner {
 	r := &Runner{schedules: schedules, regions: regions, memory: memory, store: st, prices: prices,
 		clock: clock.Real{}, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {

@@ -69,7 +69,7 @@ var monday = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 type rig struct {
 	t      *testing.T
 	env    *emulatortest.Env
-	store  *store.Store
+	store  store.Store
 	runner *scheduler.Runner
 	memory scheduler.Memory
 	// acted is every action taken, "Mon 07:00 start dev-alice".

@@ -49,7 +49,7 @@ type Action struct {
 
 // BeginAction records an action as started, before the AWS call, and
 // returns its id. Started defaults to now.
-func (s *Store) BeginAction(ctx context.Context, a Action) (int64, error) {
+func (s *SQLite) BeginAction(ctx context.Context, a Action) (int64, error) {
 	a.Result = ResultStarted
 	a.Finished = nil
 	return s.insertAction(ctx, a)
@@ -57,7 +57,7 @@ func (s *Store) BeginAction(ctx context.Context, a Action) (int64, error) {
 
 // RecordAction records an action that is already over: a dry run, a skip,
 // a notification. Result must not be ResultStarted.
-func (s *Store) RecordAction(ctx context.Context, a Action) (int64, error) {
+func (s *SQLite) RecordAction(ctx context.Context, a Action) (int64, error) {
 	if a.Result == ResultStarted || a.Result == "" {
 		return 0, fmt.Errorf("record action %s %s: result must be ok, failed or skipped", a.Verb, a.Resource)
 	}
@@ -68,7 +68,7 @@ func (s *Store) RecordAction(ctx context.Context, a Action) (int64, error) {
 	return s.insertAction(ctx, a)
 }
 
-func (s *Store) insertAction(ctx context.Context, a Action) (int64, error) {
+func (s *SQLite) insertAction(ctx context.Context, a Action) (int64, error) {
 	if a.Started.IsZero() {
 		a.Started = s.now()
 	}
@@ -93,7 +93,7 @@ func (s *Store) insertAction(ctx context.Context, a Action) (int64, error) {
 // FinishAction records the outcome of a started action: ok when actErr is
 // nil, failed with its message otherwise. details, when not nil, replaces
 // the stored details.
-func (s *Store) FinishAction(ctx context.Context, id int64, actErr error, details json.RawMessage) error {
+func (s *SQLite) FinishAction(ctx context.Context, id int64, actErr error, details json.RawMessage) error {
 	result, msg := ResultOK, ""
 	if actErr != nil {
 		result, msg = ResultFailed, actErr.Error()
@@ -104,14 +104,14 @@ func (s *Store) FinishAction(ctx context.Context, id int64, actErr error, detail
 // ResolveInterrupted closes an action a dead run left "started", after
 // the next run re-checked the resource: result ok if the change is seen
 // to have happened, failed if not, with a note saying how it was resolved.
-func (s *Store) ResolveInterrupted(ctx context.Context, id int64, result Result, note string) error {
+func (s *SQLite) ResolveInterrupted(ctx context.Context, id int64, result Result, note string) error {
 	if result == ResultStarted {
 		return fmt.Errorf("resolve action %d: result must not be started", id)
 	}
 	return s.finishAction(ctx, id, result, "interrupted; "+note, nil)
 }
 
-func (s *Store) finishAction(ctx context.Context, id int64, result Result, msg string, details json.RawMessage) error {
+func (s *SQLite) finishAction(ctx context.Context, id int64, result Result, msg string, details json.RawMessage) error {
 	if details != nil && !json.Valid(details) {
 		return fmt.Errorf("finish action %d: details are not JSON", id)
 	}
@@ -141,7 +141,7 @@ type ActionFilter struct {
 }
 
 // Actions returns audit log entries, newest first.
-func (s *Store) Actions(ctx context.Context, f ActionFilter) ([]Action, error) {
+func (s *SQLite) Actions(ctx context.Context, f ActionFilter) ([]Action, error) {
 	where, args := "WHERE 1=1", []any{}
 	if f.RunID != 0 {
 		where += " AND a.run_id = ?"
@@ -167,7 +167,7 @@ func (s *Store) Actions(ctx context.Context, f ActionFilter) ([]Action, error) {
 }
 
 // Action returns one audit log entry, or ErrNotFound.
-func (s *Store) Action(ctx context.Context, id int64) (Action, error) {
+func (s *SQLite) Action(ctx context.Context, id int64) (Action, error) {
 	out, err := s.queryActions(ctx, "WHERE a.id = ?", id)
 	if err != nil {
 		return Action{}, fmt.Errorf("action %d: %w", id, err)
@@ -178,7 +178,7 @@ func (s *Store) Action(ctx context.Context, id int64) (Action, error) {
 	return out[0], nil
 }
 
-func (s *Store) queryActions(ctx context.Context, where string, args ...any) ([]Action, error) {
+func (s *SQLite) queryActions(ctx context.Context, where string, args ...any) ([]Action, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.run_id, a.started, a.finished, a.actor, a.resource, a.kind,
 		a.action, a.dry_run, a.result, a.error, a.monthly_saved, a.monthly_saved_estimate, a.details
 		FROM actions a JOIN runs r ON r.id = a.run_id `+where, args...)
@@ -228,7 +228,7 @@ type Finding struct {
 }
 
 // AddFindings records a run's findings in one transaction.
-func (s *Store) AddFindings(ctx context.Context, runID int64, fs []Finding) error {
+func (s *SQLite) AddFindings(ctx context.Context, runID int64, fs []Finding) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings
 			(run_id, resource, kind, rule, verdict, action, evidence, monthly, monthly_estimate)
@@ -252,7 +252,7 @@ func (s *Store) AddFindings(ctx context.Context, runID int64, fs []Finding) erro
 }
 
 // Findings returns the findings of a run in the order recorded.
-func (s *Store) Findings(ctx context.Context, runID int64) ([]Finding, error) {
+func (s *SQLite) Findings(ctx context.Context, runID int64) ([]Finding, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, run_id, resource, kind, rule, verdict, action, evidence, monthly, monthly_estimate
 		FROM findings WHERE run_id = ? ORDER BY id`, runID)
 	if err != nil {

@@ -36,7 +36,7 @@ func (e *ClaimedError) Is(target error) bool { return target == ErrClaimed }
 // *ClaimedError; for a run that is no longer running, ErrNotRunning. The check and the insert are one IMMEDIATE transaction,
 // and resource is the table's primary key, so of two runs claiming at once
 // in any number of processes exactly one wins.
-func (s *Store) Claim(ctx context.Context, id int64, res resource.ID, action string) error {
+func (s *SQLite) Claim(ctx context.Context, id int64, res resource.ID, action string) error {
 	key := res.String()
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -89,7 +89,7 @@ func (s *Store) Claim(ctx context.Context, id int64, res resource.ID, action str
 }
 
 // Release gives up run id's claim on res (no error if it holds none).
-func (s *Store) Release(ctx context.Context, id int64, res resource.ID) error {
+func (s *SQLite) Release(ctx context.Context, id int64, res resource.ID) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM claims WHERE resource = ? AND run_id = ?`, res.String(), id); err != nil {
 		return fmt.Errorf("release %s: %w", res, err)
 	}
@@ -106,7 +106,7 @@ type ClaimInfo struct {
 }
 
 // Claims lists the claims currently recorded (live or not yet recovered).
-func (s *Store) Claims(ctx context.Context) ([]ClaimInfo, error) {
+func (s *SQLite) Claims(ctx context.Context) ([]ClaimInfo, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT resource, run_id, action, claimed_at, expires_at FROM claims ORDER BY resource`)
 	if err != nil {
 		return nil, fmt.Errorf("list claims: %w", err)

@@ -91,7 +91,7 @@ func TestClaimGoroutinesExactlyOneWins(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	const runs = 8
 	// Separate handles, as separate processes would have.
-	stores := make([]*store.Store, runs)
+	stores := make([]*store.SQLite, runs)
 	ids := make([]int64, runs)
 	for i := range stores {
 		stores[i] = open(t, path)

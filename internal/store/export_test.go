@@ -4,11 +4,11 @@ import "context"
 
 // ExecForTest runs a raw statement, for tests that need a state the API
 // never produces (a schema from a future version).
-func ExecForTest(ctx context.Context, s *Store, q string) error {
+func ExecForTest(ctx context.Context, s *SQLite, q string) error {
 	_, err := s.db.ExecContext(ctx, q)
 	return err
 }
 
 // WithSchemaVersionForTest stops Open's migrations at version v, to build
 // a database as an older sagesaver left it.
-func WithSchemaVersionForTest(v int) Option { return func(s *Store) { s.upTo = v } }
+func WithSchemaVersionForTest(v int) Option { return func(s *SQLite) { s.upTo = v } }

@@ -51,7 +51,7 @@ func (p SavingPeriod) Realized(now time.Time) pricing.Money {
 // cost.Saves decided; its estimate flag is kept. It returns
 // ErrAlreadySaving if one is open (the partial unique index enforces it),
 // and an error for an unknown price (an unknown saving is not $0).
-func (s *Store) StartSaving(ctx context.Context, res resource.ID, actionID int64, hourly pricing.Price, from time.Time) (int64, error) {
+func (s *SQLite) StartSaving(ctx context.Context, res resource.ID, actionID int64, hourly pricing.Price, from time.Time) (int64, error) {
 	if !hourly.Known {
 		return 0, fmt.Errorf("start saving %s: the hourly saving is unknown", res)
 	}
@@ -85,7 +85,7 @@ func (s *Store) StartSaving(ctx context.Context, res resource.ID, actionID int64
 // StopSaving closes resource's open savings period at until (the notebook
 // was started again, the endpoint restored). It reports whether a period
 // was open.
-func (s *Store) StopSaving(ctx context.Context, res resource.ID, until time.Time) (bool, error) {
+func (s *SQLite) StopSaving(ctx context.Context, res resource.ID, until time.Time) (bool, error) {
 	r, err := s.db.ExecContext(ctx, `UPDATE savings SET until_at = MAX(from_at, ?) WHERE resource = ? AND until_at IS NULL`,
 		fmtTime(until), res.String())
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Store) StopSaving(ctx context.Context, res resource.ID, until time.Time
 }
 
 // Savings returns the ledger, oldest first.
-func (s *Store) Savings(ctx context.Context) ([]SavingPeriod, error) {
+func (s *SQLite) Savings(ctx context.Context) ([]SavingPeriod, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, resource, COALESCE(action_id, 0), hourly, estimate, from_at, until_at FROM savings ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("savings ledger: %w", err)
@@ -124,19 +124,4 @@ func (s *Store) Savings(ctx context.Context) ([]SavingPeriod, error) {
 		out = append(out, p)
 	}
 	return out, rows.Err()
-}
-
-// RealizedSavings is the sum of Realized over the whole ledger at now: a
-// known price, an estimate when any period's is.
-func (s *Store) RealizedSavings(ctx context.Context, now time.Time) (pricing.Price, error) {
-	ps, err := s.Savings(ctx)
-	if err != nil {
-		return pricing.Unknown, err
-	}
-	total := pricing.Price{Known: true}
-	for _, p := range ps {
-		total.Amount = total.Amount.Add(p.Realized(now))
-		total.Estimate = total.Estimate || p.Estimate
-	}
-	return total, nil
 }

@@ -118,7 +118,7 @@ func currentVersion(ctx context.Context, tx *sql.Tx) (int, error) {
 }
 
 // Version returns the schema version of the open database.
-func (s *Store) Version(ctx context.Context) (int, error) {
+func (s *SQLite) Version(ctx context.Context) (int, error) {
 	var v int
 	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v)
 	return v, err

@@ -29,7 +29,7 @@ type Notice struct {
 }
 
 // AddNotices queues notices, unsent, in one transaction.
-func (s *Store) AddNotices(ctx context.Context, ns []Notice) error {
+func (s *SQLite) AddNotices(ctx context.Context, ns []Notice) error {
 	if len(ns) == 0 {
 		return nil
 	}
@@ -65,7 +65,7 @@ func (s *Store) AddNotices(ctx context.Context, ns []Notice) error {
 // abandoned: their notices were not delivered), that no running run has
 // claimed; and returns them oldest first. Two runs never send the same
 // notice at once.
-func (s *Store) ClaimNotices(ctx context.Context, run int64, prefix string) ([]Notice, error) {
+func (s *SQLite) ClaimNotices(ctx context.Context, run int64, prefix string) ([]Notice, error) {
 	var out []Notice
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE notices SET claim_run = ?
@@ -101,17 +101,17 @@ func (s *Store) ClaimNotices(ctx context.Context, run int64, prefix string) ([]N
 }
 
 // NoticesSent records that the destination accepted notices ids.
-func (s *Store) NoticesSent(ctx context.Context, ids []int64) error {
+func (s *SQLite) NoticesSent(ctx context.Context, ids []int64) error {
 	return s.updateNotices(ctx, ids, `UPDATE notices SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id IN (%s)`, fmtTime(s.now()))
 }
 
 // NoticesFailed records a failed delivery of notices ids: they stay unsent,
 // for the next run.
-func (s *Store) NoticesFailed(ctx context.Context, ids []int64, msg string) error {
+func (s *SQLite) NoticesFailed(ctx context.Context, ids []int64, msg string) error {
 	return s.updateNotices(ctx, ids, `UPDATE notices SET attempts = attempts + 1, last_error = ? WHERE id IN (%s)`, msg)
 }
 
-func (s *Store) updateNotices(ctx context.Context, ids []int64, q string, first any) error {
+func (s *SQLite) updateNotices(ctx context.Context, ids []int64, q string, first any) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -127,7 +127,7 @@ func (s *Store) updateNotices(ctx context.Context, ids []int64, q string, first 
 }
 
 // UnsentNotices returns every notice not delivered yet, oldest first.
-func (s *Store) UnsentNotices(ctx context.Context) ([]Notice, error) {
+func (s *SQLite) UnsentNotices(ctx context.Context) ([]Notice, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, run_id, dest_key, destination, item, created, attempts, last_error
 		FROM notices WHERE sent_at IS NULL ORDER BY id`)
 	if err != nil {

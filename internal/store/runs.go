@@ -56,7 +56,7 @@ type Run struct {
 }
 
 // StartRun records a new run by this process and returns it.
-func (s *Store) StartRun(ctx context.Context, info RunInfo) (Run, error) {
+func (s *SQLite) StartRun(ctx context.Context, info RunInfo) (Run, error) {
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO runs
 		(started, command, dry_run, os_user, caller_arn, policy_file, policy_hash, pid, host, heartbeat)
@@ -76,7 +76,7 @@ func (s *Store) StartRun(ctx context.Context, info RunInfo) (Run, error) {
 // Heartbeat tells the store run id is alive: it refreshes the run's
 // heartbeat and extends every claim the run holds by the lease. A long
 // action calls it at least every lease/2.
-func (s *Store) Heartbeat(ctx context.Context, id int64) error {
+func (s *SQLite) Heartbeat(ctx context.Context, id int64) error {
 	now := s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat = ? WHERE id = ? AND status = 'running'`, fmtTime(now), id)
@@ -99,7 +99,7 @@ var ErrNotRunning = errors.New("run is not running")
 
 // FinishRun records the end of a run: finished when runErr is nil, failed
 // otherwise; the run's remaining claims are released.
-func (s *Store) FinishRun(ctx context.Context, id int64, runErr error) error {
+func (s *SQLite) FinishRun(ctx context.Context, id int64, runErr error) error {
 	status, msg := RunFinished, ""
 	if runErr != nil {
 		status, msg = RunFailed, runErr.Error()
@@ -142,7 +142,7 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 }
 
 // Run returns run id, or ErrNotFound.
-func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
+func (s *SQLite) Run(ctx context.Context, id int64) (Run, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, fmt.Errorf("run %d: %w", id, ErrNotFound)
@@ -154,7 +154,7 @@ func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
 }
 
 // Runs returns the latest runs, newest first (all when limit <= 0).
-func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
+func (s *SQLite) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = -1
 	}
@@ -180,7 +180,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 // is a local file, so every run that uses it runs on this host, except
 // when a state directory is shared between machines or containers, where
 // the lease decides).
-func (s *Store) alive(r Run, now time.Time) bool {
+func (s *SQLite) alive(r Run, now time.Time) bool {
 	if r.Status != RunRunning {
 		return false
 	}
@@ -207,7 +207,7 @@ type Recovery struct {
 // releases their claims, and returns them with every action still
 // "started" by a run that is no longer alive. A run in progress in another
 // process is left alone. Call it after Open, before acting.
-func (s *Store) Recover(ctx context.Context) (Recovery, error) {
+func (s *SQLite) Recover(ctx context.Context) (Recovery, error) {
 	var rec Recovery
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {

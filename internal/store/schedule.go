@@ -12,7 +12,7 @@ import (
 
 // ScheduleMemory returns what the scheduler remembered for resource under
 // schedule (its schedule.Memory as JSON), or nil when nothing was.
-func (s *Store) ScheduleMemory(ctx context.Context, schedule string, res resource.ID) (json.RawMessage, error) {
+func (s *SQLite) ScheduleMemory(ctx context.Context, schedule string, res resource.ID) (json.RawMessage, error) {
 	var m string
 	err := s.db.QueryRowContext(ctx, `SELECT memory FROM schedule_memory WHERE schedule = ? AND resource = ?`, schedule, res).Scan(&m)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -26,7 +26,7 @@ func (s *Store) ScheduleMemory(ctx context.Context, schedule string, res resourc
 
 // PutScheduleMemory replaces what is remembered for resource under
 // schedule; it is durable when it returns.
-func (s *Store) PutScheduleMemory(ctx context.Context, schedule string, res resource.ID, memory json.RawMessage) error {
+func (s *SQLite) PutScheduleMemory(ctx context.Context, schedule string, res resource.ID, memory json.RawMessage) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO schedule_memory (schedule, resource, memory, updated) VALUES (?, ?, ?, ?)
 		ON CONFLICT (schedule, resource) DO UPDATE SET memory = excluded.memory, updated = excluded.updated`,
 		schedule, res, string(memory), fmtTime(s.clock.Now()))

@@ -26,7 +26,7 @@ type IdleRecord struct {
 // three daily runs with 24-hour windows; a window that starts after the
 // last one ended (a run was missed) starts a new streak, because nobody
 // saw what happened in the gap.
-func (s *Store) ObserveIdle(ctx context.Context, res resource.ID, from, to time.Time) (time.Time, error) {
+func (s *SQLite) ObserveIdle(ctx context.Context, res resource.ID, from, to time.Time) (time.Time, error) {
 	var first string
 	err := s.db.QueryRowContext(ctx, `INSERT INTO idle_since (resource, first_idle, last_seen) VALUES (?, ?, ?)
 		ON CONFLICT (resource) DO UPDATE SET
@@ -43,7 +43,7 @@ func (s *Store) ObserveIdle(ctx context.Context, res resource.ID, from, to time.
 
 // ResetIdle forgets resource's idle streak: it was seen active.
 // (An Unknown verdict changes nothing: call neither.)
-func (s *Store) ResetIdle(ctx context.Context, res resource.ID) error {
+func (s *SQLite) ResetIdle(ctx context.Context, res resource.ID) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM idle_since WHERE resource = ?`, res); err != nil {
 		return fmt.Errorf("reset idle %s: %w", res, err)
 	}
@@ -51,7 +51,7 @@ func (s *Store) ResetIdle(ctx context.Context, res resource.ID) error {
 }
 
 // IdleSince returns every resource's idle streak, by resource ID.
-func (s *Store) IdleSince(ctx context.Context) (map[resource.ID]IdleRecord, error) {
+func (s *SQLite) IdleSince(ctx context.Context) (map[resource.ID]IdleRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT resource, first_idle, last_seen FROM idle_since`)
 	if err != nil {
 		return nil, fmt.Errorf("idle since: %w", err)
@@ -88,7 +88,7 @@ type Mark struct {
 // PutMark records a mark. An existing mark for the same resource and rule
 // is kept as it is: marking again never restarts or shortens the grace.
 // It reports whether a new mark was written.
-func (s *Store) PutMark(ctx context.Context, m Mark) (bool, error) {
+func (s *SQLite) PutMark(ctx context.Context, m Mark) (bool, error) {
 	var run any
 	if m.RunID != 0 {
 		run = m.RunID
@@ -104,7 +104,7 @@ func (s *Store) PutMark(ctx context.Context, m Mark) (bool, error) {
 
 // DeleteMark removes a mark (the owner removed the tag, the resource
 // became active, or the rule acted).
-func (s *Store) DeleteMark(ctx context.Context, res resource.ID, rule string) error {
+func (s *SQLite) DeleteMark(ctx context.Context, res resource.ID, rule string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM marks WHERE resource = ? AND rule = ?`, res, rule); err != nil {
 		return fmt.Errorf("unmark %s: %w", res, err)
 	}
@@ -112,7 +112,7 @@ func (s *Store) DeleteMark(ctx context.Context, res resource.ID, rule string) er
 }
 
 // Marks returns every mark, by resource then rule.
-func (s *Store) Marks(ctx context.Context) ([]Mark, error) {
+func (s *SQLite) Marks(ctx context.Context) ([]Mark, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT resource, rule, marked_at, act_after, COALESCE(run_id, 0) FROM marks ORDER BY resource, rule`)
 	if err != nil {
 		return nil, fmt.Errorf("list marks: %w", err)
@@ -160,7 +160,7 @@ type EndpointSnapshot struct {
 }
 
 // SaveSnapshot records a snapshot and returns its id. TakenAt defaults to now.
-func (s *Store) SaveSnapshot(ctx context.Context, snap EndpointSnapshot) (int64, error) {
+func (s *SQLite) SaveSnapshot(ctx context.Context, snap EndpointSnapshot) (int64, error) {
 	if snap.TakenAt.IsZero() {
 		snap.TakenAt = s.now()
 	}
@@ -205,7 +205,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap EndpointSnapshot) (int64,
 
 // LatestSnapshot returns the newest snapshot of an endpoint not yet
 // restored, or ErrNotFound.
-func (s *Store) LatestSnapshot(ctx context.Context, ep resource.ID) (EndpointSnapshot, error) {
+func (s *SQLite) LatestSnapshot(ctx context.Context, ep resource.ID) (EndpointSnapshot, error) {
 	account, region, endpoint := ep.Account, ep.Region, ep.Name
 	var snap EndpointSnapshot
 	var tags, scaling, config, steps, taken string
@@ -238,7 +238,7 @@ func (s *Store) LatestSnapshot(ctx context.Context, ep resource.ID) (EndpointSna
 }
 
 // MarkRestored records that snapshot id was used to re-create its endpoint.
-func (s *Store) MarkRestored(ctx context.Context, id int64, at time.Time) error {
+func (s *SQLite) MarkRestored(ctx context.Context, id int64, at time.Time) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE endpoint_snapshots SET restored_at = ? WHERE id = ? AND restored_at IS NULL`, fmtTime(at), id)
 	if err != nil {
 		return fmt.Errorf("mark snapshot %d restored: %w", id, err)
@@ -251,7 +251,7 @@ func (s *Store) MarkRestored(ctx context.Context, id int64, at time.Time) error 
 
 // SetSnapshotSteps records the restore steps done so far on snapshot id
 // (restore is resumable: the next restore skips them).
-func (s *Store) SetSnapshotSteps(ctx context.Context, id int64, steps []string) error {
+func (s *SQLite) SetSnapshotSteps(ctx context.Context, id int64, steps []string) error {
 	b, err := json.Marshal(append([]string{}, steps...))
 	if err != nil {
 		return err

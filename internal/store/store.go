@@ -1,5 +1,9 @@
-// Package store is sagesaver's embedded state: an SQLite database
-// (modernc.org/sqlite, pure Go, so the binary stays static) holding runs,
+// Package store is sagesaver's state: the Store contract (contract.go),
+// specified by the shared suite in internal/store/storetest, and its first
+// backend, SQLite.
+//
+// SQLite is an embedded database (modernc.org/sqlite, pure Go, so the
+// binary stays static) holding runs,
 // findings, idle-since times, the audit log of actions, endpoint snapshots
 // for restore, the savings ledger, warn-then-act marks and per-resource
 // claims.
@@ -56,8 +60,8 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z"
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store is an open state database. It is safe for concurrent use.
-type Store struct {
+// SQLite is an open state database. It is safe for concurrent use.
+type SQLite struct {
 	db    *sql.DB
 	path  string
 	clock clock.Clock
@@ -70,20 +74,20 @@ type Store struct {
 }
 
 // Option configures Open.
-type Option func(*Store)
+type Option func(*SQLite)
 
 // WithClock sets the clock used for timestamps and lease expiry (default
 // clock.Real).
-func WithClock(c clock.Clock) Option { return func(s *Store) { s.clock = c } }
+func WithClock(c clock.Clock) Option { return func(s *SQLite) { s.clock = c } }
 
 // WithLease sets the claim and run lease (default DefaultLease).
-func WithLease(d time.Duration) Option { return func(s *Store) { s.lease = d } }
+func WithLease(d time.Duration) Option { return func(s *SQLite) { s.lease = d } }
 
 // Open opens (creating it and its directory when missing) the store at
 // path, typically config.Config.StatePath(), and applies any pending
 // migrations.
-func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	s := &Store{path: path, clock: clock.Real{}, lease: DefaultLease, pid: os.Getpid()}
+func Open(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
+	s := &SQLite{path: path, clock: clock.Real{}, lease: DefaultLease, pid: os.Getpid()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -149,15 +153,15 @@ func createPrivate(path string) error {
 var warnedOpen sync.Map
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *SQLite) Close() error { return s.db.Close() }
 
 // Path returns the database file's path.
-func (s *Store) Path() string { return s.path }
+func (s *SQLite) Path() string { return s.path }
 
-func (s *Store) now() time.Time { return s.clock.Now() }
+func (s *SQLite) now() time.Time { return s.clock.Now() }
 
 // tx runs fn in one IMMEDIATE transaction, committing when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 
 var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
-func open(t *testing.T, path string, opts ...store.Option) *store.Store {
+func open(t *testing.T, path string, opts ...store.Option) *store.SQLite {
 	t.Helper()
 	s, err := store.Open(context.Background(), path, opts...)
 	if err != nil {
@@ -177,7 +177,7 @@ func TestSavingsLedgerIsExact(t *testing.T) {
 	if ok, _ := s.StopSaving(ctx, nb("never-saved"), now); ok {
 		t.Error("StopSaving of a resource without a period reported true")
 	}
-	got, err := s.RealizedSavings(ctx, now)
+	got, err := store.RealizedSavings(ctx, s, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestSavingsLedgerIsExact(t *testing.T) {
 		t.Errorf("realized = %+v, want exact %s (13.99524415)", got, want.Plain())
 	}
 	// The open period keeps accruing; the closed ones do not.
-	later, err := s.RealizedSavings(ctx, now.Add(10*time.Hour))
+	later, err := store.RealizedSavings(ctx, s, now.Add(10*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +384,7 @@ func TestSavingsKeepEstimate(t *testing.T) {
 	if len(ps) != 2 || !ps[0].Estimate || ps[1].Estimate {
 		t.Fatalf("ledger = %+v; want ep-async estimated, nb exact", ps)
 	}
-	total, err := s.RealizedSavings(ctx, t0.Add(time.Hour))
+	total, err := store.RealizedSavings(ctx, s, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
