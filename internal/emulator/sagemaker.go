@@ -25,6 +25,7 @@ type sageMakerState struct {
 	jobs            *jobsState                 // sagemaker_jobs.go, created on first use
 	studio          *studioState               // sagemaker_studio.go, created on first use
 	mlflow          map[string]*trackingServer // sagemaker_mlflow.go, by name, created on first use
+	clusters        map[string]*hyperCluster   // sagemaker_hyperpod.go, by name, created on first use
 }
 
 func newSageMakerState() *sageMakerState {
@@ -54,6 +55,7 @@ func sageMakerService() *service {
 		sageMakerStudioOps(),   // sagemaker_studio.go
 		sageMakerSearchOps(),   // sagemaker_search.go
 		sageMakerMlflowOps(),   // sagemaker_mlflow.go
+		sageMakerHyperPodOps(), // sagemaker_hyperpod.go
 	} {
 		for name, h := range ops {
 			svc.ops[name] = h
@@ -164,7 +166,7 @@ func (st *sageMakerState) arnExists(arn string) bool {
 			return true
 		}
 	}
-	if st.jobArnExists(arn) || st.studioArnExists(arn) || st.mlflowArnExists(arn) {
+	if st.jobArnExists(arn) || st.studioArnExists(arn) || st.mlflowArnExists(arn) || st.clusterArnExists(arn) {
 		return true
 	}
 	_, tagged := st.tags[arn]
@@ -274,6 +276,7 @@ func (st *sageMakerState) settle(now time.Time) {
 	}
 	st.settleEndpoints(now)
 	st.settleMlflow(now)
+	st.settleClusters(now)
 }
 
 // agentInterval is how often the sagesaver agent refreshes its heartbeat
