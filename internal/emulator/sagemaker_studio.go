@@ -82,9 +82,10 @@ type app struct {
 	status                string
 	instanceType, image   string
 	created               time.Time
-	readyAt               time.Time // Pending -> InService
-	deleteAt              time.Time // Deleting -> Deleted
-	stoppedAt             time.Time // when it left InService
+	readyAt               time.Time  // Pending -> InService
+	deleteAt              time.Time  // Deleting -> Deleted
+	stoppedAt             time.Time  // when it left InService
+	activity              *generator // Canvas: its TimeSinceLastActive history (sagemaker_canvas.go)
 }
 
 func (a *app) owner() string {
@@ -670,7 +671,7 @@ func codeEditorLifecycle(s *smtypes.SpaceSettings) *smtypes.SpaceAppLifecycleMan
 }
 
 // appTypes are the app types the emulator serves.
-var appTypes = []string{"JupyterServer", "KernelGateway", "JupyterLab", "CodeEditor"}
+var appTypes = []string{"JupyterServer", "KernelGateway", "JupyterLab", "CodeEditor", "Canvas"}
 
 func validAppType(t string) bool {
 	for _, a := range appTypes {
@@ -691,6 +692,7 @@ func defaultAppImage(region, appType string) string {
 		"KernelGateway": "sagemaker-data-science-310-v1",
 		"JupyterLab":    "sagemaker-distribution-cpu",
 		"CodeEditor":    "sagemaker-distribution-cpu",
+		"Canvas":        "sagemaker-canvas",
 	}[appType]
 	return fmt.Sprintf("arn:aws:sagemaker:%s:081325390199:image/%s", region, img)
 }
@@ -738,6 +740,9 @@ func createApp(c *Call, in *sagemaker.CreateAppInput) (*sagemaker.CreateAppOutpu
 		return nil, err
 	}
 	user, spaceName := aws.ToString(in.UserProfileName), aws.ToString(in.SpaceName)
+	if in.AppType == smtypes.AppTypeCanvas && user == "" {
+		return nil, validation("Canvas apps belong to a user profile: specify UserProfileName, not SpaceName")
+	}
 	if user != "" {
 		if _, err := profileFor(s, c, in.DomainId, in.UserProfileName); err != nil {
 			return nil, err
@@ -755,7 +760,7 @@ func createApp(c *Call, in *sagemaker.CreateAppInput) (*sagemaker.CreateAppOutpu
 		status: "Pending", created: c.Now, readyAt: c.Now.Add(appCreateDuration),
 		instanceType: "ml.t3.medium", image: defaultAppImage(c.Region.Name, string(in.AppType)),
 	}
-	if a.appType == "JupyterServer" {
+	if a.appType == "JupyterServer" || a.appType == "Canvas" {
 		a.instanceType = "system"
 	}
 	if rs := in.ResourceSpec; rs != nil {
@@ -772,6 +777,8 @@ func createApp(c *Call, in *sagemaker.CreateAppInput) (*sagemaker.CreateAppOutpu
 		}
 	}
 	s.apps = append(s.apps, a)
+	// The user who created the app is active in it when it comes up.
+	startCanvasActivity(c.Region, a, a.readyAt)
 	return &sagemaker.CreateAppOutput{AppArn: aws.String(arn)}, nil
 }
 
@@ -884,6 +891,7 @@ func deleteApp(c *Call, in *sagemaker.DeleteAppInput) (*sagemaker.DeleteAppOutpu
 	if a.status == "InService" {
 		a.stoppedAt = c.Now
 	}
+	stopCanvasActivity(a, c.Now)
 	a.status, a.deleteAt = "Deleting", c.Now.Add(appDeleteDuration)
 	return &sagemaker.DeleteAppOutput{}, nil
 }
@@ -954,8 +962,12 @@ type AppScenario struct {
 	Status string `yaml:"status,omitempty"`
 	// Age is the time since creation; DeletedAge, for Deleted apps, the
 	// time since deletion (default: now).
-	Age        Age               `yaml:"age,omitempty"`
-	DeletedAge Age               `yaml:"deletedAge,omitempty"`
+	Age        Age `yaml:"age,omitempty"`
+	DeletedAge Age `yaml:"deletedAge,omitempty"`
+	// LastActive (Canvas apps only) is how long ago the user was last
+	// active in the app (default: when it came InService); it drives the
+	// app's TimeSinceLastActive metric.
+	LastActive Age               `yaml:"lastActive,omitempty"`
 	Tags       map[string]string `yaml:"tags,omitempty"`
 }
 
@@ -1146,6 +1158,20 @@ func loadStudio(r *Region, rs RegionScenario, now time.Time, path string) error 
 			return err
 		}
 		s.apps = append(s.apps, a)
+		if a.appType == "Canvas" && a.status != "Failed" {
+			last := a.readyAt
+			if as.LastActive != "" {
+				ago, err := as.LastActive.Duration()
+				if err != nil {
+					return fmt.Errorf("%s.lastActive: %w", field, err)
+				}
+				last = now.Add(-ago)
+				if last.Before(a.created) {
+					return fmt.Errorf("%s.lastActive: before the app was created (age %s)", field, as.Age)
+				}
+			}
+			startCanvasActivity(r, a, last)
+		}
 		if a.status != "Deleted" {
 			if err := st.setTags(a.arn, tagList(as.Tags)); err != nil {
 				return fmt.Errorf("%s.tags: %s", field, err.Message)
@@ -1171,6 +1197,12 @@ func scenarioApp(r *Region, s *studioState, byName map[string]*domain, as AppSce
 	if as.Space != "" && s.spaces[d.id+"/"+as.Space] == nil {
 		return nil, fmt.Errorf("%s.space: no space %q in domain %s", field, as.Space, as.Domain)
 	}
+	if as.Type == "Canvas" && as.Space != "" {
+		return nil, fmt.Errorf("%s.space: a Canvas app belongs to a user profile (user:), not a space", field)
+	}
+	if as.LastActive != "" && as.Type != "Canvas" {
+		return nil, fmt.Errorf("%s.lastActive: only Canvas apps publish TimeSinceLastActive", field)
+	}
 	if !validAppType(as.Type) {
 		return nil, fmt.Errorf("%s.type: %q is not one of %s", field, as.Type, strings.Join(appTypes, ", "))
 	}
@@ -1192,7 +1224,7 @@ func scenarioApp(r *Region, s *studioState, byName map[string]*domain, as AppSce
 	a.arn = appARN(r.Name, r.AccountID, d.id, a.owner(), a.appType, a.name)
 	if a.instanceType == "" {
 		a.instanceType = "ml.t3.medium"
-		if a.appType == "JupyterServer" {
+		if a.appType == "JupyterServer" || a.appType == "Canvas" {
 			a.instanceType = "system"
 		}
 	}
