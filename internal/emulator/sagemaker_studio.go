@@ -74,6 +74,8 @@ type space struct {
 	appType             string
 	created, lastMo     time.Time
 	settings            *smtypes.SpaceSettings
+	status              string    // "" is InService (sagemaker_spaces.go)
+	readyAt, deleteAt   time.Time // Pending -> InService, Deleting -> gone
 }
 
 type app struct {
@@ -126,6 +128,7 @@ func (st *sageMakerState) settleStudio(now time.Time) {
 			delete(st.tags, a.arn)
 		}
 	}
+	st.settleSpaces(s, now)
 }
 
 // studioFor settles and returns the region's Studio state.
@@ -177,6 +180,8 @@ func sageMakerStudioOps() map[string]handler {
 		"DescribeSpace":       op(describeSpace),
 		"ListSpaces":          op(listSpaces),
 		"UpdateSpace":         op(updateSpace),
+		"CreateSpace":         op(createSpace), // sagemaker_spaces.go
+		"DeleteSpace":         op(deleteSpace),
 		"CreateApp":           op(createApp),
 		"DescribeApp":         op(describeApp),
 		"ListApps":            op(listApps),
@@ -526,7 +531,7 @@ func describeSpace(c *Call, in *sagemaker.DescribeSpaceInput) (*sagemaker.Descri
 	}
 	out := &sagemaker.DescribeSpaceOutput{
 		DomainId: aws.String(sp.domainID), SpaceArn: aws.String(sp.arn), SpaceName: aws.String(sp.name),
-		SpaceDisplayName: aws.String(sp.name), Status: smtypes.SpaceStatusInService, SpaceSettings: sp.settings,
+		SpaceDisplayName: aws.String(sp.name), Status: sp.spaceStatus(), SpaceSettings: sp.settings,
 		SpaceSharingSettings: &smtypes.SpaceSharingSettings{SharingType: smtypes.SharingType(sp.sharing)},
 		HomeEfsFileSystemUid: aws.String("200005"),
 		Url:                  aws.String(fmt.Sprintf("https://%s.studio.%s.sagemaker.aws/%s", sp.domainID, c.Region.Name, sp.name)),
@@ -561,8 +566,8 @@ func listSpaces(c *Call, in *sagemaker.ListSpacesInput) (*sagemaker.ListSpacesOu
 	for _, sp := range page {
 		d := smtypes.SpaceDetails{
 			DomainId: aws.String(sp.domainID), SpaceName: aws.String(sp.name), SpaceDisplayName: aws.String(sp.name),
-			Status:                      smtypes.SpaceStatusInService,
-			SpaceSettingsSummary:        &smtypes.SpaceSettingsSummary{AppType: smtypes.AppType(sp.appType)},
+			Status:                      sp.spaceStatus(),
+			SpaceSettingsSummary:        &smtypes.SpaceSettingsSummary{AppType: smtypes.AppType(sp.appType), SpaceStorageSettings: storage(sp.ebsGB())},
 			SpaceSharingSettingsSummary: &smtypes.SpaceSharingSettingsSummary{SharingType: smtypes.SharingType(sp.sharing)},
 			CreationTime:                aws.Time(sp.created), LastModifiedTime: aws.Time(sp.lastMo),
 		}
@@ -611,6 +616,9 @@ func updateSpace(c *Call, in *sagemaker.UpdateSpaceInput) (*sagemaker.UpdateSpac
 		}
 		next := *cur
 		upd := in.SpaceSettings
+		if err := checkSpaceStorage(d, sp, upd.SpaceStorageSettings); err != nil {
+			return nil, err
+		}
 		for _, t := range []struct {
 			appType string
 			alm     *smtypes.SpaceAppLifecycleManagement
@@ -941,9 +949,11 @@ type SpaceScenario struct {
 	// InstanceType is the space's default instance type (default ml.t3.medium).
 	InstanceType string `yaml:"instanceType,omitempty"`
 	// IdleTimeout is the space's own idle timeout, if set.
-	IdleTimeout Age               `yaml:"idleTimeout,omitempty"`
-	Age         Age               `yaml:"age,omitempty"`
-	Tags        map[string]string `yaml:"tags,omitempty"`
+	IdleTimeout Age `yaml:"idleTimeout,omitempty"`
+	// EbsVolumeSizeGB is the space's EBS volume (default 5).
+	EbsVolumeSizeGB int32             `yaml:"ebsVolumeSizeGB,omitempty"`
+	Age             Age               `yaml:"age,omitempty"`
+	Tags            map[string]string `yaml:"tags,omitempty"`
 }
 
 // AppScenario is a Studio app, owned by a user profile or a space.
@@ -1136,8 +1146,14 @@ func loadStudio(r *Region, rs RegionScenario, now time.Time, path string) error 
 			alm = &smtypes.SpaceAppLifecycleManagement{IdleSettings: &smtypes.SpaceIdleSettings{IdleTimeoutInMinutes: timeout}}
 		}
 		spec := &smtypes.ResourceSpec{InstanceType: smtypes.AppInstanceType(it), SageMakerImageArn: aws.String(defaultAppImage(r.Name, sp.appType))}
-		sp.settings = &smtypes.SpaceSettings{AppType: smtypes.AppType(sp.appType),
-			SpaceStorageSettings: &smtypes.SpaceStorageSettings{EbsStorageSettings: &smtypes.EbsStorageSettings{EbsVolumeSizeInGb: aws.Int32(5)}}}
+		gb := ss.EbsVolumeSizeGB
+		if gb == 0 {
+			gb, _ = d.ebsBounds()
+		}
+		if _, max := d.ebsBounds(); gb < defaultSpaceEbsGB || gb > max {
+			return fmt.Errorf("%s.ebsVolumeSizeGB: %d is not between %d and %d", field, gb, defaultSpaceEbsGB, max)
+		}
+		sp.settings = &smtypes.SpaceSettings{AppType: smtypes.AppType(sp.appType), SpaceStorageSettings: storage(gb)}
 		if sp.appType == "JupyterLab" {
 			sp.settings.JupyterLabAppSettings = &smtypes.SpaceJupyterLabAppSettings{DefaultResourceSpec: spec, AppLifecycleManagement: alm}
 		} else {
