@@ -172,6 +172,10 @@ type generator struct {
 	seed         uint64
 	count        bool
 	gaps         [][2]int64
+	// elapsed: the value is the seconds from since to the observation
+	// (Canvas's TimeSinceLastActive), not value.
+	elapsed bool
+	since   int64
 }
 
 const openEnd = math.MaxInt64
@@ -216,6 +220,9 @@ func (g *generator) inGap(t int64) bool {
 // at returns the observation at grid time t: (sum, count) with min = max =
 // sum/count for gauges and 1 for counts; ok is false when there is none.
 func (g *generator) at(t int64) (v float64, ok bool) {
+	if g.elapsed {
+		return float64(max(t-g.since, 0)), true
+	}
 	v = g.value
 	if g.swing != 0 {
 		hour := float64(((t%86400)+86400)%86400) / 3600

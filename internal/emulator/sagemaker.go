@@ -20,10 +20,12 @@ type sageMakerState struct {
 	models          map[string]*model
 	endpointConfigs map[string]*endpointConfig
 	endpoints       map[string]*endpoint
-	hosting         hostingState             // sagemaker_endpoints.go
-	tags            map[string][]smtypes.Tag // by resource ARN
-	jobs            *jobsState               // sagemaker_jobs.go, created on first use
-	studio          *studioState             // sagemaker_studio.go, created on first use
+	hosting         hostingState               // sagemaker_endpoints.go
+	tags            map[string][]smtypes.Tag   // by resource ARN
+	jobs            *jobsState                 // sagemaker_jobs.go, created on first use
+	studio          *studioState               // sagemaker_studio.go, created on first use
+	mlflow          map[string]*trackingServer // sagemaker_mlflow.go, by name, created on first use
+	clusters        map[string]*hyperCluster   // sagemaker_hyperpod.go, by name, created on first use
 }
 
 func newSageMakerState() *sageMakerState {
@@ -52,6 +54,8 @@ func sageMakerService() *service {
 		sageMakerJobOps(),      // sagemaker_jobs.go
 		sageMakerStudioOps(),   // sagemaker_studio.go
 		sageMakerSearchOps(),   // sagemaker_search.go
+		sageMakerMlflowOps(),   // sagemaker_mlflow.go
+		sageMakerHyperPodOps(), // sagemaker_hyperpod.go
 	} {
 		for name, h := range ops {
 			svc.ops[name] = h
@@ -162,7 +166,7 @@ func (st *sageMakerState) arnExists(arn string) bool {
 			return true
 		}
 	}
-	if st.jobArnExists(arn) || st.studioArnExists(arn) {
+	if st.jobArnExists(arn) || st.studioArnExists(arn) || st.mlflowArnExists(arn) || st.clusterArnExists(arn) {
 		return true
 	}
 	_, tagged := st.tags[arn]
@@ -271,6 +275,8 @@ func (st *sageMakerState) settle(now time.Time) {
 		st.beat(n, now)
 	}
 	st.settleEndpoints(now)
+	st.settleMlflow(now)
+	st.settleClusters(now)
 }
 
 // agentInterval is how often the sagesaver agent refreshes its heartbeat

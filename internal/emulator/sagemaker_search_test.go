@@ -183,9 +183,15 @@ func TestSearchErrors(t *testing.T) {
 		}}}}, "ProductionVariants"},
 		{"unsupported resource", &sagemaker.SearchInput{Resource: smtypes.ResourceTypeExperiment}, "Experiment"},
 	}
+	// 51 filters in three sub-expressions of 17: each list within the
+	// model's limit of 20 members, the whole over SageMaker's 50 terms.
 	many := &smtypes.SearchExpression{}
-	for i := 0; i < 51; i++ {
-		many.Filters = append(many.Filters, filter("EndpointStatus", smtypes.OperatorExists, ""))
+	for range 3 {
+		sub := smtypes.SearchExpression{}
+		for range 17 {
+			sub.Filters = append(sub.Filters, filter("EndpointStatus", smtypes.OperatorExists, ""))
+		}
+		many.SubExpressions = append(many.SubExpressions, sub)
 	}
 	tests = append(tests, struct {
 		name     string

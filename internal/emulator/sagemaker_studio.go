@@ -74,6 +74,8 @@ type space struct {
 	appType             string
 	created, lastMo     time.Time
 	settings            *smtypes.SpaceSettings
+	status              string    // "" is InService (sagemaker_spaces.go)
+	readyAt, deleteAt   time.Time // Pending -> InService, Deleting -> gone
 }
 
 type app struct {
@@ -82,9 +84,10 @@ type app struct {
 	status                string
 	instanceType, image   string
 	created               time.Time
-	readyAt               time.Time // Pending -> InService
-	deleteAt              time.Time // Deleting -> Deleted
-	stoppedAt             time.Time // when it left InService
+	readyAt               time.Time  // Pending -> InService
+	deleteAt              time.Time  // Deleting -> Deleted
+	stoppedAt             time.Time  // when it left InService
+	activity              *generator // Canvas: its TimeSinceLastActive history (sagemaker_canvas.go)
 }
 
 func (a *app) owner() string {
@@ -125,6 +128,7 @@ func (st *sageMakerState) settleStudio(now time.Time) {
 			delete(st.tags, a.arn)
 		}
 	}
+	st.settleSpaces(s, now)
 }
 
 // studioFor settles and returns the region's Studio state.
@@ -176,6 +180,8 @@ func sageMakerStudioOps() map[string]handler {
 		"DescribeSpace":       op(describeSpace),
 		"ListSpaces":          op(listSpaces),
 		"UpdateSpace":         op(updateSpace),
+		"CreateSpace":         op(createSpace), // sagemaker_spaces.go
+		"DeleteSpace":         op(deleteSpace),
 		"CreateApp":           op(createApp),
 		"DescribeApp":         op(describeApp),
 		"ListApps":            op(listApps),
@@ -525,7 +531,7 @@ func describeSpace(c *Call, in *sagemaker.DescribeSpaceInput) (*sagemaker.Descri
 	}
 	out := &sagemaker.DescribeSpaceOutput{
 		DomainId: aws.String(sp.domainID), SpaceArn: aws.String(sp.arn), SpaceName: aws.String(sp.name),
-		SpaceDisplayName: aws.String(sp.name), Status: smtypes.SpaceStatusInService, SpaceSettings: sp.settings,
+		SpaceDisplayName: aws.String(sp.name), Status: sp.spaceStatus(), SpaceSettings: sp.settings,
 		SpaceSharingSettings: &smtypes.SpaceSharingSettings{SharingType: smtypes.SharingType(sp.sharing)},
 		HomeEfsFileSystemUid: aws.String("200005"),
 		Url:                  aws.String(fmt.Sprintf("https://%s.studio.%s.sagemaker.aws/%s", sp.domainID, c.Region.Name, sp.name)),
@@ -560,8 +566,8 @@ func listSpaces(c *Call, in *sagemaker.ListSpacesInput) (*sagemaker.ListSpacesOu
 	for _, sp := range page {
 		d := smtypes.SpaceDetails{
 			DomainId: aws.String(sp.domainID), SpaceName: aws.String(sp.name), SpaceDisplayName: aws.String(sp.name),
-			Status:                      smtypes.SpaceStatusInService,
-			SpaceSettingsSummary:        &smtypes.SpaceSettingsSummary{AppType: smtypes.AppType(sp.appType)},
+			Status:                      sp.spaceStatus(),
+			SpaceSettingsSummary:        &smtypes.SpaceSettingsSummary{AppType: smtypes.AppType(sp.appType), SpaceStorageSettings: storage(sp.ebsGB())},
 			SpaceSharingSettingsSummary: &smtypes.SpaceSharingSettingsSummary{SharingType: smtypes.SharingType(sp.sharing)},
 			CreationTime:                aws.Time(sp.created), LastModifiedTime: aws.Time(sp.lastMo),
 		}
@@ -610,6 +616,9 @@ func updateSpace(c *Call, in *sagemaker.UpdateSpaceInput) (*sagemaker.UpdateSpac
 		}
 		next := *cur
 		upd := in.SpaceSettings
+		if err := checkSpaceStorage(d, sp, upd.SpaceStorageSettings); err != nil {
+			return nil, err
+		}
 		for _, t := range []struct {
 			appType string
 			alm     *smtypes.SpaceAppLifecycleManagement
@@ -670,7 +679,7 @@ func codeEditorLifecycle(s *smtypes.SpaceSettings) *smtypes.SpaceAppLifecycleMan
 }
 
 // appTypes are the app types the emulator serves.
-var appTypes = []string{"JupyterServer", "KernelGateway", "JupyterLab", "CodeEditor"}
+var appTypes = []string{"JupyterServer", "KernelGateway", "JupyterLab", "CodeEditor", "Canvas"}
 
 func validAppType(t string) bool {
 	for _, a := range appTypes {
@@ -691,6 +700,7 @@ func defaultAppImage(region, appType string) string {
 		"KernelGateway": "sagemaker-data-science-310-v1",
 		"JupyterLab":    "sagemaker-distribution-cpu",
 		"CodeEditor":    "sagemaker-distribution-cpu",
+		"Canvas":        "sagemaker-canvas",
 	}[appType]
 	return fmt.Sprintf("arn:aws:sagemaker:%s:081325390199:image/%s", region, img)
 }
@@ -738,6 +748,9 @@ func createApp(c *Call, in *sagemaker.CreateAppInput) (*sagemaker.CreateAppOutpu
 		return nil, err
 	}
 	user, spaceName := aws.ToString(in.UserProfileName), aws.ToString(in.SpaceName)
+	if in.AppType == smtypes.AppTypeCanvas && user == "" {
+		return nil, validation("Canvas apps belong to a user profile: specify UserProfileName, not SpaceName")
+	}
 	if user != "" {
 		if _, err := profileFor(s, c, in.DomainId, in.UserProfileName); err != nil {
 			return nil, err
@@ -755,7 +768,7 @@ func createApp(c *Call, in *sagemaker.CreateAppInput) (*sagemaker.CreateAppOutpu
 		status: "Pending", created: c.Now, readyAt: c.Now.Add(appCreateDuration),
 		instanceType: "ml.t3.medium", image: defaultAppImage(c.Region.Name, string(in.AppType)),
 	}
-	if a.appType == "JupyterServer" {
+	if a.appType == "JupyterServer" || a.appType == "Canvas" {
 		a.instanceType = "system"
 	}
 	if rs := in.ResourceSpec; rs != nil {
@@ -772,6 +785,8 @@ func createApp(c *Call, in *sagemaker.CreateAppInput) (*sagemaker.CreateAppOutpu
 		}
 	}
 	s.apps = append(s.apps, a)
+	// The user who created the app is active in it when it comes up.
+	startCanvasActivity(c.Region, a, a.readyAt)
 	return &sagemaker.CreateAppOutput{AppArn: aws.String(arn)}, nil
 }
 
@@ -884,6 +899,7 @@ func deleteApp(c *Call, in *sagemaker.DeleteAppInput) (*sagemaker.DeleteAppOutpu
 	if a.status == "InService" {
 		a.stoppedAt = c.Now
 	}
+	stopCanvasActivity(a, c.Now)
 	a.status, a.deleteAt = "Deleting", c.Now.Add(appDeleteDuration)
 	return &sagemaker.DeleteAppOutput{}, nil
 }
@@ -933,9 +949,11 @@ type SpaceScenario struct {
 	// InstanceType is the space's default instance type (default ml.t3.medium).
 	InstanceType string `yaml:"instanceType,omitempty"`
 	// IdleTimeout is the space's own idle timeout, if set.
-	IdleTimeout Age               `yaml:"idleTimeout,omitempty"`
-	Age         Age               `yaml:"age,omitempty"`
-	Tags        map[string]string `yaml:"tags,omitempty"`
+	IdleTimeout Age `yaml:"idleTimeout,omitempty"`
+	// EbsVolumeSizeGB is the space's EBS volume (default 5).
+	EbsVolumeSizeGB int32             `yaml:"ebsVolumeSizeGB,omitempty"`
+	Age             Age               `yaml:"age,omitempty"`
+	Tags            map[string]string `yaml:"tags,omitempty"`
 }
 
 // AppScenario is a Studio app, owned by a user profile or a space.
@@ -954,8 +972,12 @@ type AppScenario struct {
 	Status string `yaml:"status,omitempty"`
 	// Age is the time since creation; DeletedAge, for Deleted apps, the
 	// time since deletion (default: now).
-	Age        Age               `yaml:"age,omitempty"`
-	DeletedAge Age               `yaml:"deletedAge,omitempty"`
+	Age        Age `yaml:"age,omitempty"`
+	DeletedAge Age `yaml:"deletedAge,omitempty"`
+	// LastActive (Canvas apps only) is how long ago the user was last
+	// active in the app (default: when it came InService); it drives the
+	// app's TimeSinceLastActive metric.
+	LastActive Age               `yaml:"lastActive,omitempty"`
 	Tags       map[string]string `yaml:"tags,omitempty"`
 }
 
@@ -1124,8 +1146,14 @@ func loadStudio(r *Region, rs RegionScenario, now time.Time, path string) error 
 			alm = &smtypes.SpaceAppLifecycleManagement{IdleSettings: &smtypes.SpaceIdleSettings{IdleTimeoutInMinutes: timeout}}
 		}
 		spec := &smtypes.ResourceSpec{InstanceType: smtypes.AppInstanceType(it), SageMakerImageArn: aws.String(defaultAppImage(r.Name, sp.appType))}
-		sp.settings = &smtypes.SpaceSettings{AppType: smtypes.AppType(sp.appType),
-			SpaceStorageSettings: &smtypes.SpaceStorageSettings{EbsStorageSettings: &smtypes.EbsStorageSettings{EbsVolumeSizeInGb: aws.Int32(5)}}}
+		gb := ss.EbsVolumeSizeGB
+		if gb == 0 {
+			gb, _ = d.ebsBounds()
+		}
+		if _, max := d.ebsBounds(); gb < defaultSpaceEbsGB || gb > max {
+			return fmt.Errorf("%s.ebsVolumeSizeGB: %d is not between %d and %d", field, gb, defaultSpaceEbsGB, max)
+		}
+		sp.settings = &smtypes.SpaceSettings{AppType: smtypes.AppType(sp.appType), SpaceStorageSettings: storage(gb)}
 		if sp.appType == "JupyterLab" {
 			sp.settings.JupyterLabAppSettings = &smtypes.SpaceJupyterLabAppSettings{DefaultResourceSpec: spec, AppLifecycleManagement: alm}
 		} else {
@@ -1146,6 +1174,20 @@ func loadStudio(r *Region, rs RegionScenario, now time.Time, path string) error 
 			return err
 		}
 		s.apps = append(s.apps, a)
+		if a.appType == "Canvas" && a.status != "Failed" {
+			last := a.readyAt
+			if as.LastActive != "" {
+				ago, err := as.LastActive.Duration()
+				if err != nil {
+					return fmt.Errorf("%s.lastActive: %w", field, err)
+				}
+				last = now.Add(-ago)
+				if last.Before(a.created) {
+					return fmt.Errorf("%s.lastActive: before the app was created (age %s)", field, as.Age)
+				}
+			}
+			startCanvasActivity(r, a, last)
+		}
 		if a.status != "Deleted" {
 			if err := st.setTags(a.arn, tagList(as.Tags)); err != nil {
 				return fmt.Errorf("%s.tags: %s", field, err.Message)
@@ -1171,6 +1213,12 @@ func scenarioApp(r *Region, s *studioState, byName map[string]*domain, as AppSce
 	if as.Space != "" && s.spaces[d.id+"/"+as.Space] == nil {
 		return nil, fmt.Errorf("%s.space: no space %q in domain %s", field, as.Space, as.Domain)
 	}
+	if as.Type == "Canvas" && as.Space != "" {
+		return nil, fmt.Errorf("%s.space: a Canvas app belongs to a user profile (user:), not a space", field)
+	}
+	if as.LastActive != "" && as.Type != "Canvas" {
+		return nil, fmt.Errorf("%s.lastActive: only Canvas apps publish TimeSinceLastActive", field)
+	}
 	if !validAppType(as.Type) {
 		return nil, fmt.Errorf("%s.type: %q is not one of %s", field, as.Type, strings.Join(appTypes, ", "))
 	}
@@ -1192,7 +1240,7 @@ func scenarioApp(r *Region, s *studioState, byName map[string]*domain, as AppSce
 	a.arn = appARN(r.Name, r.AccountID, d.id, a.owner(), a.appType, a.name)
 	if a.instanceType == "" {
 		a.instanceType = "ml.t3.medium"
-		if a.appType == "JupyterServer" {
+		if a.appType == "JupyterServer" || a.appType == "Canvas" {
 			a.instanceType = "system"
 		}
 	}

@@ -71,6 +71,10 @@ type RegionScenario struct {
 	UserProfiles   []UserProfileScenario `yaml:"userProfiles,omitempty"`
 	Spaces         []SpaceScenario       `yaml:"spaces,omitempty"`
 	Apps           []AppScenario         `yaml:"apps,omitempty"`
+	// MLflow tracking servers (sagemaker_mlflow.go).
+	MlflowTrackingServers []MlflowTrackingServerScenario `yaml:"mlflowTrackingServers,omitempty"`
+	// HyperPod clusters (sagemaker_hyperpod.go).
+	HyperPodClusters []ClusterScenario `yaml:"hyperPodClusters,omitempty"`
 }
 
 // Age is a duration in the past relative to the scenario's now, written as
@@ -347,6 +351,12 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 		return err
 	}
 	if err := loadStudio(r, rs, now, path); err != nil {
+		return err
+	}
+	if err := loadMlflow(r, rs, now, path); err != nil {
+		return err
+	}
+	if err := loadClusters(r, rs, now, path); err != nil {
 		return err
 	}
 	for _, t := range rs.Topics {
