@@ -190,7 +190,7 @@ func (v *validator) check(path, shape string, rv reflect.Value) {
 		if rv.Kind() != reflect.Map {
 			return
 		}
-		v.length(path, sh, rv.Len(), fmt.Sprint(rv.Interface()))
+		v.length(path, sh, rv.Len(), valueText(rv))
 		for _, k := range rv.MapKeys() {
 			v.check(fmt.Sprintf("%s.%v", path, k.Interface()), sh.Value, rv.MapIndex(k))
 		}
@@ -253,16 +253,46 @@ func isNull(f reflect.Value) bool {
 }
 
 // listString renders a list as Java's List.toString does: [a, b].
-func listString(rv reflect.Value) string {
-	parts := make([]string, rv.Len())
-	for i := range parts {
-		e := rv.Index(i)
-		for e.Kind() == reflect.Pointer && !e.IsNil() {
-			e = e.Elem()
+func listString(rv reflect.Value) string { return valueText(rv) }
+
+// valueText renders a request value for a validation message the way the
+// AWS SDK for Java's toString does ({Name: x,Value: y}, [a, b]), following
+// pointers, so that a message never holds a Go pointer address and is the
+// same on every run.
+func valueText(rv reflect.Value) string {
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return "null"
 		}
-		parts[i] = fmt.Sprint(e.Interface())
+		rv = rv.Elem()
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	switch rv.Kind() {
+	case reflect.Struct:
+		var parts []string
+		t := rv.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := rv.Field(i)
+			if !t.Field(i).IsExported() || ((f.Kind() == reflect.Pointer || f.Kind() == reflect.Slice || f.Kind() == reflect.Map) && f.IsNil()) {
+				continue
+			}
+			parts = append(parts, t.Field(i).Name+": "+valueText(f))
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	case reflect.Slice, reflect.Array:
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			parts[i] = valueText(rv.Index(i))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case reflect.Map:
+		parts := make([]string, 0, rv.Len())
+		for _, k := range rv.MapKeys() {
+			parts = append(parts, valueText(k)+"="+valueText(rv.MapIndex(k)))
+		}
+		slices.Sort(parts)
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(rv.Interface())
 }
 
 func javaNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
