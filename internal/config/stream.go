@@ -276,16 +276,12 @@ func atPath(v reflect.Value, path []string, fn func(reflect.Value) error) error 
 func fieldByYAMLName(v reflect.Value, key string) (reflect.Value, bool) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() && !f.Anonymous {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
+		name, inline, skip := yamlKey(t.Field(i))
+		if skip {
 			continue
 		}
 		fv := v.Field(i)
-		if (f.Anonymous && name == "") || strings.Contains(opts, "inline") {
+		if inline {
 			for fv.Kind() == reflect.Pointer {
 				if fv.IsNil() {
 					break
@@ -299,12 +295,27 @@ func fieldByYAMLName(v reflect.Value, key string) (reflect.Value, bool) {
 			}
 			continue
 		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
 		if name == key {
 			return fv, true
 		}
 	}
 	return reflect.Value{}, false
+}
+
+// yamlKey is how the decoder reads struct field f: under key, or, when
+// inline (an embedded struct without a name, or ",inline"), field by
+// field in place; skip for unexported fields and "-".
+func yamlKey(f reflect.StructField) (key string, inline, skip bool) {
+	if !f.IsExported() && !f.Anonymous {
+		return "", false, true
+	}
+	name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if name == "-" {
+		return "", false, true
+	}
+	inline = (f.Anonymous && name == "") || strings.Contains(opts, "inline")
+	if name == "" {
+		name = strings.ToLower(f.Name)
+	}
+	return name, inline, false
 }

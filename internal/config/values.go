@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"reflect"
-	"strings"
 	"sync"
 	"time"
 
@@ -316,27 +315,21 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() && !f.Anonymous {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
+		name, inline, skip := yamlKey(f)
+		if skip {
 			continue
 		}
 		ft := f.Type
 		for ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
-		if (strings.Contains(opts, "inline") || (f.Anonymous && name == "")) && ft.Kind() == reflect.Struct {
+		if inline && ft.Kind() == reflect.Struct {
 			for k, v := range yamlFields(ft) {
 				if _, ok := out[k]; !ok {
 					out[k] = v
 				}
 			}
 			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
 		}
 		out[name] = f.Type
 	}
