@@ -272,7 +272,9 @@ func (st *sageMakerState) settle(now time.Time) {
 			delete(st.tags, n.arn)
 			continue
 		}
-		st.beat(n, now)
+		if n.agent && n.status == "InService" {
+			st.beat(n.arn, n.lastMo, now)
+		}
 	}
 	st.settleEndpoints(now)
 	st.settleMlflow(now)
@@ -283,22 +285,20 @@ func (st *sageMakerState) settle(now time.Time) {
 // tag (agenttag.Interval).
 const agentInterval = 10 * time.Minute
 
-// beat refreshes the heartbeat of a notebook's simulated agent: on the
-// agent's grid of agentInterval from its last heartbeat, starting again at
-// the time the instance last came InService.
-func (st *sageMakerState) beat(n *notebook, now time.Time) {
-	if !n.agent || n.status != "InService" {
-		return
-	}
+// beat refreshes the heartbeat tag of a simulated agent on the resource
+// arn, running since since: on the agent's grid of agentInterval from its
+// last heartbeat, starting again at since when the resource was started
+// after it.
+func (st *sageMakerState) beat(arn string, since, now time.Time) {
 	var last time.Time
-	for _, t := range st.tags[n.arn] {
+	for _, t := range st.tags[arn] {
 		if aws.ToString(t.Key) == agentHeartbeatTag {
 			last, _ = time.Parse(time.RFC3339, aws.ToString(t.Value))
 		}
 	}
 	hb := last
-	if hb.Before(n.lastMo) {
-		hb = n.lastMo // the agent's first poll after the instance started
+	if hb.Before(since) {
+		hb = since // the agent's first poll after the resource started
 	}
 	for !hb.Add(agentInterval).After(now) {
 		hb = hb.Add(agentInterval)
@@ -306,5 +306,13 @@ func (st *sageMakerState) beat(n *notebook, now time.Time) {
 	if hb.After(now) || hb.Equal(last) {
 		return
 	}
-	_ = st.setTags(n.arn, []smtypes.Tag{{Key: aws.String(agentHeartbeatTag), Value: aws.String(hb.UTC().Format(time.RFC3339))}})
+	_ = st.setTags(arn, []smtypes.Tag{{Key: aws.String(agentHeartbeatTag), Value: aws.String(hb.UTC().Format(time.RFC3339))}})
+}
+
+// liveAgent reports whether a scenario's tags describe a running agent: a
+// heartbeat at most one agentInterval before the scenario's start (an
+// older one is an agent that died, and stays frozen).
+func liveAgent(tags map[string]string, now time.Time) bool {
+	hb, err := time.Parse(time.RFC3339, tags[agentHeartbeatTag])
+	return err == nil && !hb.After(now) && now.Sub(hb) <= agentInterval
 }

@@ -169,18 +169,21 @@ func TestListNotebookInstancesFiltersSortsAndPages(t *testing.T) {
 func TestSimulatedAgentKeepsItsHeartbeat(t *testing.T) {
 	env := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
 kind: Scenario
+now: 2026-11-25T12:00:00Z
 accounts:
   - id: "123456789012"
     regions:
       us-east-1:
         notebooks:
           - {name: dev-bob, instanceType: ml.t3.medium, agentLastActivity: 5h}
+          - {name: dev-live, instanceType: ml.t3.medium, tags: {"sagesaver:heartbeat": "2026-11-25T11:58:00Z"}}
+          - {name: dev-dead, instanceType: ml.t3.medium, tags: {"sagesaver:heartbeat": "2026-11-25T10:00:00Z"}}
 `)
 	sm := env.Clients("us-east-1").SageMaker
 	ctx := context.Background()
-	heartbeat := func() time.Time {
+	heartbeatOf := func(name string) time.Time {
 		t.Helper()
-		d, err := sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")})
+		d, err := sm.DescribeNotebookInstance(ctx, &sagemaker.DescribeNotebookInstanceInput{NotebookInstanceName: aws.String(name)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,10 +203,20 @@ accounts:
 		t.Fatal("no heartbeat tag")
 		return time.Time{}
 	}
+	heartbeat := func() time.Time { t.Helper(); return heartbeatOf("dev-bob") }
 	start := heartbeat()
+	// A scenario heartbeat fresh at the start is a running agent too; an
+	// older one is an agent that died, and stays as it was.
+	live, dead := heartbeatOf("dev-live"), heartbeatOf("dev-dead")
 	env.Emu.Advance(35 * time.Minute)
 	if got, want := heartbeat(), start.Add(30*time.Minute); !got.Equal(want) {
 		t.Errorf("heartbeat after 35 min: %s, want %s (the 10-minute grid)", got, want)
+	}
+	if got, want := heartbeatOf("dev-live"), live.Add(30*time.Minute); !got.Equal(want) {
+		t.Errorf("scenario heartbeat fresh at the start, after 35 min: %s, want %s", got, want)
+	}
+	if got := heartbeatOf("dev-dead"); !got.Equal(dead) {
+		t.Errorf("a dead agent's heartbeat moved from %s to %s", dead, got)
 	}
 	if _, err := sm.StopNotebookInstance(ctx, &sagemaker.StopNotebookInstanceInput{NotebookInstanceName: aws.String("dev-bob")}); err != nil {
 		t.Fatal(err)

@@ -88,6 +88,10 @@ type app struct {
 	deleteAt              time.Time  // Deleting -> Deleted
 	stoppedAt             time.Time  // when it left InService
 	activity              *generator // Canvas: its TimeSinceLastActive history (sagemaker_canvas.go)
+	// agent is true when a simulated sagesaver agent runs in the app (a
+	// scenario heartbeat fresh at the start, liveAgent): it refreshes its
+	// heartbeat while the app is InService (beat).
+	agent bool
 }
 
 func (a *app) owner() string {
@@ -126,6 +130,10 @@ func (st *sageMakerState) settleStudio(now time.Time) {
 	for _, a := range s.apps {
 		if a.settle(now) {
 			delete(st.tags, a.arn)
+			continue
+		}
+		if a.agent && a.status == "InService" {
+			st.beat(a.arn, a.readyAt, now)
 		}
 	}
 	st.settleSpaces(s, now)
@@ -1189,6 +1197,7 @@ func loadStudio(r *Region, rs RegionScenario, now time.Time, path string) error 
 			startCanvasActivity(r, a, last)
 		}
 		if a.status != "Deleted" {
+			a.agent = liveAgent(as.Tags, now)
 			if err := st.setTags(a.arn, tagList(as.Tags)); err != nil {
 				return fmt.Errorf("%s.tags: %s", field, err.Message)
 			}

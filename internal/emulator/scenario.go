@@ -340,6 +340,7 @@ func loadRegion(r *Region, rs RegionScenario, now time.Time, path string) error 
 			tags[agentHeartbeatTag] = now.UTC().Format(time.RFC3339)
 			n.agent = true
 		}
+		n.agent = n.agent || liveAgent(tags, now)
 		if err := st.setTags(n.arn, tagList(tags)); err != nil {
 			return fmt.Errorf("%s.tags: %s", field, err.Message)
 		}
