@@ -31,11 +31,13 @@ const DefaultTimeout = time.Minute
 // The phases of an attempt have their own, shorter limits (each also capped
 // by the overall timeout): a TCP connection or a TLS handshake that takes
 // more than 10 s will not succeed, and AWS answers with headers within
-// seconds of the request even for the slowest calls we make.
+// seconds of the request even for the slowest calls we make (a
+// GetMetricData of 500 queries, a Price List page). With two attempts, an
+// endpoint that accepts and stays silent is given up on in about 30 s.
 const (
 	connectTimeout = 10 * time.Second
 	tlsTimeout     = 10 * time.Second
-	headerTimeout  = 30 * time.Second
+	headerTimeout  = 15 * time.Second
 )
 
 // netMaxAttempts is how many attempts a call gets when it cannot reach the
