@@ -73,6 +73,49 @@ type transition struct {
 	at time.Time
 }
 
+// machine is the part of a resource whose status moves on the virtual
+// clock (MLflow tracking servers, HyperPod clusters): its ARN, status,
+// last change and next transition. A due transition out of "Deleting"
+// removes the resource (settleMachines).
+type machine struct {
+	arn    string
+	status string
+	lastMo time.Time
+	next   *transition
+}
+
+func (m *machine) state() *machine { return m }
+
+// stateful is a resource that embeds a machine.
+type stateful interface{ state() *machine }
+
+// settleMachines applies the due transitions of the resources in m (by
+// name); one whose deletion is due goes, with its tags.
+func settleMachines[T stateful](st *sageMakerState, m map[string]T, now time.Time) {
+	for name, r := range m {
+		s := r.state()
+		if s.next == nil || now.Before(s.next.at) {
+			continue
+		}
+		if s.status == "Deleting" {
+			delete(m, name)
+			delete(st.tags, s.arn)
+			continue
+		}
+		s.status, s.lastMo, s.next = s.next.to, s.next.at, nil
+	}
+}
+
+// arnIn reports whether a resource in m has the ARN arn.
+func arnIn[T stateful](m map[string]T, arn string) bool {
+	for _, r := range m {
+		if r.state().arn == arn {
+			return true
+		}
+	}
+	return false
+}
+
 // Durations of SageMaker's asynchronous status changes, as observed on AWS
 // (minutes, not seconds: tests advance the virtual clock past them).
 const (
@@ -166,7 +209,7 @@ func (st *sageMakerState) arnExists(arn string) bool {
 			return true
 		}
 	}
-	if st.jobArnExists(arn) || st.studioArnExists(arn) || st.mlflowArnExists(arn) || st.clusterArnExists(arn) {
+	if st.jobArnExists(arn) || st.studioArnExists(arn) || arnIn(st.mlflow, arn) || arnIn(st.clusters, arn) {
 		return true
 	}
 	_, tagged := st.tags[arn]
@@ -277,8 +320,8 @@ func (st *sageMakerState) settle(now time.Time) {
 		}
 	}
 	st.settleEndpoints(now)
-	st.settleMlflow(now)
-	st.settleClusters(now)
+	settleMachines(st, st.mlflow, now)
+	settleMachines(st, st.clusters, now)
 }
 
 // agentInterval is how often the sagesaver agent refreshes its heartbeat

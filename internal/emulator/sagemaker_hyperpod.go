@@ -26,13 +26,12 @@ const (
 )
 
 type hyperCluster struct {
-	name, id, arn   string
-	status          string
-	role            string
-	failure         string
-	groups          []*instanceGroup
-	created, lastMo time.Time
-	next            *transition
+	machine
+	name, id string
+	role     string
+	failure  string
+	groups   []*instanceGroup
+	created  time.Time
 }
 
 type instanceGroup struct {
@@ -92,30 +91,6 @@ func (st *sageMakerState) clustersOf() map[string]*hyperCluster {
 	return st.clusters
 }
 
-// settleClusters applies due status changes; a deleted cluster goes with its tags.
-func (st *sageMakerState) settleClusters(now time.Time) {
-	for name, c := range st.clusters {
-		if c.next == nil || now.Before(c.next.at) {
-			continue
-		}
-		if c.status == "Deleting" {
-			delete(st.clusters, name)
-			delete(st.tags, c.arn)
-			continue
-		}
-		c.status, c.lastMo, c.next = c.next.to, c.next.at, nil
-	}
-}
-
-func (st *sageMakerState) clusterArnExists(arn string) bool {
-	for _, c := range st.clusters {
-		if c.arn == arn {
-			return true
-		}
-	}
-	return false
-}
-
 func sageMakerHyperPodOps() map[string]handler {
 	return map[string]handler{
 		"CreateCluster":    op(createCluster),
@@ -160,9 +135,9 @@ func createCluster(c *Call, in *sagemaker.CreateClusterInput) (*sagemaker.Create
 	}
 	cl := &hyperCluster{
 		name: name, id: clusterID(c.Account.ID, c.Region.Name, name),
-		role:   aws.ToString(in.ClusterRole),
-		status: "Creating", created: c.Now, lastMo: c.Now,
-		next: &transition{to: "InService", at: c.Now.Add(clusterCreateDuration)},
+		role: aws.ToString(in.ClusterRole), created: c.Now,
+		machine: machine{status: "Creating", lastMo: c.Now,
+			next: &transition{to: "InService", at: c.Now.Add(clusterCreateDuration)}},
 	}
 	cl.arn = c.ARN("sagemaker", "cluster/"+cl.id)
 	seen := map[string]bool{}
@@ -384,9 +359,9 @@ func loadClusters(r *Region, rs RegionScenario, now time.Time, path string) erro
 		}
 		id := clusterID(r.AccountID, r.Name, cs.Name)
 		cl := &hyperCluster{
-			name: cs.Name, id: id, status: status,
-			arn:     fmt.Sprintf("arn:aws:sagemaker:%s:%s:cluster/%s", r.Name, r.AccountID, id),
-			created: now.Add(-age), lastMo: now.Add(-age),
+			name: cs.Name, id: id, created: now.Add(-age),
+			machine: machine{status: status, lastMo: now.Add(-age),
+				arn: fmt.Sprintf("arn:aws:sagemaker:%s:%s:cluster/%s", r.Name, r.AccountID, id)},
 		}
 		switch status {
 		case "Creating":

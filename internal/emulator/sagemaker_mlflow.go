@@ -30,16 +30,15 @@ const (
 const mlflowDefaultVersion = "2.16.2"
 
 type trackingServer struct {
-	name, arn       string
-	size            string
-	status          string
-	version         string
-	artifactStore   string
-	roleArn         string
-	window          string
-	autoRegister    bool
-	created, lastMo time.Time
-	next            *transition
+	machine
+	name          string
+	size          string
+	version       string
+	artifactStore string
+	roleArn       string
+	window        string
+	autoRegister  bool
+	created       time.Time
 }
 
 // active is AWS's IsActive: whether the server is up (and billing).
@@ -60,30 +59,6 @@ func (st *sageMakerState) mlflowOf() map[string]*trackingServer {
 		st.mlflow = map[string]*trackingServer{}
 	}
 	return st.mlflow
-}
-
-// settleMlflow applies due status changes; a deleted server goes with its tags.
-func (st *sageMakerState) settleMlflow(now time.Time) {
-	for name, t := range st.mlflow {
-		if t.next == nil || now.Before(t.next.at) {
-			continue
-		}
-		if t.status == "Deleting" {
-			delete(st.mlflow, name)
-			delete(st.tags, t.arn)
-			continue
-		}
-		t.status, t.lastMo, t.next = t.next.to, t.next.at, nil
-	}
-}
-
-func (st *sageMakerState) mlflowArnExists(arn string) bool {
-	for _, t := range st.mlflow {
-		if t.arn == arn {
-			return true
-		}
-	}
-	return false
 }
 
 func sageMakerMlflowOps() map[string]handler {
@@ -143,13 +118,14 @@ func createMlflowTrackingServer(c *Call, in *sagemaker.CreateMlflowTrackingServe
 		return nil, &wire.Error{Code: "ResourceLimitExceeded", Message: fmt.Sprintf("Tracking server %s already exists", arn)}
 	}
 	t := &trackingServer{
-		name: name, arn: arn, size: size,
+		name: name, size: size,
 		version:       aws.ToString(in.MlflowVersion),
 		artifactStore: *in.ArtifactStoreUri, roleArn: *in.RoleArn,
 		window:       aws.ToString(in.WeeklyMaintenanceWindowStart),
 		autoRegister: aws.ToBool(in.AutomaticModelRegistration),
-		created:      c.Now, lastMo: c.Now,
-		status: "Creating", next: &transition{to: "Created", at: c.Now.Add(mlflowCreateDuration)},
+		created:      c.Now,
+		machine: machine{arn: arn, status: "Creating", lastMo: c.Now,
+			next: &transition{to: "Created", at: c.Now.Add(mlflowCreateDuration)}},
 	}
 	if t.version == "" {
 		t.version = mlflowDefaultVersion
@@ -333,12 +309,13 @@ func loadMlflow(r *Region, rs RegionScenario, now time.Time, path string) error 
 			lm = age
 		}
 		t := &trackingServer{
-			name: ms.Name, arn: fmt.Sprintf("arn:aws:sagemaker:%s:%s:mlflow-tracking-server/%s", r.Name, r.AccountID, ms.Name),
-			size: size, status: status, version: ms.MlflowVersion,
+			name: ms.Name, size: size, version: ms.MlflowVersion,
 			artifactStore: fmt.Sprintf("s3://sagemaker-%s-%s/mlflow/%s", r.Name, r.AccountID, ms.Name),
 			roleArn:       fmt.Sprintf("arn:aws:iam::%s:role/SageMakerExecution", r.AccountID),
 			window:        "Tue:03:30",
-			created:       now.Add(-age), lastMo: now.Add(-lm),
+			created:       now.Add(-age),
+			machine: machine{status: status, lastMo: now.Add(-lm),
+				arn: fmt.Sprintf("arn:aws:sagemaker:%s:%s:mlflow-tracking-server/%s", r.Name, r.AccountID, ms.Name)},
 		}
 		if t.version == "" {
 			t.version = mlflowDefaultVersion
