@@ -77,7 +77,7 @@ func ParseID(s string) (ID, error) {
 
 // Kinds lists every kind.
 var Kinds = []Kind{NotebookInstance, Endpoint, InferenceComponent, StudioDomain, StudioSpace, StudioApp,
-	TrainingJob, TuningJob, ProcessingJob, TransformJob}
+	TrainingJob, TuningJob, ProcessingJob, TransformJob, CanvasApp, MLflowTrackingServer, HyperPodCluster, SpaceStorage}
 
 func (k Kind) known() bool { return slices.Contains(Kinds, k) }
 

@@ -25,6 +25,17 @@ const (
 	TuningJob          Kind = "tuning-job"
 	ProcessingJob      Kind = "processing-job"
 	TransformJob       Kind = "transform-job"
+	// CanvasApp is a Studio app of type Canvas: billed per session-hour
+	// from login until the app is deleted.
+	CanvasApp Kind = "canvas-app"
+	// MLflowTrackingServer is a managed MLflow tracking server, billed
+	// per hour while it runs.
+	MLflowTrackingServer Kind = "mlflow-tracking-server"
+	// HyperPodCluster is a HyperPod cluster; every node bills by the hour.
+	HyperPodCluster Kind = "hyperpod-cluster"
+	// SpaceStorage is a Studio space's EBS volume, billed while the space
+	// exists, apps running or not.
+	SpaceStorage Kind = "space-storage"
 )
 
 // Stage is a part of the bill as AWS breaks it down.
@@ -45,11 +56,11 @@ var Stages = []Stage{StageBuild, StageProcessing, StageTraining, StageTransform,
 // StageOf returns the stage a kind is billed under.
 func StageOf(k Kind) Stage {
 	switch k {
-	case NotebookInstance, StudioDomain, StudioSpace, StudioApp:
+	case NotebookInstance, StudioDomain, StudioSpace, StudioApp, CanvasApp, MLflowTrackingServer, SpaceStorage:
 		return StageBuild
 	case ProcessingJob:
 		return StageProcessing
-	case TrainingJob, TuningJob:
+	case TrainingJob, TuningJob, HyperPodCluster:
 		return StageTraining
 	case TransformJob:
 		return StageTransform
