@@ -57,6 +57,10 @@ type SageMaker interface {
 	CreateEndpointConfig(context.Context, *sagemaker.CreateEndpointConfigInput, ...func(*sagemaker.Options)) (*sagemaker.CreateEndpointConfigOutput, error)
 	DescribeDomain(context.Context, *sagemaker.DescribeDomainInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeDomainOutput, error)
 	DescribeSpace(context.Context, *sagemaker.DescribeSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeSpaceOutput, error)
+	DescribeMlflowTrackingServer(context.Context, *sagemaker.DescribeMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeMlflowTrackingServerOutput, error)
+	StopMlflowTrackingServer(context.Context, *sagemaker.StopMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.StopMlflowTrackingServerOutput, error)
+	StartMlflowTrackingServer(context.Context, *sagemaker.StartMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.StartMlflowTrackingServerOutput, error)
+	DescribeCluster(context.Context, *sagemaker.DescribeClusterInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeClusterOutput, error)
 }
 
 // Scaling is the Application Auto Scaling surface (endpoint snapshots and
@@ -395,8 +399,11 @@ func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy
 }
 
 // Verdicts judges every subject of resources: endpoints from CloudWatch
-// over w (one batched fetch per account and region), notebooks from the
-// agent's tag, Studio from its settings. When observe is true, idle
+// over w (one batched fetch per account and region), Canvas apps from
+// CloudWatch's TimeSinceLastActive over the last idle.CanvasWindow (one
+// batched fetch per account and region), notebooks from the agent's tag,
+// Studio from its settings, MLflow tracking servers and HyperPod clusters
+// from their status. When observe is true, idle
 // endpoints extend their idle streak in the store and their verdict's
 // Since becomes the streak's start (so "idle for 3 days" is reached after
 // three daily runs), and active ones reset it; otherwise (dry runs) the
@@ -428,6 +435,7 @@ func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, 
 			out[idle.SubjectKey(&r)] = idle.StudioApp(r, idle.StudioAppEvidence{}, now)
 		}
 	}
+	e.forgottenVerdicts(ctx, resources, now, out)
 	var streaks map[resource.ID]store.IdleRecord
 	if !observe && len(endpoints) > 0 {
 		var err error
