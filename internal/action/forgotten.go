@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sagesaver/sagesaver/internal/idle"
+	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -22,9 +23,9 @@ import (
 // The kinds of issue #17 (Canvas apps, MLflow tracking servers, HyperPod
 // clusters): their verdicts, re-checks and actions.
 
-// MLflowRunning reports whether a tracking server status bills: the
-// server is up (AWS's IsActive) and not already on its way down.
-func MLflowRunning(s smtypes.TrackingServerStatus) bool {
+// mlflowUp reports whether a tracking server is up and not on its way
+// down: there is nothing to start.
+func mlflowUp(s smtypes.TrackingServerStatus) bool {
 	switch s {
 	case smtypes.TrackingServerStatusCreated, smtypes.TrackingServerStatusStarted, smtypes.TrackingServerStatusUpdating,
 		smtypes.TrackingServerStatusUpdated, smtypes.TrackingServerStatusMaintenanceInProgress,
@@ -103,7 +104,8 @@ func describeForgotten(ctx context.Context, sm SageMaker, r0 resource.Resource) 
 		if err != nil {
 			return "", "", false, true, fmt.Errorf("describe MLflow tracking server %s: %w", r0.Name, err)
 		}
-		return aws.ToString(out.TrackingServerArn), string(out.TrackingServerStatus), MLflowRunning(out.TrackingServerStatus), true, nil
+		return aws.ToString(out.TrackingServerArn), string(out.TrackingServerStatus),
+			inventory.TrackingServerBilled(out.TrackingServerStatus, out.IsActive), true, nil
 	case resource.HyperPodCluster:
 		out, err := sm.DescribeCluster(ctx, &sagemaker.DescribeClusterInput{ClusterName: aws.String(r0.Name)})
 		if err != nil {
@@ -178,7 +180,7 @@ func (e *Executor) StartMLflow(ctx context.Context, account, region, name string
 	res.Status = string(status)
 	startable := []smtypes.TrackingServerStatus{smtypes.TrackingServerStatusStopped, smtypes.TrackingServerStatusStartFailed}
 	switch {
-	case MLflowRunning(status):
+	case mlflowUp(status):
 		res.AlreadyRunning = true
 		return res, nil
 	case !slices.Contains(startable, status):
@@ -210,7 +212,7 @@ func (e *Executor) StartMLflow(ctx context.Context, account, region, name string
 	if status, err = read(); err != nil {
 		return finish(err)
 	}
-	if MLflowRunning(status) {
+	if mlflowUp(status) {
 		res.AlreadyRunning, res.Status = true, string(status)
 		return finish(nil)
 	}

@@ -509,7 +509,7 @@ func (r *Runner) price(res Resource) pricing.Price {
 		// only a catalog knows how (unknown otherwise, never $0).
 		if c, ok := r.prices.(*pricing.Catalog); ok {
 			return cost.PriceOne(c, resource.Resource{Kind: resource.MLflowTrackingServer, Region: res.Region,
-				InstanceType: res.InstanceType, InstanceCount: 1, Running: true}).Hourly
+				Size: res.InstanceType, InstanceCount: 1, Running: true}).Hourly
 		}
 		return pricing.Unknown
 	}
