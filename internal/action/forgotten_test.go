@@ -16,6 +16,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
@@ -82,8 +83,25 @@ rules:
         sns: arn:aws:sns:us-east-1:123456789012:sagesaver-idle
 `
 
+// forgottenCatalog is the embedded catalog with what `pricing refresh`
+// adds for these kinds (the embedded snapshot has no HyperPod node, MLflow
+// or Canvas prices: unknown, never $0).
+func forgottenCatalog() *pricing.Catalog {
+	rows := []pricing.Row{
+		{Region: "us-east-1", InstanceType: "ml.m5.xlarge", Component: pricing.HyperPodCluster, USDPerHour: pricing.MustParseMoney("0.27"), AsOf: "2026-11-01", Source: pricing.SourceRefresh},
+		{Region: "us-east-1", InstanceType: "ml.g5.8xlarge", Component: pricing.HyperPodCluster, USDPerHour: pricing.MustParseMoney("3.10"), AsOf: "2026-11-01", Source: pricing.SourceRefresh},
+	}
+	services := []pricing.StorageRow{
+		{Region: "us-east-1", Item: string(pricing.CanvasSession), Unit: "Hrs", USD: pricing.MustParseMoney("1.9"), AsOf: "2026-11-01", Source: pricing.SourceRefresh},
+		{Region: "us-east-1", Item: string(pricing.MLflowSmall), Unit: "Hrs", USD: pricing.MustParseMoney("0.6"), AsOf: "2026-11-01", Source: pricing.SourceRefresh},
+		{Region: "us-east-1", Item: string(pricing.MLflowMedium), Unit: "Hrs", USD: pricing.MustParseMoney("1.4"), AsOf: "2026-11-01", Source: pricing.SourceRefresh},
+	}
+	return pricing.Embedded().Overlay(rows, services)
+}
+
 func TestApplyForgottenKinds(t *testing.T) {
 	r := newRigOf(t, forgottenScenario, 0)
+	r.catalog = forgottenCatalog()
 	ctx := context.Background()
 
 	// Verdicts first: the Canvas session used an hour ago is not idle.

@@ -63,6 +63,9 @@ func TestHyperPodAdvice(t *testing.T) {
 			res := advise.Advise(tc.rs, ev, hyperPodCatalog(), advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
 			var got []string
 			for _, r := range res.Recommendations {
+				if r.Kind != resource.HyperPodCluster {
+					continue
+				}
 				got = append(got, string(r.Rule)+" "+r.Resource+" "+r.Saving.String())
 				if r.Rule == advise.HyperPodNoJobs && (r.Confidence != advise.Low || !strings.Contains(r.Action, "never does it for you")) {
 					t.Errorf("%s: confidence %s, action %q", r.Rule, r.Confidence, r.Action)

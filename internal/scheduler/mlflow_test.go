@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
@@ -65,7 +66,13 @@ func (r *rig) mlflowStatus() []string {
 // team's server, which no target selects, is never touched. The ledger
 // holds the night's saved hours.
 func TestMLflowOfficeHours(t *testing.T) {
-	r := newRigWith(t, mlflowFleet, mlflowSchedules, nil)
+	// What `pricing refresh` adds (the embedded snapshot has no MLflow
+	// prices: unknown, and an unpriced stop records no saving).
+	catalog := pricing.Embedded().Overlay(nil, []pricing.StorageRow{
+		{Region: "us-east-1", Item: string(pricing.MLflowSmall), Unit: "Hrs", USD: pricing.MustParseMoney("0.6"), AsOf: "2026-11-01", Source: pricing.SourceRefresh},
+		{Region: "us-east-1", Item: string(pricing.MLflowMedium), Unit: "Hrs", USD: pricing.MustParseMoney("1.4"), AsOf: "2026-11-01", Source: pricing.SourceRefresh},
+	})
+	r := newRigPriced(t, mlflowFleet, mlflowSchedules, nil, catalog)
 	ctx := context.Background()
 
 	// A dry run changes nothing.
