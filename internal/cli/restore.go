@@ -16,10 +16,10 @@ import (
 
 func newRestoreCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "restore",
+		Use: "restore",
 		Example: `  sagesaver restore endpoint churn-predictor --region us-east-1
   sagesaver restore mlflow-tracking-server research-experiments --region us-east-1 --yes`,
-		Short:   "Bring back what apply removed",
+		Short: "Bring back what apply removed",
 	}
 	var account string
 	var yes bool
