@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -79,3 +80,45 @@ func TestHyperPodAdvice(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestHyperPodAdviceScanned scans HyperPod clusters through the SDK
+// against the emulator: the cluster that ran three weeks with no training
+// job is advised with its cost; the one that ran a job last week, and the
+// one created yesterday, are not.
+func TestHyperPodAdviceScanned(t *testing.T) {
+	env := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-25T12:00:00Z
+accounts:
+  - id: "123456789012"
+    regions:
+      us-east-1:
+        hyperPodClusters:
+          - name: forgotten
+            age: 21d
+            instanceGroups:
+              - {name: controller, instanceType: ml.m5.xlarge, count: 1}
+              - {name: gpu-workers, instanceType: ml.g5.8xlarge, count: 2}
+          - name: fresh
+            age: 1d
+            instanceGroups:
+              - {name: gpu-workers, instanceType: ml.g5.8xlarge, count: 1}
+      eu-west-1:
+        hyperPodClusters:
+          - name: busy
+            age: 21d
+            instanceGroups:
+              - {name: gpu-workers, instanceType: ml.g5.8xlarge, count: 1}
+        trainingJobs:
+          - {name: ft-1, instanceType: ml.g5.8xlarge, status: Completed, age: 7d, duration: 2h}
+`)
+	res := run(t, env, hyperPodCatalog())
+	got := brief(res, advise.HyperPodNoJobs, advise.HyperPodIdleNodes)
+	want := []string{"forgotten hyperpod-no-jobs controller: ml.m5.xlarge x1, gpu-workers: ml.g5.8xlarge x2 -> delete the cluster, or scale its instance groups to 0"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("recommendations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if r := find(t, res, "forgotten", advise.HyperPodNoJobs); r.Saving.String() != "$4,723.10" {
+		t.Errorf("saving %s, want the cluster's $4,723.10/month", r.Saving)
+	}
+}
