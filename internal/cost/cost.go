@@ -237,7 +237,7 @@ func notApplicable(r resource.Resource) (short, long string) {
 	case resource.StudioDomain:
 		return "not billed", "a Studio domain is not billed; its apps are"
 	case resource.StudioSpace:
-		return "billed via its apps", "a Studio space is billed through its apps (its EBS volume is not priced)"
+		return "billed via its apps", "a Studio space is billed through its apps and its EBS volume (the space-storage line)"
 	case resource.InferenceComponent:
 		return "billed with its endpoint", "runs on its endpoint's instances, which are billed with the endpoint"
 	case resource.TuningJob:
