@@ -269,7 +269,7 @@ func Consequence(kind resource.Kind, verb string) string {
 	case kind == resource.MLflowTrackingServer && verb == "stop":
 		return "experiments, runs and artifacts are kept; `sagesaver restore mlflow-tracking-server NAME --yes` starts it again"
 	case kind == resource.HyperPodCluster:
-		return "reported only: sagesaver never deletes a HyperPod cluster (not reversible); scale its instance groups down or delete it yourself"
+		return "scale its instance groups down or delete it yourself (sagesaver advise says which)"
 	}
 	return ""
 }

@@ -156,7 +156,7 @@ func TestApplyForgottenKinds(t *testing.T) {
 		switch {
 		case o.Verb == "delete-app" && !strings.Contains(o.Reason, "loses nothing saved in Canvas"):
 			t.Errorf("Canvas notice %q does not say that nothing saved in Canvas is lost", o.Reason)
-		case o.Name == "llm-finetune" && (!o.Hourly.Known || !strings.Contains(o.Reason, "never deletes a HyperPod cluster")):
+		case o.Name == "llm-finetune" && (!o.Hourly.Known || !strings.Contains(o.Reason, "never acted on (deleting a cluster is not reversible)")):
 			t.Errorf("HyperPod notice: %q at %v/h, want its cost and that it is reported only", o.Reason, o.Hourly)
 		}
 	}

@@ -63,6 +63,6 @@ func HyperPod(rs []resource.Resource, now time.Time) Verdict {
 	}
 	sort.Strings(types)
 	return Verdict{State: Unprotected, Reason: ReasonNoAutoAction, Actionable: true,
-		Evidence: fmt.Sprintf("%d node(s) billing (%s)%s; no automatic action: deleting a cluster is not reversible",
+		Evidence: fmt.Sprintf("%d node(s) billing (%s)%s; reported, never acted on (deleting a cluster is not reversible)",
 			total, strings.Join(types, ", "), runningFor(rs[0], now))}
 }
