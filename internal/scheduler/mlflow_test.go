@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +115,16 @@ func TestMLflowOfficeHours(t *testing.T) {
 				t.Errorf("%s: platform-mlflow was decided (%s), but no target selects it", rep.At, o.Decision.Reason)
 			}
 		}
+	}
+
+	// explain finds a tracking server by name.
+	ex, err := r.runner.Explain(ctx, "research-experiments")
+	if err != nil || len(ex) != 1 {
+		t.Fatalf("explain: %+v, %v", ex, err)
+	}
+	if txt := ex[0].Text(); !strings.HasPrefix(txt, "research-experiments (us-east-1, mlflow-tracking-server Small): Stopped") ||
+		!strings.Contains(txt, "a run now:   nothing: already stopped") {
+		t.Errorf("explain:\n%s", txt)
 	}
 
 	// The ledger: Monday 00:00 -> 07:00 saved (closed by the start), and
