@@ -182,6 +182,14 @@ func fmtTimePtr(t *time.Time) any {
 	return fmtTime(*t)
 }
 
+// fmtTimeZero is fmtTime, NULL for the zero time.
+func fmtTimeZero(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return fmtTime(t)
+}
+
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(timeFormat, s)
 	if err != nil {
