@@ -435,7 +435,7 @@ func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, 
 			out[idle.SubjectKey(&r)] = idle.StudioApp(r, idle.StudioAppEvidence{}, now)
 		}
 	}
-	e.forgottenVerdicts(ctx, resources, now, out)
+	errs = append(errs, e.forgottenVerdicts(ctx, resources, now, out)...)
 	var streaks map[resource.ID]store.IdleRecord
 	if !observe && len(endpoints) > 0 {
 		var err error
@@ -494,6 +494,9 @@ type EvidenceError struct {
 	Account   string `json:"account"`
 	Region    string `json:"region"`
 	Endpoints int    `json:"endpoints"`
+	// CanvasApps counts the Canvas apps whose TimeSinceLastActive could
+	// not be read there.
+	CanvasApps int `json:"canvas_apps,omitempty"`
 	// Err is the first error met.
 	Err string `json:"error"`
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,8 +43,9 @@ func hyperPodRunning(s smtypes.ClusterStatus) bool {
 
 // forgottenVerdicts judges the Canvas apps (one batched CloudWatch fetch
 // per account and region over the last idle.CanvasWindow), MLflow
-// tracking servers and HyperPod clusters among resources.
-func (e *Executor) forgottenVerdicts(ctx context.Context, resources []resource.Resource, now time.Time, out map[resource.ID]idle.Verdict) {
+// tracking servers and HyperPod clusters among resources. It returns the
+// accounts and regions where CloudWatch failed for Canvas apps.
+func (e *Executor) forgottenVerdicts(ctx context.Context, resources []resource.Resource, now time.Time, out map[resource.ID]idle.Verdict) []EvidenceError {
 	canvas := map[string]map[resource.ID]resource.Resource{}
 	clusters := map[resource.ID][]resource.Resource{}
 	for _, r := range resources {
@@ -65,7 +67,15 @@ func (e *Executor) forgottenVerdicts(ctx context.Context, resources []resource.R
 		out[key] = idle.HyperPod(rs, now)
 	}
 	w := metrics.CanvasWindow(metrics.Window{End: now})
-	for rk, apps := range canvas {
+	var errs []EvidenceError
+	rks := make([]string, 0, len(canvas))
+	for rk := range canvas {
+		rks = append(rks, rk)
+	}
+	slices.Sort(rks)
+	for _, rk := range rks {
+		apps := canvas[rk]
+		var failed EvidenceError
 		var evs map[resource.ID]idle.CanvasEvidence
 		if reg := e.regions[rk]; reg != nil && reg.Metrics != nil {
 			evs = reg.Metrics.Canvas(ctx, w, apps)
@@ -76,8 +86,21 @@ func (e *Executor) forgottenVerdicts(ctx context.Context, resources []resource.R
 				ev = idle.CanvasEvidence{Start: w.Start, End: w.End, Err: errors.New("no CloudWatch client for " + rk)}
 			}
 			out[key] = idle.Canvas(r, ev, now)
+			if ev.Err != nil && r.Running {
+				failed.CanvasApps++
+				if failed.Err == "" {
+					failed.Err = ev.Err.Error()
+				}
+			}
+		}
+		if failed.CanvasApps > 0 {
+			failed.Account, failed.Region, _ = strings.Cut(rk, "/")
+			e.log.Warn("CloudWatch evidence unknown: not acted on", "account", failed.Account, "region", failed.Region,
+				"canvas_apps", failed.CanvasApps, "err", failed.Err)
+			errs = append(errs, failed)
 		}
 	}
+	return errs
 }
 
 // describeForgotten re-reads a Canvas app, an MLflow tracking server or a

@@ -118,8 +118,12 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 
 	fmt.Fprintf(out, "\nThen `sagesaver apply -f %s --yes`: each resource re-checked just before acting, endpoints snapshotted first:\n\n", demoPolicyFile)
 	published := len(env.emu.Published())
+	// Scan before the clock ticks: the scan is read-only and waits for
+	// nothing, and a loaded machine must not age its evidence (an agent's
+	// heartbeat read during a slow scan would look stale).
+	resources := scan()
 	stop := tickEmulator(env)
-	rep, err := ex.Run(ctx, "apply", p, scan(), false)
+	rep, err := ex.Run(ctx, "apply", p, resources, false)
 	stop()
 	if err != nil {
 		return err

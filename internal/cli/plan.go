@@ -112,7 +112,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("notification not delivered (kept; the next apply sends it again): %w", rep.NotifyErr)}
 	}
 	if len(rep.EvidenceErrors) > 0 && len(fails) == 0 {
-		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): the endpoints and Canvas apps it judges there are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
 	}
 	return partialError(len(fails))
 }

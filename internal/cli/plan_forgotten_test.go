@@ -99,9 +99,12 @@ func TestPlanForgottenKinds(t *testing.T) {
 
 	env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{
 		{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Message: "no cloudwatch:GetMetricData", Status: 403}}})
-	out, _, _ = runScanCLI(t, env, "AKIDFORGOT", t.TempDir(), "plan", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"))
+	out, errOut, code = runScanCLI(t, env, "AKIDFORGOT", t.TempDir(), "plan", "-f", pol, "--state", filepath.Join(t.TempDir(), "s.db"))
 	if l := line(out, "canvas-app dana/Canvas/default"); !strings.Contains(l, "skip") || !strings.Contains(l, "unknown") {
 		t.Errorf("dana with CloudWatch denied: %q, want skipped as unknown:\n%s", l, out)
+	}
+	if code != root.ExitPartial || !strings.Contains(out, "CloudWatch evidence unknown for 2 Canvas app(s) in 123456789012/us-east-1 (not acted on)") {
+		t.Errorf("CloudWatch denied: exit %d, want %d (partial), and the Canvas apps reported unknown:\n%s\n%s", code, root.ExitPartial, out, errOut)
 	}
 }
 

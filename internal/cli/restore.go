@@ -14,6 +14,9 @@ import (
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
+// accountFlagHelp is restore's --account, one meaning for every subcommand.
+const accountFlagHelp = "account of the resource to restore (default: the caller's)"
+
 func newRestoreCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "restore",
@@ -44,7 +47,7 @@ is finished by running it again.`,
 			return runRestoreEndpoint(cmd.Context(), a, account, args[0], yes)
 		},
 	}
-	ep.Flags().StringVar(&account, "account", "", "account of the endpoint (default: the caller's)")
+	ep.Flags().StringVar(&account, "account", "", accountFlagHelp)
 	ep.Flags().BoolVar(&yes, "yes", false, "act: re-create the endpoint (without it, a dry run)")
 	var mlAccount string
 	var mlYes bool
@@ -67,7 +70,7 @@ server is billed again) and changes nothing.`,
 			return runRestoreMLflow(cmd.Context(), a, mlAccount, args[0], mlYes)
 		},
 	}
-	ml.Flags().StringVar(&mlAccount, "account", "", "account of the tracking server (default: the caller's)")
+	ml.Flags().StringVar(&mlAccount, "account", "", accountFlagHelp)
 	ml.Flags().BoolVar(&mlYes, "yes", false, "act: start the tracking server (without it, a dry run)")
 	cmd.AddCommand(ep, ml)
 	return cmd

@@ -140,11 +140,14 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		"pricing refresh":   {"--region", "us-east-1"},
 		"pricing show":      {},
 		"restore endpoint":  {deleted},
-		"scan":              {},
-		"schedule explain":  {"dev-alice", "-f", schedules},
-		"schedule preview":  {"-f", schedules},
-		"schedule run":      {"-f", schedules, "--sns-topic", "arn:aws:sns:us-east-1:123456789012:sagesaver-demo"},
-		"version":           {},
+		// A running server: nothing to start (a stopped one would be
+		// started only with --yes).
+		"restore mlflow-tracking-server": {"research-experiments"},
+		"scan":                           {},
+		"schedule explain":               {"dev-alice", "-f", schedules},
+		"schedule preview":               {"-f", schedules},
+		"schedule run":                   {"-f", schedules, "--sns-topic", "arn:aws:sns:us-east-1:123456789012:sagesaver-demo"},
+		"version":                        {},
 	}
 	seen := map[string]bool{}
 	var walk func(c *cobra.Command)
