@@ -155,3 +155,45 @@ func TestMLflowOfficeHours(t *testing.T) {
 		t.Errorf("savings periods (-want +got):\n%s", d)
 	}
 }
+
+// TestStudioScheduleLeavesCanvas: a studio-app schedule that selects every
+// app stops the JupyterLab app and never lists the Canvas app, which is
+// its own kind (canvas-app, judged by its activity metric), not a Studio
+// app on a free system instance.
+func TestStudioScheduleLeavesCanvas(t *testing.T) {
+	r := newRigWith(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-30T22:00:00Z
+accounts:
+- id: "123456789012"
+  regions:
+    us-east-1:
+      topics: [sagesaver-notices]
+      domains:
+      - {name: analytics, id: d-analytics001, age: 90d}
+      userProfiles:
+      - {domain: analytics, name: dana, age: 60d}
+      spaces:
+      - {domain: analytics, name: dana-lab, owner: dana, age: 60d}
+      apps:
+      - {domain: analytics, user: dana, type: Canvas, age: 30h, lastActive: 20h}
+      - {domain: analytics, space: dana-lab, type: JupyterLab, instanceType: ml.t3.medium, age: 30h}
+`, `apiVersion: sagesaver.io/v1alpha1
+kind: ScheduleSet
+schedules:
+  - name: studio-evening-stop
+    timezone: UTC
+    stop: cron(0 21 * * ? *)
+    targets:
+      - kind: studio-app
+        nameGlob: "*"
+`, nil)
+	rep := r.run()
+	var names []string
+	for _, o := range rep.Outcomes {
+		names = append(names, o.Name+" "+string(o.Decision.Action))
+	}
+	if d := cmp.Diff([]string{"dana-lab/JupyterLab/default stop"}, names); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
+	}
+}
