@@ -110,6 +110,8 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	// Every request says who sent it: "sagesaver/<version>" in the User-Agent.
 	cfg.APIOptions = append(cfg.APIOptions, awsmiddleware.AddUserAgentKeyValue("sagesaver", version.String()))
+	// Every attempt counts into the Counter of its context (WithCounter).
+	cfg.APIOptions = append(cfg.APIOptions, countCalls)
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
