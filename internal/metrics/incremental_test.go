@@ -1,0 +1,326 @@
+package metrics_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sagesaver/sagesaver/internal/emulator"
+	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/idle"
+	"github.com/sagesaver/sagesaver/internal/metrics"
+	"github.com/sagesaver/sagesaver/internal/resource"
+)
+
+// incScenario: "ab" has traffic on one of two variants, "idle" and
+// "quiet-queue" have none, "queue" has a backlog, "young" is 2 hours old,
+// "wakes" gets traffic from 13:10, and "late"'s datapoints appear two
+// hours after their time (every: 2h: the 14:00 one shows at 16:00), as
+// CloudWatch's late-arriving datapoints do.
+const incScenario = `
+apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-25T12:00:00Z
+accounts:
+  - id: "123456789012"
+    regions:
+      us-east-1:
+        endpoints:
+          - {name: ab, age: 30d, variants: [{name: A, image: "i:1", instanceType: ml.m5.large, count: 1}, {name: B, image: "i:1", instanceType: ml.m5.large, count: 1}]}
+          - {name: idle, age: 30d, variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.large, count: 1}]}
+          - {name: young, age: 2h, variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.large, count: 1}]}
+          - {name: queue, age: 30d, async: {outputPath: "s3://b/out"}, variants: [{name: AllTraffic, image: "i:1", instanceType: ml.g4dn.xlarge, count: 1}]}
+          - {name: quiet-queue, age: 30d, async: {outputPath: "s3://b/out"}, variants: [{name: AllTraffic, image: "i:1", instanceType: ml.g4dn.xlarge, count: 1}]}
+          - {name: wakes, age: 30d, variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.large, count: 1}]}
+          - {name: late, age: 30d, variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.large, count: 1}]}
+        metrics:
+          - {metric: Invocations, endpoint: ab, variant: B, value: 10}
+          - {metric: Invocations, endpoint: idle, value: 3, from: 15d, to: 10d}
+          - {metric: ApproximateBacklogSize, endpoint: queue, value: 7}
+          - {metric: ApproximateBacklogSize, endpoint: quiet-queue, value: 0}
+          - {metric: Invocations, endpoint: wakes, value: 2, gaps: [{from: 15d, to: now}]}
+          - {metric: Invocations, endpoint: late, value: 1, every: 2h, gaps: [{from: 15d, to: now}]}
+`
+
+// incResources is the inventory of incScenario's endpoints at its start
+// (12:00), one resource per variant.
+func incResources() map[resource.ID][]resource.Resource {
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	ep := func(name, variant string, age time.Duration, async bool) resource.Resource {
+		c := start.Add(-age)
+		return resource.Resource{Account: "123456789012", Region: "us-east-1", Kind: resource.Endpoint,
+			Name: name, Variant: variant, Status: "InService", Running: true, Async: async, Created: &c, LastModified: &c}
+	}
+	month := 30 * 24 * time.Hour
+	out := map[resource.ID][]resource.Resource{}
+	for _, rs := range [][]resource.Resource{
+		{ep("ab", "A", month, false), ep("ab", "B", month, false)},
+		{ep("idle", "AllTraffic", month, false)},
+		{ep("young", "AllTraffic", 2*time.Hour, false)},
+		{ep("queue", "AllTraffic", month, true)},
+		{ep("quiet-queue", "AllTraffic", month, true)},
+		{ep("wakes", "AllTraffic", month, false)},
+		{ep("late", "AllTraffic", month, false)},
+	} {
+		out[rs[0].ID()] = rs
+	}
+	return out
+}
+
+// mapMemory is a Memory in a map that counts its writes.
+type mapMemory struct {
+	mu   sync.Mutex
+	m    map[string][]byte
+	puts int
+}
+
+func (m *mapMemory) Get(_ context.Context, key string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.m[key]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", key, metrics.ErrNotInMemory)
+	}
+	return slices.Clone(b), nil
+}
+
+func (m *mapMemory) Put(_ context.Context, key string, b []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[string][]byte{}
+	}
+	m.m[key] = slices.Clone(b)
+	m.puts++
+	return nil
+}
+
+const incWindow = 25 * time.Hour // a 24-hour policy plus the executor's overlap
+
+func states(groups map[resource.ID][]resource.Resource, evs map[resource.ID]idle.EndpointEvidence, now time.Time) map[string]idle.State {
+	out := map[string]idle.State{}
+	for k, rs := range groups {
+		out[k.Name] = idle.Endpoint(rs, evs[k], now).State
+	}
+	return out
+}
+
+// A simulated day of 5-minute ticks: each endpoint's metrics are fetched
+// at most hourly (24 metrics a variant a day), an endpoint whose traffic is
+// still inside the window not at all, and every tick's verdicts are those
+// a full fetch of the same window gives.
+func TestIncrementalEvidenceDay(t *testing.T) {
+	env := emulatortest.Start(t, incScenario)
+	f := metrics.New(env.Clients("us-east-1").CloudWatch)
+	mem := &mapMemory{}
+	inc := metrics.NewEvidence(f, mem)
+	groups := incResources()
+	ctx := context.Background()
+	var requested int64
+	var lateActive, wakesActive time.Time
+	for tick := 0; tick < 288; tick++ {
+		now := env.Emu.Now()
+		before := env.Emu.Counters().MetricsRequested
+		evs := inc.Endpoints(ctx, metrics.NewWindow(now, incWindow), groups)
+		requested += env.Emu.Counters().MetricsRequested - before
+		got := states(groups, evs, now)
+		// A full fetch of each incremental window must agree.
+		want := map[string]idle.State{}
+		for k, rs := range groups {
+			ev := evs[k]
+			if ev.Err != nil {
+				t.Fatalf("%s: %s: %v", now.Format("15:04"), k.Name, ev.Err)
+			}
+			if got := ev.End.Sub(ev.Start); got != incWindow {
+				t.Fatalf("%s: %s: window %v, want %v", now.Format("15:04"), k.Name, got, incWindow)
+			}
+			full := f.Endpoints(ctx, metrics.NewWindow(ev.End, incWindow), map[resource.ID][]resource.Resource{k: rs})
+			want[k.Name] = idle.Endpoint(rs, full[k], now).State
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Fatalf("%s: incremental verdicts differ from a full fetch of the same windows (-full +incremental):\n%s", now.Format("15:04"), d)
+		}
+		if got["late"] == idle.Active && lateActive.IsZero() {
+			lateActive = now
+		}
+		if got["wakes"] == idle.Active && wakesActive.IsZero() {
+			wakesActive = now
+		}
+		env.Emu.Advance(5 * time.Minute)
+	}
+	// ab 2 (once: B's traffic), queue 2 (once: its backlog), idle 24,
+	// young 24, quiet-queue 2 x 24, wakes 2 (12 and 13:00), late 3 (12 to
+	// 14:00, when its 12:00 datapoint shows).
+	if requested != 105 {
+		t.Errorf("metrics requested over the day = %d, want 105", requested)
+	}
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	if want := day.Add(13 * time.Hour); !wakesActive.Equal(want) {
+		t.Errorf("wakes seen active at %v, want %v (the first hourly fetch after its traffic began at 12:00)", wakesActive, want)
+	}
+	if want := day.Add(14 * time.Hour); !lateActive.Equal(want) {
+		t.Errorf("late seen active at %v, want %v (its 12:00 datapoint, published at 14:00, re-read)", lateActive, want)
+	}
+	if mem.puts != 7+3*23+1+2 {
+		t.Errorf("memory writes = %d, want one per endpoint fetched", mem.puts)
+	}
+}
+
+// Without re-reading the period before the last fetch's end, a datapoint
+// that CloudWatch publishes late is never read: the endpoint looks idle
+// while it is not. (This is why DefaultRefetchPeriods is 1.)
+func TestIncrementalEvidenceLateDatapoints(t *testing.T) {
+	for _, tc := range []struct {
+		refetch int
+		want    idle.State
+	}{{0, idle.Idle}, {1, idle.Active}} {
+		t.Run(fmt.Sprint("refetch ", tc.refetch), func(t *testing.T) {
+			env := emulatortest.Start(t, incScenario)
+			inc := metrics.NewEvidence(metrics.New(env.Clients("us-east-1").CloudWatch), &mapMemory{}, metrics.WithRefetchPeriods(tc.refetch))
+			groups := incResources()
+			late := map[resource.ID][]resource.Resource{}
+			for k, rs := range groups {
+				if k.Name == "late" {
+					late[k] = rs
+				}
+			}
+			var evs map[resource.ID]idle.EndpointEvidence
+			for range 7 * 12 { // to 18:55: the 12:00, 14:00 and 16:00 datapoints have shown
+				evs = inc.Endpoints(context.Background(), metrics.NewWindow(env.Emu.Now(), incWindow), late)
+				env.Emu.Advance(5 * time.Minute)
+			}
+			if got := states(late, evs, env.Emu.Now())["late"]; got != tc.want {
+				t.Errorf("late: %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// A new variant, a re-created endpoint, a gap longer than the window, a
+// clock that went back, an unreadable memory and a failed fetch: each is
+// fetched again over what it needs, and says what a full fetch says.
+func TestIncrementalEvidenceChanges(t *testing.T) {
+	env := emulatortest.Start(t, incScenario)
+	f := metrics.New(env.Clients("us-east-1").CloudWatch)
+	mem := &mapMemory{}
+	inc := metrics.NewEvidence(f, mem)
+	ctx := context.Background()
+	groups := incResources()
+	var ab, idleEP resource.ID
+	for k := range groups {
+		switch k.Name {
+		case "ab":
+			ab = k
+		case "idle":
+			idleEP = k
+		}
+	}
+	// fetch runs one tick at now and returns the metrics it requested.
+	fetch := func(now time.Time, groups map[resource.ID][]resource.Resource) (int64, map[resource.ID]idle.EndpointEvidence) {
+		t.Helper()
+		before := env.Emu.Counters().MetricsRequested
+		evs := inc.Endpoints(ctx, metrics.NewWindow(now, incWindow), groups)
+		return env.Emu.Counters().MetricsRequested - before, evs
+	}
+	check := func(what string, now time.Time, groups map[resource.ID][]resource.Resource, evs map[resource.ID]idle.EndpointEvidence) {
+		t.Helper()
+		full := f.Endpoints(ctx, metrics.NewWindow(now, incWindow), groups)
+		if d := cmp.Diff(states(groups, full, now), states(groups, evs, now)); d != "" {
+			t.Errorf("%s: verdicts (-full +incremental):\n%s", what, d)
+		}
+	}
+	now := env.Emu.Now()
+	if n, _ := fetch(now, groups); n != 10 {
+		t.Fatalf("first fetch: %d metrics, want 10 (every series)", n)
+	}
+	now = now.Add(10 * time.Minute)
+	if n, _ := fetch(now, groups); n != 0 {
+		t.Errorf("10 minutes later: %d metrics, want 0", n)
+	}
+
+	t.Run("new variant", func(t *testing.T) {
+		g := maps.Clone(groups)
+		c := g[ab][0]
+		c.Variant = "C"
+		g[ab] = append(slices.Clone(g[ab]), c)
+		n, evs := fetch(now, map[resource.ID][]resource.Resource{ab: g[ab]})
+		if n != 3 {
+			t.Errorf("a variant added: %d metrics, want 3 (the endpoint's series over the whole window)", n)
+		}
+		check("new variant", now, map[resource.ID][]resource.Resource{ab: g[ab]}, evs)
+	})
+	t.Run("re-created", func(t *testing.T) {
+		g := map[resource.ID][]resource.Resource{idleEP: slices.Clone(groups[idleEP])}
+		c := now.Add(-time.Hour)
+		g[idleEP][0].Created, g[idleEP][0].LastModified = &c, &c
+		n, evs := fetch(now, g)
+		if n != 1 {
+			t.Errorf("re-created: %d metrics, want 1", n)
+		}
+		if v := idle.Endpoint(g[idleEP], evs[idleEP], now); v.State != idle.Unknown || v.Reason != idle.ReasonYoung {
+			t.Errorf("re-created an hour ago: %s (%s), want unknown: young", v.State, v.Evidence)
+		}
+	})
+	t.Run("gap longer than the window", func(t *testing.T) {
+		env.Emu.Advance(30 * time.Hour)
+		now := env.Emu.Now()
+		n, evs := fetch(now, groups)
+		if n != 10 {
+			t.Errorf("after 30 hours: %d metrics, want 10", n)
+		}
+		check("after a gap", now, groups, evs)
+		for k, ev := range evs {
+			if !ev.End.Equal(now) {
+				t.Errorf("%s: evidence ends %v, want now %v", k.Name, ev.End, now)
+			}
+		}
+	})
+	t.Run("clock went back", func(t *testing.T) {
+		back := env.Emu.Now().Add(-3 * time.Hour)
+		n, evs := fetch(back, groups)
+		if n != 10 {
+			t.Errorf("3 hours back: %d metrics, want 10 (memory from the future forgotten)", n)
+		}
+		for k, ev := range evs {
+			if ev.End.After(back) {
+				t.Errorf("%s: evidence ends %v, after now %v", k.Name, ev.End, back)
+			}
+		}
+	})
+	t.Run("unreadable memory", func(t *testing.T) {
+		now := env.Emu.Now().Add(-3 * time.Hour)
+		if err := mem.Put(ctx, idleEP.String(), []byte("{not json")); err != nil {
+			t.Fatal(err)
+		}
+		n, evs := fetch(now, groups)
+		if n != 1 {
+			t.Errorf("unreadable memory: %d metrics, want 1", n)
+		}
+		check("unreadable memory", now, groups, evs)
+	})
+	t.Run("fetch fails", func(t *testing.T) {
+		env.Emu.Advance(2 * time.Hour)
+		now := env.Emu.Now()
+		env.Emu.SetFaults(emulator.FaultConfig{Errors: []emulator.ErrorFault{{Operation: "cloudwatch:GetMetricData", Code: "AccessDenied", Status: 400}}})
+		puts := mem.puts
+		_, evs := fetch(now, groups)
+		if evs[idleEP].Err == nil {
+			t.Errorf("idle: no error, want the fetch's")
+		}
+		if mem.puts != puts {
+			t.Errorf("a failed fetch wrote the memory %d times", mem.puts-puts)
+		}
+		env.Emu.SetFaults(emulator.FaultConfig{})
+		n, evs := fetch(now, groups)
+		if n == 0 || evs[idleEP].Err != nil {
+			t.Errorf("after the failure: %d metrics, err %v; want the due endpoints fetched", n, evs[idleEP].Err)
+		}
+		check("after a failure", now, groups, evs)
+	})
+}
