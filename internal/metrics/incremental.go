@@ -147,7 +147,7 @@ type memo struct {
 	Through time.Time `json:"through"`
 	// Window is the longest window asked for, kept as long as the memory.
 	Window time.Duration `json:"window"`
-	Series []memoSeries `json:"series"`
+	Series []memoSeries  `json:"series"`
 }
 
 // memoSeries is one query's periods with data: T are period starts (Unix
