@@ -142,8 +142,8 @@ type memo struct {
 	// Created is the endpoint's creation time: another one is another
 	// endpoint of the same name, whose history is not this one's.
 	Created time.Time `json:"created"`
-	// Fetched is when the last fetch was made (the window's end then),
-	// Through where the data fetched ends (the same time).
+	// Through is where the last fetch ended: the end of the window
+	// asked for then (its now).
 	Through time.Time `json:"through"`
 	// Window is the longest window asked for, kept as long as the memory.
 	Window time.Duration `json:"window"`
