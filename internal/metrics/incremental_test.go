@@ -111,64 +111,82 @@ func states(groups map[resource.ID][]resource.Resource, evs map[resource.ID]idle
 	return out
 }
 
+const incKey = "123456789012/us-east-1"
+
 // A simulated day of 5-minute ticks: each endpoint's metrics are fetched
-// at most hourly (24 metrics a variant a day), an endpoint whose traffic is
-// still inside the window not at all, and every tick's verdicts are those
-// a full fetch of the same window gives.
+// at most hourly (24 metrics a variant a day), an endpoint idle over a
+// whole window every 4 hours by default, an endpoint whose traffic is
+// still inside the window not at all; every tick's verdicts are those a
+// full fetch of the same windows gives.
 func TestIncrementalEvidenceDay(t *testing.T) {
-	env := emulatortest.Start(t, incScenario)
-	f := metrics.New(env.Clients("us-east-1").CloudWatch)
-	mem := &mapMemory{}
-	inc := metrics.NewEvidence(f, mem)
-	groups := incResources()
-	ctx := context.Background()
-	var requested int64
-	var lateActive, wakesActive time.Time
-	for tick := 0; tick < 288; tick++ {
-		now := env.Emu.Now()
-		before := env.Emu.Counters().MetricsRequested
-		evs := inc.Endpoints(ctx, metrics.NewWindow(now, incWindow), groups)
-		requested += env.Emu.Counters().MetricsRequested - before
-		got := states(groups, evs, now)
-		// A full fetch of each incremental window must agree.
-		want := map[string]idle.State{}
-		for k, rs := range groups {
-			ev := evs[k]
-			if ev.Err != nil {
-				t.Fatalf("%s: %s: %v", now.Format("15:04"), k.Name, ev.Err)
+	for _, tc := range []struct {
+		name            string
+		opts            []metrics.EvidenceOption
+		metrics         int64
+		wakesAt, lateAt int // hour of the day first seen active
+	}{
+		// ab 2 (once: B's traffic), queue 2 (once: its backlog), idle 24,
+		// young 24, quiet-queue 2 x 24, wakes 2 (12 and 13:00), late 3 (12
+		// to 14:00, when its 12:00 datapoint shows).
+		{"hourly", []metrics.EvidenceOption{metrics.WithQuietEvery(time.Hour)}, 105, 13, 14},
+		// idle 6 and quiet-queue 2 x 6 (every 4 hours), young 24 (younger
+		// than the window all day), wakes and late 2 (12 and 16:00).
+		{"default", nil, 2 + 2 + 6 + 12 + 24 + 2 + 2, 16, 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := emulatortest.Start(t, incScenario)
+			f := metrics.New(env.Clients("us-east-1").CloudWatch)
+			mem := &mapMemory{}
+			inc := metrics.NewEvidence(f, mem, incKey, tc.opts...)
+			groups := incResources()
+			ctx := context.Background()
+			var requested int64
+			var lateActive, wakesActive time.Time
+			for range 288 {
+				now := env.Emu.Now()
+				before := env.Emu.Counters().MetricsRequested
+				evs := inc.Endpoints(ctx, metrics.NewWindow(now, incWindow), groups)
+				requested += env.Emu.Counters().MetricsRequested - before
+				got := states(groups, evs, now)
+				// A full fetch of each incremental window must agree.
+				want := map[string]idle.State{}
+				for k, rs := range groups {
+					ev := evs[k]
+					if ev.Err != nil {
+						t.Fatalf("%s: %s: %v", now.Format("15:04"), k.Name, ev.Err)
+					}
+					if got := ev.End.Sub(ev.Start); got != incWindow {
+						t.Fatalf("%s: %s: window %v, want %v", now.Format("15:04"), k.Name, got, incWindow)
+					}
+					full := f.Endpoints(ctx, metrics.NewWindow(ev.End, incWindow), map[resource.ID][]resource.Resource{k: rs})
+					want[k.Name] = idle.Endpoint(rs, full[k], now).State
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Fatalf("%s: incremental verdicts differ from a full fetch of the same windows (-full +incremental):\n%s", now.Format("15:04"), d)
+				}
+				if got["late"] == idle.Active && lateActive.IsZero() {
+					lateActive = now
+				}
+				if got["wakes"] == idle.Active && wakesActive.IsZero() {
+					wakesActive = now
+				}
+				env.Emu.Advance(5 * time.Minute)
 			}
-			if got := ev.End.Sub(ev.Start); got != incWindow {
-				t.Fatalf("%s: %s: window %v, want %v", now.Format("15:04"), k.Name, got, incWindow)
+			if requested != tc.metrics {
+				t.Errorf("metrics requested over the day = %d, want %d", requested, tc.metrics)
 			}
-			full := f.Endpoints(ctx, metrics.NewWindow(ev.End, incWindow), map[resource.ID][]resource.Resource{k: rs})
-			want[k.Name] = idle.Endpoint(rs, full[k], now).State
-		}
-		if d := cmp.Diff(want, got); d != "" {
-			t.Fatalf("%s: incremental verdicts differ from a full fetch of the same windows (-full +incremental):\n%s", now.Format("15:04"), d)
-		}
-		if got["late"] == idle.Active && lateActive.IsZero() {
-			lateActive = now
-		}
-		if got["wakes"] == idle.Active && wakesActive.IsZero() {
-			wakesActive = now
-		}
-		env.Emu.Advance(5 * time.Minute)
-	}
-	// ab 2 (once: B's traffic), queue 2 (once: its backlog), idle 24,
-	// young 24, quiet-queue 2 x 24, wakes 2 (12 and 13:00), late 3 (12 to
-	// 14:00, when its 12:00 datapoint shows).
-	if requested != 105 {
-		t.Errorf("metrics requested over the day = %d, want 105", requested)
-	}
-	day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	if want := day.Add(13 * time.Hour); !wakesActive.Equal(want) {
-		t.Errorf("wakes seen active at %v, want %v (the first hourly fetch after its traffic began at 12:00)", wakesActive, want)
-	}
-	if want := day.Add(14 * time.Hour); !lateActive.Equal(want) {
-		t.Errorf("late seen active at %v, want %v (its 12:00 datapoint, published at 14:00, re-read)", lateActive, want)
-	}
-	if mem.puts != 7+3*23+1+2 {
-		t.Errorf("memory writes = %d, want one per endpoint fetched", mem.puts)
+			day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+			if want := day.Add(time.Duration(tc.wakesAt) * time.Hour); !wakesActive.Equal(want) {
+				t.Errorf("wakes (traffic from 12:00) seen active at %v, want %v", wakesActive, want)
+			}
+			if want := day.Add(time.Duration(tc.lateAt) * time.Hour); !lateActive.Equal(want) {
+				t.Errorf("late (12:00 datapoint published at 14:00) seen active at %v, want %v", lateActive, want)
+			}
+			// One memory write a tick that fetched: young's, hourly.
+			if mem.puts != 24 {
+				t.Errorf("memory writes = %d, want 24", mem.puts)
+			}
+		})
 	}
 }
 
@@ -182,7 +200,8 @@ func TestIncrementalEvidenceLateDatapoints(t *testing.T) {
 	}{{0, idle.Idle}, {1, idle.Active}} {
 		t.Run(fmt.Sprint("refetch ", tc.refetch), func(t *testing.T) {
 			env := emulatortest.Start(t, incScenario)
-			inc := metrics.NewEvidence(metrics.New(env.Clients("us-east-1").CloudWatch), &mapMemory{}, metrics.WithRefetchPeriods(tc.refetch))
+			inc := metrics.NewEvidence(metrics.New(env.Clients("us-east-1").CloudWatch), &mapMemory{}, incKey,
+				metrics.WithRefetchPeriods(tc.refetch), metrics.WithQuietEvery(time.Hour))
 			groups := incResources()
 			late := map[resource.ID][]resource.Resource{}
 			for k, rs := range groups {
@@ -209,7 +228,7 @@ func TestIncrementalEvidenceChanges(t *testing.T) {
 	env := emulatortest.Start(t, incScenario)
 	f := metrics.New(env.Clients("us-east-1").CloudWatch)
 	mem := &mapMemory{}
-	inc := metrics.NewEvidence(f, mem)
+	inc := metrics.NewEvidence(f, mem, incKey)
 	ctx := context.Background()
 	groups := incResources()
 	var ab, idleEP resource.ID
@@ -295,12 +314,12 @@ func TestIncrementalEvidenceChanges(t *testing.T) {
 	})
 	t.Run("unreadable memory", func(t *testing.T) {
 		now := env.Emu.Now().Add(-3 * time.Hour)
-		if err := mem.Put(ctx, idleEP.String(), []byte("{not json")); err != nil {
+		if err := mem.Put(ctx, incKey, []byte("{not gzip")); err != nil {
 			t.Fatal(err)
 		}
 		n, evs := fetch(now, groups)
-		if n != 1 {
-			t.Errorf("unreadable memory: %d metrics, want 1", n)
+		if n != 10 {
+			t.Errorf("unreadable memory: %d metrics, want 10 (all)", n)
 		}
 		check("unreadable memory", now, groups, evs)
 	})

@@ -10,7 +10,8 @@ import (
 )
 
 // EvidenceBlobKind is the store blob kind the incremental evidence is kept
-// under, one blob per endpoint keyed by its resource.ID string.
+// under: one blob per account and region (NewEvidence's key), gzipped
+// JSON of its endpoints' per-period sums.
 const EvidenceBlobKind = "evidence"
 
 // Blobs is the part of store.Store the incremental evidence needs.
