@@ -157,10 +157,8 @@ type Config struct {
 	// TickEvery is the scheduler's interval (5 minutes).
 	TickEvery time.Duration `json:"tick_every"`
 	// EvidenceEvery is how often an endpoint's metrics are fetched at most
-	// (metrics.DefaultEvidenceEvery). The estimate assumes the tick does
-	// endpoint evidence work that often too, reading every endpoint's
-	// memory once an EvidenceEvery (a tick that assembles the evidence of
-	// every endpoint every 5 minutes reads 12 times as much).
+	// (metrics.DefaultEvidenceEvery); a target's evidence memory is
+	// written about that often (read every tick).
 	EvidenceEvery time.Duration `json:"evidence_every"`
 	// MetricsPerVariantDay is the metrics requested per variant per day,
 	// as measured (the benchmark); 0 uses the bound: one per
@@ -178,9 +176,9 @@ type Config struct {
 	MemoryMB           int           `json:"memory_mb"`
 	InvocationsPerTick int           `json:"invocations_per_tick"`
 	// InventoryKB is a target's cached inventory as stored (compressed),
-	// EvidenceBytes one endpoint's evidence memory.
-	InventoryKB   int `json:"inventory_kb"`
-	EvidenceBytes int `json:"evidence_bytes"`
+	// EvidenceKB a target's evidence memory (gzipped).
+	InventoryKB int `json:"inventory_kb"`
+	EvidenceKB  int `json:"evidence_kb"`
 	// NoticesPerDay are the SNS publishes a day (digests and notices);
 	// EmailShare of them go to email subscriptions.
 	NoticesPerDay int     `json:"notices_per_day"`
@@ -203,8 +201,9 @@ const (
 // --estimate-cost`: every figure is per month (Month), from per-tick
 // counts. Zero fields of c take the Default constants (5-minute ticks,
 // hourly evidence and inventory, one 30-second invocation at 1,024 MB a
-// tick, 64 KB of inventory per target, 512 bytes of evidence per
-// endpoint); NoticesPerDay and EmailShare stay 0 when not given.
+// tick, 4 KB of inventory and 4 KB of evidence per target, as measured
+// for 125 endpoints and 25 notebooks a target); NoticesPerDay and
+// EmailShare stay 0 when not given.
 func Estimate(f Fleet, c Config) Usage {
 	c = withDefaults(c)
 	ticks := int64(Month / c.TickEvery)
@@ -222,21 +221,16 @@ func Estimate(f Fleet, c Config) Usage {
 	u.LambdaGBMilliseconds = u.LambdaInvocations * ms * int64(c.MemoryMB) / 1024
 
 	// Store: the tick's own records every tick; each target's inventory
-	// read every tick and written every InventoryEvery; each endpoint's
-	// evidence memory read every EvidenceEvery and written when fetched.
-	invRU := int64(math.Ceil(float64(c.InventoryKB) / 4))
-	invWU := int64(c.InventoryKB)
-	evRU := int64(math.Ceil(float64(c.EvidenceBytes) / 4096))
-	evWU := int64(math.Ceil(float64(c.EvidenceBytes) / 1024))
+	// and evidence memory read every tick, the inventory written every
+	// InventoryEvery and the evidence every EvidenceEvery.
+	targets := int64(f.Targets)
+	readUnits := func(kb int) int64 { return int64(math.Ceil(float64(kb) / 4)) }
 	evidenceRuns := int64(Month / max(c.EvidenceEvery, c.TickEvery))
 	inventoryRuns := int64(Month / max(c.InventoryEvery, c.TickEvery))
-	variantsPerEndpoint := float64(max(f.Variants, 1)) / float64(max(f.Endpoints, 1))
-	fetches := int64(math.Ceil(float64(u.MetricsRequested) / variantsPerEndpoint))
-	u.WriteUnits = ticks*(tickWrites+int64(f.Targets)*targetWrites) +
-		inventoryRuns*int64(f.Targets)*invWU +
-		fetches*evWU
-	u.ReadUnits = ticks*int64(f.Targets)*(targetReadsOnce+invRU) +
-		evidenceRuns*int64(f.Endpoints)*evRU
+	u.WriteUnits = ticks*(tickWrites+targets*targetWrites) +
+		inventoryRuns*targets*int64(c.InventoryKB) +
+		evidenceRuns*targets*int64(c.EvidenceKB)
+	u.ReadUnits = ticks * targets * (targetReadsOnce + readUnits(c.InventoryKB) + readUnits(c.EvidenceKB))
 
 	u.SNSPublishes = int64(math.Ceil(float64(c.NoticesPerDay) * days))
 	u.SNSEmails = int64(math.Ceil(float64(u.SNSPublishes) * c.EmailShare))
@@ -251,8 +245,8 @@ const (
 	DefaultInventoryEvery = time.Hour
 	DefaultTickDuration   = 30 * time.Second
 	DefaultMemoryMB       = 1024
-	DefaultInventoryKB    = 64
-	DefaultEvidenceBytes  = 512
+	DefaultInventoryKB    = 4
+	DefaultEvidenceKB     = 4
 )
 
 func withDefaults(c Config) Config {
@@ -274,8 +268,8 @@ func withDefaults(c Config) Config {
 	if c.InventoryKB <= 0 {
 		c.InventoryKB = DefaultInventoryKB
 	}
-	if c.EvidenceBytes <= 0 {
-		c.EvidenceBytes = DefaultEvidenceBytes
+	if c.EvidenceKB <= 0 {
+		c.EvidenceKB = DefaultEvidenceKB
 	}
 	c.NoticesPerDay = max(c.NoticesPerDay, 0)
 	c.EmailShare = min(max(c.EmailShare, 0), 1)

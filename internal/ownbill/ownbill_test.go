@@ -58,19 +58,18 @@ func TestEstimateMetrics(t *testing.T) {
 // 20 targets and 1,000 endpoints at the defaults.
 func TestEstimateItemised(t *testing.T) {
 	u := ownbill.Estimate(ownbill.Fleet{Endpoints: 1000, Variants: 1200, Notebooks: 200, Targets: 20},
-		ownbill.Config{TickDuration: 1500*time.Millisecond + 1, MemoryMB: 512, InventoryKB: 10, EvidenceBytes: 300,
+		ownbill.Config{TickDuration: 1500*time.Millisecond + 1, MemoryMB: 512, InventoryKB: 10, EvidenceKB: 5,
 			NoticesPerDay: 4, EmailShare: 0.5})
 	want := ownbill.Usage{
 		MetricsRequested:  1200 * 730, // 24 a day for 730/24 days
 		LambdaInvocations: 8760,       // a 5-minute tick for 730 hours
 		// 1,501 ms (rounded up to the millisecond) at half a GB.
 		LambdaGBMilliseconds: 8760 * 1501 / 2,
-		// Per tick 3 + 20 x 4; hourly, 20 inventories of 10 KB; 730 x
-		// 1,000 evidence memories of one unit.
-		WriteUnits: 8760*(3+20*4) + 730*20*10 + 730*1000,
-		// Per tick 20 x (1 + 3 units of inventory); hourly, 1,000
-		// evidence memories.
-		ReadUnits:    8760*20*4 + 730*1000,
+		// Per tick 3 + 20 x 4; hourly, 20 inventories of 10 KB and 20
+		// evidence memories of 5 KB.
+		WriteUnits: 8760*(3+20*4) + 730*20*10 + 730*20*5,
+		// Per tick 20 x (1 + 3 units of inventory + 2 of evidence).
+		ReadUnits:    8760 * 20 * 6,
 		SNSPublishes: 122, // 4 x 30.4 days, rounded up
 		SNSEmails:    61,
 	}
@@ -82,8 +81,8 @@ func TestEstimateItemised(t *testing.T) {
 		{"CloudWatch", "GetMetricData", "8.76"},
 		{"Lambda", "duration", "0.109573219146"}, // 6,574.38 GB-s x $0.0000166667
 		{"Lambda", "requests", "0.001752"},       // 8,760 x $0.20 / 1M
-		{"DynamoDB", "writes", "1.001925"},       // 1,603,080 x $0.625 / 1M
-		{"DynamoDB", "reads", "0.178850"},        // 1,430,800 x $0.125 / 1M
+		{"DynamoDB", "writes", "0.5913"},         // 946,080 x $0.625 / 1M
+		{"DynamoDB", "reads", "0.1314"},          // 1,051,200 x $0.125 / 1M
 		{"SNS", "publishes", "0.000061"},         // 122 x $0.50 / 1M
 		{"SNS", "email deliveries", "0.00122"},   // 61 x $2 / 100,000
 	} {
