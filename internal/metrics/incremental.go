@@ -138,8 +138,7 @@ type Evidence struct {
 }
 
 // NewEvidence returns incremental evidence for one account and region,
-// fetched with f and remembered in mem under key (in the tick:
-// resource.TargetID(account, region).String(), as the target's lease).
+// fetched with f and remembered in mem under key (EvidenceKey).
 // One Evidence serves one caller at a time: a tick holds the target's
 // lease while it uses it.
 func NewEvidence(f *Fetcher, mem Memory, key string, opts ...EvidenceOption) *Evidence {

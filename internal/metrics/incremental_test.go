@@ -1,9 +1,13 @@
 package metrics_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -16,6 +20,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 // incScenario: "ab" has traffic on one of two variants, "idle" and
@@ -73,32 +78,30 @@ func incResources() map[resource.ID][]resource.Resource {
 	return out
 }
 
-// mapMemory is a Memory in a map that counts its writes.
-type mapMemory struct {
+// storeMemory is the evidence memory in a SQLite state store (the store's
+// blobs, through metrics.StoreMemory), counting its writes.
+type storeMemory struct {
+	metrics.Memory
+	st   *store.SQLite
 	mu   sync.Mutex
-	m    map[string][]byte
 	puts int
 }
 
-func (m *mapMemory) Get(_ context.Context, key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.m[key]
-	if !ok {
-		return nil, fmt.Errorf("%s: %w", key, metrics.ErrNotInMemory)
+func newStoreMemory(t *testing.T) *storeMemory {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return slices.Clone(b), nil
+	t.Cleanup(func() { st.Close() })
+	return &storeMemory{Memory: metrics.StoreMemory(st), st: st}
 }
 
-func (m *mapMemory) Put(_ context.Context, key string, b []byte) error {
+func (m *storeMemory) Put(ctx context.Context, key string, b []byte) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.m == nil {
-		m.m = map[string][]byte{}
-	}
-	m.m[key] = slices.Clone(b)
 	m.puts++
-	return nil
+	m.mu.Unlock()
+	return m.Memory.Put(ctx, key, b)
 }
 
 const incWindow = 25 * time.Hour // a 24-hour policy plus the executor's overlap
@@ -111,7 +114,7 @@ func states(groups map[resource.ID][]resource.Resource, evs map[resource.ID]idle
 	return out
 }
 
-const incKey = "123456789012/us-east-1"
+var incKey = metrics.EvidenceKey("123456789012", "us-east-1")
 
 // A simulated day of 5-minute ticks: each endpoint's metrics are fetched
 // at most hourly (24 metrics a variant a day), an endpoint idle over a
@@ -136,7 +139,7 @@ func TestIncrementalEvidenceDay(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := emulatortest.Start(t, incScenario)
 			f := metrics.New(env.Clients("us-east-1").CloudWatch)
-			mem := &mapMemory{}
+			mem := newStoreMemory(t)
 			inc := metrics.NewEvidence(f, mem, incKey, tc.opts...)
 			groups := incResources()
 			ctx := context.Background()
@@ -200,7 +203,7 @@ func TestIncrementalEvidenceLateDatapoints(t *testing.T) {
 	}{{0, idle.Idle}, {1, idle.Active}} {
 		t.Run(fmt.Sprint("refetch ", tc.refetch), func(t *testing.T) {
 			env := emulatortest.Start(t, incScenario)
-			inc := metrics.NewEvidence(metrics.New(env.Clients("us-east-1").CloudWatch), &mapMemory{}, incKey,
+			inc := metrics.NewEvidence(metrics.New(env.Clients("us-east-1").CloudWatch), newStoreMemory(t), incKey,
 				metrics.WithRefetchPeriods(tc.refetch), metrics.WithQuietEvery(time.Hour))
 			groups := incResources()
 			late := map[resource.ID][]resource.Resource{}
@@ -227,7 +230,7 @@ func TestIncrementalEvidenceLateDatapoints(t *testing.T) {
 func TestIncrementalEvidenceChanges(t *testing.T) {
 	env := emulatortest.Start(t, incScenario)
 	f := metrics.New(env.Clients("us-east-1").CloudWatch)
-	mem := &mapMemory{}
+	mem := newStoreMemory(t)
 	inc := metrics.NewEvidence(f, mem, incKey)
 	ctx := context.Background()
 	groups := incResources()
@@ -341,5 +344,45 @@ func TestIncrementalEvidenceChanges(t *testing.T) {
 			t.Errorf("after the failure: %d metrics, err %v; want the due endpoints fetched", n, evs[idleEP].Err)
 		}
 		check("after a failure", now, groups, evs)
+	})
+	t.Run("kept in the store, deleted endpoints forgotten", func(t *testing.T) {
+		keys, err := mem.st.BlobKeys(ctx, metrics.EvidenceBlobKind, "")
+		if err != nil || !slices.Equal(keys, []string{incKey}) {
+			t.Fatalf("evidence blobs %v (%v), want one: %s", keys, err, incKey)
+		}
+		remembered := func() []string {
+			b, _, err := mem.st.Blob(ctx, metrics.EvidenceBlobKind, incKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			z, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct{ Endpoints map[string]json.RawMessage }
+			if err := json.NewDecoder(z).Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			return slices.Sorted(maps.Keys(m.Endpoints))
+		}
+		if got := remembered(); len(got) != len(groups) {
+			t.Fatalf("remembered %v, want the %d endpoints", got, len(groups))
+		}
+		// "late" is deleted: the ticks of the next two days do not ask.
+		g := maps.Clone(groups)
+		var late string
+		for k := range g {
+			if k.Name == "late" {
+				late = k.String()
+				delete(g, k)
+			}
+		}
+		for range 2*25 + 1 {
+			env.Emu.Advance(time.Hour)
+			fetch(env.Emu.Now(), g)
+		}
+		if got := remembered(); slices.Contains(got, late) || len(got) != len(g) {
+			t.Errorf("remembered %v after two windows without %s", got, late)
+		}
 	})
 }

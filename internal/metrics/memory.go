@@ -14,6 +14,10 @@ import (
 // JSON of its endpoints' per-period sums.
 const EvidenceBlobKind = "evidence"
 
+// EvidenceKey is the memory key of an account and region's evidence:
+// ACCOUNT/REGION, as the inventory cache's blobs.
+func EvidenceKey(account, region string) string { return account + "/" + region }
+
 // Blobs is the part of store.Store the incremental evidence needs.
 type Blobs interface {
 	PutBlob(ctx context.Context, kind, key string, value []byte) error
@@ -26,6 +30,8 @@ type Blobs interface {
 func StoreMemory(b Blobs) Memory { return storeMemory{b} }
 
 type storeMemory struct{ b Blobs }
+
+var _ Blobs = store.Store(nil)
 
 func (m storeMemory) Get(ctx context.Context, key string) ([]byte, error) {
 	v, _, err := m.b.Blob(ctx, EvidenceBlobKind, key)
