@@ -1,14 +1,14 @@
 package ownbill_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +26,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/ownbill"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/store"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
@@ -78,12 +79,18 @@ func BenchmarkOwnBill(b *testing.B) {
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 
+	// The state: a SQLite store, its blob reads and writes counted.
+	st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "state.db"), store.WithClock(emu.Clock()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	blobs := &countedBlobs{SQLite: st}
+
 	type target struct {
 		account, region string
 		inv             inventory.Target
-		cache           *inventory.MemCache
 		evidence        *metrics.Evidence
-		mem             *blobMemory
 		variants        int
 	}
 	var targets []*target
@@ -91,11 +98,9 @@ func BenchmarkOwnBill(b *testing.B) {
 		cfg := emulatortest.Config(b, srv.URL, a.AccessKeys[0])
 		for _, r := range emulator.LargeRegions[:fleetRegions] {
 			cl := awsapi.NewClients(cfg, r, false)
-			mem := &blobMemory{}
 			targets = append(targets, &target{account: a.ID, region: r,
 				inv:      inventory.Target{Account: a.ID, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}},
-				cache:    inventory.NewMemCache(emu.Clock()),
-				evidence: metrics.NewEvidence(metrics.New(cl.Metrics), mem, a.ID+"/"+r), mem: mem})
+				evidence: metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(blobs), metrics.EvidenceKey(a.ID, r))})
 		}
 	}
 	const window = 25 * time.Hour
@@ -124,9 +129,16 @@ func BenchmarkOwnBill(b *testing.B) {
 				t0 := time.Now()
 				c := awsconfig.NewCounter()
 				ctx := awsconfig.WithCounter(gctx, c)
-				res := sc2.Scan(ctx, []inventory.Target{t.inv}, &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback, Cache: t.cache})
+				cache := inventory.NewStoreCache(blobs, emu.Clock())
+				if err := cache.Load(ctx, t.inv); err != nil {
+					return err
+				}
+				res := sc2.Scan(ctx, []inventory.Target{t.inv}, &inventory.Env{Now: now, JobLookback: inventory.DefaultJobLookback, Cache: cache})
 				if len(res.Failures) > 0 {
 					return fmt.Errorf("%s/%s: %+v", t.account, t.region, res.Failures)
+				}
+				if err := cache.Save(ctx); err != nil {
+					return err
 				}
 				groups := map[resource.ID][]resource.Resource{}
 				variants := 0
@@ -193,35 +205,21 @@ func BenchmarkOwnBill(b *testing.B) {
 	}
 	meanTarget := sumTarget / time.Duration(len(ticks)*simulated)
 
-	// Store item sizes: a target's inventory cache (JSON, and gzipped as
-	// a backend with an item limit stores it) and an endpoint's evidence.
-	dir := b.TempDir()
-	invRaw, invGz := 0, 0
-	for i, t := range targets {
-		p := filepath.Join(dir, fmt.Sprint(i))
-		if err := t.cache.Save(p); err != nil {
-			b.Fatal(err)
-		}
-		raw, err := os.ReadFile(p)
+	// Store items: a target's inventory cache and evidence memory.
+	invBytes, evBytes := 0, 0
+	for _, t := range targets {
+		k := metrics.EvidenceKey(t.account, t.region)
+		inv, _, err := st.Blob(ctx, inventory.CacheBlobKind, k)
 		if err != nil {
 			b.Fatal(err)
 		}
-		var z bytes.Buffer
-		w := gzip.NewWriter(&z)
-		_, _ = w.Write(raw)
-		_ = w.Close()
-		invRaw += len(raw)
-		invGz += z.Len()
-	}
-	evBytes, gets, puts := 0, 0, 0
-	for _, t := range targets {
-		for _, v := range t.mem.m {
-			evBytes += len(v)
+		ev, _, err := st.Blob(ctx, metrics.EvidenceBlobKind, k)
+		if err != nil {
+			b.Fatal(err)
 		}
-		gets += t.mem.gets
-		puts += t.mem.puts
+		invBytes += len(inv)
+		evBytes += len(ev)
 	}
-
 	fleet := ownbill.Fleet{Endpoints: fleetEndpoints, Variants: int(float64(variants) * scale), Notebooks: fleetNotebooks, Targets: targetsTotal}
 	// One Lambda invocation a tick does the 80 targets, as many at once as
 	// were simulated here: the slowest simulated tick, scaled.
@@ -231,7 +229,7 @@ func BenchmarkOwnBill(b *testing.B) {
 	}
 	tickDuration := time.Duration(float64(wallSum/time.Duration(len(ticks))) * scale)
 	cfg := ownbill.Config{MetricsPerVariantDay: perVariantDay, TickDuration: tickDuration, MemoryMB: 1024,
-		InventoryKB: (invGz/simulated + 1023) / 1024, EvidenceKB: (evBytes/simulated + 1023) / 1024, NoticesPerDay: 1, EmailShare: 1}
+		InventoryKB: (invBytes/simulated + 1023) / 1024, EvidenceKB: (evBytes/simulated + 1023) / 1024, NoticesPerDay: 1, EmailShare: 1}
 	bill := ownbill.Price(ownbill.Estimate(fleet, cfg), ownbill.USEast1)
 
 	var out strings.Builder
@@ -250,8 +248,11 @@ func BenchmarkOwnBill(b *testing.B) {
 	}
 	fmt.Fprintf(&out, "target work: mean %s; slowest target a tick: mean %s; peak heap %.0f MB (emulator included)\n",
 		meanTarget.Round(time.Millisecond), (wallSum / time.Duration(len(ticks))).Round(time.Millisecond), peak)
-	fmt.Fprintf(&out, "store items per target: inventory cache %d KB JSON, %d bytes gzipped; evidence memory %d bytes (gzipped JSON), read %d and written %d times in %d ticks\n",
-		invRaw/simulated/1024, invGz/simulated, evBytes/simulated, gets/simulated, puts/simulated, len(ticks))
+	fmt.Fprintf(&out, "store blobs per target: inventory cache %d bytes, evidence memory %d bytes (gzipped JSON); in %d ticks, per target:", invBytes/simulated, evBytes/simulated, len(ticks))
+	for _, k := range slices.Sorted(maps.Keys(blobs.n)) {
+		fmt.Fprintf(&out, " %s %d", k, blobs.n[k]/simulated)
+	}
+	out.WriteString("\n")
 	fmt.Fprintf(&out, "extrapolated to the fleet (x%.0f): %d variants; a tick of one Lambda invocation doing %d targets %d at a time: %s at %d MB\n",
 		scale, fleet.Variants, targetsTotal, simulated, tickDuration.Round(time.Millisecond), cfg.MemoryMB)
 	var bt strings.Builder
@@ -273,32 +274,28 @@ func sumCalls(m map[string]int) int {
 	return n
 }
 
-// blobMemory keeps the evidence the way the store's blobs do: bytes by
-// key.
-type blobMemory struct {
-	mu         sync.Mutex
-	m          map[string][]byte
-	gets, puts int
+// countedBlobs counts a store's blob reads and writes by kind.
+type countedBlobs struct {
+	*store.SQLite
+	mu sync.Mutex
+	n  map[string]int
 }
 
-func (m *blobMemory) Get(_ context.Context, key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.gets++
-	v, ok := m.m[key]
-	if !ok {
-		return nil, metrics.ErrNotInMemory
+func (c *countedBlobs) count(op, kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
 	}
-	return v, nil
+	c.n[op+" "+kind]++
 }
 
-func (m *blobMemory) Put(_ context.Context, key string, v []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.m == nil {
-		m.m = map[string][]byte{}
-	}
-	m.puts++
-	m.m[key] = bytes.Clone(v)
-	return nil
+func (c *countedBlobs) Blob(ctx context.Context, kind, key string) ([]byte, time.Time, error) {
+	c.count("read", kind)
+	return c.SQLite.Blob(ctx, kind, key)
+}
+
+func (c *countedBlobs) PutBlob(ctx context.Context, kind, key string, v []byte) error {
+	c.count("write", kind)
+	return c.SQLite.PutBlob(ctx, kind, key, v)
 }
