@@ -43,6 +43,7 @@ const (
 var (
 	benchAccounts = flag.Int("ownbill-accounts", 1, "accounts simulated (x 4 regions each); the rest of the 20 is extrapolated")
 	benchTicks    = flag.Int("ownbill-ticks", 288, "5-minute ticks simulated (288: a day)")
+	benchQuiet    = flag.Duration("ownbill-quiet-every", metrics.DefaultQuietEvery, "how often endpoints idle over a whole window are fetched (metrics.WithQuietEvery)")
 )
 
 // BenchmarkOwnBill simulates a day of 5-minute ticks for a part of the
@@ -99,8 +100,9 @@ func BenchmarkOwnBill(b *testing.B) {
 		for _, r := range emulator.LargeRegions[:fleetRegions] {
 			cl := awsapi.NewClients(cfg, r, false)
 			targets = append(targets, &target{account: a.ID, region: r,
-				inv:      inventory.Target{Account: a.ID, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}},
-				evidence: metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(blobs), metrics.EvidenceKey(a.ID, r))})
+				inv: inventory.Target{Account: a.ID, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}},
+				evidence: metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(blobs), metrics.EvidenceKey(a.ID, r),
+					metrics.WithQuietEvery(*benchQuiet))})
 		}
 	}
 	const window = 25 * time.Hour
@@ -235,7 +237,7 @@ func BenchmarkOwnBill(b *testing.B) {
 	var out strings.Builder
 	fmt.Fprintf(&out, "\nsimulated: %d accounts x %d regions = %d of %d targets, %d endpoints, %d variants, %d notebooks; %d ticks of 5 min (%.2f days) in %s\n",
 		accounts, fleetRegions, simulated, targetsTotal, endpoints, variants, perTargetNotebooks*simulated, len(ticks), days, elapsed.Round(time.Second))
-	fmt.Fprintf(&out, "metrics requested: %d, %.2f per variant per day (bound at hourly: 24; every tick over the window: 288)\n", totalMetrics, perVariantDay)
+	fmt.Fprintf(&out, "metrics requested: %d, %.2f per variant per day (idle endpoints every %s; bound at hourly: 24; every tick over the window: 288)\n", totalMetrics, perVariantDay, *benchQuiet)
 	fmt.Fprintf(&out, "API calls: %d in all; first tick %d, then %.1f a tick (%.2f per target per tick)\n",
 		totalCalls, sumCalls(ticks[0].calls), float64(steadyCalls)/float64(max(len(steady), 1)), float64(steadyCalls)/float64(max(len(steady), 1))/float64(simulated))
 	var names []string
