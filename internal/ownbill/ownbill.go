@@ -102,6 +102,10 @@ type Bill struct {
 	Prices Prices        `json:"prices"`
 }
 
+// EstimateBill is the bill of Estimate at the us-east-1 prices: what
+// `sagesaver run --estimate-cost` shows.
+func EstimateBill(f Fleet, c Config) Bill { return Price(Estimate(f, c), USEast1) }
+
 // Price turns a month's usage into a bill.
 func Price(u Usage, p Prices) Bill {
 	b := Bill{Usage: u, Prices: p}
@@ -161,11 +165,20 @@ type Config struct {
 	// written about that often (read every tick).
 	EvidenceEvery time.Duration `json:"evidence_every"`
 	// MetricsPerVariantDay is the metrics requested per variant per day,
-	// as measured (the benchmark); 0 uses the bound: one per
-	// EvidenceEvery (24 a day hourly), which is what a fleet that is idle
-	// everywhere costs. Endpoints with traffic inside the window cost less
-	// (about one a window).
-	MetricsPerVariantDay float64 `json:"metrics_per_variant_day"`
+	// as measured (the benchmark). When it is 0 and IdleShare is set, the
+	// incremental evidence's rules give it: an idle variant (quiet over a
+	// whole window) is read every QuietEvery, a busy one about once a
+	// Window. When neither is set: the bound, one per EvidenceEvery (24 a
+	// day hourly).
+	MetricsPerVariantDay float64 `json:"metrics_per_variant_day,omitempty"`
+	// IdleShare is the share of variants idle over a whole window, 0 to 1
+	// (the last run's verdicts know it).
+	IdleShare *float64 `json:"idle_share,omitempty"`
+	// QuietEvery is how often an idle endpoint is read
+	// (metrics.DefaultQuietEvery); Window is the evidence window (a
+	// 24-hour lookback plus the executor's hour: 25 h).
+	QuietEvery time.Duration `json:"quiet_every"`
+	Window     time.Duration `json:"window"`
 	// InventoryEvery is how often a target's inventory is scanned again
 	// (from the cache) and written back to the store.
 	InventoryEvery time.Duration `json:"inventory_every"`
@@ -211,8 +224,15 @@ func Estimate(f Fleet, c Config) Usage {
 	var u Usage
 
 	perDay := c.MetricsPerVariantDay
-	if perDay <= 0 {
-		perDay = 24 * float64(time.Hour) / float64(max(c.EvidenceEvery, c.TickEvery))
+	day := float64(24 * time.Hour)
+	every := max(c.EvidenceEvery, c.TickEvery)
+	switch {
+	case perDay > 0:
+	case c.IdleShare != nil:
+		idle := min(max(*c.IdleShare, 0), 1)
+		perDay = idle*day/float64(max(c.QuietEvery, every)) + (1-idle)*day/float64(max(c.Window, every))
+	default:
+		perDay = day / float64(every)
 	}
 	u.MetricsRequested = int64(math.Ceil(perDay * float64(f.Variants) * days))
 
@@ -243,6 +263,8 @@ const (
 	DefaultTickEvery      = 5 * time.Minute
 	DefaultEvidenceEvery  = time.Hour
 	DefaultInventoryEvery = time.Hour
+	DefaultQuietEvery     = 4 * time.Hour // metrics.DefaultQuietEvery
+	DefaultWindow         = 25 * time.Hour
 	DefaultTickDuration   = 30 * time.Second
 	DefaultMemoryMB       = 1024
 	DefaultInventoryKB    = 4
@@ -258,6 +280,8 @@ func withDefaults(c Config) Config {
 	set(&c.TickEvery, DefaultTickEvery)
 	set(&c.EvidenceEvery, DefaultEvidenceEvery)
 	set(&c.InventoryEvery, DefaultInventoryEvery)
+	set(&c.QuietEvery, DefaultQuietEvery)
+	set(&c.Window, DefaultWindow)
 	set(&c.TickDuration, DefaultTickDuration)
 	if c.MemoryMB <= 0 {
 		c.MemoryMB = DefaultMemoryMB

@@ -11,6 +11,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 )
 
+func ptr(f float64) *float64 { return &f }
+
 func money(s string) pricing.Money { return pricing.MustParseMoney(s) }
 
 func cost(t *testing.T, b ownbill.Bill, service, what string) pricing.Money {
@@ -41,6 +43,10 @@ func TestEstimateMetrics(t *testing.T) {
 		{"4-hourly", ownbill.Config{EvidenceEvery: 4 * time.Hour}, 1_825_000, "18.25"},
 		{"evidence faster than the tick: bound by the tick", ownbill.Config{TickEvery: 30 * time.Minute, EvidenceEvery: time.Minute}, 3_650_000 * 4, "146"},
 		{"measured", ownbill.Config{MetricsPerVariantDay: 6.75}, 2_053_125, "20.53125"},
+		// A quarter idle, read every 4 hours (6 a day); the rest about
+		// once a 25-hour window (0.96 a day): 2.22 a day.
+		{"a quarter idle", ownbill.Config{IdleShare: ptr(0.25)}, 675_250, "6.7525"},
+		{"none idle", ownbill.Config{IdleShare: ptr(0.0)}, 292_000, "2.92"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u := ownbill.Estimate(fleet, tc.c)
