@@ -63,6 +63,13 @@ const (
 	DefaultRefetchPeriods = 1
 )
 
+// maxClockSkew is how far in the future a memory may end and still be
+// used: hosts that take turns ticking (one lease holder at a time) with
+// clocks a few minutes apart would otherwise read every window again each
+// time the slower one ticks. A memory further ahead is forgotten (a clock
+// that went back).
+const maxClockSkew = 15 * time.Minute
+
 // evidenceVersion is the memory's format; any other is forgotten.
 const evidenceVersion = 1
 
@@ -253,8 +260,10 @@ func (e *Evidence) Endpoints(ctx context.Context, w Window, groups map[resource.
 		s.m = tm.Endpoints[s.key.String()]
 	}
 
-	// Which endpoints are due, and from when the fetch must start.
-	windowStart := end.Add(-length).Truncate(EvidencePeriod)
+	// Which endpoints are due, and from when the fetch must start: a
+	// whole window reaches maxClockSkew further back, so that a host whose
+	// clock is that much behind finds its window covered.
+	windowStart := end.Add(-length - maxClockSkew).Truncate(EvidencePeriod)
 	start := end
 	for _, s := range states {
 		e.plan(s, end, length)
@@ -303,7 +312,7 @@ func (e *Evidence) Endpoints(ctx context.Context, w Window, groups map[resource.
 }
 
 // plan decides whether s is due: never fetched (or forgotten: another
-// creation time, a memory from the future after a clock went back, a
+// creation time, a memory from further in the future than maxClockSkew, a
 // window longer than the one remembered), a series never fetched (a new
 // variant or component), or its interval passed, unless its remembered
 // traffic is still inside the window.
@@ -312,7 +321,7 @@ func (e *Evidence) plan(s *endpointState, end time.Time, length time.Duration) {
 		return
 	}
 	m := s.m
-	if m != nil && (!m.Created.Equal(created(s.rs)) || m.Through.After(end)) {
+	if m != nil && (!m.Created.Equal(created(s.rs)) || m.Through.After(end.Add(maxClockSkew))) {
 		m = nil
 	}
 	if m == nil {
@@ -382,7 +391,7 @@ func (s *endpointState) merge(fw Window, rs []Result, length time.Duration) {
 	m.Through = fw.End
 	m.Window = max(m.Window, length)
 	// Keep the longest window asked for, and the period it starts in.
-	keep := fw.End.Add(-m.Window).Truncate(EvidencePeriod).Unix()
+	keep := fw.End.Add(-m.Window - maxClockSkew).Truncate(EvidencePeriod).Unix()
 	for i := range m.Series {
 		ms := &m.Series[i]
 		j := sort.Search(len(ms.T), func(k int) bool { return ms.T[k] >= keep })
@@ -425,7 +434,14 @@ func (s *endpointState) evidence(w Window, length time.Duration) idle.EndpointEv
 		}
 		return ev
 	}
-	ev := idle.EndpointEvidence{Start: m.Through.Add(-length), End: m.Through}
+	// A memory a little ahead of this host's clock (maxClockSkew) ends
+	// now: its sums then cover a few minutes more, which can only add
+	// traffic.
+	through := m.Through
+	if through.After(w.End) {
+		through = w.End
+	}
+	ev := idle.EndpointEvidence{Start: through.Add(-length), End: through}
 	first := ev.Start.Truncate(EvidencePeriod).Unix()
 	for _, q := range s.qs {
 		se := idle.Series{Metric: q.Metric, Variant: q.Variant, Component: q.Component}

@@ -261,10 +261,24 @@ func TestIncrementalEvidenceChanges(t *testing.T) {
 	if n, _ := fetch(now, groups); n != 10 {
 		t.Fatalf("first fetch: %d metrics, want 10 (every series)", n)
 	}
+	first := now
 	now = now.Add(10 * time.Minute)
 	if n, _ := fetch(now, groups); n != 0 {
 		t.Errorf("10 minutes later: %d metrics, want 0", n)
 	}
+	t.Run("another host's clock 10 minutes behind", func(t *testing.T) {
+		behind := first.Add(-10 * time.Minute)
+		n, evs := fetch(behind, groups)
+		if n != 0 {
+			t.Errorf("%d metrics, want 0: the memory is used", n)
+		}
+		for k, ev := range evs {
+			if ev.Err != nil || ev.End.After(behind) {
+				t.Errorf("%s: evidence to %v (err %v), want to at most %v", k.Name, ev.End, ev.Err, behind)
+			}
+		}
+		check("clock behind", behind, groups, evs)
+	})
 
 	t.Run("new variant", func(t *testing.T) {
 		g := maps.Clone(groups)
