@@ -1,7 +1,10 @@
 package ownbill_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"maps"
@@ -93,6 +96,7 @@ func BenchmarkOwnBill(b *testing.B) {
 		inv             inventory.Target
 		evidence        *metrics.Evidence
 		variants        int
+		scanJSON        []byte // the last scan's resources as JSON
 	}
 	var targets []*target
 	for _, a := range sc.Accounts {
@@ -158,9 +162,14 @@ func BenchmarkOwnBill(b *testing.B) {
 					}
 				}
 				d := time.Since(t0)
+				scan, err := json.Marshal(res.Resources)
+				if err != nil {
+					return err
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				t.variants = variants
+				t.scanJSON = scan
 				ts.sum += d
 				ts.wall = max(ts.wall, d)
 				return nil
@@ -208,8 +217,14 @@ func BenchmarkOwnBill(b *testing.B) {
 	meanTarget := sumTarget / time.Duration(len(ticks)*simulated)
 
 	// Store items: a target's inventory cache and evidence memory.
-	invBytes, evBytes := 0, 0
+	invBytes, evBytes, scanBytes, scanGz := 0, 0, 0, 0
 	for _, t := range targets {
+		var z bytes.Buffer
+		w := gzip.NewWriter(&z)
+		_, _ = w.Write(t.scanJSON)
+		_ = w.Close()
+		scanBytes += len(t.scanJSON)
+		scanGz += z.Len()
 		k := metrics.EvidenceKey(t.account, t.region)
 		inv, _, err := st.Blob(ctx, inventory.CacheBlobKind, k)
 		if err != nil {
@@ -255,6 +270,8 @@ func BenchmarkOwnBill(b *testing.B) {
 		fmt.Fprintf(&out, " %s %d", k, blobs.n[k]/simulated)
 	}
 	out.WriteString("\n")
+	fmt.Fprintf(&out, "not in the loop: a target's scan result (its resources) is %d bytes as JSON, %d gzipped (stored every tick, it would be %d write units a tick per target)\n",
+		scanBytes/simulated, scanGz/simulated, (scanBytes/simulated+1023)/1024)
 	fmt.Fprintf(&out, "extrapolated to the fleet (x%.0f): %d variants; a tick of one Lambda invocation doing %d targets %d at a time: %s at %d MB\n",
 		scale, fleet.Variants, targetsTotal, simulated, tickDuration.Round(time.Millisecond), cfg.MemoryMB)
 	var bt strings.Builder
