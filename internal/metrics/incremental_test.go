@@ -193,6 +193,23 @@ func TestIncrementalEvidenceDay(t *testing.T) {
 	}
 }
 
+// Whatever the tick rate: a tick every minute for three hours requests
+// what three hourly fetches do.
+func TestIncrementalEvidenceTickRate(t *testing.T) {
+	env := emulatortest.Start(t, incScenario)
+	inc := metrics.NewEvidence(metrics.New(env.Clients("us-east-1").CloudWatch), newStoreMemory(t), incKey, metrics.WithQuietEvery(time.Hour))
+	groups := incResources()
+	for range 3 * 60 {
+		inc.Endpoints(context.Background(), metrics.NewWindow(env.Emu.Now(), incWindow), groups)
+		env.Emu.Advance(time.Minute)
+	}
+	// 12, 13 and 14:00: idle, young 3 each, quiet-queue 2 x 3, late 3
+	// (active from 14:00); wakes 2 (active from 13:00); ab, queue 2 once.
+	if got := env.Emu.Counters().MetricsRequested; got != 3+3+6+3+2+2+2 {
+		t.Errorf("metrics requested in 180 one-minute ticks = %d, want %d", got, 3+3+6+3+2+2+2)
+	}
+}
+
 // Without re-reading the period before the last fetch's end, a datapoint
 // that CloudWatch publishes late is never read: the endpoint looks idle
 // while it is not. (This is why DefaultRefetchPeriods is 1.)
