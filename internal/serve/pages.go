@@ -68,7 +68,7 @@ func (p *pages) execute(w io.Writer, name string, data any) error {
 var funcs = template.FuncMap{
 	"price":     fmtPrice,
 	"total":     fmtTotal,
-	"money":     func(m pricing.Money) string { return "$" + m.String() },
+	"money":     func(m pricing.Money) string { return m.String() },
 	"rate":      func(p pricing.Price) string { return fmtRate(p) },
 	"ago":       ago,
 	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
@@ -96,16 +96,16 @@ func fmtPrice(p pricing.Price) string {
 		return "unknown"
 	}
 	if p.Estimate {
-		return "~$" + p.Amount.String()
+		return "~" + p.Amount.String()
 	}
-	return "$" + p.Amount.String()
+	return p.Amount.String()
 }
 
 func fmtRate(p pricing.Price) string {
 	if !p.Known {
 		return "unknown"
 	}
-	s := "$" + p.Amount.FormatRate()
+	s := p.Amount.FormatRate()
 	if p.Estimate {
 		s = "~" + s
 	}
@@ -119,11 +119,11 @@ func fmtTotal(t pricing.Total) string {
 	case t.Items > 0 && t.Unknown == t.Items:
 		return "unknown"
 	case t.Unknown > 0:
-		return "≥ $" + t.Sum.String()
+		return "≥ " + t.Sum.String()
 	case t.Estimated > 0:
-		return "~$" + t.Sum.String()
+		return "~" + t.Sum.String()
 	}
-	return "$" + t.Sum.String()
+	return t.Sum.String()
 }
 
 func whenPtr(t *time.Time) string {
