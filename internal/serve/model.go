@@ -3,6 +3,7 @@ package serve
 import (
 	"cmp"
 	"context"
+	"html/template"
 	"slices"
 	"strconv"
 	"strings"
@@ -275,7 +276,7 @@ func (f Filter) Query(overrides ...string) string {
 
 // SortLink is the query of a column header: sort by key, flipping the
 // direction when it is the current sort.
-func (f Filter) SortLink(key string) string {
+func (f Filter) SortLink(key string) template.URL {
 	dir := "asc"
 	if key == "hourly" || key == "monthly" || key == "count" || key == "idle" {
 		dir = "desc"
@@ -287,8 +288,11 @@ func (f Filter) SortLink(key string) string {
 			dir = "asc"
 		}
 	}
-	return f.Query("sort", key, "dir", dir)
+	return template.URL(f.Query("sort", key, "dir", dir)) // each value is query-escaped
 }
+
+// Href is the filter's query string for a link (each value escaped).
+func (f Filter) Href() template.URL { return template.URL(f.Query()) }
 
 // AriaSort is the aria-sort of a column header.
 func (f Filter) AriaSort(key string) string {

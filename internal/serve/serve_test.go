@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -252,5 +253,74 @@ func TestMetricsLint(t *testing.T) {
 	}
 	if strings.Contains(body, `name="mystery/v1"`) {
 		t.Error("an unpriced resource is reported with a price")
+	}
+}
+
+func TestInventoryExportsAreTheView(t *testing.T) {
+	e := newEnv(t, Options{Addr: "127.0.0.1:0"})
+	q := "?kind=notebook-instance&sort=name&dir=asc&bogus=1&state=sideways"
+	resp, page := e.get(t, "/inventory"+q)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	tableRows := strings.Count(page, `data-testid="resource-link"`)
+	_, csvText := e.get(t, "/inventory.csv"+q)
+	_, jsonText := e.get(t, "/inventory.json"+q)
+	lines := strings.Split(strings.TrimSpace(csvText), "\n")
+	if tableRows != 2 || len(lines)-1 != tableRows {
+		t.Fatalf("table %d rows, CSV %d, want 2 notebooks:\n%s", tableRows, len(lines)-1, csvText)
+	}
+	if !strings.Contains(lines[1], ",dev-alice,") || !strings.Contains(lines[2], ",research,") {
+		t.Errorf("CSV not sorted by name: %q", lines[1:])
+	}
+	var doc struct {
+		Schema string `json:"schema"`
+		Query  string `json:"query"`
+		Rows   []struct {
+			Name       string  `json:"name"`
+			USDPerHour *float64 `json:"usd_per_hour"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(jsonText), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Schema != SchemaInventory || len(doc.Rows) != 2 || doc.Rows[0].Name != "dev-alice" {
+		t.Errorf("JSON export: %+v", doc)
+	}
+	if doc.Query != "kind=notebook-instance&sort=name&dir=asc" {
+		t.Errorf("JSON query %q: the unknown state value should be dropped", doc.Query)
+	}
+	// An unknown price is empty in CSV, never 0.
+	_, all := e.get(t, "/inventory.csv?q=mystery")
+	if !strings.Contains(all, "ml.zz9.huge,1,InService,,,") {
+		t.Errorf("unpriced row: %s", all)
+	}
+}
+
+func TestOpenSavingsCountEachResourceOnce(t *testing.T) {
+	e := newEnv(t, Options{Addr: "127.0.0.1:0"})
+	ctx := t.Context()
+	run, err := e.st.StartRun(ctx, store.RunInfo{Command: "plan", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := "111111111111/us-east-1/endpoint/churn"
+	m := func(s string) pricing.Price { return pricing.Price{Known: true, Amount: pricing.MustParseMoney(s)} }
+	if err := e.st.AddFindings(ctx, run.ID, []store.Finding{
+		{Resource: ep, Kind: "endpoint", Rule: "delete-idle", Verdict: "idle", Action: "delete", Monthly: m("100")},
+		{Resource: ep, Kind: "endpoint", Rule: "scale-in", Verdict: "idle", Action: "update-endpoint", Monthly: m("40")},
+		{Resource: ep, Kind: "endpoint", Rule: "tell", Verdict: "idle", Action: "notify", Monthly: m("0")},
+		{Resource: "111111111111/us-east-1/notebook-instance/dev-alice", Kind: "notebook-instance", Rule: "stop", Verdict: "idle", Action: "stop", Monthly: m("25.5")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.FinishRun(ctx, run.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, page := e.get(t, "/")
+	for _, want := range []string{`data-testid="open-savings">$125.50<`, `2 resource(s) the latest plan acts on`, `churn/AllTraffic</a>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("overview lacks %s", want)
+		}
 	}
 }

@@ -114,7 +114,7 @@ type chartSeries struct {
 // costChart is the run-rate over time by kind: the 9 kinds that cost most
 // now and "other", stacked (each series is the running sum).
 func costChart(hist []Point) *chartData {
-	if len(hist) == 0 {
+	if len(hist) < 2 { // one point is no line
 		return nil
 	}
 	last := hist[len(hist)-1].ByKind

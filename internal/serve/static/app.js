@@ -44,7 +44,7 @@
         fill: data.stacked ? color + "33" : undefined,
         spanGaps: false,
         points: { show: data.x.length < 40 },
-        value: function (u, v) { return v == null ? "no data" : (data.unit === "$/h" ? "$" + v.toFixed(2) : String(v)); }
+        value: function (u, v) { return v == null ? "–" : (data.unit === "$/h" ? "$" + v.toFixed(2) : String(v)); }
       });
       cols.push(s.values);
     });
@@ -56,10 +56,11 @@
       width: width,
       height: 260,
       series: series,
-      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
+      scales: { x: { time: true, range: function (u, min, max) { return min === max ? [min - 3600, max + 3600] : [min, max]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
       axes: [
-        Object.assign({}, axis, { values: function (u, vals) { return vals.map(fmtTime); } }),
-        Object.assign({}, axis, { label: data.unit, labelSize: 18, size: 60 })
+        Object.assign({}, axis, { space: 80 }),
+        Object.assign({}, axis, { label: data.unit, labelSize: 20, size: 76, gap: 6 })
       ],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } }
