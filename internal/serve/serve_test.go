@@ -277,7 +277,7 @@ func TestInventoryExportsAreTheView(t *testing.T) {
 		Schema string `json:"schema"`
 		Query  string `json:"query"`
 		Rows   []struct {
-			Name       string  `json:"name"`
+			Name       string   `json:"name"`
 			USDPerHour *float64 `json:"usd_per_hour"`
 		} `json:"rows"`
 	}
