@@ -211,6 +211,11 @@ func TestServeDemoInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	jsonText, err := chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="export-json"]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSchema(t, "serve-inventory", jsonText)
 	name := text(`a[data-testid="resource-link"]`)
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`a[data-testid="resource-link"]`)), ready,
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invocations-chart"][data-drawn="true"] canvas`)),
