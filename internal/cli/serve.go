@@ -37,6 +37,9 @@ type serveOptions struct {
 	// demoSpeed is how much virtual time the demo's emulator clock moves
 	// per second of wall time (0: it stands still, for tests).
 	demoSpeed time.Duration
+	// once takes one inventory and exits without serving (a smoke test
+	// of the configuration; the tests' read-only check).
+	once bool
 }
 
 // serveStarted, when a test sets it, is told where serve listens, the
@@ -89,6 +92,7 @@ that moves, so that nothing needs an AWS account.`,
 	f.Var(config.NewDurationFlag(&o.interval, 5*time.Minute), "interval", "time between inventories (default 5m; 20s with --demo)")
 	f.Var(config.NewDurationFlag(&o.demoSpeed, time.Minute), "demo-speed", "virtual time the demo's clock moves per second")
 	_ = f.MarkHidden("demo-speed")
+	f.BoolVar(&o.once, "once", false, "take one inventory and exit without serving (checks the configuration)")
 	return cmd
 }
 
@@ -148,6 +152,14 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 			s := report.New(reportInput(res), catalog, set.Accounts, set.Regions, inventory.DefaultJobLookback)
 			return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start)}, nil
 		}
+	}
+	if o.once {
+		snap, err := take(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdio.Err, "sagesaver serve: inventory of %d resources taken in %s\n", len(snap.Scan.Lines), snap.Took.Round(time.Millisecond))
+		return partialError(len(snap.Scan.Failures))
 	}
 	token := ""
 	if !o.noAuth {
