@@ -218,7 +218,14 @@ func (f *facts) openSavings() (pricing.Total, int) {
 type Filter struct {
 	Q, Kind, Account, Region, Stage, State, Idle string
 	Sort, Dir, Group                             string
+	// Page is the page of the table shown (0-based, PageSize rows each);
+	// exports ignore it and give every row of the view.
+	Page int
 }
+
+// PageSize is how many rows an inventory page shows: a page stays small
+// (a fleet of 14,000 resources is 70 pages), the exports have them all.
+const PageSize = 200
 
 // filterFrom reads a Filter from a query string; unknown values are
 // dropped, so that a URL always names a view that exists.
@@ -249,6 +256,9 @@ func filterFrom(q map[string][]string) Filter {
 	if !slices.Contains(groupKeys, f.Group) && !strings.HasPrefix(f.Group, "tag:") {
 		f.Group = ""
 	}
+	if n, err := strconv.Atoi(get("page")); err == nil && n > 0 {
+		f.Page = n
+	}
 	return f
 }
 
@@ -262,11 +272,14 @@ var (
 func (f Filter) Query(overrides ...string) string {
 	m := map[string]string{"q": f.Q, "kind": f.Kind, "account": f.Account, "region": f.Region, "stage": f.Stage,
 		"state": f.State, "idle": f.Idle, "sort": f.Sort, "dir": f.Dir, "group": f.Group}
+	if f.Page > 0 {
+		m["page"] = strconv.Itoa(f.Page)
+	}
 	for i := 0; i+1 < len(overrides); i += 2 {
 		m[overrides[i]] = overrides[i+1]
 	}
 	var parts []string
-	for _, k := range []string{"q", "kind", "account", "region", "stage", "state", "idle", "group", "sort", "dir"} {
+	for _, k := range []string{"q", "kind", "account", "region", "stage", "state", "idle", "group", "sort", "dir", "page"} {
 		if v := m[k]; v != "" {
 			parts = append(parts, k+"="+urlQueryEscape(v))
 		}
@@ -288,11 +301,21 @@ func (f Filter) SortLink(key string) template.URL {
 			dir = "asc"
 		}
 	}
-	return template.URL(f.Query("sort", key, "dir", dir)) // each value is query-escaped
+	return template.URL(f.Query("sort", key, "dir", dir, "page", "")) // each value is query-escaped
 }
 
-// Href is the filter's query string for a link (each value escaped).
-func (f Filter) Href() template.URL { return template.URL(f.Query()) }
+// Href is the filter's query string for a link (each value escaped),
+// without the page: the exports' (every row of the view).
+func (f Filter) Href() template.URL { return template.URL(f.Query("page", "")) }
+
+// PageHref is the query string of page n of the view.
+func (f Filter) PageHref(n int) template.URL {
+	p := ""
+	if n > 0 {
+		p = strconv.Itoa(n)
+	}
+	return template.URL(f.Query("page", p))
+}
 
 // AriaSort is the aria-sort of a column header.
 func (f Filter) AriaSort(key string) string {

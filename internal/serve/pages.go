@@ -77,6 +77,7 @@ var funcs = template.FuncMap{
 	"q":         urlQueryEscape,
 	"hasPrefix": strings.HasPrefix,
 	"list":      func(xs ...string) []string { return xs },
+	"add":       func(a, b int) int { return a + b },
 	"since": func(now time.Time, t *time.Time) string {
 		if t == nil {
 			return ""

@@ -56,7 +56,7 @@ type env struct {
 	h     http.Handler
 }
 
-func newEnv(t *testing.T, opts Options) *env {
+func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	ctx := t.Context()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "state.db"), store.WithClock(clock.NewManual(testNow)))
@@ -322,5 +322,26 @@ func TestOpenSavingsCountEachResourceOnce(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("overview lacks %s", want)
 		}
+	}
+}
+
+func TestInventoryPagesAndFullExport(t *testing.T) {
+	scan := report.New(report.Found{Resources: bigFleet()[:1000], ScannedAt: testNow}, pricing.Embedded(), nil, nil, 0)
+	e := newEnv(t, Options{Addr: "127.0.0.1:0", Source: staticSource{&Snapshot{Scan: scan, At: testNow}}})
+	_, page := e.get(t, "/inventory?kind=notebook-instance&sort=name&page=1")
+	if n := strings.Count(page, `data-testid="resource-link"`); n != 133 {
+		t.Errorf("page 2 of 333 notebooks shows %d rows, want 133", n)
+	}
+	for _, want := range []string{"rows 201–333 of 333", `rel="prev"`, `href="/inventory.csv?kind=notebook-instance&amp;sort=name&amp;dir=asc"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `rel="next"`) {
+		t.Error("the last page links a next page")
+	}
+	_, csvText := e.get(t, "/inventory.csv?kind=notebook-instance&sort=name&page=1")
+	if n := strings.Count(strings.TrimSpace(csvText), "\n"); n != 333 {
+		t.Errorf("CSV export has %d rows, want every row of the view (333)", n)
 	}
 }

@@ -172,6 +172,8 @@ func costChart(hist []Point) *chartData {
 
 type inventoryView struct {
 	Filter  Filter
+	// Pages is the number of pages; First and Last the 1-based rows shown.
+	Pages, First, Last int
 	Groups  []Group
 	Count   int
 	Total   int
@@ -197,7 +199,11 @@ func (s *Server) inventory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := &inventoryView{Filter: flt, Groups: flt.groups(rows), Count: len(rows), Total: len(all), At: snap.At, Options: options(all)}
+	pages := max(1, (len(rows)+PageSize-1)/PageSize)
+	flt.Page = min(flt.Page, pages-1)
+	lo, hi := flt.Page*PageSize, min(len(rows), (flt.Page+1)*PageSize)
+	v := &inventoryView{Filter: flt, Groups: flt.groups(rows[lo:hi]), Count: len(rows), Total: len(all), At: snap.At, Options: options(all),
+		Pages: pages, First: lo + 1, Last: hi}
 	for _, x := range rows {
 		if x.Line.Basis != cost.NotApplicable {
 			v.Hourly.Add(x.Hourly)
@@ -305,7 +311,7 @@ func (s *Server) inventoryJSON(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	doc := exportDoc{Schema: SchemaInventory, At: snap.At.UTC(), Query: flt.Query(), Rows: make([]exportRow, 0, len(rows))}
+	doc := exportDoc{Schema: SchemaInventory, At: snap.At.UTC(), Query: flt.Query("page", ""), Rows: make([]exportRow, 0, len(rows))}
 	for _, x := range rows {
 		var since *time.Time
 		if x.Since != nil {
