@@ -171,16 +171,16 @@ func costChart(hist []Point) *chartData {
 }
 
 type inventoryView struct {
-	Filter  Filter
+	Filter Filter
 	// Pages is the number of pages; First and Last the 1-based rows shown.
 	Pages, First, Last int
-	Groups  []Group
-	Count   int
-	Total   int
-	Hourly  pricing.Total
-	Monthly pricing.Total
-	At      time.Time
-	Options map[string][]string
+	Groups             []Group
+	Count              int
+	Total              int
+	Hourly             pricing.Total
+	Monthly            pricing.Total
+	At                 time.Time
+	Options            map[string][]string
 }
 
 // inventoryRows is the current view's rows (filter and sort of the query).
