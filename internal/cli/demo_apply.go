@@ -92,8 +92,12 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 
 	fmt.Fprintf(out, "\nThen `sagesaver apply -f %s --yes`: each resource re-checked just before acting, endpoints snapshotted first:\n\n", demoPolicyFile)
 	published := len(env.emu.Published())
+	// Scan before the clock ticks: the ticking clock runs 15,000 times
+	// faster than the wall clock, and a scan that took 80 ms under the race
+	// detector moved it 20 minutes, past the agent heartbeats' freshness.
+	found := scan()
 	stop := tickEmulator(env)
-	rep, err := ex.Run(ctx, "apply", p, scan(), false)
+	rep, err := ex.Run(ctx, "apply", p, found, false)
 	stop()
 	if err != nil {
 		return err
