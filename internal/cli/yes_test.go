@@ -144,6 +144,7 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		// started only with --yes).
 		"restore mlflow-tracking-server": {"research-experiments"},
 		"scan":                           {},
+		"serve":                          {"--once"}, // serving itself is the browser test's
 		"schedule explain":               {"dev-alice", "-f", schedules},
 		"schedule preview":               {"-f", schedules},
 		"schedule run":                   {"-f", schedules, "--sns-topic", "arn:aws:sns:us-east-1:123456789012:sagesaver-demo"},

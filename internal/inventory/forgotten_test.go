@@ -212,3 +212,30 @@ func TestScanForgottenCostsPages(t *testing.T) {
 		t.Errorf("list calls %d and %d, want 2 pages each", calls["sagemaker:ListMlflowTrackingServers"], calls["sagemaker:ListClusters"])
 	}
 }
+
+// A tracking server bills while AWS reports it active, and while it is
+// created or started; stopped, failed to start or being deleted, it does
+// not.
+func TestTrackingServerBilled(t *testing.T) {
+	active, inactive := smtypes.IsTrackingServerActiveActive, smtypes.IsTrackingServerActiveInactive
+	for _, tt := range []struct {
+		status smtypes.TrackingServerStatus
+		active smtypes.IsTrackingServerActive
+		want   bool
+	}{
+		{smtypes.TrackingServerStatusStarted, active, true},
+		{smtypes.TrackingServerStatusCreated, active, true},
+		{smtypes.TrackingServerStatusStopping, active, true},
+		{smtypes.TrackingServerStatusUpdating, active, true},
+		{smtypes.TrackingServerStatusCreating, inactive, true},
+		{smtypes.TrackingServerStatusStarting, inactive, true},
+		{smtypes.TrackingServerStatusStopped, inactive, false},
+		{smtypes.TrackingServerStatusStartFailed, inactive, false},
+		{smtypes.TrackingServerStatusCreateFailed, inactive, false},
+		{smtypes.TrackingServerStatusDeleting, active, false},
+	} {
+		if got := inventory.TrackingServerBilled(tt.status, tt.active); got != tt.want {
+			t.Errorf("TrackingServerBilled(%s, %s) = %v, want %v", tt.status, tt.active, got, tt.want)
+		}
+	}
+}
