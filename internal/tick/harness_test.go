@@ -3,6 +3,7 @@ package tick_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -165,6 +166,29 @@ type fleet struct {
 	// poll) moves the virtual clock on 30 s, so that the 2-minute delete
 	// completes without a clock that runs on its own during the tick.
 	deleting atomic.Int32
+	// hang makes DescribeEndpoint, while deleting, never answer (a
+	// process killed in the waiter).
+	hang   atomic.Bool
+	unhang chan struct{}
+	// clk is the clock of the hosts: the emulator's, or a child
+	// process's own.
+	clk clock.Clock
+}
+
+// newFleetAt is the fleet of the emulator at url, served by another
+// process (a child process's view).
+func newFleetAt(t *testing.T, url, runYAML string) *fleet {
+	t.Helper()
+	f := &fleet{t: t, url: url}
+	path := filepath.Join(t.TempDir(), "run.yaml")
+	if err := os.WriteFile(path, []byte(runYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if f.run, err = runconfig.Read(path); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 func newFleet(t *testing.T, scenario, runYAML string) *fleet {
@@ -177,9 +201,9 @@ func newFleet(t *testing.T, scenario, runYAML string) *fleet {
 	if err := emu.Load(sc); err != nil {
 		t.Fatal(err)
 	}
-	f := &fleet{t: t, emu: emu}
+	f := &fleet{t: t, emu: emu, clk: emu.Clock(), unhang: make(chan struct{})}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(f.unhang); srv.Close() })
 	f.url = srv.URL
 	path := filepath.Join(t.TempDir(), "run.yaml")
 	if err := os.WriteFile(path, []byte(runYAML), 0o600); err != nil {
@@ -204,6 +228,16 @@ func (f *fleet) serve(w http.ResponseWriter, r *http.Request) {
 		f.deleting.Add(1)
 	case "SageMaker.DescribeEndpoint":
 		if f.deleting.Load() > 0 {
+			if f.hang.Load() {
+				// Read the body so that the server notices the client
+				// going away (a killed process) and ends the context.
+				_, _ = io.Copy(io.Discard, r.Body)
+				select {
+				case <-r.Context().Done():
+				case <-f.unhang:
+				}
+				return
+			}
 			f.emu.Advance(30 * time.Second)
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			f.emu.ServeHTTP(rec, r)
@@ -245,7 +279,7 @@ func (f *fleet) newHost(st store.Store) *host {
 		}
 	}
 	sns := awsapi.NewClients(base, "us-east-1", false).SNS
-	h.ex = action.New(regs, st, pricing.Embedded(), action.WithClock(f.emu.Clock()), action.WithRunInfo(store.RunInfo{OSUser: "tick-test"}),
+	h.ex = action.New(regs, st, pricing.Embedded(), action.WithClock(f.clk), action.WithRunInfo(store.RunInfo{OSUser: "tick-test"}),
 		action.WithWaits(action.Waits{NotebookStopped: time.Hour, EndpointDeleted: time.Hour, EndpointInService: time.Hour,
 			MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}),
 		action.WithNotifier(func(a policy.Action) (notify.Notifier, error) { return notify.NewSNS(sns, a.SNS), nil }),
@@ -257,7 +291,7 @@ func (f *fleet) newHost(st store.Store) *host {
 func (h *host) tick(at time.Time, dryRun bool) *tick.Result {
 	h.f.t.Helper()
 	res, err := tick.Run(context.Background(), tick.Options{Run: h.f.run, DryRun: dryRun, At: at, Targets: h.targets, Store: h.st,
-		Catalog: pricing.Embedded(), Executor: h.ex, Clock: h.f.emu.Clock(), Info: store.RunInfo{OSUser: "tick-test"},
+		Catalog: pricing.Embedded(), Executor: h.ex, Clock: h.f.clk, Info: store.RunInfo{OSUser: "tick-test"},
 		ScheduleNotifier: notify.NewSNS(awsapi.NewClients(h.base, "us-east-1", false).SNS, topicARN)})
 	if err != nil {
 		h.f.t.Fatalf("tick %s: %v", at.Format(time.RFC3339), err)
