@@ -137,7 +137,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
 	}
 	opts := tick.Options{Run: r, DryRun: dryRun, At: at, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
-		Cache: tickCache(st, a), Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}}
+		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}}
 	if schedNotifier != nil {
 		opts.ScheduleNotifier = schedNotifier
 	}

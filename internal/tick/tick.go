@@ -98,9 +98,6 @@ type Options struct {
 	Executor *action.Executor
 	// ScheduleNotifier receives the schedules' digests; nil: none.
 	ScheduleNotifier notify.Notifier
-	// Cache is the describe cache of the inventory (the store-backed
-	// one, so that any host continues it); nil describes everything.
-	Cache       inventory.Cache
 	Clock       clock.Clock
 	Log         *slog.Logger
 	Info        store.RunInfo
@@ -273,9 +270,21 @@ func (t *ticker) work(ctx context.Context, tg Target, counts map[string]int) []e
 
 	var resources []resource.Resource
 	if inventoryDue {
+		// The describe cache is the store's, so that whichever host
+		// ticks next continues it; the target's lease makes this tick its
+		// only writer.
+		it := inventory.Target{Account: tg.Account, Region: tg.Region, API: inventory.API{SageMaker: tg.Clients.SageMaker, Tagging: tg.Clients.Tagging}}
+		cache := inventory.NewStoreCache(t.o.Store, t.o.Clock)
+		if err := cache.Load(ctx, it); err != nil {
+			t.log.Warn("inventory cache not read; describing again", "account", tg.Account, "region", tg.Region, "err", err)
+		}
 		res := (&inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: t.o.Concurrency, Log: t.log}).Scan(ctx,
-			[]inventory.Target{{Account: tg.Account, Region: tg.Region, API: inventory.API{SageMaker: tg.Clients.SageMaker, Tagging: tg.Clients.Tagging}}},
-			&inventory.Env{Now: t.o.Clock.Now(), JobLookback: inventory.DefaultJobLookback, Cache: t.o.Cache})
+			[]inventory.Target{it}, &inventory.Env{Now: t.o.Clock.Now(), JobLookback: inventory.DefaultJobLookback, Cache: cache})
+		if ctx.Err() == nil {
+			if err := cache.Save(ctx); err != nil {
+				t.log.Warn("inventory cache not saved; the next scan describes again", "account", tg.Account, "region", tg.Region, "err", err)
+			}
+		}
 		resources = res.Resources
 		counts["resources"] = len(resources)
 		for _, f := range res.Failures {
