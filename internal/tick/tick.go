@@ -98,11 +98,11 @@ type Options struct {
 	Executor *action.Executor
 	// ScheduleNotifier receives the schedules' digests; nil: none.
 	ScheduleNotifier notify.Notifier
-	Clock       clock.Clock
-	Log         *slog.Logger
-	Info        store.RunInfo
-	Usage       Usage
-	Concurrency int
+	Clock            clock.Clock
+	Log              *slog.Logger
+	Info             store.RunInfo
+	Usage            Usage
+	Concurrency      int
 }
 
 // Digest is what the tick did about the digest.
