@@ -1,12 +1,16 @@
 package runconfig
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/sagesaver/sagesaver/internal/config"
 )
@@ -100,5 +104,35 @@ func TestErrors(t *testing.T) {
 				t.Errorf("inline error has no line: %v", err)
 			}
 		})
+	}
+}
+
+// TestSchemaAcceptsExample keeps docs/run-file.schema.json honest: the
+// example validates, a file with an unknown member does not.
+func TestSchemaAcceptsExample(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	sch, err := c.Compile(filepath.Join("..", "..", "docs", "run-file.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "run", "run.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		doc  string
+		good bool
+	}{{string(example), true}, {base + inlinePolicy + "bogus: 1\n", false}, {base + inlinePolicy + "mode: always\n", false}} {
+		js, err := yaml.YAMLToJSON([]byte(tc.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(v); (err == nil) != tc.good {
+			t.Errorf("valid %v, want %v: %v\n%s", err == nil, tc.good, err, tc.doc)
+		}
 	}
 }
