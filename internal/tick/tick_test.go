@@ -178,3 +178,47 @@ func TestKilledTickRecovered(t *testing.T) {
 		t.Errorf("deletes of %s after recovery: %+v; want the one started, resolved ok (gone)", idle, deletes)
 	}
 }
+
+// TestDueFromStore: what is due is remembered in the state, not by the
+// host: a fresh host (its own handle, nothing local) 5 minutes after the
+// first reads no endpoint evidence and describes nothing the first
+// described (the store's inventory cache); an hour later the policies are
+// due again.
+func TestDueFromStore(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			f := newFleet(t, fleetScenario(), runFile)
+			open := be.open(t, f.emu.Clock())
+			at := mustTime(t, dayStart)
+			if res := f.newHost(open()).tick(at, false); res.Failed() {
+				t.Fatalf("first tick: %+v", res)
+			}
+			metricCalls := func() int64 { return f.emu.Counters().Calls["cloudwatch:GetMetricData"] }
+			before := metricCalls()
+			fresh := f.newHost(open())
+			f.advanceTo(at.Add(5 * time.Minute))
+			res := fresh.tick(at.Add(5*time.Minute), false)
+			if res.Failed() || metricCalls() != before {
+				t.Errorf("5 minutes later on a fresh host: %d GetMetricData calls (want none), %+v", metricCalls()-before, res)
+			}
+			for _, r := range res.Targets {
+				if _, ran := r.Counts["findings"]; ran {
+					t.Errorf("%s/%s: the policies ran again 5 minutes later: %v", r.Account, r.Region, r.Counts)
+				}
+			}
+			if keys, err := fresh.st.BlobKeys(context.Background(), "inventory", ""); err != nil || len(keys) != 6 {
+				t.Errorf("inventory cache in the state: %v (%v), want one blob per target", keys, err)
+			}
+			f.advanceTo(at.Add(time.Hour))
+			res = fresh.tick(at.Add(time.Hour), false)
+			if metricCalls() == before {
+				t.Error("an hour later the endpoint evidence was not read")
+			}
+			for _, r := range res.Targets {
+				if _, ran := r.Counts["findings"]; !ran {
+					t.Errorf("%s/%s: the policies did not run an hour later: %v", r.Account, r.Region, r.Counts)
+				}
+			}
+		})
+	}
+}
