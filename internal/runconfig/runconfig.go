@@ -318,7 +318,7 @@ func Decode(path string, data []byte) (*Run, error) {
 	for i, s := range r.File.Policies {
 		field := fmt.Sprintf("policies[%d]", i)
 		if s.File != "" {
-			p, err := policy.Read(filepath.Join(dir, s.File))
+			p, err := policy.Read(relativeTo(dir, s.File))
 			if err != nil {
 				return nil, referenced(path, data, field+".file", err)
 			}
@@ -343,7 +343,7 @@ func Decode(path string, data []byte) (*Run, error) {
 			err  error
 		)
 		if s.File != "" {
-			name := filepath.Join(dir, s.File)
+			name := relativeTo(dir, s.File)
 			doc, rerr := config.ReadLimited(name, config.DefaultLimits.MaxBytes)
 			if rerr != nil {
 				return nil, referenced(path, data, field+".file", rerr)
@@ -375,6 +375,15 @@ func Decode(path string, data []byte) (*Run, error) {
 		}
 	}
 	return r, nil
+}
+
+// relativeTo is path as the run file names it: relative to its directory
+// dir unless absolute.
+func relativeTo(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
 }
 
 // decodeSchedules decodes and compiles a schedules document; its errors
