@@ -148,6 +148,11 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if err := writeTick(a.Stdio.Out, a.Cfg.Output, res); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		// Stopped by a signal: the targets not reached are for the next
+		// tick (exit 130).
+		return fmt.Errorf("tick %s stopped after %d target(s): %w", res.At.Format(time.RFC3339), len(res.Targets), err)
+	}
 	if res.Failed() {
 		failed := 0
 		for _, t := range res.Targets {
