@@ -76,11 +76,18 @@ type Target struct {
 	Err     error
 }
 
-// Usage is the hook that reports a target's AWS calls during the tick:
-// calls by operation ("sagemaker:ListEndpoints") and the metrics
-// GetMetricData was asked for. The call counting (internal/metrics,
-// awsapi middleware) plugs in here; nil records none.
-type Usage func(account, region string) (calls map[string]int, metricsRequested int)
+// Count is the hook that counts a target's AWS calls: it returns the
+// context the target's work runs under, and read, which returns the calls
+// made under it by operation ("sagemaker:ListEndpoints") and the metrics
+// GetMetricData was asked for. A context-carried counter plugs in as
+//
+//	func(ctx context.Context) (context.Context, func() (map[string]int, int)) {
+//		c := awsconfig.NewCounter()
+//		return awsconfig.WithCounter(ctx, c), func() (map[string]int, int) { return c.Calls(), c.MetricsRequested() }
+//	}
+//
+// nil records no calls.
+type Count func(ctx context.Context) (counted context.Context, read func() (calls map[string]int, metricsRequested int))
 
 // Options are everything one tick needs.
 type Options struct {
@@ -101,8 +108,9 @@ type Options struct {
 	Clock            clock.Clock
 	Log              *slog.Logger
 	Info             store.RunInfo
-	Usage            Usage
-	Concurrency      int
+	// Count counts each target's AWS calls (nil: none recorded).
+	Count       Count
+	Concurrency int
 }
 
 // Digest is what the tick did about the digest.
@@ -219,13 +227,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // target does what is due in one target and records it.
 func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
 	r := store.TargetResult{Account: tg.Account, Region: tg.Region, Started: t.o.Clock.Now(), Counts: map[string]int{}}
+	var read func() (map[string]int, int)
+	if t.o.Count != nil {
+		ctx, read = t.o.Count(ctx)
+	}
 	finish := func(status string, err error) store.TargetResult {
 		r.Status, r.Finished = status, t.o.Clock.Now()
 		if err != nil {
 			r.Error = err.Error()
 		}
-		if t.o.Usage != nil {
-			r.Calls, r.MetricsRequested = t.o.Usage(tg.Account, tg.Region)
+		if read != nil {
+			r.Calls, r.MetricsRequested = read()
 		}
 		// The result is recorded even when the tick is being stopped.
 		if err := t.o.Store.RecordTarget(context.WithoutCancel(ctx), t.run.ID, r); err != nil {

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
 )
 
 // TestSameTickTwice: a second tick at the same time does nothing and says
@@ -220,5 +222,29 @@ func TestDueFromStore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCountHook: what the Count hook's read says of a target is recorded
+// with the target's result.
+func TestCountHook(t *testing.T) {
+	f := newFleet(t, fleetScenario(), runFile)
+	h := f.newHost(backends[0].open(t, f.emu.Clock())())
+	res, err := tick.Run(context.Background(), tick.Options{Run: f.run, At: mustTime(t, dayStart), Targets: h.targets, Store: h.st,
+		Catalog: pricing.Embedded(), Executor: h.ex, Clock: f.clk, Info: store.RunInfo{OSUser: "tick-test"},
+		Count: func(ctx context.Context) (context.Context, func() (map[string]int, int)) {
+			return ctx, func() (map[string]int, int) { return map[string]int{"sagemaker:ListEndpoints": 2}, 7 }
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := h.st.TargetResults(context.Background(), res.RunID)
+	if err != nil || len(stored) != 6 {
+		t.Fatalf("%d results (%v)", len(stored), err)
+	}
+	for _, r := range stored {
+		if r.Calls["sagemaker:ListEndpoints"] != 2 || r.MetricsRequested != 7 {
+			t.Errorf("%s/%s: calls %v, metrics %d", r.Account, r.Region, r.Calls, r.MetricsRequested)
+		}
 	}
 }
