@@ -13,8 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/schedule"
@@ -122,7 +125,14 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		return err
 	}
 	defer st.Close()
-	ex, err := a.executor(ctx, set, st, catalog, action.WithDeferredDigest())
+	// Endpoint evidence is incremental: each endpoint's sums per period
+	// are kept in the state and only the periods since the last fetch are
+	// asked for, at most once per evidence cadence.
+	every := r.Cadences().Evidence
+	ex, err := a.executorWith(ctx, set, st, catalog, func(reg *action.Region, cl *awsapi.Clients) {
+		reg.Evidence = metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(st), metrics.EvidenceKey(reg.Account, reg.Region),
+			metrics.WithEvery(every-tick.DueSlack(every)), metrics.WithEvidenceLog(a.Log))
+	}, action.WithDeferredDigest())
 	if err != nil {
 		return err
 	}
@@ -137,7 +147,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
 	}
 	opts := tick.Options{Run: r, DryRun: dryRun, At: at, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
-		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}}
+		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls}
 	if schedNotifier != nil {
 		opts.ScheduleNotifier = schedNotifier
 	}
@@ -163,6 +173,13 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d of %d target(s) failed (listed above; sagesaver history --runs); the others completed", failed, len(res.Targets))}
 	}
 	return nil
+}
+
+// countCalls counts a target's AWS calls, by operation, and the metrics
+// GetMetricData was asked for (awsconfig's context-carried Counter).
+func countCalls(ctx context.Context) (context.Context, func() (map[string]int, int)) {
+	c := awsconfig.NewCounter()
+	return awsconfig.WithCounter(ctx, c), func() (map[string]int, int) { return c.Calls(), c.MetricsRequested() }
 }
 
 // tickTarget is one target's result in the JSON of run and history --runs.

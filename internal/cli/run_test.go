@@ -89,7 +89,8 @@ func TestRunTick(t *testing.T) {
 		if tg.Account == "333333333333" {
 			want = "failed"
 		}
-		if tg.Status != want || (want == "ok" && tg.Counts["notices"] != 1) || (want == "failed" && !strings.Contains(tg.Error, "assume role")) {
+		if tg.Status != want || (want == "ok" && (tg.Counts["notices"] != 1 || tg.Calls["cloudwatch:GetMetricData"] == 0 || tg.MetricsRequested == 0)) ||
+			(want == "failed" && !strings.Contains(tg.Error, "assume role")) {
 			t.Errorf("%s: %+v, want %s", tg.Account, tg, want)
 		}
 	}

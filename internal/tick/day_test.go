@@ -141,12 +141,16 @@ func simulateDay(t *testing.T, be backend) {
 		t.Errorf("%d digests in a day with an hourly digest for two senders", len(pub))
 	}
 
-	// Every tick is recorded once, with its targets.
+	// Every tick is recorded once, with its targets and their AWS calls;
+	// endpoint evidence is incremental: at most one fetch an hour per
+	// target, whatever the tick rate.
 	runs, err := st.Runs(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	worked := map[time.Time]int{}
+	fetches := map[string]int{}
+	metricsRequested := 0
 	for _, r := range runs {
 		if r.Command != tick.Command {
 			continue
@@ -157,6 +161,19 @@ func simulateDay(t *testing.T, be backend) {
 		}
 		if len(trs) > 0 {
 			worked[r.Tick]++
+		}
+		for _, tr := range trs {
+			fetches[tr.Account+"/"+tr.Region] += tr.Calls["cloudwatch:GetMetricData"]
+			metricsRequested += tr.MetricsRequested
+			if tr.Calls["sagemaker:ListNotebookInstances"] == 0 {
+				t.Errorf("tick %s %s/%s: no calls recorded: %v", r.Tick.Format(time.RFC3339), tr.Account, tr.Region, tr.Calls)
+			}
+		}
+	}
+	t.Logf("metrics requested over the day: %d; GetMetricData calls per target: %v", metricsRequested, fetches)
+	for k, n := range fetches {
+		if n == 0 || n > 24 {
+			t.Errorf("%s: %d GetMetricData calls in a day, want 1 to 24 (hourly at most)", k, n)
 		}
 	}
 	if len(worked) != ticks {

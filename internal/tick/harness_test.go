@@ -19,6 +19,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
@@ -275,7 +276,8 @@ func (f *fleet) newHost(st store.Store) *host {
 		for _, r := range regions {
 			c := awsapi.NewClients(cfg, r, false)
 			h.targets = append(h.targets, tick.Target{Account: acct, Region: r, Clients: c})
-			regs = append(regs, &action.Region{Account: acct, Region: r, SageMaker: c.SageMaker, Scaling: c.ApplicationAutoScaling, Metrics: metrics.New(c.Metrics)})
+			regs = append(regs, &action.Region{Account: acct, Region: r, SageMaker: c.SageMaker, Scaling: c.ApplicationAutoScaling, Metrics: metrics.New(c.Metrics),
+				Evidence: metrics.NewEvidence(metrics.New(c.Metrics), metrics.StoreMemory(st), metrics.EvidenceKey(acct, r), metrics.WithEvery(time.Hour-tick.DueSlack(time.Hour)))})
 		}
 	}
 	sns := awsapi.NewClients(base, "us-east-1", false).SNS
@@ -292,7 +294,11 @@ func (h *host) tick(at time.Time, dryRun bool) *tick.Result {
 	h.f.t.Helper()
 	res, err := tick.Run(context.Background(), tick.Options{Run: h.f.run, DryRun: dryRun, At: at, Targets: h.targets, Store: h.st,
 		Catalog: pricing.Embedded(), Executor: h.ex, Clock: h.f.clk, Info: store.RunInfo{OSUser: "tick-test"},
-		ScheduleNotifier: notify.NewSNS(awsapi.NewClients(h.base, "us-east-1", false).SNS, topicARN)})
+		ScheduleNotifier: notify.NewSNS(awsapi.NewClients(h.base, "us-east-1", false).SNS, topicARN),
+		Count: func(ctx context.Context) (context.Context, func() (map[string]int, int)) {
+			c := awsconfig.NewCounter()
+			return awsconfig.WithCounter(ctx, c), func() (map[string]int, int) { return c.Calls(), c.MetricsRequested() }
+		}})
 	if err != nil {
 		h.f.t.Fatalf("tick %s: %v", at.Format(time.RFC3339), err)
 	}

@@ -451,10 +451,10 @@ func (t *ticker) digest(ctx context.Context) Digest {
 	return d
 }
 
-// dueSlack is how much earlier than its cadence work is due again: a
+// DueSlack is how much earlier than its cadence work is due again: a
 // cron tick a few seconds early (or the previous one late) would
 // otherwise wait a whole tick. A tenth of the cadence, at most a minute.
-func dueSlack(every time.Duration) time.Duration { return min(every/10, time.Minute) }
+func DueSlack(every time.Duration) time.Duration { return min(every/10, time.Minute) }
 
 func dueKey(w Work, key string) string {
 	if key == "" {
@@ -478,7 +478,7 @@ func (t *ticker) due(ctx context.Context, w Work, key string, every time.Duratio
 	if err != nil {
 		return true
 	}
-	return !t.at.Before(last.Add(every - dueSlack(every)))
+	return !t.at.Before(last.Add(every - DueSlack(every)))
 }
 
 // done remembers that work w for key was done by this tick.

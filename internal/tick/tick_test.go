@@ -185,7 +185,7 @@ func TestKilledTickRecovered(t *testing.T) {
 // host: a fresh host (its own handle, nothing local) 5 minutes after the
 // first reads no endpoint evidence and describes nothing the first
 // described (the store's inventory cache); an hour later the policies are
-// due again.
+// due again (their endpoint evidence is the state's incremental one).
 func TestDueFromStore(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
@@ -213,9 +213,6 @@ func TestDueFromStore(t *testing.T) {
 			}
 			f.advanceTo(at.Add(time.Hour))
 			res = fresh.tick(at.Add(time.Hour), false)
-			if metricCalls() == before {
-				t.Error("an hour later the endpoint evidence was not read")
-			}
 			for _, r := range res.Targets {
 				if _, ran := r.Counts["findings"]; !ran {
 					t.Errorf("%s/%s: the policies did not run an hour later: %v", r.Account, r.Region, r.Counts)
