@@ -27,7 +27,8 @@ import (
 
 func newRunCmd(a *app) *cobra.Command {
 	var file, at string
-	var dryRun bool
+	var dryRun, estimate bool
+	var tickEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "run -f RUN.yaml [--dry-run] [--at TIME]",
 		Short: "Run one tick of unattended work as a run file says (inventory, policies, schedules, advice, digests) and exit",
@@ -56,11 +57,15 @@ the ticks with each target's result.`,
 		Example: `  sagesaver run -f examples/run/run.yaml
   sagesaver run -f run.yaml --dry-run -o json
   sagesaver run -f run.yaml --at 2026-12-01T07:00:00Z
+  sagesaver run -f run.yaml --estimate-cost
   */5 * * * *  sagesaver run -f /etc/sagesaver/run.yaml   # crontab`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
 				return root.UsageError("-f RUN.yaml is required (example: examples/run/run.yaml)")
+			}
+			if estimate {
+				return runEstimate(cmd.Context(), a, cmd, file, tickEvery)
 			}
 			if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputJSON {
 				return root.UsageError("run: -o %s is not supported; use table or json", a.Cfg.Output)
@@ -79,6 +84,8 @@ the ticks with each target's result.`,
 	f := cmd.Flags()
 	f.StringVarP(&file, "file", "f", "", "run file (YAML, kind: Run; see examples/run/)")
 	f.BoolVar(&dryRun, "dry-run", false, "change nothing, whatever the file's mode says")
+	f.BoolVar(&estimate, "estimate-cost", false, "print sagesaver's own monthly AWS bill for this run file (CloudWatch, Lambda, DynamoDB, SNS) and exit; runs no tick")
+	f.Var(config.NewDurationFlag(&tickEvery, 5*time.Minute).AtLeast(time.Minute), "tick-every", "with --estimate-cost: how often the scheduler runs a tick")
 	f.StringVar(&at, "at", "", "the tick's time, RFC 3339 (default now): the scheduler's time, so that hosts ticking together claim one tick")
 	return cmd
 }
@@ -93,22 +100,12 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if fl := cmd.Flag("region"); fl == nil || !fl.Changed {
 		a.Cfg.Regions = r.Targets.Regions
 	}
-	spec := r.StatePath()
-	if fl := cmd.Flag("state"); spec == "" || (fl != nil && fl.Changed) {
-		spec = a.Cfg.StatePath()
-	}
+	spec := runStateSpec(a, cmd, r)
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return err
 	}
-	tf := targetFlags{organization: r.Targets.Organization, roleName: r.Targets.RoleName}
-	if tf.roleName == "" {
-		tf.roleName = DefaultRoleName
-	}
-	for _, acct := range r.Targets.Accounts {
-		tf.accounts = append(tf.accounts, AccountEntry{ID: acct.ID, Name: acct.Name, RoleARN: acct.RoleARN})
-	}
-	set, err := a.buildTargets(ctx, tf, catalog)
+	set, err := a.buildTargets(ctx, runTargetFlags(r), catalog)
 	if err != nil {
 		return err
 	}

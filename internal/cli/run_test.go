@@ -128,6 +128,23 @@ func TestRunTick(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "tick 2026-12-01T10:00:00Z") || !strings.Contains(out, "333333333333") {
 		t.Errorf("history --runs table:\n%s", out)
 	}
+
+	// The tool's own bill for this run file, from the fleet the tick kept
+	// in the state and its measured duration; nothing is asked of AWS.
+	env.Emu.ResetCounters()
+	out, errOut, code = runScanCLI(t, env, "AKIAMGMT", dir, "run", "-f", file, "--estimate-cost")
+	if code != 0 {
+		t.Fatalf("run --estimate-cost: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"2 endpoint(s), 2 variant(s), 0 notebook(s) in 2 target(s), from the ticks' inventories", "tick: 30s (default)",
+		"GetMetricData", "Total"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("estimate lacks %q:\n%s", want, out)
+		}
+	}
+	if n := env.Emu.Counters().Total; n != 0 {
+		t.Errorf("--estimate-cost made %d AWS calls with the fleet in the state", n)
+	}
 }
 
 // TestRunBadFile: a bad run file is one error naming file, line and
