@@ -151,6 +151,8 @@ type Executor struct {
 	info     store.RunInfo
 	waits    Waits
 	notifier func(policy.Action) (notify.Notifier, error)
+	// deferDigest: Run queues notices and sends none; Deliver sends them.
+	deferDigest bool
 }
 
 // Option configures an Executor.
@@ -173,6 +175,12 @@ func WithWaits(w Waits) Option { return func(e *Executor) { e.waits = w } }
 func WithNotifier(fn func(policy.Action) (notify.Notifier, error)) Option {
 	return func(e *Executor) { e.notifier = fn }
 }
+
+// WithDeferredDigest makes Run queue its notices in the store's outbox
+// without sending them: the caller sends the digest on its own cadence
+// with Deliver (a tick sends one digest per digest period, not one per
+// run). A notify step is recorded ok once its notice is queued.
+func WithDeferredDigest() Option { return func(e *Executor) { e.deferDigest = true } }
 
 // New returns an Executor over regions, recording in st and pricing with
 // catalog.
@@ -348,7 +356,11 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 		}
 	}
 	if !dryRun {
-		e.notify(ctx, run, &rep)
+		if e.deferDigest {
+			e.recordQueued(ctx, &rep)
+		} else {
+			e.notify(ctx, run, &rep)
+		}
 	}
 	var runErr error
 	if rep.Failed() {

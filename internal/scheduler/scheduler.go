@@ -130,6 +130,8 @@ type Runner struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	info      store.RunInfo
+	// deferDigest: Run queues notices and sends none; Deliver sends them.
+	deferDigest bool
 }
 
 // Option configures New.
@@ -137,6 +139,11 @@ type Option func(*Runner)
 
 // WithNotifier sends each run's digest with n (default: none).
 func WithNotifier(n notify.Notifier) Option { return func(r *Runner) { r.notifier = n } }
+
+// WithDeferredDigest makes Run queue its notices in the store's outbox
+// (with a notifier set) without sending them: the caller sends the digest
+// on its own cadence with Deliver.
+func WithDeferredDigest() Option { return func(r *Runner) { r.deferDigest = true } }
 
 // WithClock sets the clock whose Now is the run's "now" (default
 // clock.Real).
@@ -291,7 +298,9 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	}
 	if !dryRun {
 		r.queue(ctx, run, (&Report{Errors: rep.Errors}).Digest(run.Actor()).Items)
-		r.notify(ctx, rep, run)
+		if !r.deferDigest {
+			r.notify(ctx, rep, run)
+		}
 	}
 	var runErr error
 	if rep.Failed() {
@@ -632,6 +641,16 @@ func (r *Runner) queue(ctx context.Context, run store.Run, items []notify.Item) 
 	if err := r.store.AddNotices(ctx, ns); err != nil {
 		r.log.Warn("queue notices", "err", err)
 	}
+}
+
+// Deliver sends, for run (a running run that takes the notices), one
+// digest with every schedule notice not delivered yet, as Run does at its
+// end unless WithDeferredDigest. It reports whether a digest was sent, and
+// why not when delivery failed (the notices stay in the outbox).
+func (r *Runner) Deliver(ctx context.Context, run store.Run) (bool, error) {
+	rep := &Report{RunID: run.ID, At: r.clock.Now()}
+	r.notify(ctx, rep, run)
+	return rep.Notified, rep.NotifyErr
 }
 
 // notify sends one digest with every notice not yet delivered: this run's
