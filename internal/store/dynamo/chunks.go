@@ -140,4 +140,3 @@ func valueOf(it item) (value, error) {
 	err := attributevalue.UnmarshalMap(it, &v)
 	return v, err
 }
-

@@ -213,7 +213,9 @@ type snapshotBody struct {
 	EndpointConfig json.RawMessage   `json:"endpoint_config"`
 }
 
-func endpointKey(account, region, endpoint string) string { return account + "/" + region + "/" + endpoint }
+func endpointKey(account, region, endpoint string) string {
+	return account + "/" + region + "/" + endpoint
+}
 
 func snapshotPK(ep string) string { return "snapshot#" + ep }
 
@@ -357,4 +359,3 @@ func (s *Store) SetSnapshotSteps(ctx context.Context, id int64, steps []string) 
 	}
 	return nil
 }
-
