@@ -69,17 +69,35 @@ func ParseID(s string) (ID, error) {
 			}
 			id.Name, id.Variant = name, variant
 		}
+	} else if id.Kind == Target && id.Name != targetName {
+		return ID{}, fmt.Errorf("resource id %q: want ACCOUNT/REGION/target/%s", s, targetName)
 	} else if strings.HasSuffix(id.Name, "/") || strings.Contains(id.Name, "//") {
 		return ID{}, fmt.Errorf("resource id %q: empty name part", s)
 	}
 	return id, nil
 }
 
-// Kinds lists every kind.
+// Kinds lists every kind of resource a scan inventories. Target is not
+// one of them: it is not a resource.
 var Kinds = []Kind{NotebookInstance, Endpoint, InferenceComponent, StudioDomain, StudioSpace, StudioApp,
 	TrainingJob, TuningJob, ProcessingJob, TransformJob, CanvasApp, MLflowTrackingServer, HyperPodCluster, SpaceStorage}
 
-func (k Kind) known() bool { return slices.Contains(Kinds, k) }
+func (k Kind) known() bool { return k == Target || slices.Contains(Kinds, k) }
+
+// Target is the kind of a TargetID: one account and region that a tick
+// works on, claimed in the store like a resource so that two hosts
+// ticking at once never work on one target together. It is not in Kinds,
+// so scans, policies and reports never meet it.
+const Target Kind = "target"
+
+// targetName is the Name of every TargetID (ParseID requires a name).
+const targetName = "all"
+
+// TargetID is the ID under which a tick leases the target account x
+// region (store.Claim): ACCOUNT/REGION/target/all.
+func TargetID(account, region string) ID {
+	return ID{Account: account, Region: region, Kind: Target, Name: targetName}
+}
 
 // ID is the resource's identity for everything that acts on it: an
 // endpoint variant maps to its endpoint (Variant empty).
