@@ -11,6 +11,7 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"golang.org/x/sync/errgroup"
 )
 
 // A large value (a snapshot's documents, a blob) is kept gzip-compressed
@@ -24,6 +25,8 @@ const (
 	inlineBytes = 300 * 1024
 	// chunkBytes is the size of each chunk item's part.
 	chunkBytes = 350 * 1024
+	// chunkWriters is how many chunks are written at once.
+	chunkWriters = 4
 )
 
 // value is how an item holds a large value: inline in V, or in Chunks
@@ -44,7 +47,7 @@ func chunkPK(owner, ver string) string { return "chunk#" + owner + "#" + ver }
 
 func compress(data []byte) ([]byte, error) {
 	var b bytes.Buffer
-	w, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	w, err := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}
@@ -81,13 +84,21 @@ func (s *Store) writeValue(ctx context.Context, owner string, data []byte) (valu
 		return value{}, err
 	}
 	v := value{Ver: hex.EncodeToString(r[:])}
-	var chunks []any
+	var chunks []chunkItem
 	for off := 0; off < len(z); off += chunkBytes {
 		part := z[off:min(off+chunkBytes, len(z))]
 		chunks = append(chunks, chunkItem{PK: chunkPK(owner, v.Ver), SK: fmt.Sprintf("%06d", len(chunks)), V: part})
 	}
 	v.Chunks = len(chunks)
-	if err := s.batchPut(ctx, chunks); err != nil {
+	// One put per chunk, a few at once: a batch of large items is no
+	// cheaper in request units, and some implementations (dynalite) are
+	// much slower with one.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(chunkWriters)
+	for _, c := range chunks {
+		g.Go(func() error { return s.put(gctx, c, "", nil) })
+	}
+	if err := g.Wait(); err != nil {
 		return value{}, fmt.Errorf("write chunks: %w", err)
 	}
 	return v, nil

@@ -11,7 +11,16 @@ import (
 	"github.com/sagesaver/sagesaver/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) {
+	storetest.ServeProcess(func(ctx context.Context, dsn string) (store.Store, error) {
+		db, table, err := dynamotest.Connect(dsn)
+		if err != nil {
+			return nil, err
+		}
+		return dynamo.Open(ctx, db, table)
+	})
+	dynamotest.Main(m)
+}
 
 // open opens a handle on table of srv, closed when t ends.
 func open(t *testing.T, srv *dynamotest.Server, table string, opts ...dynamo.Option) *dynamo.Store {
@@ -37,6 +46,17 @@ func TestContract(t *testing.T) {
 					return open(t, srv, table, dynamo.WithClock(clk))
 				}
 			})
+		})
+	}
+}
+
+// TestContractProcesses races two processes (two hosts) on one table:
+// one claim, one target lease, one tick claim, round after round.
+func TestContractProcesses(t *testing.T) {
+	for _, name := range dynamotest.Names {
+		t.Run(name, func(t *testing.T) {
+			srv := dynamotest.Get(t, name)
+			storetest.RaceProcesses(t, srv.DSN(srv.NewTable(t)))
 		})
 	}
 }

@@ -388,3 +388,5 @@ func valueSize(v types.AttributeValue) int {
 }
 
 func unmarshal(it item, v any) error { return attributevalue.UnmarshalMap(it, v) }
+
+func marshal(v any) (item, error) { return attributevalue.MarshalMap(v) }

@@ -26,6 +26,8 @@ type runItem struct {
 	Heartbeat  string `dynamodbav:"heartbeat"`
 	Status     string `dynamodbav:"status"`
 	Error      string `dynamodbav:"error,omitempty"`
+	// Tick is a tick's scheduled time, absent for other runs.
+	Tick string `dynamodbav:"tick,omitempty"`
 }
 
 func (it runItem) run() (store.Run, error) {
@@ -44,6 +46,11 @@ func (it runItem) run() (store.Run, error) {
 	}
 	if r.Finished, err = parseTimePtr(it.Finished); err != nil {
 		return store.Run{}, err
+	}
+	if it.Tick != "" {
+		if r.Tick, err = parseTime(it.Tick); err != nil {
+			return store.Run{}, err
+		}
 	}
 	return r, nil
 }
@@ -70,6 +77,9 @@ func (s *Store) StartRun(ctx context.Context, info store.RunInfo) (store.Run, er
 	it := runItem{PK: "run", SK: idKey(id), ID: id, Started: fmtTime(now), Command: info.Command, DryRun: info.DryRun,
 		OSUser: info.OSUser, CallerARN: info.CallerARN, PolicyFile: info.PolicyFile, PolicyHash: info.PolicyHash,
 		PID: s.pid, Host: s.host, Heartbeat: fmtTime(now), Status: string(store.RunRunning)}
+	if !info.Tick.IsZero() {
+		it.Tick = fmtTime(info.Tick)
+	}
 	if err := s.put(ctx, it, "attribute_not_exists(pk)", nil); err != nil {
 		return store.Run{}, fmt.Errorf("start run: %w", err)
 	}

@@ -431,3 +431,18 @@ func bridge(l net.Listener, addr string) {
 		}()
 	}
 }
+
+// DSN names table on the server for another process (storetest's
+// two-process races): the server's socket and the table.
+func (s *Server) DSN(table string) string { return s.sock + "|" + table }
+
+// Connect returns a client of the server and the table that dsn (from
+// DSN) names.
+func Connect(dsn string) (*dynamodb.Client, string, error) {
+	sock, table, ok := strings.Cut(dsn, "|")
+	if !ok {
+		return nil, "", fmt.Errorf("dynamotest dsn %q: want SOCKET|TABLE", dsn)
+	}
+	s := &Server{sock: sock}
+	return newClient(s.HTTPClient()), table, nil
+}
