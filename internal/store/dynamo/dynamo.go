@@ -127,9 +127,7 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 const ttlAfter = 7 * 24 * time.Hour
 
 // CreateTable creates table (pk and sk strings, billed per request) and
-// waits until it is ACTIVE; an existing table is left as it is. It then
-// turns TTL on the ttl attribute on, where the implementation has TTL
-// (dynalite has not: a warning, not an error).
+// waits until it is ACTIVE; an existing table is left as it is.
 func CreateTable(ctx context.Context, db TableAPI, table string, wait time.Duration) error {
 	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: aws.String(table),
@@ -154,18 +152,27 @@ func CreateTable(ctx context.Context, db TableAPI, table string, wait time.Durat
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, wait); err != nil {
 		return fmt.Errorf("wait for table %s: %w", table, err)
 	}
-	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+	return nil
+}
+
+// EnableTTL turns DynamoDB's TTL on the ttl attribute on, so that claims
+// left by dead runs are garbage-collected a week after they expired. It
+// reports false where the implementation has no TTL (dynalite), which
+// correctness never depends on. (The contract tests leave it off: their
+// clock is in the past, and TTL runs on the real one.)
+func EnableTTL(ctx context.Context, db TableAPI, table string) (bool, error) {
+	_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
 		TableName: aws.String(table),
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{
 			AttributeName: aws.String("ttl"), Enabled: aws.Bool(true),
 		},
 	})
-	if err != nil && !ttlAlreadyOn(err) {
-		if !unknownOperation(err) {
-			return fmt.Errorf("turn on ttl of table %s: %w", table, err)
-		}
-		// dynalite: no TTL. Correctness never depends on it.
-		return nil
+	switch {
+	case err == nil, ttlAlreadyOn(err):
+		return true, nil
+	case unknownOperation(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("turn on ttl of table %s: %w", table, err)
 	}
-	return nil
 }
