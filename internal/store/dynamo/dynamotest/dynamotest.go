@@ -75,6 +75,22 @@ func simulatorDir() string {
 	return filepath.Join(CacheDir(), "dynamodb-local", "node_modules", "amplify-dynamodb-simulator", "emulator")
 }
 
+// installed returns the version of npm package pkg installed under dir
+// of the cache, "none" when it is not.
+func installed(dir, pkg string) string {
+	b, err := os.ReadFile(filepath.Join(CacheDir(), dir, "node_modules", pkg, "package.json"))
+	if err != nil {
+		return "none"
+	}
+	var p struct {
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(b, &p) != nil || p.Version == "" {
+		return "unknown"
+	}
+	return p.Version
+}
+
 // installHint is the command that installs what is missing.
 func installHint() string {
 	return "run scripts/test.sh, which installs it (npm install --prefix " + filepath.Join(CacheDir(), "dynalite") +
@@ -91,14 +107,16 @@ func missing(name string) string {
 		if _, err := exec.LookPath("node"); err != nil {
 			need = append(need, "node")
 		}
-		if _, err := os.Stat(dynaliteCLI()); err != nil {
-			need = append(need, dynaliteCLI())
+		if v := installed("dynalite", "dynalite"); v != DynaliteVersion {
+			need = append(need, "dynalite@"+DynaliteVersion+" (found "+v+")")
 		}
 	case DynamoDBLocal:
 		if _, err := exec.LookPath("java"); err != nil {
 			need = append(need, "java")
 		}
-		if _, err := os.Stat(filepath.Join(simulatorDir(), "DynamoDBLocal.jar")); err != nil {
+		if v := installed("dynamodb-local", "amplify-dynamodb-simulator"); v != SimulatorVersion {
+			need = append(need, "amplify-dynamodb-simulator@"+SimulatorVersion+" (found "+v+")")
+		} else if _, err := os.Stat(filepath.Join(simulatorDir(), "DynamoDBLocal.jar")); err != nil {
 			need = append(need, filepath.Join(simulatorDir(), "DynamoDBLocal.jar"))
 		}
 	}
