@@ -10,9 +10,10 @@
 // A test package that uses it calls Main from its TestMain: the test
 // binary re-executes itself as the small supervisor (and bridge) of each
 // server, and Main stops the servers when the tests end. A supervisor
-// kills its server when the test binary goes away, however it ends
-// (a panic, a -timeout, kill -9): it watches its stdin, a pipe from the
-// test binary, and runs with a parent-death signal.
+// kills its server and removes its files when the test binary goes away,
+// however it ends (a panic, a -timeout, kill -9): it watches its stdin, a
+// pipe only the test binary holds. The server has a parent-death signal,
+// should its supervisor be killed.
 package dynamotest
 
 import (
@@ -244,6 +245,9 @@ type spec struct {
 	Port   int    `json:"port,omitempty"`
 	// LoopbackUp brings lo up first (a new network namespace has it down).
 	LoopbackUp bool `json:"loopback_up,omitempty"`
+	// Remove is a directory the supervisor removes when it is done (the
+	// socket's and the log's).
+	Remove string `json:"remove,omitempty"`
 }
 
 // localPort is DynamoDB Local's port inside its own network namespace,
@@ -263,11 +267,11 @@ func start(name string) (*Server, error) {
 	switch name {
 	case Dynalite:
 		// dynalite listens on whatever --port names; a path is a Unix socket.
-		sp = spec{Argv: []string{"node", dynaliteCLI(), "--port", s.sock, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}, Dir: dir}
+		sp = spec{Argv: []string{"node", dynaliteCLI(), "--port", s.sock, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}, Dir: dir, Remove: dir}
 	case DynamoDBLocal:
 		sim := simulatorDir()
 		sp = spec{Argv: []string{"java", "-Djava.library.path=" + filepath.Join(sim, "DynamoDBLocal_lib"), "-jar", filepath.Join(sim, "DynamoDBLocal.jar"),
-			"-inMemory", "-disableTelemetry", "-port", fmt.Sprint(localPort)}, Dir: sim, Bridge: s.sock, Port: localPort, LoopbackUp: true}
+			"-inMemory", "-disableTelemetry", "-port", fmt.Sprint(localPort)}, Dir: sim, Bridge: s.sock, Port: localPort, LoopbackUp: true, Remove: dir}
 		netns = true
 	default:
 		return nil, fmt.Errorf("unknown server %q", name)
@@ -288,7 +292,7 @@ func start(name string) (*Server, error) {
 	s.cmd = exec.Command(self)
 	s.cmd.Env = append(os.Environ(), helperEnv+"="+string(b))
 	s.cmd.Stdout, s.cmd.Stderr = log, log
-	if s.cmd.SysProcAttr, err = sysProcAttr(netns); err != nil {
+	if s.cmd.SysProcAttr, err = supervisorAttr(netns); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("%w: %v", errNoNamespace, err)
 	}
@@ -384,6 +388,9 @@ func supervise(v string) int {
 		fmt.Fprintln(os.Stderr, "supervise:", err)
 		return 2
 	}
+	if sp.Remove != "" {
+		defer os.RemoveAll(sp.Remove)
+	}
 	if sp.LoopbackUp {
 		if err := loopbackUp(); err != nil {
 			fmt.Fprintln(os.Stderr, "supervise: bring lo up:", err)
@@ -393,7 +400,7 @@ func supervise(v string) int {
 	cmd := exec.Command(sp.Argv[0], sp.Argv[1:]...)
 	cmd.Dir = sp.Dir
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.SysProcAttr, _ = sysProcAttr(false)
+	cmd.SysProcAttr = serverAttr()
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "supervise:", err)
 		return 2

@@ -7,13 +7,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sysProcAttr starts a supervisor that dies with the test binary and,
-// when netns, in a new network namespace: only its loopback, so DynamoDB
+// serverAttr starts a server that dies with its supervisor.
+func serverAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} }
+
+// supervisorAttr starts a supervisor (which ends when its stdin closes,
+// then cleans up) and, when netns, in a new network namespace: only its loopback, so DynamoDB
 // Local, which listens on every interface, is reachable from nowhere but
 // the bridge. Root (as in CI) makes the namespace directly; anyone else
 // through a user namespace mapping them to its root.
-func sysProcAttr(netns bool) (*syscall.SysProcAttr, error) {
-	a := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+func supervisorAttr(netns bool) (*syscall.SysProcAttr, error) {
+	a := &syscall.SysProcAttr{}
 	if !netns {
 		return a, nil
 	}

@@ -9,10 +9,12 @@ import (
 
 var errLinuxOnly = errors.New("network namespaces are Linux only")
 
-// sysProcAttr: outside Linux there is no network namespace to keep
+func serverAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
+
+// supervisorAttr: outside Linux there is no network namespace to keep
 // DynamoDB Local to loopback, so it does not start there (the tests that
 // need it skip, or fail under CI).
-func sysProcAttr(netns bool) (*syscall.SysProcAttr, error) {
+func supervisorAttr(netns bool) (*syscall.SysProcAttr, error) {
 	if netns {
 		return nil, errLinuxOnly
 	}
