@@ -29,9 +29,15 @@ const (
 	chunkWriters = 4
 )
 
+// sampleBytes is how much of a large value is compressed first to judge
+// whether compressing it is worth it: data that does not shrink by a
+// tenth (already compressed, encrypted) is stored as it is.
+const sampleBytes = 64 * 1024
+
 // value is how an item holds a large value: inline in V, or in Chunks
-// chunk items of version Ver.
+// chunk items of version Ver; gzip-compressed unless Raw.
 type value struct {
+	Raw    bool   `dynamodbav:"raw,omitempty"`
 	V      []byte `dynamodbav:"v,omitempty"`
 	Ver    string `dynamodbav:"ver,omitempty"`
 	Chunks int    `dynamodbav:"chunks,omitempty"`
@@ -72,18 +78,29 @@ func decompress(data []byte) ([]byte, error) {
 // writeValue compresses data and returns how the item of owner (a
 // unique name for it) holds it, having written any chunks first.
 func (s *Store) writeValue(ctx context.Context, owner string, data []byte) (value, error) {
-	z, err := compress(data)
-	if err != nil {
-		return value{}, err
+	raw := false
+	if len(data) > sampleBytes {
+		z, err := compress(data[:sampleBytes])
+		if err != nil {
+			return value{}, err
+		}
+		raw = len(z) > sampleBytes*9/10
+	}
+	z := data
+	if !raw {
+		var err error
+		if z, err = compress(data); err != nil {
+			return value{}, err
+		}
 	}
 	if len(z) <= inlineBytes {
-		return value{V: z}, nil
+		return value{Raw: raw, V: z}, nil
 	}
 	var r [8]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return value{}, err
 	}
-	v := value{Ver: hex.EncodeToString(r[:])}
+	v := value{Raw: raw, Ver: hex.EncodeToString(r[:])}
 	var chunks []chunkItem
 	for off := 0; off < len(z); off += chunkBytes {
 		part := z[off:min(off+chunkBytes, len(z))]
@@ -111,8 +128,8 @@ var errValueGone = errors.New("value replaced while read")
 // readValue returns the value the item of owner holds.
 func (s *Store) readValue(ctx context.Context, owner string, v value) ([]byte, error) {
 	if v.Chunks == 0 {
-		if len(v.V) == 0 {
-			return nil, nil
+		if len(v.V) == 0 || v.Raw {
+			return v.V, nil
 		}
 		return decompress(v.V)
 	}
@@ -129,6 +146,9 @@ func (s *Store) readValue(ctx context.Context, owner string, v value) ([]byte, e
 			return nil, errValueGone
 		}
 		z = append(z, p.V...)
+	}
+	if v.Raw {
+		return z, nil
 	}
 	return decompress(z)
 }
