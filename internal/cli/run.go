@@ -100,7 +100,10 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if fl := cmd.Flag("region"); fl == nil || !fl.Changed {
 		a.Cfg.Regions = r.Targets.Regions
 	}
-	spec := runStateSpec(a, cmd, r)
+	loc, err := runStateLocation(a, cmd, r)
+	if err != nil {
+		return err
+	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return err
@@ -117,7 +120,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx, spec)
+	st, err := a.openLocation(ctx, loc)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,11 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx, runStateSpec(a, cmd, r))
+	loc, err := runStateLocation(a, cmd, r)
+	if err != nil {
+		return err
+	}
+	st, err := a.openLocation(ctx, loc)
 	if err != nil {
 		return err
 	}
@@ -67,14 +71,16 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	return bill.WriteText(w)
 }
 
-// runStateSpec is the state a run file's tick uses: --state when given,
-// else the file's, else the default.
-func runStateSpec(a *app, cmd *cobra.Command, r *runconfig.Run) string {
-	spec := r.StatePath()
-	if fl := cmd.Flag("state"); spec == "" || (fl != nil && fl.Changed) {
-		spec = a.Cfg.StatePath()
+// runStateLocation is the state a run file's tick uses: --state when
+// given on the command line, else the file's, else the global one
+// (SAGESAVER_STATE, the config file's, the default file).
+func runStateLocation(a *app, cmd *cobra.Command, r *runconfig.Run) (store.Location, error) {
+	if fl := cmd.Flag("state"); fl == nil || !fl.Changed {
+		if loc, ok := r.StateLocation(); ok {
+			return loc, nil
+		}
 	}
-	return spec
+	return a.stateLocation()
 }
 
 // storedFleet counts the fleet in the inventories the ticks kept.

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
@@ -23,6 +22,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/schedule"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 // Kind is the kind of a run file.
@@ -76,9 +76,10 @@ type File struct {
 	Mode    string  `yaml:"mode,omitempty"`
 	Cadence Cadence `yaml:"cadence,omitempty"`
 	Notify  *Notify `yaml:"notify,omitempty"`
-	// State is the state backend: "sqlite:PATH" (PATH relative to the run
-	// file), or another backend's URL ("dynamodb://TABLE?region=...").
-	// Empty: the global --state.
+	// State is the state backend, as --state names it
+	// (store.ParseLocation): "sqlite:PATH" or a plain path (relative to
+	// the run file), or "dynamodb://TABLE?region=REGION". Empty: the
+	// global --state.
 	State string `yaml:"state,omitempty"`
 }
 
@@ -226,31 +227,11 @@ func (f *File) Validate() error {
 		}
 	}
 	if f.State != "" {
-		if _, _, err := SplitState(f.State); err != nil {
+		if _, err := store.ParseLocation(f.State); err != nil {
 			return ferr("state", "%v", err)
 		}
 	}
 	return nil
-}
-
-// SplitState splits a state backend string into its scheme ("sqlite",
-// "dynamodb") and the rest (a path, or the URL). The dynamo branch owns
-// the full parser; this keeps the run file's value checked meanwhile.
-func SplitState(s string) (scheme, rest string, err error) {
-	switch {
-	case strings.HasPrefix(s, "sqlite:"):
-		rest = strings.TrimPrefix(s, "sqlite:")
-		if rest == "" {
-			return "", "", fmt.Errorf("%q names no database file (sqlite:PATH)", s)
-		}
-		return "sqlite", rest, nil
-	case strings.HasPrefix(s, "dynamodb://"):
-		if strings.TrimPrefix(s, "dynamodb://") == "" {
-			return "", "", fmt.Errorf("%q names no table (dynamodb://TABLE?region=...)", s)
-		}
-		return "dynamodb", s, nil
-	}
-	return "", "", fmt.Errorf("%q: want sqlite:PATH or dynamodb://TABLE?region=REGION", s)
 }
 
 // Run is a run file read and checked, its policies and schedules loaded.
@@ -285,14 +266,21 @@ func (r *Run) Cadences() Cadence {
 	return c
 }
 
-// StatePath returns the state string with a relative sqlite path made
-// relative to the run file; "" when the file names none.
-func (r *Run) StatePath() string {
-	scheme, rest, err := SplitState(r.State)
-	if err != nil || scheme != "sqlite" || filepath.IsAbs(rest) {
-		return r.State
+// StateLocation returns the state the file names, a relative SQLite path
+// made relative to the run file; ok is false when the file names none (or,
+// for a Run not made by Read or Decode, one that does not parse).
+func (r *Run) StateLocation() (loc store.Location, ok bool) {
+	if r.State == "" {
+		return store.Location{}, false
 	}
-	return "sqlite:" + filepath.Join(filepath.Dir(r.Path), rest)
+	loc, err := store.ParseLocation(r.State)
+	if err != nil {
+		return store.Location{}, false
+	}
+	if loc.Backend == store.BackendSQLite && !filepath.IsAbs(loc.Path) {
+		loc.Path = filepath.Join(filepath.Dir(r.Path), loc.Path)
+	}
+	return loc, true
 }
 
 // Read reads the run file at path and every policy and schedules file it

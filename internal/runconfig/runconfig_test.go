@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 func TestExample(t *testing.T) {
@@ -26,8 +27,35 @@ func TestExample(t *testing.T) {
 	if c := r.Cadences(); c.Evidence != time.Hour || c.Inventory != 5*time.Minute {
 		t.Errorf("cadences %+v", c)
 	}
-	if got, want := r.StatePath(), "sqlite:"+filepath.Join("..", "..", "examples", "run", "state", "sagesaver.db"); got != want {
-		t.Errorf("state %q, want %q", got, want)
+	want := store.Location{Backend: store.BackendSQLite, Path: filepath.Join("..", "..", "examples", "run", "state", "sagesaver.db")}
+	if got, ok := r.StateLocation(); !ok || got != want {
+		t.Errorf("state %+v (%v), want %+v", got, ok, want)
+	}
+}
+
+// TestStateLocation: the run file's state is read by store.ParseLocation,
+// the parser --state uses: a relative SQLite path is the run file's
+// directory's, a DynamoDB table is kept as named, none is none.
+func TestStateLocation(t *testing.T) {
+	dir := filepath.Join("etc", "sagesaver")
+	for _, tc := range []struct {
+		state string
+		want  store.Location
+		ok    bool
+	}{
+		{"", store.Location{}, false},
+		{"state: sqlite:state.db\n", store.Location{Backend: store.BackendSQLite, Path: filepath.Join(dir, "state.db")}, true},
+		{"state: state.db\n", store.Location{Backend: store.BackendSQLite, Path: filepath.Join(dir, "state.db")}, true},
+		{"state: sqlite:/var/lib/sagesaver/state.db\n", store.Location{Backend: store.BackendSQLite, Path: "/var/lib/sagesaver/state.db"}, true},
+		{"state: dynamodb://sagesaver-state?region=eu-west-1\n", store.Location{Backend: store.BackendDynamoDB, Table: "sagesaver-state", Region: "eu-west-1"}, true},
+	} {
+		r, err := Decode(filepath.Join(dir, "run.yaml"), []byte(base+inlinePolicy+tc.state))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.state, err)
+		}
+		if got, ok := r.StateLocation(); ok != tc.ok || got != tc.want {
+			t.Errorf("%q: %+v (%v), want %+v (%v)", tc.state, got, ok, tc.want, tc.ok)
+		}
 	}
 }
 
@@ -81,6 +109,8 @@ func TestErrors(t *testing.T) {
 		{"nothing to do", base, "run.yaml", "policies", 0},
 		{"cadence", base + inlinePolicy + "cadence: {evidence: 10s}\n", "run.yaml", "cadence.evidence", 14},
 		{"state", base + inlinePolicy + "state: postgres://x\n", "run.yaml", "state", 14},
+		{"state parameter", base + inlinePolicy + "state: dynamodb://sagesaver-state?regoin=us-east-1\n", "run.yaml", "state", 14},
+		{"state table", base + inlinePolicy + "state: dynamodb://x\n", "run.yaml", "state", 14},
 		{"account", base + "  accounts: [{id: 1234}]\n" + inlinePolicy, "run.yaml", "targets.accounts[0].id", 5},
 		{"inline policy", base + strings.Replace(inlinePolicy, "idleFor: 24h", "idleFor: forever", 1), "run.yaml", "policies[0].inline.rules[0].conditions.idleFor", 0},
 		{"policy file", base + "policies: [{file: bad-policy.yaml}]\n", bad, "rules[0].actions[0].type", 6},
@@ -122,7 +152,9 @@ func TestSchemaAcceptsExample(t *testing.T) {
 	for _, tc := range []struct {
 		doc  string
 		good bool
-	}{{string(example), true}, {base + inlinePolicy + "bogus: 1\n", false}, {base + inlinePolicy + "mode: always\n", false}} {
+	}{{string(example), true}, {base + inlinePolicy + "bogus: 1\n", false}, {base + inlinePolicy + "mode: always\n", false},
+		{base + inlinePolicy + "state: dynamodb://sagesaver-state?region=eu-west-1\n", true}, {base + inlinePolicy + "state: /var/lib/sagesaver/state.db\n", true},
+		{base + inlinePolicy + "state: postgres://db/state\n", false}} {
 		js, err := yaml.YAMLToJSON([]byte(tc.doc))
 		if err != nil {
 			t.Fatal(err)
