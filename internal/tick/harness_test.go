@@ -29,6 +29,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/store/dynamo"
+	"github.com/sagesaver/sagesaver/internal/store/dynamo/dynamotest"
 	"github.com/sagesaver/sagesaver/internal/tick"
 )
 
@@ -133,28 +135,68 @@ notify:
   snsTopicArn: ` + topicARN + `
 `
 
-// backend opens the store a test ticks against; every host opens its own
-// handle on the same state, as processes on different machines would.
-// The DynamoDB backend joins this table when it is merged.
+// backend is a kind of state a test ticks against: newState makes an
+// empty one and returns its dsn (openDSN), which every host, and a child
+// process, opens a handle of its own on, as processes on different
+// machines would.
 type backend struct {
-	name string
-	// open returns a function that opens a new handle on one state.
-	open func(t *testing.T, clk clock.Clock) func() store.Store
+	name     string
+	newState func(t *testing.T) string
+	// leaseOnly: a run is dead only when its heartbeat is older than the
+	// lease (a shared table cannot ask another host whether its process
+	// lives; SQLite also looks for the process on its own host).
+	leaseOnly bool
 }
 
+// backends are SQLite and the DynamoDB backend on its two test
+// implementations (dynalite and DynamoDB Local, started on loopback by
+// dynamotest; skipped where they are not installed, failed under CI).
 var backends = []backend{
-	{name: "sqlite", open: func(t *testing.T, clk clock.Clock) func() store.Store {
-		path := filepath.Join(t.TempDir(), "state.db")
-		return func() store.Store {
-			st, err := store.Open(context.Background(), path, store.WithClock(clk))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		}
-	}},
+	{name: "sqlite", newState: func(t *testing.T) string { return "sqlite|" + filepath.Join(t.TempDir(), "state.db") }},
+	dynamoBackend(dynamotest.Dynalite),
+	dynamoBackend(dynamotest.DynamoDBLocal),
 }
+
+// dynamoBackend's state is a fresh table on server name.
+func dynamoBackend(name string) backend {
+	return backend{name: name, leaseOnly: true, newState: func(t *testing.T) string {
+		srv := dynamotest.Get(t, name)
+		return "dynamodb|" + srv.DSN(srv.NewTable(t))
+	}}
+}
+
+// open makes a new state and returns a function that opens a new handle
+// on it, closed when t ends.
+func (b backend) open(t *testing.T, clk clock.Clock) func() store.Store {
+	return openerOf(t, b.newState(t), clk)
+}
+
+func openerOf(t *testing.T, dsn string, clk clock.Clock) func() store.Store {
+	return func() store.Store {
+		st, err := openDSN(context.Background(), dsn, clk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+}
+
+// openDSN opens a handle on the state a backend's dsn names:
+// "sqlite|PATH" or "dynamodb|" and dynamotest's DSN.
+func openDSN(ctx context.Context, dsn string, clk clock.Clock) (store.Store, error) {
+	kind, rest, _ := strings.Cut(dsn, "|")
+	if kind == "sqlite" {
+		return store.Open(ctx, rest, store.WithClock(clk))
+	}
+	db, table, err := dynamotest.Connect(rest)
+	if err != nil {
+		return nil, err
+	}
+	return dynamo.Open(ctx, db, table, dynamo.WithClock(clk))
+}
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
 
 // fleet is a running emulator with the fleet loaded.
 type fleet struct {
