@@ -7,8 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/pricing"
@@ -289,5 +293,71 @@ func TestCountHook(t *testing.T) {
 		if r.Calls["sagemaker:ListEndpoints"] != 2 || r.MetricsRequested != 7 {
 			t.Errorf("%s/%s: calls %v, metrics %d", r.Account, r.Region, r.Calls, r.MetricsRequested)
 		}
+	}
+}
+
+// countingStore counts the blobs written, by kind.
+type countingStore struct {
+	store.Store
+	mu     sync.Mutex
+	writes map[string]int
+}
+
+func (c *countingStore) PutBlob(ctx context.Context, kind, key string, value []byte) error {
+	c.mu.Lock()
+	c.writes[kind]++
+	c.mu.Unlock()
+	return c.Store.PutBlob(ctx, kind, key, value)
+}
+
+func (c *countingStore) written(kind string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writes[kind]
+}
+
+// TestScanStoredWhenChanged: a target's inventory (BlobScan) is written
+// when it changed, not at every inventory tick: the same fleet an hour
+// later writes nothing; a notebook started in one target writes that
+// target's alone.
+func TestScanStoredWhenChanged(t *testing.T) {
+	for _, be := range backends[:2] { // SQLite and dynalite: the rule is the tick's
+		t.Run(be.name, func(t *testing.T) {
+			f := newFleet(t, fleetScenario(), runFile)
+			st := &countingStore{Store: be.open(t, f.emu.Clock())(), writes: map[string]int{}}
+			h := f.newHost(st)
+			at := mustTime(t, dayStart)
+			if res := h.tick(at, true); res.Failed() {
+				t.Fatalf("first tick: %+v", res)
+			}
+			if n := st.written(tick.BlobScan); n != 6 {
+				t.Fatalf("first tick wrote %d inventories, want 6", n)
+			}
+			at = at.Add(time.Hour) // inventory is due hourly
+			f.advanceTo(at)
+			if res := h.tick(at, true); res.Failed() || res.Targets[0].Counts["resources"] == 0 {
+				t.Fatalf("second tick: %+v", res)
+			}
+			if n := st.written(tick.BlobScan); n != 6 {
+				t.Errorf("an unchanged fleet's inventories were written again: %d writes, want 6", n-6)
+			}
+			target := h.targets[0]
+			if _, err := target.Clients.SageMaker.StartNotebookInstance(context.Background(),
+				&sagemaker.StartNotebookInstanceInput{NotebookInstanceName: aws.String("dev-nb")}); err != nil {
+				t.Fatal(err)
+			}
+			at = at.Add(time.Hour)
+			f.advanceTo(at)
+			if res := h.tick(at, true); res.Failed() {
+				t.Fatalf("third tick: %+v", res)
+			}
+			if n := st.written(tick.BlobScan); n != 7 {
+				t.Errorf("after one target changed: %d inventory writes, want 7", n)
+			}
+			data, _, err := st.Blob(context.Background(), tick.BlobScan, target.Account+"/"+target.Region)
+			if err != nil || !strings.Contains(string(data), "InService") && !strings.Contains(string(data), "Pending") {
+				t.Errorf("%s/%s inventory does not show the notebook started (%v): %.300s", target.Account, target.Region, err, data)
+			}
+		})
 	}
 }
