@@ -58,17 +58,18 @@ the ticks with each target's result.`,
   sagesaver run -f run.yaml --dry-run -o json
   sagesaver run -f run.yaml --at 2026-12-01T07:00:00Z
   sagesaver run -f run.yaml --estimate-cost
+  sagesaver run -f run.yaml --estimate-cost --tick-every 15m -o json
   */5 * * * *  sagesaver run -f /etc/sagesaver/run.yaml   # crontab`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
 				return root.UsageError("-f RUN.yaml is required (example: examples/run/run.yaml)")
 			}
-			if estimate {
-				return runEstimate(cmd.Context(), a, cmd, file, tickEvery)
-			}
 			if a.Cfg.Output != config.OutputTable && a.Cfg.Output != config.OutputJSON {
 				return root.UsageError("run: -o %s is not supported; use table or json", a.Cfg.Output)
+			}
+			if estimate {
+				return runEstimate(cmd.Context(), a, cmd, file, tickEvery)
 			}
 			when := a.now()
 			if at != "" {

@@ -11,6 +11,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/ownbill"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/store"
@@ -48,7 +50,7 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 		if fleet, err = a.scannedFleet(ctx, cmd, r); err != nil {
 			return err
 		}
-		source = "a scan of the run file's targets now"
+		source = "a read-only scan of the run file's targets now (no inventory in the state yet)"
 	}
 	cad := r.Cadences()
 	c := ownbill.Config{TickEvery: tickEvery, EvidenceEvery: cad.Evidence, InventoryEvery: cad.Inventory}
@@ -63,12 +65,47 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	if dur == 0 {
 		dur = ownbill.DefaultTickDuration
 	}
+	doc := estimateDoc{Schema: report.SchemaRunEstimate, RunFile: file, State: loc.String(), StateBackend: loc.Backend,
+		TickEverySeconds: tickEvery.Seconds(), EvidenceEverySeconds: cad.Evidence.Seconds(), InventoryEverySeconds: cad.Inventory.Seconds(),
+		Fleet: fleet, FleetSource: source, TickDurationSeconds: dur.Seconds(), TickDurationSource: durSource, MemoryMB: ownbill.DefaultMemoryMB,
+		Assumptions: []string{
+			fmt.Sprintf("one AWS Lambda invocation of %d MB a tick (on cron or a Kubernetes CronJob there is no Lambda charge)", ownbill.DefaultMemoryMB),
+			"the state in a DynamoDB table, on-demand (a SQLite state has no DynamoDB charge)",
+			"us-east-1 list prices of " + ownbill.USEast1.AsOf + ", no free tier",
+			"no SNS notices counted: a digest is one publish",
+		},
+		Bill: bill, TotalPerMonth: bill.Total}
+	if a.Cfg.Output == config.OutputJSON {
+		return report.EncodeJSON(a.Stdio.Out, doc)
+	}
 	w := a.Stdio.Out
 	fmt.Fprintf(w, "sagesaver's own AWS bill for %s, a tick every %s, per month (730 hours):\n", file, config.FormatDuration(tickEvery))
 	fmt.Fprintf(w, "  fleet: %d endpoint(s), %d variant(s), %d notebook(s) in %d target(s), from %s\n", fleet.Endpoints, fleet.Variants, fleet.Notebooks, fleet.Targets, source)
-	fmt.Fprintf(w, "  tick: %s (%s); evidence every %s; inventory every %s; one Lambda invocation a tick at %d MB\n\n",
+	fmt.Fprintf(w, "  tick: %s (%s); evidence every %s; inventory every %s; one Lambda invocation a tick at %d MB\n",
 		dur.Round(time.Millisecond), durSource, config.FormatDuration(cad.Evidence), config.FormatDuration(cad.Inventory), ownbill.DefaultMemoryMB)
+	fmt.Fprintf(w, "  state: %s (the estimate counts DynamoDB on-demand request units; a SQLite state has none)\n\n", loc)
 	return bill.WriteText(w)
+}
+
+// estimateDoc is `run --estimate-cost -o json` (docs/run-estimate.schema.json).
+type estimateDoc struct {
+	Schema  string `json:"schema"`
+	RunFile string `json:"run_file"`
+	// State is the state the run file's ticks use; StateBackend its kind.
+	State                 string        `json:"state"`
+	StateBackend          string        `json:"state_backend"`
+	TickEverySeconds      float64       `json:"tick_every_seconds"`
+	EvidenceEverySeconds  float64       `json:"evidence_every_seconds"`
+	InventoryEverySeconds float64       `json:"inventory_every_seconds"`
+	Fleet                 ownbill.Fleet `json:"fleet"`
+	// FleetSource says where the fleet's counts come from.
+	FleetSource         string        `json:"fleet_source"`
+	TickDurationSeconds float64       `json:"tick_duration_seconds"`
+	TickDurationSource  string        `json:"tick_duration_source"`
+	MemoryMB            int           `json:"memory_mb"`
+	Assumptions         []string      `json:"assumptions"`
+	Bill                ownbill.Bill  `json:"bill"`
+	TotalPerMonth       pricing.Money `json:"total_per_month"`
 }
 
 // runStateLocation is the state a run file's tick uses: --state when

@@ -145,6 +145,51 @@ func TestRunTick(t *testing.T) {
 	if n := env.Emu.Counters().Total; n != 0 {
 		t.Errorf("--estimate-cost made %d AWS calls with the fleet in the state", n)
 	}
+	out, errOut, code = runScanCLI(t, env, "AKIAMGMT", dir, "run", "-f", file, "--estimate-cost", "--tick-every", "15m", "-o", "json")
+	if code != 0 {
+		t.Fatalf("run --estimate-cost -o json: exit %d\n%s%s", code, out, errOut)
+	}
+	checkSchema(t, "run-estimate", out)
+	var est estimateDoc
+	if err := json.Unmarshal([]byte(out), &est); err != nil {
+		t.Fatal(err)
+	}
+	if est.Fleet.Endpoints != 2 || est.Fleet.Targets != 2 || est.TickEverySeconds != 900 || est.EvidenceEverySeconds != 3600 ||
+		est.StateBackend != "sqlite" || !strings.HasSuffix(est.State, filepath.Join("state", "sagesaver.db")) ||
+		!strings.Contains(est.FleetSource, "inventories") || !est.TotalPerMonth.Equal(est.Bill.Total) || est.TotalPerMonth.Sign() <= 0 {
+		t.Errorf("estimate JSON: %+v", est)
+	}
+	// A tick every 15 minutes is a third of the Lambda invocations of one
+	// every 5 (730 hours: 2,920).
+	if est.Bill.Usage.LambdaInvocations != 2920 {
+		t.Errorf("lambda invocations a month at 15m: %d, want 2920", est.Bill.Usage.LambdaInvocations)
+	}
+}
+
+// TestRunStateFromFile: the run file's state is opened through the one
+// parser and backend chooser of --state: a DynamoDB table it names is
+// asked for (here at an endpoint where nothing listens, so the error names
+// it), and --state on the command line wins over the file.
+func TestRunStateFromFile(t *testing.T) {
+	env := emulatortest.Start(t, tickFleet)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "run.yaml")
+	doc := strings.Replace(tickRunFile, "state: sqlite:state/sagesaver.db", "state: dynamodb://sagesaver-state?region=us-east-1&endpoint=http://127.0.0.1:9", 1)
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runScanCLI(t, env, "AKIAMGMT", dir, "run", "-f", file, "--estimate-cost", "--aws-timeout", "5s")
+	if code == 0 || !strings.Contains(errOut, "127.0.0.1:9") {
+		t.Errorf("a run file naming a DynamoDB table: exit %d, stderr %q; want the table's endpoint asked", code, errOut)
+	}
+	state := filepath.Join(dir, "elsewhere.db")
+	out, errOut, code := runScanCLI(t, env, "AKIAMGMT", dir, "run", "-f", file, "--state", "sqlite:"+state, "--estimate-cost", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"state_backend": "sqlite"`) {
+		t.Fatalf("--state over the file's: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(state); err != nil {
+		t.Errorf("--state sqlite:%s was not used: %v", state, err)
+	}
 }
 
 // TestRunBadFile: a bad run file is one error naming file, line and

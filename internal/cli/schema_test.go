@@ -28,6 +28,7 @@ var outputSchemas = map[string]string{
 	report.SchemaPricingShow:     "pricing-show",
 	report.SchemaLifecycleAudit:  "lifecycle-audit",
 	report.SchemaRun:             "run",
+	report.SchemaRunEstimate:     "run-estimate",
 	report.SchemaHistoryRuns:     "history-runs",
 	agentcmd.SchemaStatus:        "agent-status",
 	dash.SchemaInventory:         "serve-inventory",

@@ -30,6 +30,7 @@ const (
 	SchemaPricingShow     = "sagesaver.io/pricing-show/v1"
 	SchemaLifecycleAudit  = "sagesaver.io/lifecycle-audit/v1"
 	SchemaRun             = "sagesaver.io/run/v1"          // run (one tick)
+	SchemaRunEstimate     = "sagesaver.io/run-estimate/v1" // run --estimate-cost
 	SchemaHistoryRuns     = "sagesaver.io/history-runs/v1" // history --runs
 )
 
