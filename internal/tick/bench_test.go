@@ -68,6 +68,7 @@ type meteredDB struct {
 	mu       sync.Mutex
 	requests map[string]int
 	units    map[string]float64
+	items    map[string]float64
 }
 
 func (m *meteredDB) add(op string, cc ...types.ConsumedCapacity) {
@@ -77,6 +78,32 @@ func (m *meteredDB) add(op string, cc ...types.ConsumedCapacity) {
 	for _, c := range cc {
 		m.units[op] += aws.ToFloat64(c.CapacityUnits)
 	}
+}
+
+// item names the kind of item a request is about: its pk up to the
+// first '#' ("run", "claim", "blob", ...), so that the units can be
+// told apart by what the tick stores.
+func item(key map[string]types.AttributeValue) string {
+	pk, ok := key["pk"].(*types.AttributeValueMemberS)
+	if !ok {
+		return "?"
+	}
+	kind, _, _ := strings.Cut(pk.Value, "#")
+	return kind
+}
+
+// byItem adds a write's units under "Op item".
+func (m *meteredDB) byItem(op string, key map[string]types.AttributeValue, cc *types.ConsumedCapacity) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.items == nil {
+		m.items = map[string]float64{}
+	}
+	u := 1.0
+	if cc != nil {
+		u = aws.ToFloat64(cc.CapacityUnits)
+	}
+	m.items[op+" "+item(key)] += u
 }
 
 func (m *meteredDB) one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
@@ -100,6 +127,7 @@ func (m *meteredDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts
 	out, err := m.API.PutItem(ctx, in, opts...)
 	if err == nil {
 		m.add("PutItem", m.one(out.ConsumedCapacity)...)
+		m.byItem("PutItem", in.Item, out.ConsumedCapacity)
 	} else {
 		m.add("PutItem (condition failed)") // billed too; counted as requests
 	}
@@ -111,6 +139,7 @@ func (m *meteredDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput
 	out, err := m.API.UpdateItem(ctx, in, opts...)
 	if err == nil {
 		m.add("UpdateItem", m.one(out.ConsumedCapacity)...)
+		m.byItem("UpdateItem", in.Key, out.ConsumedCapacity)
 	} else {
 		m.add("UpdateItem (condition failed)")
 	}
@@ -122,6 +151,7 @@ func (m *meteredDB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput
 	out, err := m.API.DeleteItem(ctx, in, opts...)
 	if err == nil {
 		m.add("DeleteItem", m.one(out.ConsumedCapacity)...)
+		m.byItem("DeleteItem", in.Key, out.ConsumedCapacity)
 	} else {
 		m.add("DeleteItem (condition failed)")
 	}
@@ -142,6 +172,16 @@ func (m *meteredDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteI
 	out, err := m.API.BatchWriteItem(ctx, in, opts...)
 	if err == nil {
 		m.add("BatchWriteItem", out.ConsumedCapacity...)
+		for _, reqs := range in.RequestItems {
+			for _, r := range reqs {
+				switch {
+				case r.PutRequest != nil:
+					m.byItem("BatchPut", r.PutRequest.Item, nil)
+				case r.DeleteRequest != nil:
+					m.byItem("BatchDelete", r.DeleteRequest.Key, nil)
+				}
+			}
+		}
 	}
 	return out, err
 }
@@ -268,6 +308,11 @@ func BenchmarkTickStore(b *testing.B) {
 		}
 		fmt.Fprintf(&out, "  %-32s %8d requests %10.1f units  %8.2f units a tick per target\n", op, db.requests[op], u, u/float64(ticks)/float64(n))
 	}
+	fmt.Fprintf(&out, "writes by item kind (units; batch items counted 1 each), per tick per target:")
+	for _, k := range slices.Sorted(maps.Keys(db.items)) {
+		fmt.Fprintf(&out, " %s %.2f;", k, db.items[k]/float64(ticks)/float64(n))
+	}
+	out.WriteString("\n")
 	steadyW, steadyR := (wru-firstW)/float64(max(ticks-1, 1))/float64(n), (rru-firstR)/float64(max(ticks-1, 1))/float64(n)
 	fmt.Fprintf(&out, "first tick: %.0f write units, %.0f read units; then per tick per target: %.2f write units, %.2f read units\n", firstW, firstR, steadyW, steadyR)
 	fmt.Fprintf(&out, "blob writes by kind in %d ticks, per target:", ticks)
