@@ -117,7 +117,7 @@ func runStateLocation(a *app, cmd *cobra.Command, r *runconfig.Run) (store.Locat
 			return loc, nil
 		}
 	}
-	return a.stateLocation()
+	return a.stateLocation("")
 }
 
 // storedFleet counts the fleet in the inventories the ticks kept.

@@ -196,8 +196,6 @@ func openDSN(ctx context.Context, dsn string, clk clock.Clock) (store.Store, err
 	return dynamo.Open(ctx, db, table, dynamo.WithClock(clk))
 }
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
-
 // fleet is a running emulator with the fleet loaded.
 type fleet struct {
 	t   *testing.T
