@@ -11,6 +11,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/store/dynamo/dynamotest"
 )
 
 // runFleet: the caller's account (AKIAMGMT) and one account entered
@@ -213,5 +214,54 @@ func TestRunBadFile(t *testing.T) {
 	_ = Run(context.Background(), []string{"run", "--help"}, Stdio{In: strings.NewReader(""), Out: &help, Err: &help})
 	if !strings.Contains(help.String(), "Examples:") && !strings.Contains(help.String(), "Example") {
 		t.Errorf("run --help has no example:\n%s", help.String())
+	}
+}
+
+// TestRunTickDynamoDB: sagesaver run with a run file whose state is a
+// DynamoDB table (dynalite on loopback): the tick is claimed, recorded
+// and listed there, the same tick again does nothing, and --estimate-cost
+// reads the fleet the tick kept in the table.
+func TestRunTickDynamoDB(t *testing.T) {
+	srv := dynamotest.Get(t, dynamotest.Dynalite)
+	state := "dynamodb://run-state?region=us-east-1&endpoint=" + srv.LoopbackEndpoint(t)
+	env := emulatortest.Start(t, tickFleet)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "run.yaml")
+	doc := strings.Replace(tickRunFile, "state: sqlite:state/sagesaver.db", "state: "+state, 1)
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runScanCLI(t, env, "AKIAMGMT", dir, "state", "init", "--state", state); code != 0 {
+		t.Fatalf("state init: exit %d\n%s%s", code, out, errOut)
+	}
+	at := "2026-12-01T10:00:00Z"
+	out, errOut, code := runScanCLI(t, env, "AKIAMGMT", dir, "run", "-f", file, "--at", at, "-o", "json")
+	if code != root.ExitPartial {
+		t.Fatalf("run: exit %d, want 3\n%s%s", code, out, errOut)
+	}
+	var tick tickDoc
+	if err := json.Unmarshal([]byte(out), &tick); err != nil {
+		t.Fatal(err)
+	}
+	if len(tick.Targets) != 3 || !tick.Digest.Sent {
+		t.Errorf("tick on DynamoDB: %+v", tick)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state")); err == nil {
+		t.Errorf("a SQLite state was made beside the run file")
+	}
+	out, errOut, code = runScanCLI(t, env, "AKIAMGMT", dir, "run", "-f", file, "--at", at)
+	if code != 0 || !strings.Contains(out, "already claimed by run") {
+		t.Fatalf("the same tick again: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = runScanCLI(t, env, "AKIAMGMT", dir, "history", "--runs", "--state", state, "-o", "json")
+	var hist historyRunsDoc
+	if code != 0 || json.Unmarshal([]byte(out), &hist) != nil || len(hist.Runs) != 2 || len(hist.Runs[1].Targets) != 3 {
+		t.Errorf("history --runs on the table: exit %d, %+v\n%s%s", code, hist, out, errOut)
+	}
+	out, errOut, code = runScanCLI(t, env, "AKIAMGMT", dir, "run", "-f", file, "--estimate-cost", "-o", "json")
+	var est estimateDoc
+	if code != 0 || json.Unmarshal([]byte(out), &est) != nil || est.StateBackend != "dynamodb" || est.Fleet.Endpoints != 2 ||
+		!strings.Contains(est.FleetSource, "inventories") {
+		t.Errorf("estimate from the table: exit %d, %+v\n%s%s", code, est, out, errOut)
 	}
 }
