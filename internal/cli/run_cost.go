@@ -60,6 +60,9 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	} else if n > 0 && d > 0 {
 		c.TickDuration, durSource = d, fmt.Sprintf("the mean of the latest %d tick(s)", n)
 	}
+	if c.FindingsPerPass, err = storedFindings(ctx, st); err != nil {
+		return err
+	}
 	bill := ownbill.EstimateBill(fleet, c)
 	dur := c.TickDuration
 	if dur == 0 {
@@ -67,7 +70,7 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	}
 	doc := estimateDoc{Schema: report.SchemaRunEstimate, RunFile: file, State: loc.String(), StateBackend: loc.Backend,
 		TickEverySeconds: tickEvery.Seconds(), EvidenceEverySeconds: cad.Evidence.Seconds(), InventoryEverySeconds: cad.Inventory.Seconds(),
-		Fleet: fleet, FleetSource: source, TickDurationSeconds: dur.Seconds(), TickDurationSource: durSource, MemoryMB: ownbill.DefaultMemoryMB,
+		Fleet: fleet, FleetSource: source, FindingsPerPass: c.FindingsPerPass, TickDurationSeconds: dur.Seconds(), TickDurationSource: durSource, MemoryMB: ownbill.DefaultMemoryMB,
 		Assumptions: []string{
 			fmt.Sprintf("one AWS Lambda invocation of %d MB a tick (on cron or a Kubernetes CronJob there is no Lambda charge)", ownbill.DefaultMemoryMB),
 			"the state in a DynamoDB table, on-demand (a SQLite state has no DynamoDB charge)",
@@ -83,6 +86,8 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	fmt.Fprintf(w, "  fleet: %d endpoint(s), %d variant(s), %d notebook(s) in %d target(s), from %s\n", fleet.Endpoints, fleet.Variants, fleet.Notebooks, fleet.Targets, source)
 	fmt.Fprintf(w, "  tick: %s (%s); evidence every %s; inventory every %s; one Lambda invocation a tick at %d MB\n",
 		dur.Round(time.Millisecond), durSource, config.FormatDuration(cad.Evidence), config.FormatDuration(cad.Inventory), ownbill.DefaultMemoryMB)
+	fmt.Fprintf(w, "  policy pass: %d finding(s), from each target's latest (each written to the state, %d units, at every pass)\n",
+		c.FindingsPerPass, ownbill.WriteUnitsPerFinding)
 	fmt.Fprintf(w, "  state: %s (the estimate counts DynamoDB on-demand request units; a SQLite state has none)\n\n", loc)
 	return bill.WriteText(w)
 }
@@ -99,7 +104,10 @@ type estimateDoc struct {
 	InventoryEverySeconds float64       `json:"inventory_every_seconds"`
 	Fleet                 ownbill.Fleet `json:"fleet"`
 	// FleetSource says where the fleet's counts come from.
-	FleetSource         string        `json:"fleet_source"`
+	FleetSource string `json:"fleet_source"`
+	// FindingsPerPass: the policies' findings of each target's latest
+	// policy pass recorded, added up.
+	FindingsPerPass     int           `json:"findings_per_pass"`
 	TickDurationSeconds float64       `json:"tick_duration_seconds"`
 	TickDurationSource  string        `json:"tick_duration_source"`
 	MemoryMB            int           `json:"memory_mb"`
@@ -192,6 +200,34 @@ func runTargetFlags(r *runconfig.Run) targetFlags {
 		tf.accounts = append(tf.accounts, AccountEntry{ID: acct.ID, Name: acct.Name, RoleARN: acct.RoleARN})
 	}
 	return tf
+}
+
+// storedFindings adds up the findings of each target's latest tick that
+// ran the policies (its result counts findings).
+func storedFindings(ctx context.Context, st store.Store) (int, error) {
+	runs, err := st.Runs(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	seen := map[string]bool{}
+	n := 0
+	for _, r := range runs { // newest first
+		if r.Command != tick.Command {
+			continue
+		}
+		trs, err := st.TargetResults(ctx, r.ID)
+		if err != nil {
+			return 0, err
+		}
+		for _, tr := range trs {
+			f, ran := tr.Counts["findings"]
+			if k := tr.Account + "/" + tr.Region; ran && !seen[k] {
+				seen[k] = true
+				n += f
+			}
+		}
+	}
+	return n, nil
 }
 
 // measuredTickDuration is the mean duration of the latest ticks that

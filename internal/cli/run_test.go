@@ -155,7 +155,8 @@ func TestRunTick(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &est); err != nil {
 		t.Fatal(err)
 	}
-	if est.Fleet.Endpoints != 2 || est.Fleet.Targets != 2 || est.TickEverySeconds != 900 || est.EvidenceEverySeconds != 3600 ||
+	// The tick found the idle endpoint in each of the two targets.
+	if est.Fleet.Endpoints != 2 || est.Fleet.Targets != 2 || est.FindingsPerPass != 2 || est.TickEverySeconds != 900 || est.EvidenceEverySeconds != 3600 ||
 		est.StateBackend != "sqlite" || !strings.HasSuffix(est.State, filepath.Join("state", "sagesaver.db")) ||
 		!strings.Contains(est.FleetSource, "inventories") || !est.TotalPerMonth.Equal(est.Bill.Total) || est.TotalPerMonth.Sign() <= 0 {
 		t.Errorf("estimate JSON: %+v", est)

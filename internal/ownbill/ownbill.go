@@ -196,7 +196,19 @@ type Config struct {
 	// EmailShare of them go to email subscriptions.
 	NoticesPerDay int     `json:"notices_per_day"`
 	EmailShare    float64 `json:"email_share"`
+	// FindingsPerPass are the policies' findings in one policy pass over
+	// the whole fleet (every EvidenceEvery): each is recorded, and its
+	// action or notice with it, WriteUnitsPerFinding write units.
+	FindingsPerPass int `json:"findings_per_pass"`
 }
+
+// WriteUnitsPerFinding is what one finding of a policy pass writes to a
+// DynamoDB state, as BenchmarkTickStore (internal/tick) measured for a
+// notify rule: the finding, the action, the idle streak extended, the
+// notice queued and marked sent by the digest, and their ids (about 10
+// units, BENCHMARKS.md "The store's request units"). A delete or stop
+// writes about as much once; a notify rule, at every pass.
+const WriteUnitsPerFinding = 10
 
 // Store accesses per tick and per target that the estimate assumes for
 // the tick (internal/tick) over a DynamoDB table: claim the tick and
@@ -249,7 +261,8 @@ func Estimate(f Fleet, c Config) Usage {
 	inventoryRuns := int64(Month / max(c.InventoryEvery, c.TickEvery))
 	u.WriteUnits = ticks*(tickWrites+targets*targetWrites) +
 		inventoryRuns*targets*int64(c.InventoryKB) +
-		evidenceRuns*targets*int64(c.EvidenceKB)
+		evidenceRuns*targets*int64(c.EvidenceKB) +
+		evidenceRuns*int64(max(c.FindingsPerPass, 0))*WriteUnitsPerFinding
 	u.ReadUnits = ticks * targets * (targetReadsOnce + readUnits(c.InventoryKB) + readUnits(c.EvidenceKB))
 
 	u.SNSPublishes = int64(math.Ceil(float64(c.NoticesPerDay) * days))

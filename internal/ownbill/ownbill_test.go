@@ -82,6 +82,14 @@ func TestEstimateItemised(t *testing.T) {
 	if d := cmp.Diff(want, u); d != "" {
 		t.Fatalf("usage (-want +got):\n%s", d)
 	}
+	// A pass's findings are written at every pass (hourly): 730 passes
+	// of 50 findings of WriteUnitsPerFinding units.
+	withFindings := ownbill.Estimate(ownbill.Fleet{Endpoints: 1000, Variants: 1200, Notebooks: 200, Targets: 20},
+		ownbill.Config{TickDuration: 1500*time.Millisecond + 1, MemoryMB: 512, InventoryKB: 10, EvidenceKB: 5,
+			NoticesPerDay: 4, EmailShare: 0.5, FindingsPerPass: 50})
+	if got, want := withFindings.WriteUnits-u.WriteUnits, int64(730*50*ownbill.WriteUnitsPerFinding); got != want {
+		t.Errorf("write units of 50 findings a pass: %d, want %d", got, want)
+	}
 	b := ownbill.Price(u, ownbill.USEast1)
 	for _, tc := range []struct{ service, what, dollars string }{
 		{"CloudWatch", "GetMetricData", "8.76"},
