@@ -58,6 +58,7 @@ Try it without an AWS account:  sagesaver demo`)
 		newApplyCmd(a),
 		newRestoreCmd(a),
 		newHistoryCmd(a),
+		newIAMCmd(a),
 	)
 	return cmd
 }
