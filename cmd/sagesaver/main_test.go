@@ -248,4 +248,3 @@ func waitFor(t *testing.T, mu *sync.Mutex, b *bytes.Buffer, s string) {
 	defer mu.Unlock()
 	t.Fatalf("the function never logged %s:\n%s", s, b.String())
 }
-
