@@ -310,4 +310,3 @@ func TestHubInvariants(t *testing.T) {
 		t.Error("log group without retention")
 	}
 }
-
