@@ -64,7 +64,21 @@ func calledOperations(t *testing.T) map[string]string {
 			}
 			svcOf[name] = svc
 		}
+		agentAPI := filepath.ToSlash(filepath.Dir(rel)) == "internal/agent/sagemakerapi"
 		ast.Inspect(f, func(n ast.Node) bool {
+			// The on-instance agent sends its SageMaker calls as JSON 1.1
+			// by name (c.call(ctx, "StopNotebookInstance", ...)) so as not
+			// to link the SDK's sagemaker package.
+			if call, ok := n.(*ast.CallExpr); ok && agentAPI && len(call.Args) >= 2 {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "call" {
+					if lit, ok := call.Args[1].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						name, _ := strconv.Unquote(lit.Value)
+						if _, seen := found["sagemaker:"+name]; !seen {
+							found["sagemaker:"+name] = fset.Position(lit.Pos()).String()
+						}
+					}
+				}
+			}
 			sel, ok := n.(*ast.SelectorExpr)
 			if !ok {
 				return true
