@@ -49,8 +49,9 @@ accounts:
 // TestLeastPrivilege runs the end-to-end commands against the emulator and
 // checks every (service, operation) it received: each is declared in
 // awsapi.Operations, and its IAM actions are in the generated policy of
-// the flavour the command runs with (read-only for scan and plan, act for
-// apply, restore and schedule run; the hub's for notices).
+// the flavour the command runs with (read-only for scan, advise, lifecycle
+// audit and plan, act for apply, restore and schedule run; the hub's for
+// notices and prices).
 func TestLeastPrivilege(t *testing.T) {
 	env := emulatortest.Start(t, leastPrivilegeScenario)
 	executorOptions = []action.Option{action.WithWaits(action.Waits{NotebookStopped: 20 * time.Second, EndpointDeleted: 20 * time.Second,
@@ -87,7 +88,10 @@ func TestLeastPrivilege(t *testing.T) {
 		flavours [][]string
 	}{
 		{[]string{"scan"}, [][]string{readOnly}},
+		{[]string{"advise"}, [][]string{readOnly}},
+		{[]string{"lifecycle", "audit"}, [][]string{readOnly}},
 		{[]string{"plan", "-f", pol}, [][]string{readOnly}},
+		{[]string{"pricing", "refresh"}, [][]string{hub}},
 		{[]string{"apply", "-f", pol, "--yes"}, [][]string{act, hub}},
 		{[]string{"restore", "endpoint", "idle-ep", "--yes"}, [][]string{act, hub}},
 		{[]string{"schedule", "run", "-f", sched, "--yes"}, [][]string{act, hub}},
@@ -121,7 +125,7 @@ func TestLeastPrivilege(t *testing.T) {
 	// The runs did what the test is about: reads, deletes, re-creates
 	// with autoscaling, starts and notices.
 	for _, k := range []string{"sagemaker:Search", "cloudwatch:GetMetricData", "sagemaker:DeleteEndpoint", "sagemaker:CreateEndpoint",
-		"application-autoscaling:RegisterScalableTarget", "application-autoscaling:PutScalingPolicy", "sagemaker:StartNotebookInstance", "sns:Publish"} {
+		"application-autoscaling:RegisterScalableTarget", "application-autoscaling:PutScalingPolicy", "sagemaker:StartNotebookInstance", "sns:Publish", "pricing:GetProducts"} {
 		if !all[k] {
 			t.Errorf("no run called %s: the test no longer covers it", k)
 		}
