@@ -47,6 +47,16 @@ CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o /dev/null .
 echo "test.sh: go test -race ./..." >&2
 go test -race -timeout 20m ./...
 
+# The packaged Lambda bootstrap under AWS's Runtime Interface Emulator
+# (build tag rie: it needs the emulator's binary, installed here).
+rie_version=v0.0.0-20261030222936-bef5c4ba774d # keep in step with cmd/sagesaver/rie_test.go
+if ! command -v aws-lambda-rie >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/aws-lambda-rie" ]; then
+  echo "test.sh: installing aws-lambda-rie $rie_version" >&2
+  go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$rie_version"
+fi
+echo "test.sh: Lambda bootstrap under the Runtime Interface Emulator" >&2
+go test -tags rie -run '^TestRuntimeInterfaceEmulator$' ./cmd/sagesaver
+
 # Fuzz the parsers briefly (each target alone, as go test -fuzz requires).
 fuzz_time=${FUZZ_TIME:-10s}
 while read -r pkg target; do
