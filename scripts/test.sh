@@ -3,12 +3,13 @@
 # a real Jupyter server (classic notebook 6.x and jupyter_server, as notebook
 # instances run) with an IPython kernel, the AWS CLI v1 (a non-Go client of
 # the emulator), and a C compiler (the race detector, and a stand-in NVIDIA
-# management library the GPU tests build). Safe to run again: it installs
+# management library the GPU tests build), and Chromium (the dashboard's
+# browser tests, driven by chromedp). Safe to run again: it installs
 # only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(jupyter-notebook python3-ipykernel jupyter-server python3-jupyter-server python3-terminado python3-boto3 awscli gcc libc6-dev)
+packages=(jupyter-notebook python3-ipykernel jupyter-server python3-jupyter-server python3-terminado python3-boto3 awscli gcc libc6-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -77,8 +77,27 @@ type Region struct {
 	Region    string
 	SageMaker SageMaker
 	Scaling   Scaling
-	Metrics   *metrics.Fetcher
+	// Metrics reads endpoints' evidence over the whole window: for a
+	// policy run, unless Evidence is set, and always in the re-check
+	// just before acting on an endpoint.
+	Metrics *metrics.Fetcher
+	// Evidence, when set, gives the endpoints' evidence for a policy run:
+	// the tick's incremental metrics.Evidence, which reads only what is
+	// new since the last tick.
+	Evidence EndpointEvidence
 }
+
+// EndpointEvidence gives the evidence of the endpoints of one account and
+// region over a window, keyed as groups (metrics.Fetcher and
+// metrics.Evidence implement it).
+type EndpointEvidence interface {
+	Endpoints(ctx context.Context, w metrics.Window, groups map[resource.ID][]resource.Resource) map[resource.ID]idle.EndpointEvidence
+}
+
+var (
+	_ EndpointEvidence = (*metrics.Fetcher)(nil)
+	_ EndpointEvidence = (*metrics.Evidence)(nil)
+)
 
 func regionKey(account, region string) string { return account + "/" + region }
 
@@ -444,7 +463,9 @@ func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, 
 		groups := endpoints[rk]
 		reg := e.regions[rk]
 		var evs map[resource.ID]idle.EndpointEvidence
-		if reg == nil || reg.Metrics == nil {
+		if reg != nil && reg.Evidence != nil {
+			evs = reg.Evidence.Endpoints(ctx, w, groups)
+		} else if reg == nil || reg.Metrics == nil {
 			evs = map[resource.ID]idle.EndpointEvidence{}
 			for k := range groups {
 				evs[k] = idle.EndpointEvidence{Start: w.Start, End: w.End, Err: errors.New("no CloudWatch client for " + rk)}

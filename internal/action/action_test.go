@@ -27,6 +27,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
+	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/notify"
@@ -1045,5 +1046,62 @@ func TestSavingsAgree(t *testing.T) {
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%s savings (-want +got):\n%s", name, d)
 		}
+	}
+}
+
+// With the tick's incremental evidence, a policy run judges endpoints as
+// a full read does, a second run in the same hour requests no metric, and
+// acting still re-reads the endpoint in full first.
+func TestIncrementalEvidenceRun(t *testing.T) {
+	r := newRig(t, 0)
+	incremental := func() *action.Executor {
+		c := r.clients()
+		reg := &action.Region{Account: acct, Region: "us-east-1", SageMaker: c.SageMaker, Scaling: c.ApplicationAutoScaling,
+			Metrics:  metrics.New(c.CloudWatch),
+			Evidence: metrics.NewEvidence(metrics.New(c.CloudWatch), metrics.StoreMemory(r.st), metrics.EvidenceKey(acct, "us-east-1"))}
+		return action.New([]*action.Region{reg}, r.st, r.catalog, action.WithClock(r.env.Emu.Clock()),
+			action.WithRunInfo(store.RunInfo{OSUser: "tester"}),
+			action.WithWaits(action.Waits{EndpointDeleted: 20 * time.Second, MinDelay: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond}),
+			action.WithNotifier(func(a policy.Action) (notify.Notifier, error) { return notify.NewSNS(c.SNS, a.SNS), nil }))
+	}
+	ctx := context.Background()
+	resources := r.scan()
+	w := metrics.NewWindow(r.env.Emu.Now(), 25*time.Hour)
+	full, _ := r.executor().Verdicts(ctx, resources, w, false)
+	states := func(vs map[resource.ID]idle.Verdict) map[string]idle.State {
+		out := map[string]idle.State{}
+		for k, v := range vs {
+			if k.Kind == resource.Endpoint {
+				out[k.Name] = v.State
+			}
+		}
+		return out
+	}
+	for i, want := range []bool{true, false} {
+		before := r.env.Emu.Counters().MetricsRequested
+		got, _ := incremental().Verdicts(ctx, resources, w, false)
+		if d := cmp.Diff(states(full), states(got)); d != "" {
+			t.Errorf("run %d: verdicts (-full +incremental):\n%s", i+1, d)
+		}
+		if requested := r.env.Emu.Counters().MetricsRequested - before; (requested > 0) != want {
+			t.Errorf("run %d: %d metrics requested, want some: %v", i+1, requested, want)
+		}
+	}
+	p, err := policy.Decode("policy.yaml", []byte(deletePolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := r.tick()
+	defer stop()
+	before := r.env.Emu.Counters().MetricsRequested
+	rep, err := incremental().Run(ctx, "apply", p, resources, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"delete idle-ep ok", "notify idle-ep ok"}, outcomes(rep, "idle-ep")); d != "" {
+		t.Errorf("apply (-want +got):\n%s", d)
+	}
+	if requested := r.env.Emu.Counters().MetricsRequested - before; requested != 1 {
+		t.Errorf("apply requested %d metrics, want 1: idle-ep's re-check (the rest is remembered)", requested)
 	}
 }

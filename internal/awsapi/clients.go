@@ -6,6 +6,8 @@
 package awsapi
 
 import (
+	"context"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -16,7 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
+
+	"github.com/sagesaver/sagesaver/internal/awsconfig"
 )
 
 // Clients are the service clients for one account and region.
@@ -63,7 +68,28 @@ func NewCloudWatch(cfg aws.Config, query bool) *cloudwatch.Client {
 		if query {
 			o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
 		}
+		o.APIOptions = append(o.APIOptions, countMetrics)
 	})
+}
+
+// countMetrics adds the metrics a GetMetricData call that succeeded asked
+// for (one per query with a MetricStat, as CloudWatch bills them) to the
+// awsconfig.Counter of its context.
+func countMetrics(st *middleware.Stack) error {
+	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("sagesaverCountMetrics",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			if q, ok := in.Parameters.(*cloudwatch.GetMetricDataInput); ok && err == nil {
+				n := 0
+				for _, d := range q.MetricDataQueries {
+					if d.MetricStat != nil {
+						n++
+					}
+				}
+				awsconfig.AddMetrics(ctx, n)
+			}
+			return out, md, err
+		}), middleware.After)
 }
 
 // PriceListRegion is where sagesaver calls the Price List API: it is served

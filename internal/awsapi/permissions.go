@@ -143,6 +143,10 @@ var Operations = []Operation{
 	op("sagemaker", "ListHyperParameterTuningJobs", Read),
 	op("sagemaker", "DescribeHyperParameterTuningJob", Read),
 	op("sagemaker", "ListTags", Read),
+	op("sagemaker", "ListMlflowTrackingServers", Read),
+	op("sagemaker", "DescribeMlflowTrackingServer", Read),
+	op("sagemaker", "ListClusters", Read),
+	op("sagemaker", "DescribeCluster", Read),
 
 	// SageMaker, acts (NotebookWriter, EndpointWriter, EndpointScaler,
 	// JobWriter, StudioWriter, Tagger, LifecycleAPI, action.SageMaker).

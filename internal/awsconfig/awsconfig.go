@@ -1,6 +1,7 @@
 // Package awsconfig builds the aws.Config every sagesaver AWS client is made
 // from: the SDK's credential chain (or a profile), the retryer, the
-// "sagesaver/<version>" User-Agent and an optional endpoint override. It
+// "sagesaver/<version>" User-Agent, an optional endpoint override and the
+// request counting of a context's Counter (count.go). It
 // imports no service client, so that the on-instance agent build links only
 // the SageMaker client it needs; the clients themselves and the list of
 // every call are in internal/awsapi.
@@ -110,6 +111,8 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	// Every request says who sent it: "sagesaver/<version>" in the User-Agent.
 	cfg.APIOptions = append(cfg.APIOptions, awsmiddleware.AddUserAgentKeyValue("sagesaver", version.String()))
+	// Every attempt counts into the Counter of its context (WithCounter).
+	cfg.APIOptions = append(cfg.APIOptions, countCalls)
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}

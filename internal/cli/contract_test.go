@@ -192,6 +192,10 @@ var sameMeaning = map[string]string{
 	"job-lookback": "how long ago a finished job may have ended and still count",
 	// The type listed (pricing show) or priced (schedule preview).
 	"instance-type": "an ML instance type, e.g. ml.m5.xlarge",
+	// The cycle of a long-running command (schedule run --daemon, serve,
+	// the agent): how often, and one cycle only.
+	"interval": "time between the cycles of a long-running command",
+	"once":     "one cycle, then exit",
 }
 
 // TestFlagNamesMeanOneThing: a flag name that two commands use has the

@@ -72,36 +72,10 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 		return err
 	}
 	defer st.Close()
-	home := awsapi.NewClients(env.cfg, "us-east-1", false)
-	if _, err := home.SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(demoTopic)}); err != nil {
-		return fmt.Errorf("demo: create topic: %w", err)
-	}
-	id, err := home.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	acct := aws.ToString(id.Account)
-	var targets []inventory.Target
-	var regions []*action.Region
-	for _, r := range demoRegions {
-		cl := awsapi.NewClients(env.cfg, r, false)
-		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
-		regions = append(regions, &action.Region{Account: acct, Region: r, SageMaker: cl.SageMaker,
-			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.CloudWatch)})
-	}
-	catalog, err := a.priceCatalog()
+	ex, targets, err := env.executor(ctx, a, st)
 	if err != nil {
 		return err
 	}
-	ex := action.New(regions, st, catalog, action.WithClock(env.emu.Clock()), action.WithLogger(a.Log), action.WithWaits(demoWaits),
-		action.WithRunInfo(store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: aws.ToString(id.Arn)}),
-		action.WithNotifier(func(act policy.Action) (notify.Notifier, error) {
-			region, err := notify.TopicRegion(act.SNS)
-			if err != nil {
-				return nil, err
-			}
-			return notify.NewSNS(awsapi.NewClients(env.cfg, region, false).SNS, act.SNS), nil
-		}))
 	scan := func() []resource.Resource {
 		sc := &inventory.Scanner{Collectors: inventory.DefaultCollectors(), Log: a.Log}
 		return sc.Scan(ctx, targets, &inventory.Env{Now: env.emu.Now(), JobLookback: inventory.DefaultJobLookback, Cache: inventory.NewMemCache(env.emu.Clock())}).Resources
@@ -118,8 +92,12 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 
 	fmt.Fprintf(out, "\nThen `sagesaver apply -f %s --yes`: each resource re-checked just before acting, endpoints snapshotted first:\n\n", demoPolicyFile)
 	published := len(env.emu.Published())
+	// Scan before the clock ticks: the ticking clock runs 15,000 times
+	// faster than the wall clock, and a scan that took 80 ms under the race
+	// detector moved it 20 minutes, past the agent heartbeats' freshness.
+	found := scan()
 	stop := tickEmulator(env)
-	rep, err := ex.Run(ctx, "apply", p, scan(), false)
+	rep, err := ex.Run(ctx, "apply", p, found, false)
 	stop()
 	if err != nil {
 		return err
@@ -176,4 +154,42 @@ func tickEmulator(env *demoEnv) func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// executor creates the demo's SNS topic and returns an executor of the
+// demo policy against the emulator, recording into st, and the scan
+// targets (the caller's account in demoRegions). demo and serve --demo
+// share it.
+func (env *demoEnv) executor(ctx context.Context, a *app, st store.Store) (*action.Executor, []inventory.Target, error) {
+	home := awsapi.NewClients(env.cfg, "us-east-1", false)
+	if _, err := home.SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(demoTopic)}); err != nil {
+		return nil, nil, fmt.Errorf("demo: create topic: %w", err)
+	}
+	id, err := home.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: %w", err)
+	}
+	acct := aws.ToString(id.Account)
+	var targets []inventory.Target
+	var regions []*action.Region
+	for _, r := range demoRegions {
+		cl := awsapi.NewClients(env.cfg, r, false)
+		targets = append(targets, inventory.Target{Account: acct, Region: r, API: inventory.API{SageMaker: cl.SageMaker, Tagging: cl.Tagging}})
+		regions = append(regions, &action.Region{Account: acct, Region: r, SageMaker: cl.SageMaker,
+			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.CloudWatch)})
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return nil, nil, err
+	}
+	ex := action.New(regions, st, catalog, action.WithClock(env.emu.Clock()), action.WithLogger(a.Log), action.WithWaits(demoWaits),
+		action.WithRunInfo(store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: aws.ToString(id.Arn)}),
+		action.WithNotifier(func(act policy.Action) (notify.Notifier, error) {
+			region, err := notify.TopicRegion(act.SNS)
+			if err != nil {
+				return nil, err
+			}
+			return notify.NewSNS(awsapi.NewClients(env.cfg, region, false).SNS, act.SNS), nil
+		}))
+	return ex, targets, nil
 }

@@ -30,14 +30,17 @@ func newScanCmd(a *app) *cobra.Command {
 		Use:   "scan",
 		Short: "List every billable SageMaker resource with what it costs now, by stage",
 		Long: `List every billable SageMaker resource (notebook instances, Studio apps,
-endpoints and their variants, training, tuning, processing and transform
-jobs) in the chosen accounts and regions, with its price: $/hour now, the
-month it projects to (730 hours, plus ML storage) and, for jobs, the cost so
-far. Read-only.
+Canvas sessions, MLflow tracking servers, Studio space volumes, endpoints
+and their variants, HyperPod clusters by instance group, training, tuning,
+processing and transform jobs) in the chosen accounts and regions, with its
+price: $/hour now, the month it projects to (730 hours, plus ML storage)
+and, for jobs, the cost so far. Read-only.
 
 Prices come from the embedded catalog, overlaid by 'sagesaver pricing
 refresh'. "~" marks an estimate (another component's price for the same
-instance), "unknown" a price the catalog lacks: never $0.
+instance), "unknown" a price the catalog lacks: never $0. The embedded
+snapshot has no Canvas, MLflow, HyperPod or Studio space volume prices:
+'sagesaver pricing refresh' fetches them.
 
 A failure in one account, region or kind is reported and the scan goes on;
 the exit code is then 3.`,

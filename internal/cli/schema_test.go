@@ -12,6 +12,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/agentcmd"
 	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/report"
+	dash "github.com/sagesaver/sagesaver/internal/serve"
 )
 
 // outputSchemas are the JSON documents the commands print: the schema
@@ -27,6 +28,7 @@ var outputSchemas = map[string]string{
 	report.SchemaPricingShow:     "pricing-show",
 	report.SchemaLifecycleAudit:  "lifecycle-audit",
 	agentcmd.SchemaStatus:        "agent-status",
+	dash.SchemaInventory:         "serve-inventory",
 }
 
 // checkSchema validates out, a command's JSON output, against the JSON

@@ -297,6 +297,13 @@ func getMetricData(c *Call, in *cloudwatch.GetMetricDataInput) (*cloudwatch.GetM
 		}
 		maxDP = int(*in.MaxDatapoints)
 	}
+	stats := 0
+	for _, q := range in.MetricDataQueries {
+		if q.MetricStat != nil {
+			stats++
+		}
+	}
+	c.s.counters.metricsRequested(stats)
 	plans := make([]*mdqPlan, len(in.MetricDataQueries))
 	byID := make(map[string]*mdqPlan, len(plans))
 	for i, q := range in.MetricDataQueries {

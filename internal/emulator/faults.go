@@ -142,6 +142,7 @@ type counters struct {
 	calls     map[string]int64
 	byRegion  map[string]int64
 	throttles map[string]int64
+	metrics   int64
 }
 
 func newCounters() *counters {
@@ -156,6 +157,15 @@ func (c *counters) reset() {
 	c.calls = map[string]int64{}
 	c.byRegion = map[string]int64{}
 	c.throttles = map[string]int64{}
+	c.metrics = 0
+}
+
+// metricsRequested counts the metrics of a GetMetricData request, as
+// CloudWatch bills them: one per MetricDataQuery with a MetricStat.
+func (c *counters) metricsRequested(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.metrics += int64(n)
 }
 
 func (c *counters) add(svc, op, region string) {
@@ -180,6 +190,10 @@ type Counters struct {
 	Throttled map[string]int64 `json:"throttled"`
 	// Total is the sum of Calls.
 	Total int64 `json:"total"`
+	// MetricsRequested counts the metrics GetMetricData requests asked
+	// for, as CloudWatch bills them ($0.01 per 1,000): one per
+	// MetricDataQuery with a MetricStat, whatever its time range.
+	MetricsRequested int64 `json:"metricsRequested"`
 }
 
 // Counters returns a snapshot of the request counters.
@@ -187,7 +201,7 @@ func (s *Server) Counters() Counters {
 	c := s.counters
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := Counters{Calls: map[string]int64{}, Throttled: map[string]int64{}}
+	out := Counters{Calls: map[string]int64{}, Throttled: map[string]int64{}, MetricsRequested: c.metrics}
 	for k, v := range c.calls {
 		out.Calls[k] = v
 		out.Total += v

@@ -15,6 +15,11 @@ type LargeOptions struct {
 	// Regions spreads the fleet round-robin over the first Regions of
 	// LargeRegions (1 to len(LargeRegions); 0 means 1).
 	Regions int
+	// SecondVariantEvery gives every n-th endpoint (i % n == 0) a second
+	// production variant, "Canary", with its own Invocations history (0:
+	// none). The own-bill benchmark's fleet has 2 variants on a fifth of
+	// its endpoints (5).
+	SecondVariantEvery int
 	// NoMetrics leaves out the metric histories (two per endpoint and
 	// notebook-free: Invocations and CPUUtilization; host metrics for
 	// training jobs).
@@ -76,6 +81,10 @@ func LargeScenario(o LargeOptions) *Scenario {
 			Age:  days(1 + i%400),
 			Tags: map[string]string{"team": largeTeams[i%len(largeTeams)], "owner": fmt.Sprintf("user%03d", i%300), "env": []string{"prod", "staging", "dev"}[i%3]},
 		}
+		second := o.SecondVariantEvery > 0 && i%o.SecondVariantEvery == 0
+		if second {
+			e.Variants = append(e.Variants, VariantScenario{Name: "Canary", InstanceType: it, Count: &one, Image: e.Variants[0].Image})
+		}
 		rs.Endpoints = append(rs.Endpoints, e)
 		if o.NoMetrics {
 			continue
@@ -85,10 +94,16 @@ func LargeScenario(o LargeOptions) *Scenario {
 			rs.Metrics = append(rs.Metrics,
 				MetricScenario{Metric: "Invocations", Endpoint: name, Value: f(5), From: "15d", To: "14d"},
 				MetricScenario{Metric: "CPUUtilization", Endpoint: name, Value: f(1.5), Noise: 0.3})
+			if second {
+				rs.Metrics = append(rs.Metrics, MetricScenario{Metric: "Invocations", Endpoint: name, Variant: "Canary", Value: f(1), From: "15d", To: "14d"})
+			}
 		} else {
 			rs.Metrics = append(rs.Metrics,
 				MetricScenario{Metric: "Invocations", Endpoint: name, Value: f(float64(50 + i%900)), Swing: 0.5, Noise: 0.2},
 				MetricScenario{Metric: "CPUUtilization", Endpoint: name, Value: f(float64(20 + i%60)), Swing: 0.3, Noise: 0.1})
+			if second {
+				rs.Metrics = append(rs.Metrics, MetricScenario{Metric: "Invocations", Endpoint: name, Variant: "Canary", Value: f(float64(5 + i%90)), Noise: 0.2})
+			}
 		}
 	}
 

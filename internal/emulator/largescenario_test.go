@@ -2,10 +2,14 @@ package emulator_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/google/go-cmp/cmp"
@@ -69,6 +73,51 @@ func TestLargeScenarioServesTheWholeFleet(t *testing.T) {
 	want := map[string]int{"endpoints": 500, "notebooks": 100, "apps": 25, "training jobs": 30}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("eu-west-1 fleet (-want +got):\n%s", diff)
+	}
+}
+
+// With SecondVariantEvery, every n-th endpoint serves a second variant,
+// Canary, with its own Invocations history (none on the idle ones, as on
+// their first variant).
+func TestLargeScenarioSecondVariant(t *testing.T) {
+	env := emulatortest.Start(t, "")
+	if err := env.Emu.Load(emulator.LargeScenario(emulator.LargeOptions{Endpoints: 10, Regions: 1, SecondVariantEvery: 5})); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cl := env.Clients("us-east-1")
+	now := env.Emu.Now()
+	got := map[string]float64{}
+	for i := range 10 {
+		name := fmt.Sprintf("ep-%05d", i)
+		ep, err := cl.SageMaker.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range ep.ProductionVariants {
+			if aws.ToString(v.VariantName) != "Canary" {
+				continue
+			}
+			out, err := cl.CloudWatch.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now),
+				MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("q"), MetricStat: &cwtypes.MetricStat{
+					Metric: &cwtypes.Metric{Namespace: aws.String("AWS/SageMaker"), MetricName: aws.String("Invocations"), Dimensions: []cwtypes.Dimension{
+						{Name: aws.String("EndpointName"), Value: aws.String(name)}, {Name: aws.String("VariantName"), Value: aws.String("Canary")}}},
+					Period: aws.Int32(3600), Stat: aws.String("Sum")}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[name] = 0
+			for _, r := range out.MetricDataResults {
+				for _, v := range r.Values {
+					got[name] += v
+				}
+			}
+		}
+	}
+	// ep-00000 is idle (every fourth is), ep-00005 busy: 5 + 5 % 90 = 10
+	// requests a minute, give or take its noise.
+	if len(got) != 2 || got["ep-00000"] != 0 || got["ep-00005"] < 60*10*0.8 || got["ep-00005"] > 60*10*1.2 {
+		t.Errorf("Canary invocations over the last hour = %v, want ep-00000: 0 and ep-00005: about 600", got)
 	}
 }
 

@@ -95,11 +95,17 @@ func (c *MemCache) Len() int {
 // LoadCache reads a cache file. A missing, unreadable or older-format file
 // is an empty cache: the cache only saves calls, it is never the truth.
 func LoadCache(path string, clk clock.Clock) *MemCache {
-	c := NewMemCache(clk)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return c
+		return NewMemCache(clk)
 	}
+	return decodeCache(data, clk)
+}
+
+// decodeCache reads the cache file format; data in another format (or
+// garbage) is an empty cache, marked changed so that it is rewritten.
+func decodeCache(data []byte, clk clock.Clock) *MemCache {
+	c := NewMemCache(clk)
 	var f cacheFile
 	if json.Unmarshal(data, &f) != nil || f.Format != cacheFormat || f.Items == nil {
 		c.dirty = true // rewrite it in the current format
@@ -109,11 +115,10 @@ func LoadCache(path string, clk clock.Clock) *MemCache {
 	return c
 }
 
-// Save writes the cache to path atomically if it changed, dropping entries
-// unused for CacheRetention.
-func (c *MemCache) Save(path string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// encode drops the entries unused for CacheRetention and returns the cache
+// in the file format, or nil when nothing changed since it was loaded or
+// last encoded. c.mu is held.
+func (c *MemCache) encode() ([]byte, error) {
 	cutoff := c.clock.Now().Add(-CacheRetention).Unix()
 	for k, e := range c.items {
 		if e.Used < cutoff {
@@ -122,11 +127,23 @@ func (c *MemCache) Save(path string) error {
 		}
 	}
 	if !c.dirty {
-		return nil
+		return nil, nil
 	}
 	data, err := json.Marshal(cacheFile{Format: cacheFormat, Items: c.items})
 	if err != nil {
-		return fmt.Errorf("encode inventory cache: %w", err)
+		return nil, fmt.Errorf("encode inventory cache: %w", err)
+	}
+	return data, nil
+}
+
+// Save writes the cache to path atomically if it changed, dropping entries
+// unused for CacheRetention.
+func (c *MemCache) Save(path string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, err := c.encode()
+	if err != nil || data == nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("save inventory cache: %w", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/store/storetest"
 )
 
 // childEnv selects a child mode when the test binary re-executes itself
@@ -22,6 +23,9 @@ import (
 const childEnv = "SAGESAVER_STORE_TEST_CHILD"
 
 func TestMain(m *testing.M) {
+	storetest.ServeProcess(func(ctx context.Context, path string) (store.Store, error) {
+		return store.Open(ctx, path)
+	})
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode, os.Getenv("STORE_PATH"), os.Getenv("STORE_DIR")))
 	}

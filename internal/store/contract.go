@@ -21,7 +21,9 @@ import (
 // action's intent then outcome (BeginAction, FinishAction), an idle streak
 // (ObserveIdle), a snapshot written before the delete it undoes
 // (SaveSnapshot), a ledger period opened and closed (StartSaving,
-// StopSaving), a notice claimed and sent (ClaimNotices, NoticesSent).
+// StopSaving), a notice claimed and sent (ClaimNotices, NoticesSent), a
+// tick claimed (ClaimTick), a target's result (RecordTarget), a blob
+// (PutBlob).
 // Methods that touch several records (Heartbeat, FinishRun, Recover,
 // AddFindings, AddNotices) are correct record by record: a crash between
 // two records leaves a state the next Recover or call repairs.
@@ -30,7 +32,8 @@ import (
 // Ids are positive, unique per kind of record and increasing in creation
 // order. Every method is safe for concurrent use, from goroutines and from
 // processes sharing the state. Errors wrap ErrNotFound, ErrNotRunning,
-// ErrClaimed (a *ClaimedError) and ErrAlreadySaving where documented, so
+// ErrClaimed (a *ClaimedError), ErrTickClaimed (a *TickClaimedError) and
+// ErrAlreadySaving where documented, so
 // callers act on them with errors.Is.
 type Store interface {
 	// StartRun records a new run of this process, status RunRunning, with
@@ -62,7 +65,8 @@ type Store interface {
 	// naming the holder. Of any number of runs claiming res at once, in
 	// goroutines or processes, exactly one wins. Claiming refreshes run
 	// id's heartbeat; a run that is not running gets ErrNotRunning and
-	// takes nothing.
+	// takes nothing. A tick leases a target (an account in a region) the
+	// same way, claiming resource.TargetID(account, region).
 	Claim(ctx context.Context, id int64, res resource.ID, action string) error
 	// Release gives up run id's claim on res; no error when it holds none,
 	// and another run's claim is left alone.
@@ -168,6 +172,35 @@ type Store interface {
 	// SetSnapshotSteps replaces the restore steps done so far on snapshot
 	// id, not restored yet (otherwise an error wrapping ErrNotFound).
 	SetSnapshotSteps(ctx context.Context, id int64, steps []string) error
+
+	// ClaimTick records that run holds the tick scheduled at at (UTC, to
+	// the second: TickTime(at)). The first claim of a time wins for ever;
+	// any later claim of the same time by another run gets a
+	// *TickClaimedError naming the holder (errors.Is(err,
+	// ErrTickClaimed)), also after the holder finished. The holder
+	// claiming again succeeds (a retried write). Of any number of runs
+	// claiming one time at once, exactly one wins.
+	ClaimTick(ctx context.Context, run int64, at time.Time) error
+	// RecordTarget stores (replaces) the result of one target of run, the
+	// one of r's Account and Region (both required).
+	RecordTarget(ctx context.Context, run int64, r TargetResult) error
+	// TargetResults returns run's target results, by account then region.
+	TargetResults(ctx context.Context, run int64) ([]TargetResult, error)
+
+	// PutBlob stores value under (kind, key), both not empty, replacing
+	// it; it is durable when it returns. Values may be large (an
+	// account's inventory, megabytes): a backend with an item limit
+	// compresses or splits them.
+	PutBlob(ctx context.Context, kind, key string, value []byte) error
+	// Blob returns the value under (kind, key) with the time it was put
+	// (now at PutBlob), or an error wrapping ErrNotFound.
+	Blob(ctx context.Context, kind, key string) ([]byte, time.Time, error)
+	// BlobKeys lists the keys of kind starting with prefix (all when
+	// prefix is ""), sorted by their bytes.
+	BlobKeys(ctx context.Context, kind, prefix string) ([]string, error)
+	// DeleteBlob removes the value under (kind, key); no error when there
+	// is none.
+	DeleteBlob(ctx context.Context, kind, key string) error
 
 	// Close releases the backend's resources; the Store is not used after.
 	Close() error

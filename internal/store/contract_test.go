@@ -19,3 +19,10 @@ func TestContract(t *testing.T) {
 		}
 	})
 }
+
+// TestContractProcesses races two processes on one database file that
+// neither has created yet: one claim, one target lease, one tick claim,
+// round after round.
+func TestContractProcesses(t *testing.T) {
+	storetest.RaceProcesses(t, filepath.Join(t.TempDir(), "state.db"))
+}

@@ -103,3 +103,39 @@ func TestMigrationRewritesARNKeysToIDs(t *testing.T) {
 		t.Errorf("Dev-Alice has %d audit entries (%v), want the scheduler's and apply's", len(acts), err)
 	}
 }
+
+// A state database left by sagesaver before ticks (schema version 6)
+// opens with its runs intact and tickless, and its runs can claim ticks,
+// record target results and keep blobs.
+func TestMigrationAddsTicksTargetsBlobs(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sagesaver.db")
+	old := open(t, path, store.WithClock(clock.NewManual(t0)), store.WithSchemaVersionForTest(6))
+	if err := store.ExecForTest(ctx, old, `INSERT INTO runs (id, started, command, dry_run, os_user, pid, host, heartbeat, status)
+		VALUES (1, '2026-11-24T21:00:00.000000000Z', 'apply', 0, 'bob', 1, 'h', '2026-11-24T21:00:00.000000000Z', 'finished')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.ClaimTick(ctx, 1, t0); err == nil {
+		t.Fatal("a version 6 store claimed a tick: the test does not build an old store")
+	}
+	old.Close()
+	run := store.Run{ID: 1}
+
+	s := open(t, path, store.WithClock(clock.NewManual(t0)))
+	if v, _ := s.Version(ctx); v != 7 {
+		t.Fatalf("migrated store at version %d, want 7", v)
+	}
+	got, err := s.Run(ctx, run.ID)
+	if err != nil || got.Command != "apply" || !got.Tick.IsZero() {
+		t.Fatalf("old run after the migration = %+v, %v; want apply, no tick", got, err)
+	}
+	if err := s.ClaimTick(ctx, run.ID, t0); err != nil {
+		t.Error(err)
+	}
+	if err := s.RecordTarget(ctx, run.ID, store.TargetResult{Account: "1", Region: "r", Status: store.TargetOK}); err != nil {
+		t.Error(err)
+	}
+	if err := s.PutBlob(ctx, "inventory", "1/r", []byte("{}")); err != nil {
+		t.Error(err)
+	}
+}

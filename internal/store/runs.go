@@ -32,6 +32,9 @@ type RunInfo struct {
 	// (hash: hex SHA-256 of its bytes).
 	PolicyFile string
 	PolicyHash string
+	// Tick is the scheduled time of a tick (`sagesaver run`), zero for
+	// any other run.
+	Tick time.Time
 }
 
 // Actor is the "who" of the audit log: "alice (arn:aws:iam::...)".
@@ -59,12 +62,15 @@ type Run struct {
 func (s *SQLite) StartRun(ctx context.Context, info RunInfo) (Run, error) {
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO runs
-		(started, command, dry_run, os_user, caller_arn, policy_file, policy_hash, pid, host, heartbeat)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(started, command, dry_run, os_user, caller_arn, policy_file, policy_hash, pid, host, heartbeat, tick)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		fmtTime(now), info.Command, boolInt(info.DryRun), info.OSUser, info.CallerARN,
-		info.PolicyFile, info.PolicyHash, s.pid, s.host, fmtTime(now))
+		info.PolicyFile, info.PolicyHash, s.pid, s.host, fmtTime(now), fmtTimeZero(info.Tick))
 	if err != nil {
 		return Run{}, fmt.Errorf("start run: %w", err)
+	}
+	if !info.Tick.IsZero() {
+		info.Tick = info.Tick.UTC()
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
@@ -116,15 +122,15 @@ func (s *SQLite) FinishRun(ctx context.Context, id int64, runErr error) error {
 	})
 }
 
-const runCols = `id, started, finished, command, dry_run, os_user, caller_arn, policy_file, policy_hash, pid, host, heartbeat, status, error`
+const runCols = `id, started, finished, command, dry_run, os_user, caller_arn, policy_file, policy_hash, pid, host, heartbeat, status, error, tick`
 
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var started, heartbeat string
-	var finished sql.NullString
+	var finished, tick sql.NullString
 	var dry int
 	err := row.Scan(&r.ID, &started, &finished, &r.Command, &dry, &r.OSUser, &r.CallerARN, &r.PolicyFile,
-		&r.PolicyHash, &r.PID, &r.Host, &heartbeat, &r.Status, &r.Error)
+		&r.PolicyHash, &r.PID, &r.Host, &heartbeat, &r.Status, &r.Error, &tick)
 	if err != nil {
 		return Run{}, err
 	}
@@ -137,6 +143,11 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	}
 	if r.Finished, err = parseTimePtr(finished); err != nil {
 		return Run{}, err
+	}
+	if tick.Valid {
+		if r.Tick, err = parseTime(tick.String); err != nil {
+			return Run{}, err
+		}
 	}
 	return r, nil
 }

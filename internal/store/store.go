@@ -5,8 +5,9 @@
 // SQLite is an embedded database (modernc.org/sqlite, pure Go, so the
 // binary stays static) holding runs,
 // findings, idle-since times, the audit log of actions, endpoint snapshots
-// for restore, the savings ledger, warn-then-act marks and per-resource
-// claims.
+// for restore, the savings ledger, warn-then-act marks, per-resource
+// claims, tick claims, the results of a tick's targets and blobs (opaque
+// values such as the inventory cache).
 //
 // The database is opened in WAL mode with a busy timeout and foreign keys
 // on; every write transaction begins IMMEDIATE, so two processes never
@@ -180,6 +181,14 @@ func fmtTimePtr(t *time.Time) any {
 		return nil
 	}
 	return fmtTime(*t)
+}
+
+// fmtTimeZero is fmtTime, NULL for the zero time.
+func fmtTimeZero(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return fmtTime(t)
 }
 
 func parseTime(s string) (time.Time, error) {

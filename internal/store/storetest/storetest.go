@@ -55,6 +55,13 @@ func Run(t *testing.T, newState func(t *testing.T) Open) {
 		{"IdleSince", testIdleSince},
 		{"Marks", testMarks},
 		{"ScheduleMemory", testScheduleMemory},
+		{"RunTick", testRunTick},
+		{"ClaimTickFirstWinsForEver", testClaimTickRules},
+		{"ClaimTickExactlyOneWinner", testClaimTickExactlyOneWinner},
+		{"TargetLease", testTargetLease},
+		{"TargetResults", testTargetResults},
+		{"Blobs", testBlobs},
+		{"BlobKeys", testBlobKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newState(t)) })

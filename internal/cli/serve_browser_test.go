@@ -1,0 +1,287 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+)
+
+// artifactDir is where the browser tests keep their screenshots: $ARTIFACTS
+// (CI keeps it) or the test's temporary directory.
+func artifactDir(t *testing.T) string {
+	if d := os.Getenv("ARTIFACTS"); d != "" {
+		dir := filepath.Join(d, "serve")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	return t.TempDir()
+}
+
+// chromium is Debian's chromium (scripts/test.sh installs it).
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no chromium on PATH: scripts/test.sh installs Debian's chromium package")
+	return ""
+}
+
+type scanTotals struct {
+	Totals struct {
+		All struct {
+			PerHour struct {
+				Sum       pricing.Money `json:"sum"`
+				Unknown   int           `json:"unknown"`
+				Estimated int           `json:"estimated"`
+			} `json:"usd_per_hour"`
+			PerMonth struct {
+				Sum       pricing.Money `json:"sum"`
+				Unknown   int           `json:"unknown"`
+				Estimated int           `json:"estimated"`
+			} `json:"usd_per_month"`
+			Resources int `json:"resources"`
+		} `json:"all"`
+	} `json:"totals"`
+}
+
+// shown is a total as the dashboard shows it (internal/serve's fmtTotal).
+func shown(sum pricing.Money, unknown, estimated int) string {
+	switch {
+	case unknown > 0:
+		return "≥ " + sum.String()
+	case estimated > 0:
+		return "~" + sum.String()
+	}
+	return sum.String()
+}
+
+// TestServeDemoInBrowser runs `serve --demo` (its clock standing still, so
+// that a scan run beside it sees the same fleet) and drives Debian's
+// Chromium through the views: the overview's run-rate equals `scan`'s
+// totals, a resource page draws its invocations chart, the CSV export is
+// the table's rows; any console error, exception or CSP violation fails.
+func TestServeDemoInBrowser(t *testing.T) {
+	exe := chromium(t)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	for _, k := range []string{"SAGESAVER_CONFIG", "SAGESAVER_REGION", "SAGESAVER_OUTPUT", "SAGESAVER_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("SAGESAVER_STATE", filepath.Join(t.TempDir(), "state.db"))
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIADEMO")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "demo")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+
+	type started struct{ url, token, emu string }
+	ch := make(chan started, 1)
+	serveStarted = func(url, token, emu string) { ch <- started{url, token, emu} }
+	t.Cleanup(func() { serveStarted = nil })
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	var serveErr bytes.Buffer
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &lockedBuffer{b: &serveErr}})}
+		if code := run(ctx, a, []string{"serve", "--demo", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	var s started
+	select {
+	case s = <-ch:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("serve did not start")
+	}
+
+	shots := artifactDir(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1440, 1000),
+		chromedp.Flag("disable-dev-shm-usage", true))
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	var mu sync.Mutex
+	var problems []string
+	listen := func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
+				var args []string
+				for _, a := range e.Args {
+					args = append(args, string(a.Value)+a.Description)
+				}
+				problems = append(problems, fmt.Sprintf("console.%s: %s", e.Type, strings.Join(args, " ")))
+			}
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+e.ExceptionDetails.Text+" "+e.ExceptionDetails.URL)
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError || e.Entry.Level == log.EntryLevelWarning || e.Entry.Source == log.EntrySourceSecurity {
+				problems = append(problems, fmt.Sprintf("log %s/%s: %s %s", e.Entry.Source, e.Entry.Level, e.Entry.Text, e.Entry.URL))
+			}
+		}
+	}
+	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(listen))
+	defer bcancel()
+	bctx, tcancel := context.WithTimeout(bctx, 90*time.Second)
+	defer tcancel()
+	ready := chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
+		}
+	}
+	enableLog := func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Call(ctx, log.Enable, cdp.Empty{})
+		return chromedp.Void{}, err
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+
+	// Log in with the printed link; the overview is where it lands.
+	if err := chromedp.Do(bctx, enableLog,
+		chromedp.Navigate(s.url+"/login?token="+s.token), ready,
+		shot("overview"),
+	); err != nil {
+		t.Fatalf("overview: %v\n%s", err, serveErr.String())
+	}
+	hourly, monthly := text(`[data-testid="hourly"]`), text(`[data-testid="monthly"]`)
+
+	// `scan` of the same emulator, as a user would run it.
+	var out, errb bytes.Buffer
+	sa := &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
+	if code := run(ctx, sa, []string{"--region", "us-east-1,eu-west-1", "--endpoint-url", s.emu, "scan", "-o", "json", "--no-cache"}); code != 0 {
+		t.Fatalf("scan exited %d: %s", code, errb.String())
+	}
+	var doc scanTotals
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	all := doc.Totals.All
+	if want := shown(all.PerHour.Sum, all.PerHour.Unknown, all.PerHour.Estimated) + "/h"; hourly != want {
+		t.Errorf("overview run-rate %q, scan says %q", hourly, want)
+	}
+	if want := shown(all.PerMonth.Sum, all.PerMonth.Unknown, all.PerMonth.Estimated); monthly != want {
+		t.Errorf("overview month %q, scan says %q", monthly, want)
+	}
+
+	// Inventory of endpoints, its CSV export, and a drill to a resource
+	// page whose invocations chart is drawn.
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/inventory?kind=endpoint&q=fraud&sort=name&dir=asc"), ready, shot("inventory")); err != nil {
+		t.Fatalf("inventory: %v", err)
+	}
+	rows, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="inventory"] a[data-testid="resource-link"]').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvText, err := chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="export-csv"]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonText, err := chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="export-json"]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSchema(t, "serve-inventory", jsonText)
+	name := text(`a[data-testid="resource-link"]`)
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`a[data-testid="resource-link"]`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invocations-chart"][data-drawn="true"] canvas`)),
+		shot("resource")); err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("resource page: %v\nbrowser: %s", err, strings.Join(problems, "\n"))
+	}
+	recs, err := csv.NewReader(strings.NewReader(csvText)).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV export: %v", err)
+	}
+	if rows == 0 || len(recs)-1 != rows {
+		t.Errorf("CSV export has %d rows, the table %d", len(recs)-1, rows)
+	}
+	for _, r := range recs[1:] {
+		if r[2] != "endpoint" {
+			t.Errorf("CSV export of kind=endpoint has a %s row", r[2])
+		}
+	}
+	if rows > 0 && recs[1][1] != name {
+		t.Errorf("CSV's first row %q, the table's %q", recs[1][1], name)
+	}
+
+	// Savings, activity, and the overview in the dark theme.
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/savings"), ready, shot("savings")); err != nil {
+		t.Fatalf("savings: %v", err)
+	}
+	if realized := text(`[data-testid="realized-total"]`); !strings.HasPrefix(realized, "$") && !strings.HasPrefix(realized, "~$") {
+		t.Errorf("realized savings %q", realized)
+	}
+	if err := chromedp.Do(bctx,
+		chromedp.Navigate(s.url+"/activity"), ready, shot("activity"),
+		chromedp.Navigate(s.url+"/"), ready,
+		chromedp.SetValue(chromedp.CSS(`#theme`), "dark"),
+	); err != nil {
+		t.Fatalf("activity: %v", err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.getElementById('theme').dispatchEvent(new Event('change'))`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"] body`)), shot("overview-dark")); err != nil {
+		t.Fatalf("dark theme: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("browser: %s", p)
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// lockedBuffer is an io.Writer safe for the serve goroutine and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -1,0 +1,476 @@
+package serve
+
+import (
+	"cmp"
+	"context"
+	"html/template"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/cost"
+	"github.com/sagesaver/sagesaver/internal/idle"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+// Row is one line of the inventory as the pages and exports show it.
+type Row struct {
+	ID       string // the line's resource.ID (an endpoint variant keeps its variant)
+	Name     string
+	Kind     resource.Kind
+	Stage    resource.Stage
+	Account  string
+	Region   string
+	Type     string
+	Count    int
+	State    string
+	Running  bool
+	Family   string
+	Hourly   pricing.Price
+	Monthly  pricing.Price
+	Source   string
+	Owner    string
+	Team     string
+	Tags     map[string]string
+	Idle     bool
+	Since    *time.Time // start of the idle streak, when idle
+	Evidence string     // why it is idle (the latest plan's finding)
+	Line     *cost.Line
+}
+
+// family is an instance type's family: "g5" of "ml.g5.xlarge".
+func family(t string) string {
+	parts := strings.Split(t, ".")
+	if len(parts) >= 2 {
+		return parts[1]
+	}
+	return t
+}
+
+func tagOf(tags map[string]string, keys ...string) string {
+	for _, k := range keys {
+		for tk, v := range tags {
+			if strings.EqualFold(tk, k) {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// facts are what the store says about the fleet at now: idle streaks, the
+// latest plan's findings, the ledger.
+type facts struct {
+	idle     map[resource.ID]store.IdleRecord
+	findings []store.Finding
+	planRun  *store.Run
+	savings  []store.SavingPeriod
+	runs     []store.Run
+}
+
+// recentRuns is how many runs the pages read (activity, the latest plan).
+const recentRuns = 200
+
+func (s *Server) facts(ctx context.Context) (*facts, error) {
+	f := &facts{}
+	var err error
+	if f.idle, err = s.opts.Store.IdleSince(ctx); err != nil {
+		return nil, err
+	}
+	if f.runs, err = s.opts.Store.Runs(ctx, recentRuns); err != nil {
+		return nil, err
+	}
+	for i := range f.runs {
+		r := &f.runs[i]
+		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply" && r.Command != "tick") {
+			continue
+		}
+		fs, err := s.opts.Store.Findings(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		f.findings, f.planRun = fs, r
+		break
+	}
+	if f.savings, err = s.opts.Store.Savings(ctx); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// rows turns a snapshot's lines into rows with what the store knows.
+func (f *facts) rows(snap *Snapshot) []Row {
+	why := map[string]string{}
+	idleNow := map[string]bool{}
+	for _, x := range f.findings {
+		if x.Verdict == string(idle.Idle) {
+			idleNow[x.Resource] = true
+			if why[x.Resource] == "" {
+				why[x.Resource] = x.Evidence
+			}
+		}
+	}
+	out := make([]Row, 0, len(snap.Scan.Lines))
+	for i := range snap.Scan.Lines {
+		l := &snap.Scan.Lines[i]
+		r := &l.Resource
+		row := Row{ID: r.LineID().String(), Name: r.Name, Kind: r.Kind, Stage: l.Stage, Account: r.Account, Region: r.Region,
+			Type: r.InstanceType, Count: r.InstanceCount, State: r.Status, Running: r.Running, Family: family(r.InstanceType),
+			Hourly: l.Hourly, Monthly: l.Monthly, Source: l.Source, Tags: r.Tags,
+			Owner: tagOf(r.Tags, "owner", "Owner", "created-by"), Team: tagOf(r.Tags, "team", "Team", "project"), Line: l}
+		if r.Variant != "" {
+			row.Name = r.Name + "/" + r.Variant
+		}
+		whole := r.ID().String()
+		if rec, ok := f.idle[r.ID()]; ok {
+			row.Idle, row.Since = true, &rec.FirstIdle
+		}
+		if idleNow[whole] {
+			row.Idle = true
+			row.Evidence = why[whole]
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// Overview is the figures of the overview page.
+type Overview struct {
+	At          time.Time
+	Age         time.Duration
+	Took        time.Duration
+	Hourly      pricing.Total
+	Monthly     pricing.Total
+	IdleWaste   pricing.Total // $/month of the resources idle now
+	IdleCount   int
+	OpenSavings pricing.Total // $/month the latest plan would save, each resource once
+	OpenCount   int
+	Realized    pricing.Money // all time
+	RealizedMon pricing.Money // this month (UTC)
+	Saving      pricing.Money // $/hour of the ledger's open periods
+	Unpriced    int
+	Resources   int
+	Running     int
+	Failures    []failureRow
+	TopIdle     []Row
+	PlanRun     *store.Run
+}
+
+type failureRow struct {
+	Account, Region, Kind, Class, Reason string
+}
+
+func (f *facts) overview(snap *Snapshot, rows []Row, now time.Time) *Overview {
+	sum := snap.Scan.Summary.All
+	o := &Overview{At: snap.At, Age: now.Sub(snap.At), Took: snap.Took, Hourly: sum.Hourly, Monthly: sum.Monthly,
+		Unpriced: sum.Monthly.Unknown, Resources: sum.Resources, Running: sum.Running, PlanRun: f.planRun}
+	for _, x := range snap.Scan.Failures {
+		o.Failures = append(o.Failures, failureRow{Account: x.Account, Region: x.Region, Kind: string(x.Kind), Class: x.Class, Reason: x.Reason})
+	}
+	var idleRows []Row
+	for _, r := range rows {
+		if r.Idle && r.Line.Basis != cost.NotApplicable {
+			o.IdleWaste.Add(r.Monthly)
+			o.IdleCount++
+			idleRows = append(idleRows, r)
+		}
+	}
+	slices.SortStableFunc(idleRows, func(a, b Row) int { return b.Monthly.Amount.Cmp(a.Monthly.Amount) })
+	o.TopIdle = idleRows[:min(10, len(idleRows))]
+	o.OpenSavings, o.OpenCount = f.openSavings()
+	monthStart := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+	for _, p := range f.savings {
+		all := p.Realized(now)
+		o.Realized = o.Realized.Add(all)
+		o.RealizedMon = o.RealizedMon.Add(all.Sub(p.Realized(monthStart)))
+		if p.Until == nil {
+			o.Saving = o.Saving.Add(p.Hourly)
+		}
+	}
+	return o
+}
+
+// openSavings sums what the latest plan's actions would save a month,
+// counting each resource once (its largest finding: a resource two rules
+// act on is saved once).
+func (f *facts) openSavings() (pricing.Total, int) {
+	best := map[string]pricing.Price{}
+	for _, x := range f.findings {
+		if x.Action == "" || x.Action == "notify" {
+			continue
+		}
+		cur, seen := best[x.Resource]
+		if !seen || (x.Monthly.Known && (!cur.Known || x.Monthly.Amount.Cmp(cur.Amount) > 0)) {
+			best[x.Resource] = x.Monthly
+		}
+	}
+	var t pricing.Total
+	for _, p := range best {
+		t.Add(p)
+	}
+	return t, len(best)
+}
+
+// Filter is the inventory's view state, all of it in the query string.
+type Filter struct {
+	Q, Kind, Account, Region, Stage, State, Idle string
+	Sort, Dir, Group                             string
+	// Page is the page of the table shown (0-based, PageSize rows each);
+	// exports ignore it and give every row of the view.
+	Page int
+}
+
+// PageSize is how many rows an inventory page shows: a page stays small
+// (a fleet of 14,000 resources is 70 pages), the exports have them all.
+const PageSize = 200
+
+// filterFrom reads a Filter from a query string; unknown values are
+// dropped, so that a URL always names a view that exists.
+func filterFrom(q map[string][]string) Filter {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	f := Filter{Q: get("q"), Kind: get("kind"), Account: get("account"), Region: get("region"), Stage: get("stage"),
+		State: get("state"), Idle: get("idle"), Sort: get("sort"), Dir: get("dir"), Group: get("group")}
+	if !slices.Contains(sortKeys, f.Sort) {
+		f.Sort = "monthly"
+	}
+	if f.Dir != "asc" && f.Dir != "desc" {
+		f.Dir = "desc"
+		if f.Sort == "name" || f.Sort == "kind" || f.Sort == "account" || f.Sort == "region" || f.Sort == "type" {
+			f.Dir = "asc"
+		}
+	}
+	if f.State != "running" && f.State != "stopped" {
+		f.State = ""
+	}
+	if f.Idle != "yes" && f.Idle != "no" {
+		f.Idle = ""
+	}
+	if !slices.Contains(groupKeys, f.Group) && !strings.HasPrefix(f.Group, "tag:") {
+		f.Group = ""
+	}
+	if n, err := strconv.Atoi(get("page")); err == nil && n > 0 {
+		f.Page = n
+	}
+	return f
+}
+
+var (
+	sortKeys  = []string{"name", "kind", "account", "region", "type", "count", "hourly", "monthly", "idle"}
+	groupKeys = []string{"", "account", "region", "kind", "stage", "family", "owner", "team"}
+)
+
+// Query is the filter as a query string, with overrides (a value ""
+// drops the key).
+func (f Filter) Query(overrides ...string) string {
+	m := map[string]string{"q": f.Q, "kind": f.Kind, "account": f.Account, "region": f.Region, "stage": f.Stage,
+		"state": f.State, "idle": f.Idle, "sort": f.Sort, "dir": f.Dir, "group": f.Group}
+	if f.Page > 0 {
+		m["page"] = strconv.Itoa(f.Page)
+	}
+	for i := 0; i+1 < len(overrides); i += 2 {
+		m[overrides[i]] = overrides[i+1]
+	}
+	var parts []string
+	for _, k := range []string{"q", "kind", "account", "region", "stage", "state", "idle", "group", "sort", "dir", "page"} {
+		if v := m[k]; v != "" {
+			parts = append(parts, k+"="+urlQueryEscape(v))
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// SortLink is the query of a column header: sort by key, flipping the
+// direction when it is the current sort.
+func (f Filter) SortLink(key string) template.URL {
+	dir := "asc"
+	if key == "hourly" || key == "monthly" || key == "count" || key == "idle" {
+		dir = "desc"
+	}
+	if f.Sort == key {
+		if f.Dir == "asc" {
+			dir = "desc"
+		} else {
+			dir = "asc"
+		}
+	}
+	return template.URL(f.Query("sort", key, "dir", dir, "page", "")) // each value is query-escaped
+}
+
+// Href is the filter's query string for a link (each value escaped),
+// without the page: the exports' (every row of the view).
+func (f Filter) Href() template.URL { return template.URL(f.Query("page", "")) }
+
+// PageHref is the query string of page n of the view.
+func (f Filter) PageHref(n int) template.URL {
+	p := ""
+	if n > 0 {
+		p = strconv.Itoa(n)
+	}
+	return template.URL(f.Query("page", p))
+}
+
+// AriaSort is the aria-sort of a column header.
+func (f Filter) AriaSort(key string) string {
+	if f.Sort != key {
+		return "none"
+	}
+	if f.Dir == "asc" {
+		return "ascending"
+	}
+	return "descending"
+}
+
+func (f Filter) match(r *Row) bool {
+	if f.Kind != "" && string(r.Kind) != f.Kind || f.Account != "" && r.Account != f.Account ||
+		f.Region != "" && r.Region != f.Region || f.Stage != "" && string(r.Stage) != f.Stage {
+		return false
+	}
+	if f.State == "running" && !r.Running || f.State == "stopped" && r.Running {
+		return false
+	}
+	if f.Idle == "yes" && !r.Idle || f.Idle == "no" && r.Idle {
+		return false
+	}
+	if f.Q != "" {
+		q := strings.ToLower(f.Q)
+		hay := strings.ToLower(r.Name + " " + r.Type + " " + r.Owner + " " + r.Team + " " + r.State)
+		if !strings.Contains(hay, q) {
+			return false
+		}
+	}
+	return true
+}
+
+// groupOf is the group a row falls in.
+func (f Filter) groupOf(r *Row) string {
+	switch f.Group {
+	case "account":
+		return r.Account
+	case "region":
+		return r.Region
+	case "kind":
+		return string(r.Kind)
+	case "stage":
+		return string(r.Stage)
+	case "family":
+		return r.Family
+	case "owner":
+		return r.Owner
+	case "team":
+		return r.Team
+	}
+	if k, ok := strings.CutPrefix(f.Group, "tag:"); ok {
+		return tagOf(r.Tags, k)
+	}
+	return ""
+}
+
+func cmpPrice(a, b pricing.Price) int {
+	// unknown sorts below every known amount
+	switch {
+	case !a.Known && !b.Known:
+		return 0
+	case !a.Known:
+		return -1
+	case !b.Known:
+		return 1
+	}
+	return a.Amount.Cmp(b.Amount)
+}
+
+// apply filters and sorts rows: by group first when grouping, then by the
+// sort key, then by ID so that the order is total.
+func (f Filter) apply(rows []Row) []Row {
+	var out []Row
+	for i := range rows {
+		if f.match(&rows[i]) {
+			out = append(out, rows[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Row) int {
+		if f.Group != "" {
+			if c := cmp.Compare(f.groupOf(&a), f.groupOf(&b)); c != 0 {
+				return c
+			}
+		}
+		var c int
+		switch f.Sort {
+		case "name":
+			c = cmp.Compare(a.Name, b.Name)
+		case "kind":
+			c = cmp.Compare(a.Kind, b.Kind)
+		case "account":
+			c = cmp.Compare(a.Account, b.Account)
+		case "region":
+			c = cmp.Compare(a.Region, b.Region)
+		case "type":
+			c = cmp.Compare(a.Type, b.Type)
+		case "count":
+			c = cmp.Compare(a.Count, b.Count)
+		case "hourly":
+			c = cmpPrice(a.Hourly, b.Hourly)
+		case "monthly":
+			c = cmpPrice(a.Monthly, b.Monthly)
+		case "idle":
+			c = cmp.Compare(idleKey(a), idleKey(b))
+		}
+		if f.Dir == "desc" {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// idleKey orders rows by how long they have been idle (longest last in
+// ascending order): not idle first.
+func idleKey(r Row) int64 {
+	if !r.Idle {
+		return 0
+	}
+	if r.Since == nil {
+		return 1
+	}
+	return 1 + (1<<62 - r.Since.Unix())
+}
+
+// Group is a run of rows with the same group value, and their totals.
+type Group struct {
+	Name    string
+	Rows    []Row
+	Hourly  pricing.Total
+	Monthly pricing.Total
+}
+
+func (f Filter) groups(rows []Row) []Group {
+	var gs []Group
+	for _, r := range rows {
+		name := f.groupOf(&r)
+		if len(gs) == 0 || gs[len(gs)-1].Name != name {
+			gs = append(gs, Group{Name: name})
+		}
+		g := &gs[len(gs)-1]
+		g.Rows = append(g.Rows, r)
+		if r.Line.Basis != cost.NotApplicable {
+			g.Hourly.Add(r.Hourly)
+			g.Monthly.Add(r.Monthly)
+		}
+	}
+	return gs
+}
+
+func toFloat(m pricing.Money) float64 {
+	v, _ := strconv.ParseFloat(m.Plain(), 64)
+	return v
+}
