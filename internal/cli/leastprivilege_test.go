@@ -49,8 +49,8 @@ accounts:
 // TestLeastPrivilege runs the end-to-end commands against the emulator and
 // checks every (service, operation) it received: each is declared in
 // awsapi.Operations, and its IAM actions are in the generated policy of
-// the flavour the command runs with (read-only for scan, advise, lifecycle
-// audit and plan, act for apply, restore and schedule run; the hub's for
+// the flavour the command runs with (read-only for scan, advise, serve,
+// lifecycle audit and plan, act for apply, restore and schedule run; the hub's for
 // notices and prices).
 func TestLeastPrivilege(t *testing.T) {
 	env := emulatortest.Start(t, leastPrivilegeScenario)
@@ -89,6 +89,7 @@ func TestLeastPrivilege(t *testing.T) {
 	}{
 		{[]string{"scan"}, [][]string{readOnly}},
 		{[]string{"advise"}, [][]string{readOnly}},
+		{[]string{"serve", "--once"}, [][]string{readOnly}},
 		{[]string{"lifecycle", "audit"}, [][]string{readOnly}},
 		{[]string{"plan", "-f", pol}, [][]string{readOnly}},
 		{[]string{"pricing", "refresh"}, [][]string{hub}},
