@@ -26,6 +26,10 @@ const (
 	// Demo calls are made only to the emulator (sagesaver demo sets up its
 	// SNS topic); no generated policy holds them.
 	Demo
+	// Setup calls are an operator's one-time setup with their own
+	// credentials (sagesaver state init creates the DynamoDB table); no
+	// generated policy holds them: the hub template creates the table.
+	Setup
 )
 
 // String is the flavour's name as `sagesaver iam policy --flavour` takes it.
@@ -41,6 +45,8 @@ func (a Access) String() string {
 		return "agent"
 	case Demo:
 		return "demo"
+	case Setup:
+		return "setup"
 	}
 	return fmt.Sprintf("Access(%d)", int(a))
 }
@@ -208,16 +214,16 @@ var Operations = []Operation{
 	op("sns", "CreateTopic", Demo).why("sagesaver demo creates its topic in the emulator"),
 
 	// DynamoDB: the hub's state table (--state dynamodb://TABLE, package
-	// internal/store/dynamo). TransactWriteItems has no IAM action of its
-	// own: each item in it is authorized as the write it is.
+	// internal/store/dynamo), and `sagesaver state init`, which creates it.
 	op("dynamodb", "GetItem", Hub),
 	op("dynamodb", "PutItem", Hub),
 	op("dynamodb", "UpdateItem", Hub),
 	op("dynamodb", "DeleteItem", Hub),
 	op("dynamodb", "Query", Hub),
-	{Service: "dynamodb", Name: "TransactWriteItems", Access: Hub,
-		Actions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
-		Why:     "a transaction is authorized item by item, as the writes and condition checks it holds"},
+	op("dynamodb", "BatchWriteItem", Hub),
+	op("dynamodb", "CreateTable", Setup),
+	op("dynamodb", "DescribeTable", Setup).why("state init waits for the table to be ACTIVE"),
+	op("dynamodb", "UpdateTimeToLive", Setup),
 
 	// Lambda: the hub's orchestrator hands each account to a worker, an
 	// asynchronous invocation of the same function.

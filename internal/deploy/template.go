@@ -151,6 +151,8 @@ func Hub(version string) Template {
 			"BillingMode", "PAY_PER_REQUEST",
 			"AttributeDefinitions", []any{o("AttributeName", "pk", "AttributeType", "S"), o("AttributeName", "sk", "AttributeType", "S")},
 			"KeySchema", []any{o("AttributeName", "pk", "KeyType", "HASH"), o("AttributeName", "sk", "KeyType", "RANGE")},
+			// Claims left by dead runs expire (internal/store/dynamo).
+			"TimeToLiveSpecification", o("AttributeName", "ttl", "Enabled", true),
 			"PointInTimeRecoverySpecification", o("PointInTimeRecoveryEnabled", true),
 			"SSESpecification", o("SSEEnabled", true),
 			"DeletionProtectionEnabled", true,
