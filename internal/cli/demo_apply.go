@@ -127,7 +127,7 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 	if t.UnknownPrices > 0 {
 		fmt.Fprintf(out, " (+%d action(s) with unknown price)", t.UnknownPrices)
 	}
-	fmt.Fprintf(out, ", as the savings ledger above records; `sagesaver history` shows the audit log and what has been saved so far, `sagesaver restore endpoint NAME` undoes a deletion.\n")
+	fmt.Fprintf(out, ", as the savings ledger above records; `sagesaver history` shows the audit log and what has been saved so far, `sagesaver restore endpoint NAME` undoes a deletion, `sagesaver restore mlflow-tracking-server NAME` starts a stopped server.\n")
 	if n := rep.Totals().Failed; n > 0 {
 		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("demo: %d action(s) failed", n)}
 	}
