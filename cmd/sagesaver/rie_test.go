@@ -65,7 +65,10 @@ func TestRuntimeInterfaceEmulator(t *testing.T) {
 		t.Fatalf("build bootstrap: %v\n%s", err, out)
 	}
 	run := filepath.Join(dir, "run.yaml")
-	if err := os.WriteFile(run, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules:\n  - name: delete-idle-endpoints\n    resource: endpoint\n    conditions: {idleFor: 24h}\n    actions: [{type: delete}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(run, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\ntargets: {regions: [us-east-1]}\npolicies: [{file: policy.yaml}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	binary, err := os.ReadFile(bin)
