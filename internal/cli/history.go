@@ -90,7 +90,7 @@ type historyDoc struct {
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
-	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
+	st, err := a.openStore(ctx, "")
 	if err != nil {
 		return err
 	}
