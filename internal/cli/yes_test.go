@@ -149,6 +149,7 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		"deploy template": {"--hub"},
 		"iam operations":  {},
 		"iam policy":      {"--flavour", "act"},
+		"state init":      {}, // the --state database: no AWS call
 		"advise":          {},
 		// The agent runs on its own instance (the lifecycle script starts
 		// it; --dry-run is its dry run); --once polls once and says what
