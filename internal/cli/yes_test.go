@@ -175,7 +175,6 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		"run":                            {"-f", runFile, "--dry-run"},
 		"scan":                           {},
 		"serve":                          {"--once"}, // serving itself is the browser test's
-		"state init":                     {},         // the SQLite state --state names: nothing in AWS
 		"schedule explain":               {"dev-alice", "-f", schedules},
 		"schedule preview":               {"-f", schedules},
 		"schedule run":                   {"-f", schedules, "--sns-topic", "arn:aws:sns:us-east-1:123456789012:sagesaver-demo"},
