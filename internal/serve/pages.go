@@ -43,7 +43,7 @@ type pages struct {
 	t map[string]*template.Template
 }
 
-var pageNames = []string{"overview", "inventory", "resource", "savings", "activity", "login", "waiting", "notfound"}
+var pageNames = []string{"overview", "inventory", "resource", "savings", "activity", "opportunities", "login", "waiting", "notfound"}
 
 func parsePages() (*pages, error) {
 	p := &pages{t: map[string]*template.Template{}}
@@ -78,6 +78,7 @@ var funcs = template.FuncMap{
 	"hasPrefix": strings.HasPrefix,
 	"list":      func(xs ...string) []string { return xs },
 	"add":       func(a, b int) int { return a + b },
+	"list2":     func(a, b any) []any { return []any{a, b} },
 	"since": func(now time.Time, t *time.Time) string {
 		if t == nil {
 			return ""

@@ -29,6 +29,7 @@ type page struct {
 	Demo    bool
 	Version string
 	Auth    bool
+	Actions bool
 	Now     time.Time
 	Data    any
 }
@@ -38,7 +39,7 @@ type loginView struct {
 }
 
 func (s *Server) page(nav, title string, data any) *page {
-	return &page{Title: title, Nav: nav, Demo: s.opts.Demo, Version: s.opts.Version, Auth: s.opts.Auth != nil,
+	return &page{Title: title, Nav: nav, Demo: s.opts.Demo, Version: s.opts.Version, Auth: s.opts.Auth != nil, Actions: s.opts.Actions,
 		Now: s.opts.Clock.Now(), Data: data}
 }
 

@@ -1,0 +1,213 @@
+package serve
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
+	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+func money(s string) pricing.Price {
+	return pricing.Price{Known: true, Amount: pricing.MustParseMoney(s)}
+}
+
+// oppEnv is a server whose latest plan acts on two resources and whose
+// snapshot carries two advise recommendations.
+func oppEnv(t *testing.T, opts Options) *env {
+	t.Helper()
+	scan := report.New(report.Found{Resources: fleet(), ScannedAt: testNow.Add(-2 * time.Minute)}, pricing.Embedded(), nil, nil, 0)
+	adv := &advise.Result{End: testNow, Recommendations: []advise.Recommendation{
+		{Account: "111111111111", Region: "us-east-1", Kind: resource.Endpoint, Resource: "churn/AllTraffic", Rule: advise.EndpointFewer,
+			Current: "ml.m5.xlarge x2", Proposed: "ml.m5.xlarge x1", Evidence: []string{"CPU p95 9% of 4 vCPUs"}, Confidence: advise.High, Saving: money("80")},
+		{Account: "111111111111", Region: "eu-west-1", Kind: resource.NotebookInstance, Resource: "research", Rule: advise.NotebookAutoStop,
+			Action: "attach the agent", Confidence: advise.Low, Saving: pricing.Unknown},
+	}}
+	opts.Addr = "127.0.0.1:0"
+	opts.Source = staticSource{&Snapshot{Scan: scan, At: scan.ScannedAt, Advice: adv}}
+	e := newEnv(t, opts)
+	plan(t, e, []store.Finding{
+		{Resource: "111111111111/us-east-1/notebook-instance/dev-alice", Kind: "notebook-instance", Rule: "stop-idle", Verdict: "idle", Action: "stop,notify", Monthly: money("30")},
+	})
+	plan(t, e, []store.Finding{
+		{Resource: "111111111111/us-east-1/endpoint/churn", Kind: "endpoint", Rule: "delete-idle", Verdict: "idle", Action: "delete,notify",
+			Evidence: "no invocations for 30h", Monthly: money("100")},
+		{Resource: "111111111111/us-east-1/endpoint/churn", Kind: "endpoint", Rule: "tell", Verdict: "idle", Action: "notify", Monthly: money("100")},
+	})
+	return e
+}
+
+func plan(t *testing.T, e *env, fs []store.Finding) {
+	t.Helper()
+	ctx := t.Context()
+	run, err := e.st.StartRun(ctx, store.RunInfo{Command: "plan", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.AddFindings(ctx, run.ID, fs); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.FinishRun(ctx, run.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) post(t *testing.T, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	req := httptest.NewRequest("POST", "http://127.0.0.1:8080"+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	resp := e.do(t, req)
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestOpportunitiesGroupsPlanAndAdvice(t *testing.T) {
+	e := oppEnv(t, Options{})
+	resp, page := e.get(t, "/opportunities")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, page)
+	}
+	for _, want := range []string{
+		// the latest plan's delete (the notify-only finding is no opportunity; the older plan's stop is fixed)
+		`data-testid="opp-delete">$100.00<`, `data-key="policy/delete-idle/111111111111/us-east-1/endpoint/churn"`,
+		`data-testid="opp-stop">—<`,
+		// advise: scale-in with its evidence, idle shutdown with an unknown saving
+		`data-testid="opp-scale-in">$80.00<`, `CPU p95 9% of 4 vCPUs`, `ml.m5.xlarge x2 → ml.m5.xlarge x1`,
+		`data-testid="opp-idle-shutdown">unknown<`,
+		// total: churn once at its largest ($100, not $180), research unknown
+		`data-testid="opp-total">≥ $100.00<`, `data-testid="opp-open">3<`,
+		// read-only: no decision buttons
+		`Read-only: start`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if testing.Verbose() {
+		t.Log(page)
+	}
+	if strings.Contains(page, "Dismiss…") {
+		t.Error("a read-only dashboard offers to dismiss")
+	}
+	// The trend: the first plan's stop is new, the second plan fixed it
+	// and brought the delete.
+	for _, want := range []string{`<td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">1</td>`,
+		`<td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">1</td>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("trend lacks row %s", want)
+		}
+	}
+}
+
+func TestDismissNeedsActionsAndKeepsReason(t *testing.T) {
+	key := "policy/delete-idle/111111111111/us-east-1/endpoint/churn"
+	t.Run("read-only", func(t *testing.T) {
+		e := oppEnv(t, Options{})
+		resp, _ := e.post(t, "/opportunities/dismiss", url.Values{"key": {key}, "reason": {"x"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("dismiss on a read-only dashboard: %d, want 403", resp.StatusCode)
+		}
+		if keys, _ := e.st.BlobKeys(t.Context(), BlobDismissal, ""); len(keys) != 0 {
+			t.Errorf("dismissals stored: %v", keys)
+		}
+	})
+	e := oppEnv(t, Options{Actions: true})
+	if resp, _ := e.post(t, "/opportunities/dismiss", url.Values{"key": {key}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("dismiss without a reason: %d, want 400", resp.StatusCode)
+	}
+	if resp, _ := e.post(t, "/opportunities/dismiss", url.Values{"key": {key}, "reason": {"r"}, "snooze": {"2y"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("snooze 2y: %d, want 400", resp.StatusCode)
+	}
+	resp, _ := e.post(t, "/opportunities/dismiss", url.Values{"key": {key}, "reason": {"customer demo on Friday"}, "snooze": {"7d"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dismiss: %d", resp.StatusCode)
+	}
+	b, _, err := e.st.Blob(t.Context(), BlobDismissal, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d Dismissal
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Reason != "customer demo on Friday" || d.By != "dashboard:token" || d.Until == nil || !d.Until.Equal(testNow.AddDate(0, 0, 7)) {
+		t.Errorf("stored dismissal %+v", d)
+	}
+	_, page := e.get(t, "/opportunities")
+	for _, want := range []string{`data-testid="opp-delete">—<`, `data-testid="opp-total">≥ $80.00<`, `data-testid="opp-dismissed">1<`, "Dismiss…"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("after the snooze, page lacks %s", want)
+		}
+	}
+	_, page = e.get(t, "/opportunities?show=dismissed")
+	for _, want := range []string{"snoozed until 2026-11-27 12:00 UTC", "customer demo on Friday", "dashboard:token"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dismissed tab lacks %s", want)
+		}
+	}
+	// The snooze ends: it is open again.
+	e.srv.opts.Clock = clock.NewManual(testNow.AddDate(0, 0, 8))
+	if _, page = e.get(t, "/opportunities"); !strings.Contains(page, `data-testid="opp-delete">$100.00<`) {
+		t.Error("an expired snooze still hides the opportunity")
+	}
+	// Reopen removes it from the store.
+	if resp, _ := e.post(t, "/opportunities/dismiss", url.Values{"key": {key}, "undo": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("undo: %d", resp.StatusCode)
+	}
+	if keys, _ := e.st.BlobKeys(t.Context(), BlobDismissal, ""); len(keys) != 0 {
+		t.Errorf("after undo, dismissals %v", keys)
+	}
+}
+
+func TestTrustedProxyHeader(t *testing.T) {
+	e := newEnv(t, Options{Addr: "0.0.0.0:8080", ProxyHeader: "X-Forwarded-Email",
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.7/32")}, Actions: true})
+	req := func(remote, user string) *http.Response {
+		r := httptest.NewRequest("GET", "http://127.0.0.1:8080/inventory", nil)
+		r.RemoteAddr = remote
+		if user != "" {
+			r.Header.Set("X-Forwarded-Email", user)
+		}
+		r.Header.Set("X-Forwarded-For", "10.0.0.7")
+		return e.do(t, r)
+	}
+	if resp := req("10.0.0.7:40000", "alice@example.com"); resp.StatusCode != http.StatusOK {
+		t.Errorf("trusted proxy with a user: %d, want 200", resp.StatusCode)
+	}
+	if resp := req("[::ffff:10.0.0.7]:40000", "alice@example.com"); resp.StatusCode != http.StatusOK {
+		t.Errorf("trusted proxy (IPv4-mapped) with a user: %d, want 200", resp.StatusCode)
+	}
+	for _, c := range []struct{ remote, user string }{
+		{"10.0.0.8:40000", "alice@example.com"}, // another address, whatever X-Forwarded-For says
+		{"127.0.0.1:40000", "alice@example.com"},
+		{"10.0.0.7:40000", ""}, // the proxy without a user
+	} {
+		if resp := req(c.remote, c.user); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("header %q from %s: %d, want 401", c.user, c.remote, resp.StatusCode)
+		}
+	}
+	// The proxy's user is who acts.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "10.0.0.7:1"
+	r.Header.Set("X-Forwarded-Email", "alice@example.com")
+	if got := e.srv.user(r); got != "dashboard:alice@example.com" {
+		t.Errorf("user = %q", got)
+	}
+	r.RemoteAddr = "10.0.0.9:1"
+	if got := e.srv.user(r); got != "dashboard:token" {
+		t.Errorf("user from an untrusted address = %q, want the token's", got)
+	}
+}
