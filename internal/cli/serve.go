@@ -2,16 +2,20 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
@@ -40,6 +44,11 @@ type serveOptions struct {
 	// once takes one inventory and exits without serving (a smoke test
 	// of the configuration; the tests' read-only check).
 	once bool
+	// actions lets people act from the pages (dismiss, snooze, apply a
+	// finding, restore an endpoint).
+	actions        bool
+	proxyHeader    string
+	trustedProxies []string
 }
 
 // serveStarted, when a test sets it, is told where serve listens, the
@@ -68,6 +77,8 @@ that moves, so that nothing needs an AWS account.`,
 		Example: `  sagesaver serve --demo
   sagesaver serve --region us-east-1,eu-west-1 --interval 10m
   sagesaver serve --addr 0.0.0.0:8080 --allowed-host dashboard.internal
+  sagesaver serve --demo --actions
+  sagesaver serve --actions --proxy-header X-Forwarded-Email --trusted-proxy 10.0.0.7
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/metrics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -79,6 +90,9 @@ that moves, so that nothing needs an AWS account.`,
 			}
 			if err := dash.CheckBind(o.addr, !o.noAuth); err != nil {
 				return root.UsageError("--addr: %v", err)
+			}
+			if (o.proxyHeader == "") != (len(o.trustedProxies) == 0) {
+				return root.UsageError("--proxy-header and --trusted-proxy: give both or neither")
 			}
 			return runServe(cmd.Context(), a, o)
 		},
@@ -93,6 +107,9 @@ that moves, so that nothing needs an AWS account.`,
 	f.Var(config.NewDurationFlag(&o.demoSpeed, time.Minute), "demo-speed", "virtual time the demo's clock moves per second")
 	_ = f.MarkHidden("demo-speed")
 	f.BoolVar(&o.once, "once", false, "take one inventory and exit without serving (checks the configuration)")
+	f.BoolVar(&o.actions, "actions", false, "let dashboard users act: dismiss or snooze opportunities, apply a finding, restore an endpoint (each shows its dry run first)")
+	f.StringVar(&o.proxyHeader, "proxy-header", "", "header naming the user an authenticating proxy logged in (e.g. X-Forwarded-Email); needs --trusted-proxy")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "addresses or CIDR prefixes of the proxy whose --proxy-header is honoured (the TCP peer)")
 	return cmd
 }
 
@@ -101,7 +118,16 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := dash.Options{Addr: o.addr, AllowedHosts: o.allowedHosts, Catalog: catalog, Log: a.Log, Version: version.String(), Demo: o.demo}
+	opts := dash.Options{Addr: o.addr, AllowedHosts: o.allowedHosts, Catalog: catalog, Log: a.Log, Version: version.String(), Demo: o.demo,
+		Actions: o.actions, ProxyHeader: o.proxyHeader}
+	for _, p := range o.trustedProxies {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			return root.UsageError("--trusted-proxy: %v", err)
+		}
+		opts.TrustedProxies = append(opts.TrustedProxies, pfx)
+	}
+	actor := &dashActor{}
 	stateDir := filepath.Dir(a.Cfg.StatePath())
 	var take func(ctx context.Context) (*dash.Snapshot, error)
 	var emuURL string
@@ -130,6 +156,8 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 			return err
 		}
 		take = d.take
+		actor.setup = func(context.Context) (*action.Executor, *policy.Policy, error) { return d.ex, d.policy, nil }
+		actor.around = func() func() { return tickEmulator(env) }
 		if o.demoSpeed > 0 {
 			defer moveClock(env, o.demoSpeed)()
 		}
@@ -142,6 +170,9 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		opts.Store, opts.Clock = st, a.clk()
 		cw := &cloudWatch{}
 		opts.Evidence = cw
+		var lastSet *targetSet
+		var setMu sync.Mutex
+		var adv adviceCache
 		take = func(ctx context.Context) (*dash.Snapshot, error) {
 			start := time.Now()
 			res, set, err := a.scanTargets(ctx, scanOptions{targets: o.targets, lookback: inventory.DefaultJobLookback, concurrency: inventory.DefaultConcurrency}, catalog)
@@ -149,8 +180,26 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 				return nil, err
 			}
 			cw.set(set.Clients)
+			setMu.Lock()
+			lastSet = set
+			setMu.Unlock()
 			s := report.New(reportInput(res), catalog, set.Accounts, set.Regions, inventory.DefaultJobLookback)
-			return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start)}, nil
+			return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start),
+				Advice: adv.get(ctx, res, catalog, func(acct, region string) *awsapi.Clients { return set.Clients[acct+"/"+region] })}, nil
+		}
+		actor.setup = func(ctx context.Context) (*action.Executor, *policy.Policy, error) {
+			setMu.Lock()
+			set := lastSet
+			setMu.Unlock()
+			if set == nil {
+				return nil, nil, errors.New("no inventory yet")
+			}
+			p, err := latestPolicy(ctx, st)
+			if err != nil {
+				return nil, nil, err
+			}
+			ex, err := a.executor(ctx, set, st, catalog)
+			return ex, p, err
 		}
 	}
 	if o.once {
@@ -171,6 +220,10 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	}
 	poller := dash.NewPoller(take, o.interval, opts.Clock, a.Log)
 	opts.Source = poller
+	if o.actions {
+		actor.source = poller
+		opts.Act = actor
+	}
 	srv, err := dash.New(opts)
 	if err != nil {
 		return root.UsageError("%v", err)
@@ -237,6 +290,7 @@ type serveDemo struct {
 	policy  *policy.Policy
 	catalog *pricing.Catalog
 	applied bool
+	advice  adviceCache
 }
 
 func newServeDemo(ctx context.Context, a *app, env *demoEnv, st store.Store, catalog *pricing.Catalog) (*serveDemo, error) {
@@ -287,7 +341,80 @@ func (d *serveDemo) take(ctx context.Context) (*dash.Snapshot, error) {
 		accounts = append(accounts, t.Account)
 	}
 	s := report.New(reportInput(res), d.catalog, accounts, demoRegions, inventory.DefaultJobLookback)
-	return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start)}, nil
+	advice := d.advice.get(ctx, res, d.catalog, func(_, region string) *awsapi.Clients { return awsapi.NewClients(d.env.cfg, region, false) })
+	return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start), Advice: advice}, nil
+}
+
+// adviceEvery is how often serve runs `advise` on its inventory: it reads
+// two weeks of CloudWatch for every running resource, and right-sizing
+// evidence does not change in five minutes.
+const adviceEvery = time.Hour
+
+// adviceCache keeps the latest advise result for adviceEvery.
+type adviceCache struct {
+	at  time.Time
+	res *advise.Result
+}
+
+func (c *adviceCache) get(ctx context.Context, res *inventory.Result, catalog *pricing.Catalog, clients func(account, region string) *awsapi.Clients) *advise.Result {
+	if c.res != nil && res.ScannedAt.Sub(c.at) < adviceEvery {
+		return c.res
+	}
+	var sources []advise.Source
+	seen := map[string]bool{}
+	for _, r := range res.Resources {
+		k := r.Account + "/" + r.Region
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if cl := clients(r.Account, r.Region); cl != nil {
+			sources = append(sources, advise.Source{Account: r.Account, Region: r.Region, CloudWatch: cl.Metrics, Scaling: cl.ApplicationAutoScaling})
+		}
+	}
+	const lookback = 14 * 24 * time.Hour
+	ev := advise.Gather(ctx, sources, res.Resources, res.ScannedAt, lookback, inventory.DefaultJobLookback)
+	c.res = advise.Advise(res.Resources, ev, catalog, advise.Options{Now: res.ScannedAt, JobLookback: inventory.DefaultJobLookback})
+	c.at = res.ScannedAt
+	return c.res
+}
+
+// latestPolicy reads the policy file of the latest plan or apply recorded
+// in the store, refusing one changed since (its SHA-256): the dashboard
+// applies the finding the page showed, of the policy that found it.
+func latestPolicy(ctx context.Context, st store.Store) (*policy.Policy, error) {
+	runs, err := st.Runs(ctx, 200)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") || r.PolicyFile == "" {
+			continue
+		}
+		p, err := policy.Read(r.PolicyFile)
+		if err != nil {
+			return nil, fmt.Errorf("policy of run %d: %w", r.ID, err)
+		}
+		if r.PolicyHash != "" && p.SHA256() != r.PolicyHash {
+			return nil, fmt.Errorf("policy %s changed since run %d planned it: run `sagesaver plan -f %s` again", r.PolicyFile, r.ID, r.PolicyFile)
+		}
+		return p, nil
+	}
+	return nil, errors.New("no plan with a policy file in the state store: run `sagesaver plan -f POLICY` first")
+}
+
+// parsePrefix reads an address ("10.0.0.7") or a CIDR prefix
+// ("10.0.0.0/24").
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 // cloudWatch reads invocations for the resource page with the scan's

@@ -190,6 +190,10 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET /activity", s.activity)
 	app.HandleFunc("GET /opportunities", s.opportunitiesPage)
 	app.HandleFunc("POST /opportunities/dismiss", s.dismiss)
+	app.HandleFunc("GET /apply", s.apply)
+	app.HandleFunc("POST /apply", s.apply)
+	app.HandleFunc("GET /restore", s.restore)
+	app.HandleFunc("POST /restore", s.restore)
 	app.Handle("GET /metrics", s.metricsHandler())
 	mux.Handle("/", s.requireAuth(app))
 

@@ -341,6 +341,48 @@ type resourceView struct {
 	Window   metrics.Window
 	Actions  []store.Action
 	IdleRec  *store.IdleRecord
+	// Gone is a resource no longer in the inventory that sagesaver acted
+	// on (a deleted endpoint); Restorable when the dashboard may restore
+	// it (actions enabled, its last action a delete that succeeded).
+	Gone       bool
+	Restorable bool
+}
+
+// restorable reports whether the dashboard may offer to restore an
+// endpoint with this action history (newest first): actions enabled and
+// its latest real action a delete that succeeded. The inventory may still
+// list it until the next one.
+func (s *Server) restorable(kind resource.Kind, acts []store.Action) bool {
+	if kind != resource.Endpoint || !s.opts.Actions || s.opts.Act == nil {
+		return false
+	}
+	for _, a := range acts {
+		if !a.DryRun {
+			return a.Verb == "delete" && a.Result == store.ResultOK
+		}
+	}
+	return false
+}
+
+// goneResource is the page of a resource the inventory no longer has but
+// the audit log knows (an endpoint sagesaver deleted, with its restore
+// button), or 404.
+func (s *Server) goneResource(w http.ResponseWriter, r *http.Request, id string) {
+	rid, err := resource.ParseID(id)
+	var acts []store.Action
+	if err == nil {
+		rid = rid.Whole()
+		acts, err = s.opts.Store.Actions(r.Context(), store.ActionFilter{Resource: rid.String(), Limit: 50})
+	}
+	if err != nil || len(acts) == 0 {
+		w.WriteHeader(http.StatusNotFound)
+		s.render(w, r, "notfound", s.page("inventory", "Not found", id))
+		return
+	}
+	v := &resourceView{Gone: true, Actions: acts,
+		Row: Row{ID: rid.String(), Name: rid.Name, Kind: rid.Kind, Account: rid.Account, Region: rid.Region, State: "deleted"}}
+	v.Restorable = s.restorable(rid.Kind, acts)
+	s.render(w, r, "resource", s.page("inventory", rid.Name, v))
 }
 
 // chartWindow is the resource page's evidence window: the last day, in
@@ -356,8 +398,7 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 	rows := f.rows(snap)
 	i := slices.IndexFunc(rows, func(x Row) bool { return x.ID == id })
 	if i < 0 {
-		w.WriteHeader(http.StatusNotFound)
-		s.render(w, r, "notfound", s.page("inventory", "Not found", id))
+		s.goneResource(w, r, id)
 		return
 	}
 	row := rows[i]
@@ -380,6 +421,7 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Actions = acts
+	v.Restorable = s.restorable(row.Kind, acts)
 	if row.Kind == resource.Endpoint && s.opts.Evidence != nil {
 		v.Window = metrics.NewWindow(s.opts.Clock.Now(), chartWindow)
 		v.Chart, err = s.invocationsChart(r, whole, v.Variants, v.Window)
