@@ -105,7 +105,7 @@ func TestServeDemoInBrowser(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &lockedBuffer{b: &serveErr}})}
-		if code := run(ctx, a, []string{"serve", "--demo", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
+		if code := run(ctx, a, []string{"serve", "--demo", "--actions", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
 			t.Errorf("serve exited %d", code)
 		}
 	}()
@@ -259,6 +259,56 @@ func TestServeDemoInBrowser(t *testing.T) {
 	}
 	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"] body`)), shot("overview-dark")); err != nil {
 		t.Fatalf("dark theme: %v", err)
+	}
+	// Opportunities, then apply one of them with actions enabled: the dry
+	// run first, then for real; then restore the endpoint it deleted.
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS(`#theme`), "light")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.getElementById('theme').dispatchEvent(new Event('change'))`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/opportunities"), ready, shot("opportunities")); err != nil {
+		t.Fatalf("opportunities: %v", err)
+	}
+	if n := text(`[data-testid="opp-open"]`); n == "0" {
+		t.Fatal("the demo has no open opportunity")
+	}
+	target, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('[data-group="delete"] tr[data-key]').dataset.key`))
+	if err != nil {
+		t.Fatalf("no delete opportunity: %v", err)
+	}
+	ep := target[strings.Index(target, "/")+1:]
+	ep = ep[strings.Index(ep, "/")+1:] // policy/RULE/ACCOUNT/REGION/endpoint/NAME -> the resource ID
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`[data-group="delete"] tr[data-key] a.button`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-plan"]`)), shot("apply-plan")); err != nil {
+		t.Fatalf("apply dry run: %v", err)
+	}
+	if plan := text(`[data-testid="act-plan"]`); !strings.Contains(plan, "delete endpoint") || !strings.Contains(plan, "dry-run") {
+		t.Errorf("apply's dry run says %q", plan)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`[data-testid="confirm"]`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-result"]`)), shot("apply-done")); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if res := text(`[data-testid="act-result"]`); !strings.Contains(res, "delete endpoint") || !strings.Contains(res, ": ok") {
+		t.Errorf("apply did %q", res)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/resource?id="+ep), ready,
+		chromedp.Click(chromedp.CSS(`[data-testid="restore"]`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-plan"]`)), shot("restore-plan"),
+		chromedp.Click(chromedp.CSS(`[data-testid="confirm"]`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-result"]`)), shot("restore-done")); err != nil {
+		t.Fatalf("restore of %s: %v\n%s", ep, err, serveErr.String())
+	}
+	if res := text(`[data-testid="act-result"]`); strings.Contains(res, "rror") || !strings.Contains(strings.ToLower(res), "create") {
+		t.Errorf("restore did %q", res)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/activity"), ready); err != nil {
+		t.Fatal(err)
+	}
+	if act := text(`main`); strings.Count(act, "dashboard:token") < 2 {
+		t.Errorf("activity does not name the dashboard user for the apply and the restore:\n%s", act)
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -144,8 +144,18 @@ func policyOpportunities(fs []store.Finding) []Opportunity {
 			continue
 		}
 		seen[key] = true
+		var what []string
+		for _, step := range strings.Split(f.Action, ",") {
+			if step != "notify" {
+				what = append(what, step)
+			}
+		}
+		w := strings.Join(what, ", then ")
+		if len(what) < len(strings.Split(f.Action, ",")) {
+			w += ", and tell (notify)"
+		}
 		o := Opportunity{Key: key, Group: tr.group, Source: "policy", Rule: f.Rule, Resource: f.Resource, Kind: f.Kind,
-			What: f.Action, Monthly: f.Monthly, Effort: tr.effort, Restart: tr.restart, Reversible: tr.reversible}
+			What: w, Monthly: f.Monthly, Effort: tr.effort, Restart: tr.restart, Reversible: tr.reversible}
 		if f.Evidence != "" {
 			o.Evidence = []string{f.Evidence}
 		}

@@ -350,14 +350,14 @@ type resourceView struct {
 
 // restorable reports whether the dashboard may offer to restore an
 // endpoint with this action history (newest first): actions enabled and
-// its latest real action a delete that succeeded. The inventory may still
+// its latest real delete or restore a delete that succeeded. The inventory may still
 // list it until the next one.
 func (s *Server) restorable(kind resource.Kind, acts []store.Action) bool {
 	if kind != resource.Endpoint || !s.opts.Actions || s.opts.Act == nil {
 		return false
 	}
-	for _, a := range acts {
-		if !a.DryRun {
+	for _, a := range acts { // newest first; a notify follows the delete
+		if !a.DryRun && (a.Verb == "delete" || a.Verb == "restore") {
 			return a.Verb == "delete" && a.Result == store.ResultOK
 		}
 	}
