@@ -86,6 +86,7 @@ type Server struct {
 	hosts []string
 	pages *pages
 	h     http.Handler
+	rows  rowCache
 }
 
 // CheckBind refuses to listen on addr without authentication unless addr
