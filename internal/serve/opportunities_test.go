@@ -2,6 +2,7 @@ package serve
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -209,5 +210,67 @@ func TestTrustedProxyHeader(t *testing.T) {
 	r.RemoteAddr = "10.0.0.9:1"
 	if got := e.srv.user(r); got != "dashboard:token" {
 		t.Errorf("user from an untrusted address = %q, want the token's", got)
+	}
+}
+
+func TestMonthToDate(t *testing.T) {
+	now := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	pt := func(at time.Time, rate float64) Point {
+		return Point{At: at, ByKind: map[resource.Kind]float64{resource.Endpoint: rate}}
+	}
+	// Oct 31 12:00 at $1/h (counts from Nov 1 only), Nov 2 00:00 at $3/h until now.
+	hist := []Point{pt(time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC), 1), pt(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), 3)}
+	if got, ok := monthToDate(hist, now); !ok || got != 24*1+24*3 {
+		t.Errorf("month to date %v (ok %v), want 96", got, ok)
+	}
+	// A history that starts mid-month counts its first rate from the 1st.
+	hist = []Point{pt(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), 2)}
+	if got, _ := monthToDate(hist, now); got != 48*2 {
+		t.Errorf("month to date %v, want 96", got)
+	}
+	if _, ok := monthToDate(nil, now); ok {
+		t.Error("no history: a month to date")
+	}
+}
+
+// A notebook stopped 10 hours ago, estimated at $73/month ($0.10/h),
+// started again after 4 hours: realized $0.40, estimated $1.00; the
+// overview draws both.
+func TestSavingsRealizedVsEstimated(t *testing.T) {
+	e := newEnv(t, Options{Addr: "127.0.0.1:0"})
+	ctx := t.Context()
+	run, err := e.st.StartRun(ctx, store.RunInfo{Command: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := resource.ID{Account: "111111111111", Region: "us-east-1", Kind: resource.NotebookInstance, Name: "dev-alice"}
+	id, err := e.st.BeginAction(ctx, store.Action{RunID: run.ID, Resource: nb.String(), Kind: string(nb.Kind), Verb: "stop", MonthlySaved: money("73")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.FinishAction(ctx, id, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.StartSaving(ctx, nb, id, money("0.1"), testNow.Add(-10*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.StopSaving(ctx, nb, testNow.Add(-6*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	periods, err := e.st.Savings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.srv.savingsChart(ctx, periods, testNow)
+	if c == nil || len(c.Series) != 2 {
+		t.Fatalf("chart %+v", c)
+	}
+	last := len(c.X) - 1
+	realized, estimated := *c.Series[0].Values[last], *c.Series[1].Values[last]
+	if fmt.Sprintf("%.2f", realized) != "0.40" || fmt.Sprintf("%.2f", estimated) != "1.00" {
+		t.Errorf("realized %v, estimated %v; want 0.40 and 1.00", realized, estimated)
+	}
+	if _, page := e.get(t, "/"); !strings.Contains(page, `data-chart="savings"`) {
+		t.Error("overview lacks the savings chart")
 	}
 }

@@ -81,7 +81,12 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request, nav, title str
 
 type overviewView struct {
 	*Overview
-	Chart *chartData
+	Chart        *chartData
+	SavingsChart *chartData
+	// MonthToDate is the run-rate history's estimate of this month's
+	// spend so far (MTDKnown false without a history).
+	MonthToDate float64
+	MTDKnown    bool
 }
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +96,10 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := s.rows.get(snap, f)
 	o := f.overview(snap, rows, s.opts.Clock.Now())
-	s.render(w, r, "overview", s.page("overview", "Overview", &overviewView{Overview: o, Chart: costChart(s.opts.Source.History())}))
+	hist := s.opts.Source.History()
+	v := &overviewView{Overview: o, Chart: costChart(hist), SavingsChart: s.savingsChart(r.Context(), f.savings, s.opts.Clock.Now())}
+	v.MonthToDate, v.MTDKnown = monthToDate(hist, s.opts.Clock.Now())
+	s.render(w, r, "overview", s.page("overview", "Overview", v))
 }
 
 // chartData is what app.js hands uPlot: x in Unix seconds, one series per
