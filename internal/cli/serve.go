@@ -61,12 +61,20 @@ func newServeCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the dashboard and Prometheus metrics, re-scanning the fleet on an interval",
-		Long: `Serve a read-only web dashboard of the fleet (overview, inventory with
-filters and CSV/JSON export, a page per resource with its price and
-invocations chart, the savings ledger, the activity log) and Prometheus
-metrics at /metrics, scanning the chosen accounts and regions every
---interval. /healthz answers while the process lives, /readyz once the
-first inventory is in.
+		Long: `Serve a web dashboard of the fleet (overview, inventory with filters and
+CSV/JSON export, a page per resource with its price and invocations chart,
+opportunities by action, the savings ledger, the activity log) and
+Prometheus metrics at /metrics, scanning the chosen accounts and regions
+every --interval. /healthz answers while the process lives, /readyz once
+the first inventory is in.
+
+The dashboard is read-only unless --actions is given: then people can
+dismiss or snooze an opportunity (with a reason, kept in the state store),
+apply one finding of the latest plan and restore an endpoint sagesaver
+deleted; each shows its dry run first and acts only when confirmed,
+through the same executor as apply and restore, recording the dashboard
+user as the actor. Behind an authenticating proxy, --proxy-header names
+the header with the user, honoured only from --trusted-proxy addresses.
 
 It listens on 127.0.0.1:8080 by default. An access token is generated on
 first start and printed once (its SHA-256 is kept beside the state
