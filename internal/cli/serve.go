@@ -26,6 +26,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/schedule"
 	dash "github.com/sagesaver/sagesaver/internal/serve"
 	"github.com/sagesaver/sagesaver/internal/store"
 	"github.com/sagesaver/sagesaver/internal/version"
@@ -47,6 +48,7 @@ type serveOptions struct {
 	// actions lets people act from the pages (dismiss, snooze, apply a
 	// finding, restore an endpoint).
 	actions        bool
+	schedules      string
 	proxyHeader    string
 	trustedProxies []string
 }
@@ -85,7 +87,7 @@ that moves, so that nothing needs an AWS account.`,
 		Example: `  sagesaver serve --demo
   sagesaver serve --region us-east-1,eu-west-1 --interval 10m
   sagesaver serve --addr 0.0.0.0:8080 --allowed-host dashboard.internal
-  sagesaver serve --demo --actions
+  sagesaver serve --demo --actions --schedules examples/schedules/dev-notebooks-office-hours.yaml
   sagesaver serve --actions --proxy-header X-Forwarded-Email --trusted-proxy 10.0.0.7
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/metrics`,
 		Args: cobra.NoArgs,
@@ -116,6 +118,7 @@ that moves, so that nothing needs an AWS account.`,
 	_ = f.MarkHidden("demo-speed")
 	f.BoolVar(&o.once, "once", false, "take one inventory and exit without serving (checks the configuration)")
 	f.BoolVar(&o.actions, "actions", false, "let dashboard users act: dismiss or snooze opportunities, apply a finding, restore an endpoint (each shows its dry run first)")
+	f.StringVar(&o.schedules, "schedules", "", "schedules file (as `schedule run` reads) for the Schedules page and each resource's schedule preview")
 	f.StringVar(&o.proxyHeader, "proxy-header", "", "header naming the user an authenticating proxy logged in (e.g. X-Forwarded-Email); needs --trusted-proxy")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "addresses or CIDR prefixes of the proxy whose --proxy-header is honoured (the TCP peer)")
 	return cmd
@@ -136,6 +139,11 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		opts.TrustedProxies = append(opts.TrustedProxies, pfx)
 	}
 	actor := &dashActor{}
+	if o.schedules != "" {
+		if opts.Schedules, err = schedule.Load(o.schedules); err != nil {
+			return err
+		}
+	}
 	stateDir := filepath.Dir(a.Cfg.StatePath())
 	var take func(ctx context.Context) (*dash.Snapshot, error)
 	var emuURL string

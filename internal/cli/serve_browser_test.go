@@ -105,7 +105,7 @@ func TestServeDemoInBrowser(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &lockedBuffer{b: &serveErr}})}
-		if code := run(ctx, a, []string{"serve", "--demo", "--actions", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
+		if code := run(ctx, a, []string{"serve", "--demo", "--actions", "--schedules", "../../examples/schedules/dev-notebooks-office-hours.yaml", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
 			t.Errorf("serve exited %d", code)
 		}
 	}()
@@ -267,6 +267,12 @@ func TestServeDemoInBrowser(t *testing.T) {
 	}
 	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.getElementById('theme').dispatchEvent(new Event('change'))`)); err != nil {
 		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/schedules"), ready, shot("schedules")); err != nil {
+		t.Fatalf("schedules: %v", err)
+	}
+	if n := text(`[data-schedule="dev-notebooks-office-hours"] [data-testid="managed"]`); n == "0" {
+		t.Error("the office-hours schedule manages none of the demo's dev- notebooks")
 	}
 	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/opportunities"), ready, shot("opportunities")); err != nil {
 		t.Fatalf("opportunities: %v", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -272,5 +273,37 @@ func TestSavingsRealizedVsEstimated(t *testing.T) {
 	}
 	if _, page := e.get(t, "/"); !strings.Contains(page, `data-chart="savings"`) {
 		t.Error("overview lacks the savings chart")
+	}
+}
+
+func TestSchedulesAndPreview(t *testing.T) {
+	ss, err := schedule.Load("../../examples/schedules/dev-notebooks-office-hours.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := fleet()
+	rs[1].Tags = map[string]string{"owner": "alice", schedule.DefaultSnoozeTag: "2026-11-20T23:00Z"}
+	rs = append(rs, resource.Resource{Account: "111111111111", Region: "us-east-1", Kind: resource.NotebookInstance, Name: "dev-bob",
+		Status: "Stopped", InstanceType: "ml.t3.medium", InstanceCount: 1})
+	scan := report.New(report.Found{Resources: rs, ScannedAt: testNow}, pricing.Embedded(), nil, nil, 0)
+	e := newEnv(t, Options{Addr: "127.0.0.1:0", Schedules: ss, Source: staticSource{&Snapshot{Scan: scan, At: testNow}}})
+	_, page := e.get(t, "/schedules")
+	for _, want := range []string{
+		`data-schedule="dev-notebooks-office-hours"`, `wants running`,
+		`<li>stop Fri 2026-11-20 21:00 UTC</li><li>start Mon 2026-11-23 07:00 UTC</li>`,
+		`data-testid="managed">2<`, `1 running`, `1 stopped`,
+		`dev-alice</a> until 2026-11-20 23:00 UTC`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("schedules page lacks %s", want)
+		}
+	}
+	_, page = e.get(t, "/resource?id=111111111111/us-east-1/notebook-instance/dev-alice")
+	if !strings.Contains(page, `data-testid="schedule-preview"><li>stop Fri 2026-11-20 21:00 UTC</li>`) {
+		t.Error("resource page lacks the schedule preview")
+	}
+	_, page = e.get(t, "/resource?id=111111111111/eu-west-1/notebook-instance/research")
+	if strings.Contains(page, "schedule-preview") {
+		t.Error("a notebook no schedule manages shows a preview")
 	}
 }

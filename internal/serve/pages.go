@@ -44,7 +44,7 @@ type pages struct {
 	t map[string]*template.Template
 }
 
-var pageNames = []string{"overview", "inventory", "resource", "savings", "activity", "opportunities", "act", "login", "waiting", "notfound"}
+var pageNames = []string{"overview", "inventory", "resource", "savings", "activity", "opportunities", "act", "schedules", "login", "waiting", "notfound"}
 
 func parsePages() (*pages, error) {
 	p := &pages{t: map[string]*template.Template{}}

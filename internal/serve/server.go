@@ -31,6 +31,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -63,6 +64,9 @@ type Options struct {
 	Log   *slog.Logger
 	// Version is the build's version, for the footer and build_info.
 	Version string
+	// Schedules are the schedules file's, for the Schedules page and the
+	// resource page's preview (nil: none loaded).
+	Schedules []*schedule.Schedule
 	// Demo labels the pages as the demo fleet.
 	Demo bool
 	// Actions lets people act from the pages (dismiss and snooze
@@ -191,6 +195,7 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET /activity", s.activity)
 	app.HandleFunc("GET /opportunities", s.opportunitiesPage)
 	app.HandleFunc("POST /opportunities/dismiss", s.dismiss)
+	app.HandleFunc("GET /schedules", s.schedulesPage)
 	app.HandleFunc("GET /apply", s.apply)
 	app.HandleFunc("POST /apply", s.apply)
 	app.HandleFunc("GET /restore", s.restore)

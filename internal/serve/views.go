@@ -360,6 +360,9 @@ type resourceView struct {
 	// it (actions enabled, its last action a delete that succeeded).
 	Gone       bool
 	Restorable bool
+	// Schedules are the schedules that manage it, with their next
+	// transitions.
+	Schedules []resourceSchedule
 }
 
 // restorable reports whether the dashboard may offer to restore an
@@ -436,6 +439,7 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Actions = acts
 	v.Restorable = s.restorable(row.Kind, acts)
+	v.Schedules = s.resourceSchedules(&row, s.opts.Clock.Now())
 	if row.Kind == resource.Endpoint && s.opts.Evidence != nil {
 		v.Window = metrics.NewWindow(s.opts.Clock.Now(), chartWindow)
 		v.Chart, err = s.invocationsChart(r, whole, v.Variants, v.Window)
