@@ -57,6 +57,10 @@ type SageMaker interface {
 	CreateEndpointConfig(context.Context, *sagemaker.CreateEndpointConfigInput, ...func(*sagemaker.Options)) (*sagemaker.CreateEndpointConfigOutput, error)
 	DescribeDomain(context.Context, *sagemaker.DescribeDomainInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeDomainOutput, error)
 	DescribeSpace(context.Context, *sagemaker.DescribeSpaceInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeSpaceOutput, error)
+	DescribeMlflowTrackingServer(context.Context, *sagemaker.DescribeMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeMlflowTrackingServerOutput, error)
+	StopMlflowTrackingServer(context.Context, *sagemaker.StopMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.StopMlflowTrackingServerOutput, error)
+	StartMlflowTrackingServer(context.Context, *sagemaker.StartMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.StartMlflowTrackingServerOutput, error)
+	DescribeCluster(context.Context, *sagemaker.DescribeClusterInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeClusterOutput, error)
 }
 
 // Scaling is the Application Auto Scaling surface (endpoint snapshots and
@@ -147,6 +151,8 @@ type Executor struct {
 	info     store.RunInfo
 	waits    Waits
 	notifier func(policy.Action) (notify.Notifier, error)
+	// deferDigest: Run queues notices and sends none; Deliver sends them.
+	deferDigest bool
 }
 
 // Option configures an Executor.
@@ -169,6 +175,12 @@ func WithWaits(w Waits) Option { return func(e *Executor) { e.waits = w } }
 func WithNotifier(fn func(policy.Action) (notify.Notifier, error)) Option {
 	return func(e *Executor) { e.notifier = fn }
 }
+
+// WithDeferredDigest makes Run queue its notices in the store's outbox
+// without sending them: the caller sends the digest on its own cadence
+// with Deliver (a tick sends one digest per digest period, not one per
+// run). A notify step is recorded ok once its notice is queued.
+func WithDeferredDigest() Option { return func(e *Executor) { e.deferDigest = true } }
 
 // New returns an Executor over regions, recording in st and pricing with
 // catalog.
@@ -353,7 +365,11 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 		}
 	}
 	if !dryRun {
-		e.notify(ctx, run, &rep)
+		if e.deferDigest {
+			e.recordQueued(ctx, &rep)
+		} else {
+			e.notify(ctx, run, &rep)
+		}
 	}
 	var runErr error
 	if rep.Failed() {
@@ -423,8 +439,11 @@ func (e *Executor) recordFindings(ctx context.Context, runID int64, plan *policy
 }
 
 // Verdicts judges every subject of resources: endpoints from CloudWatch
-// over w (one batched fetch per account and region), notebooks from the
-// agent's tag, Studio from its settings. When observe is true, idle
+// over w (one batched fetch per account and region), Canvas apps from
+// CloudWatch's TimeSinceLastActive over the last idle.CanvasWindow (one
+// batched fetch per account and region), notebooks from the agent's tag,
+// Studio from its settings, MLflow tracking servers and HyperPod clusters
+// from their status. When observe is true, idle
 // endpoints extend their idle streak in the store and their verdict's
 // Since becomes the streak's start (so "idle for 3 days" is reached after
 // three daily runs), and active ones reset it; otherwise (dry runs) the
@@ -456,6 +475,7 @@ func (e *Executor) Verdicts(ctx context.Context, resources []resource.Resource, 
 			out[idle.SubjectKey(&r)] = idle.StudioApp(r, idle.StudioAppEvidence{}, now)
 		}
 	}
+	errs = append(errs, e.forgottenVerdicts(ctx, resources, now, out)...)
 	var streaks map[resource.ID]store.IdleRecord
 	if !observe && len(endpoints) > 0 {
 		var err error
@@ -516,6 +536,9 @@ type EvidenceError struct {
 	Account   string `json:"account"`
 	Region    string `json:"region"`
 	Endpoints int    `json:"endpoints"`
+	// CanvasApps counts the Canvas apps whose TimeSinceLastActive could
+	// not be read there.
+	CanvasApps int `json:"canvas_apps,omitempty"`
 	// Err is the first error met.
 	Err string `json:"error"`
 }

@@ -138,7 +138,10 @@ type rig struct {
 	catalog *pricing.Catalog
 }
 
-func newRig(t *testing.T, maxAttempts int) *rig {
+func newRig(t *testing.T, maxAttempts int) *rig { return newRigOf(t, scenario, maxAttempts) }
+
+// newRigOf is newRig on another scenario.
+func newRigOf(t *testing.T, scenario string, maxAttempts int) *rig {
 	env := emulatortest.Start(t, scenario)
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"), store.WithClock(env.Emu.Clock()))
 	if err != nil {

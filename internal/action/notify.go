@@ -230,3 +230,32 @@ func (e *Executor) notify(ctx context.Context, run store.Run, rep *Report) {
 	}
 	rep.NotifyErr = errors.Join(errs...)
 }
+
+// recordQueued writes the audit rows of the run's notify steps when the
+// digest is deferred (WithDeferredDigest): the notice is in the outbox.
+func (e *Executor) recordQueued(ctx context.Context, rep *Report) {
+	for i := range rep.Outcomes {
+		o := &rep.Outcomes[i]
+		if o.Verb != string(policy.Notify) || o.dest == "" {
+			continue
+		}
+		entry := o.entry
+		entry.Result = store.ResultOK
+		id, err := e.st.RecordAction(ctx, entry)
+		if err != nil {
+			e.log.Warn("record notice", "err", err)
+		}
+		o.ActionID = id
+	}
+}
+
+// Deliver sends, for run (a running run that takes the notices), one
+// digest per destination with every notice of a policy's notify actions
+// not delivered yet, as Run does at its end unless WithDeferredDigest. It
+// reports whether a digest was sent, and what failed (the notices that
+// were not delivered stay in the outbox).
+func (e *Executor) Deliver(ctx context.Context, run store.Run) (bool, error) {
+	rep := &Report{RunID: run.ID, At: e.clock.Now()}
+	e.notify(ctx, run, rep)
+	return rep.Notified, rep.NotifyErr
+}

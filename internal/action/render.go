@@ -226,7 +226,14 @@ func (r *Report) writeEvidenceErrors(w io.Writer) {
 		fmt.Fprintf(w, "scan failed: %s %s %s (not in this plan): %s\n", f.Account, f.Region, f.Kind, f.Reason)
 	}
 	for _, e := range r.EvidenceErrors {
-		fmt.Fprintf(w, "CloudWatch evidence unknown for %d endpoint(s) in %s/%s (not acted on): %s\n", e.Endpoints, e.Account, e.Region, e.Err)
+		what := fmt.Sprintf("%d endpoint(s)", e.Endpoints)
+		switch {
+		case e.CanvasApps > 0 && e.Endpoints == 0:
+			what = fmt.Sprintf("%d Canvas app(s)", e.CanvasApps)
+		case e.CanvasApps > 0:
+			what += fmt.Sprintf(" and %d Canvas app(s)", e.CanvasApps)
+		}
+		fmt.Fprintf(w, "CloudWatch evidence unknown for %s in %s/%s (not acted on): %s\n", what, e.Account, e.Region, e.Err)
 	}
 }
 

@@ -66,6 +66,9 @@ func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f 
 	if o.Reason == "" {
 		o.Reason = f.Why
 	}
+	if c := Consequence(f.Kind, o.Verb); c != "" && (o.Verb != string(policy.Notify) || f.Kind == resource.HyperPodCluster) {
+		o.Reason += "; " + c
+	}
 	d := details{Rule: f.Rule, Why: f.Why, Reason: s.Reason, FromMark: s.FromMark}
 	if o.Hourly.Known {
 		d.Hourly, d.Estimate = o.Hourly.Amount.Plain(), o.Hourly.Estimate
@@ -328,7 +331,14 @@ func describe(ctx context.Context, reg *Region, rs []resource.Resource) ([]resou
 		on := spaceIdleOn(out.SpaceSettings)
 		fresh[0].IdleShutdown = &on
 	default:
-		return nil, fmt.Errorf("no re-check for %s", r0.Kind)
+		a, st, run, ok, err := describeForgotten(ctx, sm, r0)
+		if !ok {
+			return nil, fmt.Errorf("no re-check for %s", r0.Kind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		arn, status, running = a, st, run
 	}
 	tags := r0.Tags
 	if arn != "" {
@@ -429,6 +439,9 @@ func (e *Executor) act(ctx context.Context, reg *Region, p *policy.Policy, f *po
 	r := fresh[0]
 	switch s.Action.Type {
 	case policy.Stop:
+		if r.Kind == resource.MLflowTrackingServer {
+			return stopMLflow(ctx, sm, r.Name)
+		}
 		return e.stopNotebook(ctx, sm, r.Name)
 	case policy.Delete:
 		return e.deleteEndpoint(ctx, sm, r.Name)
@@ -441,6 +454,11 @@ func (e *Executor) act(ctx context.Context, reg *Region, p *policy.Policy, f *po
 			SpaceName: in.SpaceName, UserProfileName: in.UserProfileName})
 		if err != nil {
 			return fmt.Errorf("delete app %s: %w", r.Name, err)
+		}
+		if r.Kind == resource.CanvasApp {
+			// Nothing saved in Canvas is lost: models, datasets and
+			// flows live in the domain's S3 and EFS, not in the app.
+			e.log.Info("Canvas app deleted; the user's saved work is kept", "app", r.Name)
 		}
 		return nil
 	case policy.SetIdleShutdown:

@@ -219,6 +219,7 @@ func Advise(rs []resource.Resource, ev *Evidence, c *pricing.Catalog, o Options)
 	a.training()
 	a.notebooks()
 	a.studio()
+	a.hyperPod()
 	sortResult(a.res)
 	return a.res
 }

@@ -188,6 +188,8 @@ func TestHelpExamples(t *testing.T) {
 var sameMeaning = map[string]string{
 	"file": "the command's input file (a policy or a schedules file)",
 	"yes":  "act; without it the command changes nothing (or asks)",
+	// The agent's and run's: change nothing whatever else says to act.
+	"dry-run": "change nothing; say what would be done",
 	// The window of finished jobs scan lists and advise counts.
 	"job-lookback": "how long ago a finished job may have ended and still count",
 	// The type listed (pricing show) or priced (schedule preview).

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/emulator"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/report"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -138,6 +140,7 @@ func demoScan(ctx context.Context, a *app, env *demoEnv) error {
 		return err
 	}
 	if chatty {
+		writeForgotten(out, s)
 		fmt.Fprintf(out, "\nWhat next: run `sagesaver scan` with your own AWS credentials (read-only; add --region all for every region) to see your fleet.\n")
 	}
 	return partialError(len(s.Failures))
@@ -164,4 +167,63 @@ func demoAdvise(ctx context.Context, a *app, env *demoEnv) error {
 	rec := advise.Advise(res.Resources, ev, catalog, advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
 	fmt.Fprintf(out, "\nAnd this is what `sagesaver advise` recommends (right-sizing, from CloudWatch and the price catalog):\n\n")
 	return advise.Write(out, a.Cfg.Output, rec)
+}
+
+// writeForgotten tells the part of the demo's scan that no console page
+// lists beside the rest (issue 17): Canvas sessions, MLflow tracking
+// servers, HyperPod clusters and Studio space volumes, what each bills for,
+// and, when their prices are unknown, how to fill them. It writes nothing
+// when the scan found none.
+func writeForgotten(w io.Writer, s *report.Scan) {
+	var lines []string
+	unknown := false
+	groups := map[string][]string{} // HyperPod cluster -> "2 x ml.g5.8xlarge (gpu-workers)"
+	var clusters []string
+	volumes, gb := 0, 0
+	for _, l := range s.Lines {
+		r := l.Resource
+		switch r.Kind {
+		case resource.CanvasApp, resource.MLflowTrackingServer, resource.HyperPodCluster, resource.SpaceStorage:
+			if !l.Monthly.Known {
+				unknown = true
+			}
+		}
+		switch r.Kind {
+		case resource.CanvasApp:
+			lines = append(lines, fmt.Sprintf("Canvas session %s (%s, %s): bills every session-hour until the app is deleted, used or not.", r.Name, r.Region, r.Status))
+		case resource.MLflowTrackingServer:
+			what := "bills every hour it runs; stopped, it bills nothing"
+			if !r.Running {
+				what = "stopped: listed, bills nothing"
+			}
+			lines = append(lines, fmt.Sprintf("MLflow tracking server %s (%s, %s, %s): %s.", r.Name, r.Size, r.Region, r.Status, what))
+		case resource.HyperPodCluster:
+			key := r.Region + "/" + r.Name
+			if _, ok := groups[key]; !ok {
+				clusters = append(clusters, key)
+			}
+			groups[key] = append(groups[key], fmt.Sprintf("%d x %s (%s)", r.InstanceCount, r.InstanceType, r.Variant))
+		case resource.SpaceStorage:
+			volumes++
+			gb += r.VolumeGB
+		}
+	}
+	for _, c := range clusters {
+		region, name, _ := strings.Cut(c, "/")
+		lines = append(lines, fmt.Sprintf("HyperPod cluster %s (%s): %s, every node every hour, busy or not.", name, region, strings.Join(groups[c], ", ")))
+	}
+	if volumes > 0 {
+		lines = append(lines, fmt.Sprintf("Studio space volumes: %d spaces, %d GB in all, billed while the spaces exist, apps running or not.", volumes, gb))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nThe costs teams forget, because no console page lists them beside the rest:\n")
+	for _, l := range lines {
+		fmt.Fprintf(w, "  - %s\n", l)
+	}
+	if unknown {
+		fmt.Fprintf(w, "Their prices are not in the embedded price snapshot, so they show as unknown, never $0:\n"+
+			"`sagesaver pricing refresh` fetches them from the AWS Price List API.\n")
+	}
 }

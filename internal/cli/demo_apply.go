@@ -92,8 +92,12 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 
 	fmt.Fprintf(out, "\nThen `sagesaver apply -f %s --yes`: each resource re-checked just before acting, endpoints snapshotted first:\n\n", demoPolicyFile)
 	published := len(env.emu.Published())
+	// Scan before the clock ticks: the ticking clock runs 15,000 times
+	// faster than the wall clock, and a scan that took 80 ms under the race
+	// detector moved it 20 minutes, past the agent heartbeats' freshness.
+	found := scan()
 	stop := tickEmulator(env)
-	rep, err := ex.Run(ctx, "apply", p, scan(), false)
+	rep, err := ex.Run(ctx, "apply", p, found, false)
 	stop()
 	if err != nil {
 		return err
@@ -123,7 +127,7 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 	if t.UnknownPrices > 0 {
 		fmt.Fprintf(out, " (+%d action(s) with unknown price)", t.UnknownPrices)
 	}
-	fmt.Fprintf(out, ", as the savings ledger above records; `sagesaver history` shows the audit log and what has been saved so far, `sagesaver restore endpoint NAME` undoes a deletion.\n")
+	fmt.Fprintf(out, ", as the savings ledger above records; `sagesaver history` shows the audit log and what has been saved so far, `sagesaver restore endpoint NAME` undoes a deletion, `sagesaver restore mlflow-tracking-server NAME` starts a stopped server.\n")
 	if n := rep.Totals().Failed; n > 0 {
 		return &root.ExitError{Code: root.ExitFailed, Err: fmt.Errorf("demo: %d action(s) failed", n)}
 	}

@@ -22,10 +22,23 @@ func TestDemoShowsScan(t *testing.T) {
 		"n/a (serverless)",           // the serverless endpoint, not priced as an instance
 		"Totals by stage",            // the totals
 		"What next:",                 // what to do next
+		// The costs teams forget (issue 17), one of each, with why their
+		// price is unknown and how to fill it.
+		"canvas-app              dan/Canvas/default",
+		"mlflow-tracking-server  research-experiments",
+		"llm-finetune/gpu-workers",
+		"space-storage           alice-jupyterlab",
+		"unknown: no USE1-Canvas:Session-Hrs price (pricing refresh)",
+		"The costs teams forget",
+		"HyperPod cluster llm-finetune (us-east-1): 1 x ml.m5.xlarge (controller), 2 x ml.g5.8xlarge (gpu-workers)",
+		"`sagesaver pricing refresh` fetches them",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "studio-app              dan/Canvas") {
+		t.Error("the Canvas session is listed as a Studio app")
 	}
 	// The demo tells its story on stdout; info logs would interleave with it.
 	if strings.Contains(errOut, "level=INFO") {

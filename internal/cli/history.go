@@ -14,26 +14,36 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
 )
 
 func newHistoryCmd(a *app) *cobra.Command {
 	var limit int
+	var runs bool
 	cmd := &cobra.Command{
 		Use: "history",
 		Example: `  sagesaver history
-  sagesaver history --limit 0 -o json`,
+  sagesaver history --limit 0 -o json
+  sagesaver history --runs --limit 12`,
 		Short: "Show the audit log (who, when, what, dry run or real, result) and the savings realized",
 		Long: `Show what sagesaver did, newest first, from the state database: who ran it
 (local user and AWS principal), when, the action and resource, whether it
 was a dry run, and the result. Then the savings ledger: a stopped notebook
 or Studio app saves its price until it runs again (plan and apply notice
-restarts), a deleted endpoint until it is restored.`,
+restarts), a deleted endpoint until it is restored.
+
+With --runs: the ticks of 'sagesaver run' instead, newest first, each with
+its targets' results (status, what was done, AWS calls, duration, error).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runs {
+				return runHistoryRuns(cmd.Context(), a, limit)
+			}
 			return runHistory(cmd.Context(), a, limit)
 		},
 	}
-	cmd.Flags().IntVar(&limit, "limit", 50, "audit log entries to show (0 = all)")
+	cmd.Flags().IntVar(&limit, "limit", 50, "audit log entries (with --runs: ticks) to show (0 = all)")
+	cmd.Flags().BoolVar(&runs, "runs", false, "list the ticks of 'sagesaver run' with each target's result")
 	return cmd
 }
 
@@ -80,7 +90,7 @@ type historyDoc struct {
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
-	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
+	st, err := a.openStore(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -214,4 +224,85 @@ func oneLineText(s string) string {
 		s = s[:117] + "..."
 	}
 	return s
+}
+
+// historyRun is one tick in `history --runs`.
+type historyRun struct {
+	RunID    int64        `json:"run_id"`
+	Tick     time.Time    `json:"tick"`
+	Started  time.Time    `json:"started"`
+	Finished *time.Time   `json:"finished"`
+	Status   string       `json:"status"`
+	DryRun   bool         `json:"dry_run"`
+	Host     string       `json:"host"`
+	Who      string       `json:"who"`
+	Error    string       `json:"error,omitempty"`
+	Targets  []tickTarget `json:"targets"`
+}
+
+type historyRunsDoc struct {
+	Schema string       `json:"schema"`
+	Runs   []historyRun `json:"runs"`
+}
+
+// runHistoryRuns lists the ticks, newest first (limit of them, 0 = all).
+func runHistoryRuns(ctx context.Context, a *app, limit int) error {
+	st, err := a.openStore(ctx, a.Cfg.StatePath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	all, err := st.Runs(ctx, 0)
+	if err != nil {
+		return err
+	}
+	doc := historyRunsDoc{Schema: report.SchemaHistoryRuns, Runs: []historyRun{}}
+	for _, r := range all {
+		if r.Command != tick.Command || r.Tick.IsZero() {
+			continue
+		}
+		if limit > 0 && len(doc.Runs) == limit {
+			break
+		}
+		trs, err := st.TargetResults(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		h := historyRun{RunID: r.ID, Tick: r.Tick.UTC(), Started: r.Started.UTC(), Status: string(r.Status), DryRun: r.DryRun,
+			Host: r.Host, Who: r.Actor(), Error: r.Error, Targets: newTickTargets(trs)}
+		if r.Finished != nil {
+			f := r.Finished.UTC()
+			h.Finished = &f
+		}
+		doc.Runs = append(doc.Runs, h)
+	}
+	if a.Cfg.Output == config.OutputJSON {
+		return report.EncodeJSON(a.Stdio.Out, doc)
+	}
+	w := a.Stdio.Out
+	if len(doc.Runs) == 0 {
+		_, err := fmt.Fprintln(w, "no ticks recorded (sagesaver run -f RUN.yaml records them)")
+		return err
+	}
+	for i, r := range doc.Runs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		mode := "enforce"
+		if r.DryRun {
+			mode = "dry run"
+		}
+		fmt.Fprintf(w, "tick %s  run %d  %s  %s  on %s\n", r.Tick.Format(time.RFC3339), r.RunID, r.Status, mode, r.Host)
+		if r.Error != "" {
+			fmt.Fprintf(w, "  %s\n", oneLineText(r.Error))
+		}
+		if len(r.Targets) == 0 {
+			fmt.Fprintln(w, "  no target worked on (the tick was claimed by another run)")
+			continue
+		}
+		if err := writeTickTargets(w, r.Targets, "  "); err != nil {
+			return err
+		}
+	}
+	return nil
 }

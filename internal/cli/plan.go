@@ -81,7 +81,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	}
 	res := a.inventory(ctx, set.Targets, scanOptions{lookback: inventory.DefaultJobLookback, concurrency: inventory.DefaultConcurrency})
 	resources, fails := res.Resources, append(res.Failures, set.Failures...)
-	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
+	st, err := a.openStore(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("notification not delivered (kept; the next apply sends it again): %w", rep.NotifyErr)}
 	}
 	if len(rep.EvidenceErrors) > 0 && len(fails) == 0 {
-		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): those endpoints are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("CloudWatch failed in %d account/region(s): the endpoints and Canvas apps it judges there are unknown and were not acted on (listed above)", len(rep.EvidenceErrors))}
 	}
 	return partialError(len(fails))
 }
@@ -151,6 +151,12 @@ func (a *app) inventory(ctx context.Context, targets []inventory.Target, o scanO
 
 // executor builds the action executor over every target of set.
 func (a *app) executor(ctx context.Context, set *targetSet, st store.Store, catalog *pricing.Catalog, opts ...action.Option) (*action.Executor, error) {
+	return a.executorWith(ctx, set, st, catalog, nil, opts...)
+}
+
+// executorWith is executor with each region passed to region, when not
+// nil, before the executor is built (run sets the incremental evidence).
+func (a *app) executorWith(ctx context.Context, set *targetSet, st store.Store, catalog *pricing.Catalog, region func(*action.Region, *awsapi.Clients), opts ...action.Option) (*action.Executor, error) {
 	keys := make([]string, 0, len(set.Clients))
 	for k := range set.Clients {
 		keys = append(keys, k)
@@ -161,8 +167,12 @@ func (a *app) executor(ctx context.Context, set *targetSet, st store.Store, cata
 	for _, k := range keys {
 		cl := set.Clients[k]
 		acct := k[:len(k)-len(cl.Region)-1]
-		regions = append(regions, &action.Region{Account: acct, Region: cl.Region, SageMaker: cl.SageMaker,
-			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.Metrics)})
+		reg := &action.Region{Account: acct, Region: cl.Region, SageMaker: cl.SageMaker,
+			Scaling: cl.ApplicationAutoScaling, Metrics: metrics.New(cl.Metrics)}
+		if region != nil {
+			region(reg, cl)
+		}
+		regions = append(regions, reg)
 		if first == nil {
 			first = cl
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,10 +23,11 @@ func newPricingRefreshCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "refresh",
 		Short: "Fetch current SageMaker prices from the AWS Price List API into the local cache",
-		Long: `Fetch current on-demand SageMaker prices (instances and ML storage) from the
-AWS Price List API (service code AmazonSageMaker, called in us-east-1) and
-write them to the local price cache, which takes precedence over the
-embedded snapshot. With --region, only those regions are fetched; the
+		Long: `Fetch current on-demand SageMaker prices (instances, HyperPod nodes, ML
+storage, Studio space volumes, Canvas session-hours and MLflow tracking
+servers) from the AWS Price List API (service code AmazonSageMaker, called
+in us-east-1) and write them to the local price cache, which takes
+precedence over the embedded snapshot. With --region, only those regions are fetched; the
 embedded prices of other regions stay in use.
 
 Needs the IAM action pricing:GetProducts.`,
@@ -100,9 +102,24 @@ func fetchPriceList(ctx context.Context, api awsapi.PriceListReader, regions []s
 			scopes = append(scopes, []prtypes.Filter{{Type: prtypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(r)}})
 		}
 	}
+	// The instance and storage families, then the usage types whose family
+	// is not known (Canvas sessions, MLflow tracking servers, HyperPod
+	// nodes). A product two queries return is read once.
+	type query struct {
+		what   string
+		filter prtypes.Filter
+	}
+	var queries []query
 	for _, family := range []string{pricing.FamilyMLInstance, pricing.FamilyStorage} {
+		queries = append(queries, query{family, prtypes.Filter{Type: prtypes.FilterTypeTermMatch, Field: aws.String("productFamily"), Value: aws.String(family)}})
+	}
+	for _, code := range pricing.UsageTypeCodes {
+		queries = append(queries, query{"usage type " + code, prtypes.Filter{Type: prtypes.FilterTypeContains, Field: aws.String("usagetype"), Value: aws.String(code)}})
+	}
+	seen := map[uint64]bool{}
+	for _, q := range queries {
 		for _, scope := range scopes {
-			filters := append([]prtypes.Filter{{Type: prtypes.FilterTypeTermMatch, Field: aws.String("productFamily"), Value: aws.String(family)}}, scope...)
+			filters := append([]prtypes.Filter{q.filter}, scope...)
 			p := awspricing.NewGetProductsPaginator(api, &awspricing.GetProductsInput{
 				ServiceCode: aws.String(pricing.ServiceCode), Filters: filters,
 				FormatVersion: aws.String(priceListFormat), MaxResults: aws.Int32(100),
@@ -110,9 +127,15 @@ func fetchPriceList(ctx context.Context, api awsapi.PriceListReader, regions []s
 			for p.HasMorePages() {
 				page, err := p.NextPage(ctx)
 				if err != nil {
-					return nil, fmt.Errorf("get %s products (%s): %w", pricing.ServiceCode, family, err)
+					return nil, fmt.Errorf("get %s products (%s): %w", pricing.ServiceCode, q.what, err)
 				}
 				for _, doc := range page.PriceList {
+					h := fnv.New64a()
+					h.Write([]byte(doc))
+					if seen[h.Sum64()] {
+						continue
+					}
+					seen[h.Sum64()] = true
 					prod, err := pricing.ParsePriceList(doc)
 					switch {
 					case errors.Is(err, pricing.ErrNotPriced):

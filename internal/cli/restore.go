@@ -10,14 +10,19 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/idle"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
+// accountFlagHelp is restore's --account, one meaning for every subcommand.
+const accountFlagHelp = "account of the resource to restore (default: the caller's)"
+
 func newRestoreCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "restore",
-		Example: `  sagesaver restore endpoint churn-predictor --region us-east-1`,
-		Short:   "Bring back what apply removed",
+		Use: "restore",
+		Example: `  sagesaver restore endpoint churn-predictor --region us-east-1
+  sagesaver restore mlflow-tracking-server research-experiments --region us-east-1 --yes`,
+		Short: "Bring back what apply removed",
 	}
 	var account string
 	var yes bool
@@ -42,10 +47,84 @@ is finished by running it again.`,
 			return runRestoreEndpoint(cmd.Context(), a, account, args[0], yes)
 		},
 	}
-	ep.Flags().StringVar(&account, "account", "", "account of the endpoint (default: the caller's)")
+	ep.Flags().StringVar(&account, "account", "", accountFlagHelp)
 	ep.Flags().BoolVar(&yes, "yes", false, "act: re-create the endpoint (without it, a dry run)")
-	cmd.AddCommand(ep)
+	var mlAccount string
+	var mlYes bool
+	ml := &cobra.Command{
+		Use:   "mlflow-tracking-server NAME [--yes]",
+		Short: "Start an MLflow tracking server that apply or a schedule stopped",
+		Long: `Start a stopped MLflow tracking server (StartMlflowTrackingServer): its
+experiments, runs and artifacts were kept while it was stopped. The server's
+savings period ends; the start is in the audit log. A server that runs is
+left alone; one on its way (Stopping, Starting, Creating) is refused: run
+it again once it settled. Give the region with --region when it is not
+your default.
+
+Without --yes, restore is a dry run: it says what it would do (a started
+server is billed again) and changes nothing.`,
+		Example: `  sagesaver restore mlflow-tracking-server research-experiments --region us-east-1          # dry run
+  sagesaver restore mlflow-tracking-server research-experiments --region us-east-1 --yes`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRestoreMLflow(cmd.Context(), a, mlAccount, args[0], mlYes)
+		},
+	}
+	ml.Flags().StringVar(&mlAccount, "account", "", accountFlagHelp)
+	ml.Flags().BoolVar(&mlYes, "yes", false, "act: start the tracking server (without it, a dry run)")
+	cmd.AddCommand(ep, ml)
 	return cmd
+}
+
+func runRestoreMLflow(ctx context.Context, a *app, account, name string, yes bool) error {
+	if len(a.Cfg.Regions) > 1 || slices.Contains(a.Cfg.Regions, "all") {
+		return root.UsageError("--region: restore works in one region")
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return err
+	}
+	var tf targetFlags
+	tf.roleName = DefaultRoleName
+	set, err := a.buildTargets(ctx, tf, catalog)
+	if err != nil {
+		return err
+	}
+	if len(set.Targets) == 0 {
+		return fmt.Errorf("restore MLflow tracking server %s: no account to work in", name)
+	}
+	t := set.Targets[0]
+	if account != "" && account != t.Account {
+		return root.UsageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
+	}
+	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ex, err := a.executor(ctx, set, st, catalog)
+	if err != nil {
+		return err
+	}
+	res, err := ex.StartMLflow(ctx, t.Account, t.Region, name, !yes)
+	if err != nil {
+		return err
+	}
+	w := a.Stdio.Out
+	switch {
+	case res.AlreadyRunning:
+		_, err = fmt.Fprintf(w, "MLflow tracking server %s (%s/%s) is %s: nothing to start\n", name, t.Account, t.Region, res.Status)
+	case !yes:
+		_, err = fmt.Fprintf(w, "dry run (no --yes): nothing changed; restore mlflow-tracking-server %s --yes would start it (status %s; it bills again once started) and close its savings period\n", name, res.Status)
+	default:
+		saved := ""
+		if res.Saved != nil && res.Saved.Until != nil {
+			saved = fmt.Sprintf("; stopped since %s (%s not billed)", res.Saved.From.UTC().Format("2006-01-02 15:04 UTC"),
+				idle.FormatDuration(res.Saved.Until.Sub(res.Saved.From)))
+		}
+		_, err = fmt.Fprintf(w, "started MLflow tracking server %s (%s/%s): Starting%s\n", name, t.Account, t.Region, saved)
+	}
+	return err
 }
 
 func runRestoreEndpoint(ctx context.Context, a *app, account, name string, yes bool) error {
@@ -69,7 +148,7 @@ func runRestoreEndpoint(ctx context.Context, a *app, account, name string, yes b
 	if account != "" && account != t.Account {
 		return root.UsageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
 	}
-	st, err := store.Open(ctx, a.Cfg.StatePath(), store.WithClock(a.clk()))
+	st, err := a.openStore(ctx, "")
 	if err != nil {
 		return err
 	}

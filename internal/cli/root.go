@@ -58,6 +58,8 @@ Try it without an AWS account:  sagesaver demo`)
 		newApplyCmd(a),
 		newRestoreCmd(a),
 		newHistoryCmd(a),
+		newStateCmd(a),
+		newRunCmd(a),
 		newServeCmd(a),
 	)
 	return cmd

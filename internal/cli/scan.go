@@ -14,6 +14,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 // inventoryCacheFile is the describe cache kept between scans (endpoint
@@ -30,14 +31,17 @@ func newScanCmd(a *app) *cobra.Command {
 		Use:   "scan",
 		Short: "List every billable SageMaker resource with what it costs now, by stage",
 		Long: `List every billable SageMaker resource (notebook instances, Studio apps,
-endpoints and their variants, training, tuning, processing and transform
-jobs) in the chosen accounts and regions, with its price: $/hour now, the
-month it projects to (730 hours, plus ML storage) and, for jobs, the cost so
-far. Read-only.
+Canvas sessions, MLflow tracking servers, Studio space volumes, endpoints
+and their variants, HyperPod clusters by instance group, training, tuning,
+processing and transform jobs) in the chosen accounts and regions, with its
+price: $/hour now, the month it projects to (730 hours, plus ML storage)
+and, for jobs, the cost so far. Read-only.
 
 Prices come from the embedded catalog, overlaid by 'sagesaver pricing
 refresh'. "~" marks an estimate (another component's price for the same
-instance), "unknown" a price the catalog lacks: never $0.
+instance), "unknown" a price the catalog lacks: never $0. The embedded
+snapshot has no Canvas, MLflow, HyperPod or Studio space volume prices:
+'sagesaver pricing refresh' fetches them.
 
 A failure in one account, region or kind is reported and the scan goes on;
 the exit code is then 3.`,
@@ -79,8 +83,8 @@ func (a *app) now() time.Time {
 // inventoryCachePath is where the inventory cache lives: beside the state
 // database when --state is set, else in the user cache directory.
 func (a *app) inventoryCachePath() (string, error) {
-	if a.Cfg.State != "" {
-		return filepath.Join(filepath.Dir(a.Cfg.State), inventoryCacheFile), nil
+	if loc, err := a.stateLocation(""); err == nil && a.Cfg.State != "" && loc.Backend == store.BackendSQLite {
+		return filepath.Join(filepath.Dir(loc.Path), inventoryCacheFile), nil
 	}
 	dir, err := pricing.CacheDir(a.Getenv)
 	if err != nil {

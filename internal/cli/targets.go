@@ -37,6 +37,9 @@ type targetFlags struct {
 	accountsFile string
 	organization bool
 	roleName     string
+	// accounts are the accounts of a run file (sagesaver run), already
+	// checked: used as an --accounts file's would be.
+	accounts []AccountEntry
 }
 
 func (f *targetFlags) register(fs *pflag.FlagSet) {
@@ -176,6 +179,10 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 			return nil, err
 		}
 	}
+	listed := f.accountsFile != "" || len(f.accounts) > 0
+	if len(f.accounts) > 0 {
+		file.Accounts = f.accounts
+	}
 	base, err := a.awsConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -194,7 +201,7 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 
 	var accounts []account
 	switch {
-	case f.accountsFile != "":
+	case listed:
 		for _, e := range file.Accounts {
 			switch {
 			case e.RoleARN != "":

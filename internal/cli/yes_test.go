@@ -83,6 +83,14 @@ func TestNoChangeWithoutYes(t *testing.T) {
 	if err := os.WriteFile(metadata, []byte(`{"ResourceArn":"arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/dev-alice","ResourceName":"dev-alice"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A run file in enforce mode: run --dry-run must still change nothing.
+	runFile := filepath.Join(dir, "run.yaml")
+	absPolicy, _ := filepath.Abs(policy)
+	absSchedules, _ := filepath.Abs(schedules)
+	if err := os.WriteFile(runFile, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\ntargets: {regions: [us-east-1]}\n"+
+		"policies: [{file: "+absPolicy+"}]\nschedules: [{file: "+absSchedules+"}]\nmode: enforce\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	runScanCLI(t, env, "AKIADEMO", t.TempDir(), "version") // sets the environment
 	cli := func(ctx context.Context, args ...string) (string, int) {
 		t.Helper()
@@ -140,13 +148,16 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		"pricing refresh":   {"--region", "us-east-1"},
 		"pricing show":      {},
 		"restore endpoint":  {deleted},
-		"scan":              {},
-		"serve":             {"--once"}, // serving itself is the browser test's
-
-		"schedule explain": {"dev-alice", "-f", schedules},
-		"schedule preview": {"-f", schedules},
-		"schedule run":     {"-f", schedules, "--sns-topic", "arn:aws:sns:us-east-1:123456789012:sagesaver-demo"},
-		"version":          {},
+		// A running server: nothing to start (a stopped one would be
+		// started only with --yes).
+		"restore mlflow-tracking-server": {"research-experiments"},
+		"run":                            {"-f", runFile, "--dry-run"},
+		"scan":                           {},
+		"serve":                          {"--once"}, // serving itself is the browser test's
+		"schedule explain":               {"dev-alice", "-f", schedules},
+		"schedule preview":               {"-f", schedules},
+		"schedule run":                   {"-f", schedules, "--sns-topic", "arn:aws:sns:us-east-1:123456789012:sagesaver-demo"},
+		"version":                        {},
 	}
 	seen := map[string]bool{}
 	var walk func(c *cobra.Command)

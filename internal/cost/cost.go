@@ -111,11 +111,20 @@ func PriceOne(c *pricing.Catalog, r resource.Resource) Line {
 		l.Monthly = pricing.Unknown
 		return l
 	}
+	switch r.Kind {
+	case resource.CanvasApp, resource.MLflowTrackingServer, resource.SpaceStorage:
+		return priceService(c, l)
+	}
 	l.Component = componentOf(r)
 	l.Rate = c.Lookup(r.Region, r.InstanceType, l.Component)
 	l.Source = l.Rate.Describe(r.Region, r.InstanceType)
 	if !l.Rate.Known {
 		l.Note = fmt.Sprintf("no price for %s in %s", r.InstanceType, r.Region)
+		if l.Component == pricing.HyperPodCluster {
+			usage := pricing.UsageType(r.Region, "Cluster:"+r.InstanceType)
+			l.Source, l.Note = unknownSource(usage), fmt.Sprintf("no HyperPod price for %s in %s in the price catalog (usage type %s; HyperPod nodes are not priced as training instances); %s",
+				r.InstanceType, r.Region, usage, refreshHint)
+		}
 	}
 	count := int64(r.InstanceCount)
 	if r.Running {
@@ -134,6 +143,66 @@ func PriceOne(c *pricing.Catalog, r resource.Resource) Line {
 	if l.IsJob() {
 		l.SoFar, l.SpotSavings = jobCost(c, r, l.Rate)
 	}
+	return l
+}
+
+// refreshHint says how to fill a price the catalog lacks.
+const refreshHint = "`sagesaver pricing refresh` fetches it"
+
+// unknownSource is the price source of a price the catalog lacks, naming
+// the usage type it would have: short, for the table's last column.
+func unknownSource(usage string) string {
+	return "unknown: no " + usage + " price (pricing refresh)"
+}
+
+// priceService prices what bills per hour of use or per GB-month rather
+// than per instance: a Canvas session (one session-hour rate while the app
+// exists, idle or not), an MLflow tracking server (its size's hourly rate
+// while it runs; a stopped server bills nothing) and a Studio space's EBS
+// volume (gp3, GB x GB-month price, while the space exists). A rate the
+// catalog lacks is unknown, and the note says which usage type refresh
+// would fill it from.
+func priceService(c *pricing.Catalog, l Line) Line {
+	r := l.Resource
+	var usage, what string
+	switch r.Kind {
+	case resource.SpaceStorage:
+		usage, what = pricing.StorageUsageType(r.Region, pricing.StorageStudioSpace), "Studio space storage (gp3)"
+		st := c.Storage(r.Region, pricing.StorageStudioSpace)
+		l.Storage = st.Mul(int64(r.VolumeGB))
+		l.Monthly = l.Storage
+		l.Rate, l.Source = pricing.Unknown, st.Label()
+		if !st.Known {
+			l.Source = unknownSource(usage)
+			l.Note = fmt.Sprintf("no %s price for %s in the price catalog (usage type %s); %s", what, r.Region, usage, refreshHint)
+		}
+		return l
+	case resource.CanvasApp:
+		l.Rate = c.ServiceRate(r.Region, pricing.CanvasSession)
+		usage, what = pricing.ServiceUsageType(r.Region, pricing.CanvasSession), "Canvas session-hour"
+	case resource.MLflowTrackingServer:
+		svc, ok := pricing.MLflowService(r.Size)
+		if !ok {
+			l.Rate, l.Hourly, l.Monthly = pricing.Unknown, pricing.Unknown, pricing.Unknown
+			l.Source, l.Note = "unknown", fmt.Sprintf("MLflow tracking server size %q is not one the price catalog knows (Small, Medium, Large)", r.Size)
+			if !r.Running {
+				l.Hourly, l.Monthly = zero, zero
+			}
+			return l
+		}
+		l.Rate = c.ServiceRate(r.Region, svc)
+		usage, what = pricing.ServiceUsageType(r.Region, svc), r.Size+" MLflow tracking server"
+	}
+	l.Source = l.Rate.Label()
+	if !l.Rate.Known {
+		l.Source = unknownSource(usage)
+		l.Note = fmt.Sprintf("no %s price for %s in the price catalog (usage type %s); %s", what, r.Region, usage, refreshHint)
+	}
+	l.Hourly = zero
+	if r.Running {
+		l.Hourly = l.Rate
+	}
+	l.Monthly = l.Hourly.Monthly()
 	return l
 }
 
@@ -168,7 +237,7 @@ func notApplicable(r resource.Resource) (short, long string) {
 	case resource.StudioDomain:
 		return "not billed", "a Studio domain is not billed; its apps are"
 	case resource.StudioSpace:
-		return "billed via its apps", "a Studio space is billed through its apps (its EBS volume is not priced)"
+		return "billed via its apps", "a Studio space is billed through its apps and its EBS volume (the space-storage line)"
 	case resource.InferenceComponent:
 		return "billed with its endpoint", "runs on its endpoint's instances, which are billed with the endpoint"
 	case resource.TuningJob:
@@ -200,6 +269,8 @@ func componentOf(r resource.Resource) pricing.Component {
 		return pricing.Processing
 	case resource.TransformJob:
 		return pricing.BatchTransform
+	case resource.HyperPodCluster:
+		return pricing.HyperPodCluster
 	case resource.Endpoint:
 		if r.Async {
 			return pricing.AsyncInference

@@ -46,21 +46,31 @@ func pricingService() *service {
 	}
 }
 
-// PriceScenario overrides (or adds) one instance price of the catalog that
-// the Pricing API serves.
+// PriceScenario overrides (or adds) one price of the catalog that the
+// Pricing API serves: an instance price (instanceType, component,
+// usdPerHour) or a per-unit item (item, usd), such as the Canvas
+// session-hour or a Studio space's GB-month, which the embedded snapshot
+// lacks.
 type PriceScenario struct {
 	Region       string `yaml:"region"`
-	InstanceType string `yaml:"instanceType"`
+	InstanceType string `yaml:"instanceType,omitempty"`
 	// Component is a catalog component: hosting, training, notebook-instance,
-	// studio-jupyterlab, ... (see internal/pricing).
-	Component  string `yaml:"component"`
-	USDPerHour string `yaml:"usdPerHour"`
+	// studio-jupyterlab, hyperpod-cluster, ... (see internal/pricing).
+	Component  string `yaml:"component,omitempty"`
+	USDPerHour string `yaml:"usdPerHour,omitempty"`
+	// Item is an item of the catalog's storage and service table:
+	// canvas-session, mlflow-tracking-server-small (-medium, -large),
+	// ml-storage-studio-space, ml-storage-notebook-instance, ...
+	Item string `yaml:"item,omitempty"`
+	// USD is the item's price per its unit (an hour, a GB-month).
+	USD string `yaml:"usd,omitempty"`
 }
 
 // pricingState is the Price List the emulator serves: rendered documents
 // with the attributes filters match, in a stable order.
 type pricingState struct {
 	overrides []catalog.Row
+	items     []catalog.StorageRow
 	published time.Time // publication date of the overrides
 	products  []priceProduct
 }
@@ -78,6 +88,17 @@ func (s *Server) loadPrices(prices []PriceScenario, now time.Time) error {
 	st := &pricingState{published: now}
 	for i, p := range prices {
 		field := fmt.Sprintf("prices[%d]", i)
+		if cat.RegionName(p.Region) == "" {
+			return fmt.Errorf("%s.region: %q is not a region of the price catalog", field, p.Region)
+		}
+		if p.Item != "" || p.USD != "" {
+			row, err := itemPrice(cat, p, field, now)
+			if err != nil {
+				return err
+			}
+			st.items = append(st.items, row)
+			continue
+		}
 		comp, err := catalog.ParseComponent(p.Component)
 		if err != nil {
 			return fmt.Errorf("%s.component: %w", field, err)
@@ -85,9 +106,6 @@ func (s *Server) loadPrices(prices []PriceScenario, now time.Time) error {
 		usd, err := catalog.ParseMoney(p.USDPerHour)
 		if err != nil {
 			return fmt.Errorf("%s.usdPerHour: %w", field, err)
-		}
-		if cat.RegionName(p.Region) == "" {
-			return fmt.Errorf("%s.region: %q is not a region of the price catalog", field, p.Region)
 		}
 		if !strings.HasPrefix(p.InstanceType, "ml.") {
 			return fmt.Errorf("%s.instanceType: %q is not an ml.* instance type", field, p.InstanceType)
@@ -104,6 +122,26 @@ func (s *Server) loadPrices(prices []PriceScenario, now time.Time) error {
 	}
 	s.pricing = st
 	return nil
+}
+
+// itemPrice checks a scenario's per-unit price (item and usd, nothing of
+// an instance price) and returns its catalog row.
+func itemPrice(cat *catalog.Catalog, p PriceScenario, field string, now time.Time) (catalog.StorageRow, error) {
+	switch {
+	case p.Item == "":
+		return catalog.StorageRow{}, fmt.Errorf("%s.item: required with usd", field)
+	case p.InstanceType != "" || p.Component != "" || p.USDPerHour != "":
+		return catalog.StorageRow{}, fmt.Errorf("%s.item: an item price has no instanceType, component or usdPerHour", field)
+	}
+	usd, err := catalog.ParseMoney(p.USD)
+	if err != nil {
+		return catalog.StorageRow{}, fmt.Errorf("%s.usd: %w", field, err)
+	}
+	row := catalog.StorageRow{Region: p.Region, Item: p.Item, USD: usd, AsOf: now.UTC().Format("2006-01-02"), Source: catalog.SourceRefresh}
+	if _, err := catalog.RenderStoragePriceList(row, cat.RegionName(p.Region), "2006-01-02T00:00:00Z"); err != nil {
+		return catalog.StorageRow{}, fmt.Errorf("%s.item: %q is not an item with a Price List usage type", field, p.Item)
+	}
+	return row, nil
 }
 
 // publication turns a catalog date (YYYY-MM-DD, YYYY-MM or RFC 3339) into
@@ -129,8 +167,8 @@ func (s *Server) priceList() ([]priceProduct, error) {
 		return st.products, nil
 	}
 	cat := catalog.Embedded()
-	if len(st.overrides) > 0 {
-		cat = cat.Overlay(st.overrides, nil)
+	if len(st.overrides) > 0 || len(st.items) > 0 {
+		cat = cat.Overlay(st.overrides, st.items)
 	}
 	var docs []string
 	for _, r := range cat.Rows() {

@@ -219,3 +219,66 @@ accounts:
 		}
 	}
 }
+
+// What the embedded snapshot lacks (Canvas sessions, MLflow tracking
+// servers, HyperPod nodes, Studio space volumes), a scenario adds, and
+// GetProducts serves it under the usage types a refresh asks for.
+func TestPricingScenarioAddsForgottenCosts(t *testing.T) {
+	env := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-25T12:00:00Z
+prices:
+- {region: us-east-1, instanceType: ml.g5.8xlarge, component: hyperpod-cluster, usdPerHour: "3.06"}
+- {region: us-east-1, item: canvas-session, usd: "1.9"}
+- {region: eu-west-1, item: mlflow-tracking-server-medium, usd: "1.3"}
+- {region: us-east-1, item: ml-storage-studio-space, usd: "0.112"}
+accounts:
+- id: "123456789012"
+`)
+	pl := awsapi.NewPriceList(env.Cfg)
+	contains := func(code string) prtypes.Filter {
+		return prtypes.Filter{Type: prtypes.FilterTypeContains, Field: aws.String("usagetype"), Value: aws.String(code)}
+	}
+	tests := []struct {
+		filters []prtypes.Filter
+		want    string
+	}{
+		{[]prtypes.Filter{contains("Canvas:Session-Hrs")}, "us-east-1 canvas-session 1.9 Hrs"},
+		{[]prtypes.Filter{contains("MLflow:TrackingServerCompute-")}, "eu-west-1 mlflow-tracking-server-medium 1.3 Hrs"},
+		{[]prtypes.Filter{contains("-Cluster:ml."), termMatch("regionCode", "us-east-1")}, "us-east-1 ml.g5.8xlarge hyperpod-cluster 3.06"},
+		{[]prtypes.Filter{termMatch("productFamily", "Storage"), contains("Studio:VolumeUsage.gp3")}, "us-east-1 ml-storage-studio-space 0.112 GB-Mo"},
+		// Nothing in a region the scenario did not price.
+		{[]prtypes.Filter{contains("Canvas:Session-Hrs"), termMatch("regionCode", "eu-west-1")}, ""},
+	}
+	for _, tt := range tests {
+		got, _ := products(t, pl, &pricing.GetProductsInput{ServiceCode: aws.String("AmazonSageMaker"), Filters: tt.filters})
+		var lines []string
+		for _, p := range got {
+			switch {
+			case p.Instance != nil:
+				lines = append(lines, strings.Join([]string{p.Instance.Region, p.Instance.InstanceType, string(p.Instance.Component), p.Instance.USDPerHour.Plain()}, " "))
+			case p.Storage != nil:
+				lines = append(lines, strings.Join([]string{p.Storage.Region, p.Storage.Item, p.Storage.USD.Plain(), p.Storage.Unit}, " "))
+			}
+		}
+		if got := strings.Join(lines, "; "); got != tt.want {
+			t.Errorf("%v: got %q, want %q", tt.filters, got, tt.want)
+		}
+	}
+
+	for _, tc := range []struct{ yaml, want string }{
+		{"{region: us-east-1, item: canvas-sessions, usd: '1'}", "prices[0].item"},
+		{"{region: us-east-1, item: canvas-session, usd: 'cheap'}", "prices[0].usd"},
+		{"{region: us-east-1, usd: '1'}", "prices[0].item"},
+		{"{region: us-east-1, item: canvas-session, usd: '1', instanceType: ml.m5.xlarge}", "prices[0].item"},
+		{"{region: xx-east-9, item: canvas-session, usd: '1'}", "prices[0].region"},
+	} {
+		sc, err := emulator.ParseScenario("t.yaml", []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Scenario\nprices:\n- "+tc.yaml+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := emulator.New(emulator.Options{}).Load(sc); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want it to mention %s", tc.yaml, err, tc.want)
+		}
+	}
+}

@@ -12,15 +12,15 @@ import (
 )
 
 // TestBundledForgottenCosts: the bundled scenarios carry the forgotten
-// costs: the demo an MLflow tracking server, a GPU HyperPod cluster and a
-// space volume; "forgotten" one of each, a Canvas session included.
+// costs, one of each: a Canvas session, an MLflow tracking server, a GPU
+// HyperPod cluster and a space volume.
 func TestBundledForgottenCosts(t *testing.T) {
 	for _, tc := range []struct {
 		scenario, domain, space string
 		ebs                     int32
 		canvas                  bool
 	}{
-		{"demo", "d-rs7x2k9q4m1a", "alice-jupyterlab", 50, false},
+		{"demo", "d-rs7x2k9q4m1a", "alice-jupyterlab", 50, true},
 		{"forgotten", "d-an3b5c7d9e1f", "dan-lab", 50, true},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -64,6 +64,10 @@ const (
 	ReasonIdleShutdown   Reason = "idle-shutdown"    // Studio idle shutdown is on
 	ReasonNotRunning     Reason = "not-running"      // not billing instance hours
 	ReasonUnsupported    Reason = "unsupported"      // no detector for this kind
+	ReasonCanvasIdle     Reason = "canvas-idle"      // Canvas TimeSinceLastActive is old
+	ReasonCanvasActive   Reason = "canvas-active"    // Canvas TimeSinceLastActive is recent
+	ReasonNoSchedule     Reason = "no-schedule"      // no activity metric exists and no schedule stops it
+	ReasonNoAutoAction   Reason = "no-auto-action"   // billing, reported, never acted on (HyperPod)
 )
 
 // Verdict is a detector's conclusion about one resource.

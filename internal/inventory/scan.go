@@ -84,7 +84,7 @@ type Scanner struct {
 
 // DefaultCollectors lists every kind sagesaver inventories.
 func DefaultCollectors() []Collector {
-	return []Collector{notebooks{}, endpoints{}, studio{}, trainingJobs{}, processingJobs{}, transformJobs{}}
+	return []Collector{notebooks{}, endpoints{}, studio{}, trainingJobs{}, processingJobs{}, transformJobs{}, mlflow{}, hyperPod{}}
 }
 
 // Scan runs every collector on every target, at most Concurrency at once.

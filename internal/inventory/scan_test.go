@@ -141,6 +141,7 @@ func TestScanFleet(t *testing.T) {
 		acct + "/us-east-1/endpoint/mystery/AllTraffic":               {"InService", "ml.zz9.huge", 1, true, false, false, 0},
 		acct + "/us-east-1/studio-domain/d-research01":                {"InService", "", 0, false, false, false, 0},
 		acct + "/us-east-1/studio-space/alice-space":                  {"InService", "", 0, false, false, false, 0},
+		acct + "/us-east-1/space-storage/alice-space":                 {"InService", "", 0, false, false, false, 5},
 		acct + "/us-east-1/studio-app/alice-space/JupyterLab/default": {"InService", "ml.m5.xlarge", 1, true, false, false, 0},
 		acct + "/us-east-1/studio-app/alice/JupyterServer/default":    {"InService", "system", 0, true, false, false, 0},
 		acct + "/us-east-1/processing-job/features-0301":              {"InProgress", "ml.m5.xlarge", 2, true, false, false, 30},

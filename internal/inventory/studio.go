@@ -17,9 +17,11 @@ type studio struct{}
 func (studio) Kind() resource.Kind { return resource.StudioApp }
 
 // Collect lists Studio domains (with whether built-in idle shutdown is on
-// by default), spaces (with their own idle setting) and apps that are not
-// Deleted. ListApps carries each app's resource spec, so apps need no
-// describe call.
+// by default), spaces (with their own idle setting), each space's EBS
+// volume (a SpaceStorage, billed while the space exists) and apps that are
+// not Deleted, Canvas apps as CanvasApp. ListApps carries each app's
+// resource spec and ListSpaces each space's volume size, so apps and
+// volumes need no describe call.
 func (studio) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resource, error) {
 	tags, err := tagsByARN(ctx, t, "sagemaker:domain", "sagemaker:space", "sagemaker:app")
 	if err != nil {
@@ -63,12 +65,13 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resou
 			if d.IdleSet {
 				idle = d.Idle
 			}
-			out = append(out, resource.Resource{
+			space := resource.Resource{
 				Account: t.Account, Region: t.Region, Kind: resource.StudioSpace,
 				Name: aws.ToString(s.SpaceName), ARN: d.ARN, Status: string(s.Status),
 				Parent: aws.ToString(s.DomainId), IdleShutdown: aws.Bool(idle),
 				Created: s.CreationTime, LastModified: s.LastModifiedTime, Tags: tags[d.ARN],
-			})
+			}
+			out = append(out, space, spaceStorage(space, s.SpaceSettingsSummary, d))
 		}
 	}
 	ap := sagemaker.NewListAppsPaginator(t.API.SageMaker, &sagemaker.ListAppsInput{MaxResults: aws.Int32(100)})
@@ -89,6 +92,14 @@ func (studio) Collect(ctx context.Context, t Target, env *Env) ([]resource.Resou
 			}
 			r.ARN = appARN(t, a)
 			r.Tags = tags[r.ARN]
+			if a.AppType == smtypes.AppTypeCanvas {
+				// A Canvas session bills per session-hour from login until
+				// the app is deleted, not per instance: its resource spec
+				// ("system") says nothing about what it costs.
+				r.Kind = resource.CanvasApp
+				out = append(out, r)
+				continue
+			}
 			r.AgentLastActivity, r.AgentUsage = AgentActivity(r.Tags), AgentUsageOf(r.Tags)
 			if a.ResourceSpec != nil {
 				r.InstanceType = string(a.ResourceSpec.InstanceType)
@@ -127,11 +138,43 @@ func domainIdleShutdown(ctx context.Context, t Target, env *Env, id string, last
 type spaceDetail struct {
 	ARN           string
 	Idle, IdleSet bool
+	// EbsGB is the size of the space's EBS volume, 0 when the settings
+	// give none.
+	EbsGB int
 }
 
-// spaceDescribe describes a space, cached per LastModifiedTime.
+// spaceStorage is the EBS volume of a space: billed while the space
+// exists, apps running or not, and gone with it (a deleted space is not
+// listed). Its size is in the space's settings: ListSpaces' summary, else
+// DescribeSpace's.
+func spaceStorage(space resource.Resource, sum *smtypes.SpaceSettingsSummary, d spaceDetail) resource.Resource {
+	gb := d.EbsGB
+	if sum != nil {
+		if n := ebsGB(sum.SpaceStorageSettings); n > 0 {
+			gb = n
+		}
+	}
+	return resource.Resource{
+		Account: space.Account, Region: space.Region, Kind: resource.SpaceStorage,
+		Name: space.Name, ARN: space.ARN, Status: space.Status, Parent: space.Parent,
+		VolumeGB: gb, Created: space.Created, LastModified: space.LastModified, Tags: space.Tags,
+	}
+}
+
+// ebsGB is the EBS volume size in space storage settings, 0 if none.
+func ebsGB(s *smtypes.SpaceStorageSettings) int {
+	if s == nil || s.EbsStorageSettings == nil {
+		return 0
+	}
+	return int(aws.ToInt32(s.EbsStorageSettings.EbsVolumeSizeInGb))
+}
+
+// spaceDescribe describes a space, cached per LastModifiedTime (which a
+// change of its settings, its volume size included, moves). The key's
+// "space2" is the cache entry's format: entries written before spaceDetail
+// had EbsGB are not read as a volume of 0 GB.
 func spaceDescribe(ctx context.Context, t Target, env *Env, domain, name string, lastMod *time.Time) (spaceDetail, error) {
-	key := fmt.Sprintf("space/%s/%s/%s/%s@%d", t.Account, t.Region, domain, name, aws.ToTime(lastMod).UnixMilli())
+	key := fmt.Sprintf("space2/%s/%s/%s/%s@%d", t.Account, t.Region, domain, name, aws.ToTime(lastMod).UnixMilli())
 	var d spaceDetail
 	if lastMod != nil && env.Cache != nil && env.Cache.Get(key, &d) {
 		return d, nil
@@ -142,6 +185,9 @@ func spaceDescribe(ctx context.Context, t Target, env *Env, domain, name string,
 	}
 	d.ARN = aws.ToString(desc.SpaceArn)
 	d.Idle, d.IdleSet = spaceIdle(desc.SpaceSettings)
+	if desc.SpaceSettings != nil {
+		d.EbsGB = ebsGB(desc.SpaceSettings.SpaceStorageSettings)
+	}
 	if lastMod != nil && env.Cache != nil {
 		env.Cache.Put(key, d)
 	}

@@ -172,7 +172,7 @@ func subjects(rs []resource.Resource) []subject {
 	var out []subject
 	for _, r := range rs {
 		switch Kind(r.Kind) {
-		case KindEndpoint, KindNotebook, KindStudioApp, KindStudioDom, KindStudioSpace:
+		case KindEndpoint, KindNotebook, KindStudioApp, KindStudioDom, KindStudioSpace, KindCanvasApp, KindMLflow, KindHyperPod:
 		default:
 			continue
 		}

@@ -91,10 +91,19 @@ const (
 	KindStudioApp   Kind = Kind(resource.StudioApp)
 	KindStudioDom   Kind = Kind(resource.StudioDomain)
 	KindStudioSpace Kind = Kind(resource.StudioSpace)
+	// KindCanvasApp is judged by Canvas's TimeSinceLastActive metric;
+	// delete-app ends its session-hours (nothing saved in Canvas is lost).
+	KindCanvasApp Kind = Kind(resource.CanvasApp)
+	// KindMLflow has no activity metric: stop acts on runningFor, and
+	// `sagesaver restore mlflow-tracking-server` starts it again.
+	KindMLflow Kind = Kind(resource.MLflowTrackingServer)
+	// KindHyperPod is reported (notify, tag), never stopped or deleted:
+	// deleting a cluster is not reversible.
+	KindHyperPod Kind = Kind(resource.HyperPodCluster)
 )
 
 // Kinds lists the kinds a rule may name.
-var Kinds = []Kind{KindEndpoint, KindNotebook, KindStudioApp, KindStudioDom, KindStudioSpace}
+var Kinds = []Kind{KindEndpoint, KindNotebook, KindStudioApp, KindStudioDom, KindStudioSpace, KindCanvasApp, KindMLflow, KindHyperPod}
 
 // ActionType is what a rule does.
 type ActionType string
@@ -118,9 +127,9 @@ var ActionTypes = []ActionType{Notify, Stop, Delete, DeleteApp, SetIdleShutdown,
 
 // allowed says which kinds each changing action applies to.
 var allowed = map[ActionType][]Kind{
-	Stop:            {KindNotebook},
+	Stop:            {KindNotebook, KindMLflow},
 	Delete:          {KindEndpoint},
-	DeleteApp:       {KindStudioApp},
+	DeleteApp:       {KindStudioApp, KindCanvasApp},
 	SetIdleShutdown: {KindStudioDom, KindStudioSpace},
 }
 
@@ -449,6 +458,9 @@ func (r *Rule) validate(at string) error {
 			return ferr(at+".conditions."+d.f, "must be positive")
 		}
 	}
+	if c.IdleFor != nil && (r.Resource == KindMLflow || r.Resource == KindHyperPod) {
+		return ferr(at+".conditions.idleFor", "%s has no idle evidence (AWS publishes no activity metric for it): use runningFor, costAbove or unprotected", r.Resource)
+	}
 	if c.IdleFor != nil && (r.Resource == KindNotebook || r.Resource == KindStudioApp) && c.IdleFor.D() < MinAgentIdleFor {
 		return ferr(at+".conditions.idleFor", "must be at least %s for %s: the agent's tag cannot tell a shorter idle time from activity "+
 			"(its heartbeat may be %s old and its last activity one poll, up to %s, older; see docs/agent.md), got %s",
@@ -471,6 +483,14 @@ func (r *Rule) validate(at string) error {
 		if a.Type == MarkAction {
 			act = a.Then
 		}
+		if act.Destructive() && r.Resource == KindMLflow {
+			// No activity metric exists; the stop is reversible
+			// (restore starts the server with its data).
+			if c.RunningFor == nil {
+				return ferr(af+".type", "%s of %s needs conditions.runningFor: it publishes no activity metric, so sagesaver stops it only after it ran that long", act, r.Resource)
+			}
+			continue
+		}
 		if act.Destructive() && c.IdleFor == nil {
 			return ferr(af+".type", "%s needs conditions.idleFor: sagesaver stops or deletes only on idle evidence", act)
 		}
@@ -488,6 +508,9 @@ func (r *Rule) validateAction(af string, a Action) error {
 	}
 	if !valid {
 		return ferr(af+".type", "must be one of %s; got %q", typeList(), a.Type)
+	}
+	if r.Resource == KindHyperPod && a.Type.Changes() && a.Type != Tag {
+		return ferr(af+".type", "%s does not apply to %s: sagesaver never stops or deletes a HyperPod cluster (deleting one is not reversible); use notify or tag, and see sagesaver advise", a.Type, r.Resource)
 	}
 	if kinds, ok := allowed[a.Type]; ok && !hasKind(kinds, r.Resource) {
 		return ferr(af+".type", "%s applies to %s, not %s", a.Type, kindsText(kinds), r.Resource)

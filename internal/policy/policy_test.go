@@ -107,17 +107,20 @@ func TestExamplesMatchSchema(t *testing.T) {
 func TestSchemaRejects(t *testing.T) {
 	sch := compileSchema(t)
 	for name, doc := range map[string]string{
-		"unknown field":           "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: notify, sns: 'arn:aws:sns:us-east-1:111111111111:t'}], bogus: 1}]\n",
-		"wrong kind":              "apiVersion: sagesaver.io/v1alpha1\nkind: Schedule\nrules: [{name: a, resource: endpoint, actions: [{type: tag, tags: {a: b}}]}]\n",
-		"unknown resource":        "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: bucket, actions: [{type: tag, tags: {a: b}}]}]\n",
-		"notify without target":   "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: notify}]}]\n",
-		"timeout below AWS min":   "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: studio-domain, actions: [{type: set-idle-shutdown, timeoutMinutes: 5}]}]\n",
-		"mark without then":       "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: mark, grace: 72h}]}]\n",
-		"bad duration":            "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, conditions: {idleFor: one day}, actions: [{type: tag, tags: {a: b}}]}]\n",
-		"tags on a notify action": "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: notify, webhook: 'https://x', tags: {a: b}}]}]\n",
-		"no rules":                "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: []\n",
-		"uppercase rule name":     "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: Idle, resource: endpoint, actions: [{type: tag, tags: {a: b}}]}]\n",
-		"bad cost":                "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, conditions: {costAbove: lots}, actions: [{type: tag, tags: {a: b}}]}]\n",
+		"unknown field":             "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: notify, sns: 'arn:aws:sns:us-east-1:111111111111:t'}], bogus: 1}]\n",
+		"wrong kind":                "apiVersion: sagesaver.io/v1alpha1\nkind: Schedule\nrules: [{name: a, resource: endpoint, actions: [{type: tag, tags: {a: b}}]}]\n",
+		"unknown resource":          "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: bucket, actions: [{type: tag, tags: {a: b}}]}]\n",
+		"notify without target":     "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: notify}]}]\n",
+		"timeout below AWS min":     "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: studio-domain, actions: [{type: set-idle-shutdown, timeoutMinutes: 5}]}]\n",
+		"mark without then":         "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: mark, grace: 72h}]}]\n",
+		"bad duration":              "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, conditions: {idleFor: one day}, actions: [{type: tag, tags: {a: b}}]}]\n",
+		"tags on a notify action":   "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, actions: [{type: notify, webhook: 'https://x', tags: {a: b}}]}]\n",
+		"no rules":                  "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: []\n",
+		"uppercase rule name":       "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: Idle, resource: endpoint, actions: [{type: tag, tags: {a: b}}]}]\n",
+		"bad cost":                  "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: endpoint, conditions: {costAbove: lots}, actions: [{type: tag, tags: {a: b}}]}]\n",
+		"delete a HyperPod cluster": "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: hyperpod-cluster, conditions: {idleFor: 24h}, actions: [{type: delete}]}]\n",
+		"stop a HyperPod cluster":   "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: hyperpod-cluster, conditions: {runningFor: 24h}, actions: [{type: stop}]}]\n",
+		"idleFor on MLflow":         "apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules: [{name: a, resource: mlflow-tracking-server, conditions: {idleFor: 24h}, actions: [{type: tag, tags: {a: b}}]}]\n",
 	} {
 		if err := sch.Validate(yamlToJSON(t, []byte(doc))); err == nil {
 			t.Errorf("%s: schema accepted it", name)
@@ -274,7 +277,67 @@ rules:
       - type: stop
 `,
 			want: config.FileError{File: "p.yaml", Line: 8, Column: 15, Field: "rules[0].actions[0].type",
-				Msg: "stop applies to notebook-instance, not endpoint"},
+				Msg: "stop applies to notebook-instance and mlflow-tracking-server, not endpoint"},
+		},
+		{
+			name: "deleting a HyperPod cluster is refused at load",
+			doc: `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: a
+    resource: hyperpod-cluster
+    conditions: {costAbove: $100/month}
+    actions:
+      - type: notify
+        sns: arn:aws:sns:us-east-1:111111111111:t
+      - type: delete
+`,
+			want: config.FileError{File: "p.yaml", Line: 10, Column: 15, Field: "rules[0].actions[1].type",
+				Msg: "delete does not apply to hyperpod-cluster: sagesaver never stops or deletes a HyperPod cluster (deleting one is not reversible); use notify or tag, and see sagesaver advise"},
+		},
+		{
+			name: "a HyperPod cluster has no idle evidence",
+			doc: `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: a
+    resource: hyperpod-cluster
+    conditions:
+      idleFor: 24h
+    actions:
+      - type: tag
+        tags: {a: b}
+`,
+			want: config.FileError{File: "p.yaml", Line: 7, Column: 16, Field: "rules[0].conditions.idleFor",
+				Msg: "hyperpod-cluster has no idle evidence (AWS publishes no activity metric for it): use runningFor, costAbove or unprotected"},
+		},
+		{
+			name: "stopping an MLflow server needs runningFor",
+			doc: `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: a
+    resource: mlflow-tracking-server
+    conditions: {unprotected: true}
+    actions:
+      - type: stop
+`,
+			want: config.FileError{File: "p.yaml", Line: 8, Column: 15, Field: "rules[0].actions[0].type",
+				Msg: "stop of mlflow-tracking-server needs conditions.runningFor: it publishes no activity metric, so sagesaver stops it only after it ran that long"},
+		},
+		{
+			name: "delete-app on an MLflow server is refused",
+			doc: `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: a
+    resource: mlflow-tracking-server
+    conditions: {runningFor: 12h}
+    actions:
+      - type: delete-app
+`,
+			want: config.FileError{File: "p.yaml", Line: 8, Column: 15, Field: "rules[0].actions[0].type",
+				Msg: "delete-app applies to studio-app and canvas-app, not mlflow-tracking-server"},
 		},
 		{
 			name: "wrong apiVersion",

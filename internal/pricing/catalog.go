@@ -287,6 +287,9 @@ func (c *Catalog) Lookup(region, instanceType string, component Component) Price
 	if r, ok := c.prices[priceKey{region, instanceType, component}]; ok {
 		return c.price(r, string(component))
 	}
+	if slices.Contains(ownPriceOnly, component) {
+		return Unknown
+	}
 	for _, f := range fallbackOrder {
 		if f == component {
 			continue
@@ -330,16 +333,20 @@ func notOffered(region, instanceType string, component Component) bool {
 	return false
 }
 
-// Storage returns the GB-month price of ML storage (gp2) of a kind in a
-// region. A kind without a price of its own in the region gets another
+// Storage returns the GB-month price of ML storage of a kind in a region.
+// A gp2 kind without a price of its own in the region gets another gp2
 // kind's price in the same region, marked Estimate, in the order of
-// StorageKinds; otherwise the price is Unknown.
+// StorageKinds; otherwise (and for a Studio space's gp3 volume without its
+// own price) the price is Unknown.
 func (c *Catalog) Storage(region string, kind StorageKind) Price {
 	if r, ok := c.storage[storageKey{region, storageItem(kind)}]; ok {
 		return c.storagePrice(r, string(kind))
 	}
+	if kind == StorageStudioSpace {
+		return Unknown
+	}
 	for _, it := range storageItems {
-		if it.kind == kind {
+		if it.kind == kind || it.gp3 {
 			continue
 		}
 		if r, ok := c.storage[storageKey{region, it.item}]; ok {
@@ -347,6 +354,16 @@ func (c *Catalog) Storage(region string, kind StorageKind) Price {
 			p.Estimate = true
 			return p
 		}
+	}
+	return Unknown
+}
+
+// ServiceRate returns the hourly price of a Service (a Canvas session-hour,
+// an hour of an MLflow tracking server of one size) in a region, or
+// Unknown: one service's price never stands in for another's.
+func (c *Catalog) ServiceRate(region string, s Service) Price {
+	if r, ok := c.storage[storageKey{region, string(s)}]; ok {
+		return c.storagePrice(r, string(s))
 	}
 	return Unknown
 }

@@ -21,13 +21,23 @@ const (
 	Hosting          Component = "hosting"            // *-Host:ml.* (real-time endpoints)
 	BatchTransform   Component = "batch-transform"    // *-Tsform:ml.*
 	AsyncInference   Component = "async-inference"    // *-AsyncInf:ml.*
+	// HyperPodCluster is a node of a HyperPod cluster. Lookup never
+	// estimates it from another component, nor another from it: HyperPod
+	// node-hours are priced apart from training instances (several percent
+	// higher where both are known), unlike the components above, which the
+	// snapshot's README found within 0.33% of each other.
+	HyperPodCluster Component = "hyperpod-cluster" // *-Cluster:ml.*
 )
 
 // components lists every component in display order.
 var components = []Component{
 	NotebookInstance, StudioNotebook, StudioJupyterLab, Training, TrainingWarmPool,
-	Processing, Hosting, BatchTransform, AsyncInference,
+	Processing, Hosting, BatchTransform, AsyncInference, HyperPodCluster,
 }
+
+// ownPriceOnly are the components that Lookup prices with their own price
+// or not at all (see HyperPodCluster).
+var ownPriceOnly = []Component{HyperPodCluster}
 
 // fallbackOrder is where Lookup looks, in order, when a component has no
 // price of its own. Studio first: source A prices Studio in every region,
@@ -69,18 +79,52 @@ const (
 	StorageTrainingWarmPool StorageKind = "training-warm-pool" // billed as Training Warm Pool ML storage
 	StorageProcessing       StorageKind = "processing"         // *-Processing:VolumeUsage.gp2
 	StorageHosting          StorageKind = "hosting"            // *-Host:VolumeUsage.gp2
+	// StorageStudioSpace is a Studio space's EBS volume, billed as gp3
+	// (*-Studio:VolumeUsage.gp3), not gp2: Storage never estimates it
+	// from the gp2 kinds, nor them from it.
+	StorageStudioSpace StorageKind = "studio-space"
 )
 
-// storageItems maps a storage kind to its item name in the storage CSV.
+// storageItems maps a storage kind to its item name in the storage CSV;
+// gp2 kinds are each other's fallback, in this order.
 var storageItems = []struct {
 	kind StorageKind
 	item string
+	gp3  bool
 }{
-	{StorageNotebook, "ml-storage-notebook-instance"},
-	{StorageTraining, "ml-storage-training"},
-	{StorageHosting, "ml-storage-endpoint"},
-	{StorageTrainingWarmPool, "ml-storage-training-warm-pool"},
-	{StorageProcessing, "ml-storage-processing"},
+	{StorageNotebook, "ml-storage-notebook-instance", false},
+	{StorageTraining, "ml-storage-training", false},
+	{StorageHosting, "ml-storage-endpoint", false},
+	{StorageTrainingWarmPool, "ml-storage-training-warm-pool", false},
+	{StorageProcessing, "ml-storage-processing", false},
+	{StorageStudioSpace, "ml-storage-studio-space", true},
+}
+
+// Service is a SageMaker feature billed per hour of use rather than per
+// instance: a Canvas session, an MLflow tracking server of one size. Its
+// price is a row of the storage CSV (item = the Service, unit Hrs).
+type Service string
+
+// The services.
+const (
+	CanvasSession Service = "canvas-session"                // *-Canvas:Session-Hrs
+	MLflowSmall   Service = "mlflow-tracking-server-small"  // *-MLflow:TrackingServerCompute-Small
+	MLflowMedium  Service = "mlflow-tracking-server-medium" // *-MLflow:TrackingServerCompute-Medium
+	MLflowLarge   Service = "mlflow-tracking-server-large"  // *-MLflow:TrackingServerCompute-Large
+)
+
+// MLflowService is the Service of an MLflow tracking server of a size
+// (Small, Medium or Large, as AWS spells TrackingServerSize).
+func MLflowService(size string) (Service, bool) {
+	switch size {
+	case "Small":
+		return MLflowSmall, true
+	case "Medium":
+		return MLflowMedium, true
+	case "Large":
+		return MLflowLarge, true
+	}
+	return "", false
 }
 
 // Items of the storage CSV that are priced per GB of data, not GB-month.

@@ -23,6 +23,11 @@ const (
 	FamilyMLInstance   = "ML Instance"
 	FamilyStorage      = "Storage"
 	FamilyDataTransfer = "Data Transfer"
+	// FamilyMachineLearning is a family of AWS's 2022 attribute values;
+	// the emulator files Canvas sessions and MLflow tracking servers under
+	// it. Which family AWS files them under is not known here, so a
+	// refresh finds them by usage type (UsageTypeCodes), not by family.
+	FamilyMachineLearning = "Machine Learning"
 )
 
 // ErrNotPriced is returned for a Price List product that the catalog does
@@ -55,6 +60,7 @@ var usageCodes = []struct {
 	{"Host:", Hosting, "Hosting", "Hosting"},
 	{"Tsform:", BatchTransform, "BatchTransform", "BatchTransform"},
 	{"AsyncInf:", AsyncInference, "AsyncInf", "AsyncInf"},
+	{"Cluster:", HyperPodCluster, "Cluster", "Cluster"},
 }
 
 // storageCodes maps storage and data usage types to storage items.
@@ -67,6 +73,49 @@ var storageCodes = []struct {
 	{"Host:VolumeUsage.gp2", "ml-storage-endpoint", FamilyStorage, "GB-Mo"},
 	{"Hst:Data-Bytes-In", itemDataIn, FamilyDataTransfer, "GB"},
 	{"Hst:Data-Bytes-Out", itemDataOut, FamilyDataTransfer, "GB"},
+	{"Studio:VolumeUsage.gp3", "ml-storage-studio-space", FamilyStorage, "GB-Mo"},
+	{"Canvas:Session-Hrs", string(CanvasSession), FamilyMachineLearning, "Hrs"},
+	{"MLflow:TrackingServerCompute-Small", string(MLflowSmall), FamilyMachineLearning, "Hrs"},
+	{"MLflow:TrackingServerCompute-Medium", string(MLflowMedium), FamilyMachineLearning, "Hrs"},
+	{"MLflow:TrackingServerCompute-Large", string(MLflowLarge), FamilyMachineLearning, "Hrs"},
+}
+
+// UsageTypeCodes are the parts of usage types (after the region prefix)
+// that a refresh asks the Price List API for by usage type (filter
+// CONTAINS), besides the ML Instance and Storage families: Canvas
+// sessions and MLflow tracking servers, whose product family is not known
+// here, and HyperPod nodes ("-Cluster:ml.", which "ReservedCluster:"
+// does not contain). Canvas:Session-Hrs is in AWS's 2022 attribute
+// values (shared/pricing); the MLflow and HyperPod codes are as AWS bills
+// them (Cost Explorer usage types).
+var UsageTypeCodes = []string{"Canvas:Session-Hrs", "MLflow:TrackingServerCompute-", "-Cluster:ml."}
+
+// UsageType is the Price List usage type of code in a region:
+// "USE1-Canvas:Session-Hrs" for us-east-1 and "Canvas:Session-Hrs";
+// "<region>-<code>" for a region without a known prefix.
+func UsageType(region, code string) string {
+	if p, ok := regionPrefixes[region]; ok {
+		return p + "-" + code
+	}
+	return region + "-" + code
+}
+
+// ServiceUsageType is the usage type of a Service's hours in a region.
+func ServiceUsageType(region string, s Service) string { return UsageType(region, itemCode(string(s))) }
+
+// StorageUsageType is the usage type of a storage kind in a region.
+func StorageUsageType(region string, k StorageKind) string {
+	return UsageType(region, itemCode(storageItem(k)))
+}
+
+// itemCode is the usage-type code of a storage CSV item.
+func itemCode(item string) string {
+	for _, s := range storageCodes {
+		if s.item == item {
+			return s.code
+		}
+	}
+	return item
 }
 
 // regionPrefixes are the usage-type prefixes of AWS regions (USE1 for
@@ -163,7 +212,10 @@ func ParsePriceList(doc string) (PriceListProduct, error) {
 				USD: usd, AsOf: asOf, Source: SourceRefresh}}, nil
 		}
 	}
-	if d.Product.ProductFamily != FamilyMLInstance {
+	// HyperPod nodes are read whatever their family; other instance usage
+	// types only as ML Instance (ML Elastic Inference accelerators, for
+	// one, share the Host: code).
+	if d.Product.ProductFamily != FamilyMLInstance && !strings.HasPrefix(rest, "Cluster:") {
 		return PriceListProduct{}, fmt.Errorf("price list product %s: family %q, usage type %s: %w", d.Product.SKU, d.Product.ProductFamily, usage, ErrNotPriced)
 	}
 	for _, u := range usageCodes {

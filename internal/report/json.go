@@ -29,6 +29,8 @@ const (
 	SchemaPricingInfo     = "sagesaver.io/pricing-info/v1"
 	SchemaPricingShow     = "sagesaver.io/pricing-show/v1"
 	SchemaLifecycleAudit  = "sagesaver.io/lifecycle-audit/v1"
+	SchemaRun             = "sagesaver.io/run/v1"          // run (one tick)
+	SchemaHistoryRuns     = "sagesaver.io/history-runs/v1" // history --runs
 )
 
 // EncodeJSON writes v as one indented JSON document, without escaping

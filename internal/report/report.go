@@ -142,9 +142,9 @@ func Write(w io.Writer, format string, s *Scan) error {
 
 // stageTitles name the stages for people.
 var stageTitles = map[resource.Stage]string{
-	resource.StageBuild:      "Build: notebook instances and Studio",
+	resource.StageBuild:      "Build: notebook instances, Studio, Canvas and MLflow",
 	resource.StageProcessing: "Processing jobs",
-	resource.StageTraining:   "Training and tuning",
+	resource.StageTraining:   "Training, tuning and HyperPod",
 	resource.StageTransform:  "Batch transform",
 	resource.StageInference:  "Inference: endpoints",
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
 )
 
 // Columns of the resource table, shared by the table and Markdown.
@@ -47,6 +48,14 @@ func resourceRow(l cost.Line) []string {
 		so = money(l.SoFar)
 	}
 	it := r.InstanceType
+	switch r.Kind {
+	case resource.MLflowTrackingServer:
+		it = r.Size // billed by its size, not an instance type
+	case resource.SpaceStorage:
+		it, n, h = strconv.Itoa(r.VolumeGB)+" GB", "-", "-" // a volume: GB-month, no hourly rate
+	case resource.CanvasApp:
+		it = "session" // billed per session-hour
+	}
 	if it == "" {
 		it = "-"
 	}
@@ -183,7 +192,7 @@ func writeLegend(w io.Writer, s *Scan) {
 		notes = append(notes, "~ marks an estimate: the instance's price for another component in the same region.")
 	}
 	if all.Hourly.Unknown+all.Monthly.Unknown+all.SoFar.Unknown > 0 {
-		notes = append(notes, "≥ marks a total with unknown terms (an instance type without a price, or serverless endpoints): the true cost is higher.")
+		notes = append(notes, "≥ marks a total with unknown terms (a price the catalog lacks, or serverless endpoints): the true cost is higher (`sagesaver pricing refresh` fetches prices the snapshot lacks).")
 	}
 	if l := sourceLegend(s); l != "" {
 		notes = append(notes, l)

@@ -15,9 +15,10 @@ import (
 // ARNs are not IDs: AWS lower-cases the name in a SageMaker ARN, so an ARN
 // and a name-built key of "Dev-Bob" never match.
 //
-// Variant is set only for a production variant of an endpoint, where a scan
-// line must be told from its siblings (Resource.LineID). Everything that
-// acts, claims or saves works on the whole endpoint (Resource.ID), whose
+// Variant is set only for a production variant of an endpoint or an
+// instance group of a HyperPod cluster, where a scan line must be told
+// from its siblings (Resource.LineID). Everything that acts, claims or
+// saves works on the whole endpoint or cluster (Resource.ID), whose
 // Variant is empty: deleting an endpoint deletes every variant, and one
 // variant must not be claimed while another run deletes the endpoint.
 type ID struct {
@@ -33,8 +34,8 @@ type ID struct {
 //	ACCOUNT/REGION/KIND/NAME[/VARIANT]
 //
 // NAME may itself hold slashes (a Studio app is OWNER/TYPE/NAME); only an
-// endpoint's ID can carry a VARIANT, and endpoint and variant names never
-// hold one.
+// endpoint's or a HyperPod cluster's ID can carry a VARIANT (a production
+// variant, an instance group), and their names never hold one.
 func (id ID) String() string {
 	s := id.Account + "/" + id.Region + "/" + string(id.Kind) + "/" + id.Name
 	if id.Variant != "" {
@@ -62,10 +63,10 @@ func ParseID(s string) (ID, error) {
 	if !id.Kind.known() {
 		return ID{}, fmt.Errorf("resource id %q: unknown kind %q", s, parts[2])
 	}
-	if id.Kind == Endpoint {
+	if id.Kind.hasVariants() {
 		if name, variant, ok := strings.Cut(id.Name, "/"); ok {
 			if name == "" || variant == "" || strings.Contains(variant, "/") {
-				return ID{}, fmt.Errorf("resource id %q: want ACCOUNT/REGION/endpoint/NAME[/VARIANT]", s)
+				return ID{}, fmt.Errorf("resource id %q: want ACCOUNT/REGION/%s/NAME[/VARIANT]", s, id.Kind)
 			}
 			id.Name, id.Variant = name, variant
 		}
@@ -99,6 +100,11 @@ func TargetID(account, region string) ID {
 	return ID{Account: account, Region: region, Kind: Target, Name: targetName}
 }
 
+// hasVariants reports whether a kind lists one scan line per part of the
+// resource: an endpoint per production variant, a HyperPod cluster per
+// instance group.
+func (k Kind) hasVariants() bool { return k == Endpoint || k == HyperPodCluster }
+
 // ID is the resource's identity for everything that acts on it: an
 // endpoint variant maps to its endpoint (Variant empty).
 func (r *Resource) ID() ID {
@@ -106,10 +112,10 @@ func (r *Resource) ID() ID {
 }
 
 // LineID tells the resource from every other in a scan: an endpoint
-// variant keeps its Variant.
+// variant and a HyperPod instance group keep their Variant.
 func (r *Resource) LineID() ID {
 	id := r.ID()
-	if r.Kind == Endpoint {
+	if r.Kind.hasVariants() {
 		id.Variant = r.Variant
 	}
 	return id

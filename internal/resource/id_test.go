@@ -18,6 +18,10 @@ func TestIDRoundTrip(t *testing.T) {
 			"123456789012/eu-west-1/endpoint/ep/AllTraffic"},
 		{resource.ID{Account: "123456789012", Region: "eu-west-1", Kind: resource.StudioApp, Name: "alice-lab/JupyterLab/default"},
 			"123456789012/eu-west-1/studio-app/alice-lab/JupyterLab/default"},
+		{resource.ID{Account: "123456789012", Region: "us-east-1", Kind: resource.HyperPodCluster, Name: "llm-finetune", Variant: "gpu-workers"},
+			"123456789012/us-east-1/hyperpod-cluster/llm-finetune/gpu-workers"},
+		{resource.ID{Account: "123456789012", Region: "us-east-1", Kind: resource.CanvasApp, Name: "dan/Canvas/default"},
+			"123456789012/us-east-1/canvas-app/dan/Canvas/default"},
 		{resource.TargetID("123456789012", "eu-west-1"), "123456789012/eu-west-1/target/all"},
 	}
 	for _, tt := range tests {
@@ -40,6 +44,8 @@ func TestParseIDRejects(t *testing.T) {
 		"123456789012/us-east-1/bucket/x",
 		"123456789012/us-east-1/endpoint/ep/",
 		"123456789012/us-east-1/endpoint/ep/A/B",
+		"123456789012/us-east-1/hyperpod-cluster/c/",
+		"123456789012/us-east-1/hyperpod-cluster/c/g/h",
 		"/us-east-1/notebook-instance/x",
 		"123456789012/us-east-1/target/other",
 		"123456789012/us-east-1/target/all/x",
@@ -60,6 +66,20 @@ func TestEndpointVariantsShareTheirEndpointsID(t *testing.T) {
 	}
 	if a.LineID() == b.LineID() || a.LineID().Whole() != a.ID() {
 		t.Errorf("line IDs %v and %v, want one per variant", a.LineID(), b.LineID())
+	}
+}
+
+// A HyperPod cluster lists one scan line per instance group, and is one
+// resource to act on, as an endpoint is.
+func TestHyperPodGroupsShareTheirClustersID(t *testing.T) {
+	a := resource.Resource{Account: "1", Region: "r", Kind: resource.HyperPodCluster, Name: "c", Variant: "controller"}
+	b := a
+	b.Variant = "gpu-workers"
+	if a.ID() != b.ID() || a.ID().Variant != "" {
+		t.Errorf("IDs %v and %v, want one cluster ID", a.ID(), b.ID())
+	}
+	if a.LineID() == b.LineID() || a.LineID().Whole() != a.ID() || a.LineID().Variant != "controller" {
+		t.Errorf("line IDs %v and %v, want one per instance group", a.LineID(), b.LineID())
 	}
 }
 

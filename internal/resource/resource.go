@@ -78,10 +78,11 @@ type Resource struct {
 	Name    string `json:"name"`
 	ARN     string `json:"arn,omitempty"`
 	Status  string `json:"status"`
-	// Variant is the production variant of an endpoint ("" otherwise).
+	// Variant is the production variant of an endpoint or the instance
+	// group of a HyperPod cluster ("" otherwise).
 	Variant string `json:"variant,omitempty"`
-	// Parent is the endpoint of an inference component, or the domain of
-	// a Studio space or app.
+	// Parent is the endpoint of an inference component, or the domain
+	// (id) of a Studio space, its storage or an app (Canvas apps included).
 	Parent        string `json:"parent,omitempty"`
 	InstanceType  string `json:"instance_type"`
 	InstanceCount int    `json:"instance_count"`
@@ -93,8 +94,11 @@ type Resource struct {
 	Shadow bool `json:"shadow,omitempty"`
 	// AppType is the Studio app type (JupyterLab, KernelGateway, ...).
 	AppType string `json:"app_type,omitempty"`
-	// VolumeGB is the ML storage volume attached (notebooks, jobs).
+	// VolumeGB is the ML storage volume attached (notebooks, jobs), or a
+	// Studio space's EBS volume (SpaceStorage).
 	VolumeGB int `json:"volume_gb,omitempty"`
+	// Size is an MLflow tracking server's size: Small, Medium or Large.
+	Size string `json:"size,omitempty"`
 	// Image is the container image (endpoints, jobs).
 	Image string `json:"image,omitempty"`
 	// Spot is true for jobs with managed spot training.

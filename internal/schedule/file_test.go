@@ -95,7 +95,7 @@ func TestFileErrors(t *testing.T) {
 		{"no targets", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n",
 			"schedules[0].targets", 4, "required: which resources the schedule acts on"},
 		{"bad target kind", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    targets:\n      - kind: notebooks\n        namePrefix: dev-\n",
-			"schedules[0].targets[0].kind", 8, `must be one of notebook, studio-app, endpoint; got "notebooks"`},
+			"schedules[0].targets[0].kind", 8, `must be one of notebook, studio-app, endpoint, mlflow-tracking-server; got "notebooks"`},
 		{"target without a matcher", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    targets:\n      - kind: notebook\n",
 			"schedules[0].targets[0]", 8, `a target must set namePrefix, nameGlob, nameRegex or tags (nameGlob: "*" selects all)`},
 		{"bad regex", head + "  - name: a\n    timezone: UTC\n    start: cron(0 7 ? * MON-FRI *)\n    targets:\n      - kind: notebook\n        nameRegex: \"dev-(\"\n",

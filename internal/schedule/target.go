@@ -14,10 +14,13 @@ const (
 	KindNotebook  Kind = "notebook"   // notebook instances: started and stopped
 	KindStudioApp Kind = "studio-app" // Studio apps: stopped (deleted) only
 	KindEndpoint  Kind = "endpoint"   // endpoints: scaled down and up where AWS allows it
+	// KindMLflow is MLflow tracking servers: started and stopped (their
+	// experiments and artifacts are kept while stopped).
+	KindMLflow Kind = "mlflow-tracking-server"
 )
 
 // Kinds lists the kinds a target may name.
-var Kinds = []Kind{KindNotebook, KindStudioApp, KindEndpoint}
+var Kinds = []Kind{KindNotebook, KindStudioApp, KindEndpoint, KindMLflow}
 
 // Target selects resources of one kind. Every matcher that is set must
 // match (they are ANDed); a target must set at least one.
@@ -44,7 +47,11 @@ func (t *Target) compile() (field, msg string) {
 		known = known || t.Kind == k
 	}
 	if !known {
-		return "kind", "must be one of notebook, studio-app, endpoint; got \"" + string(t.Kind) + "\""
+		names := make([]string, len(Kinds))
+		for i, k := range Kinds {
+			names[i] = string(k)
+		}
+		return "kind", "must be one of " + strings.Join(names, ", ") + "; got \"" + string(t.Kind) + "\""
 	}
 	if t.NamePrefix == "" && t.NameGlob == "" && t.NameRegex == "" && len(t.Tags) == 0 {
 		return "", "a target must set namePrefix, nameGlob, nameRegex or tags (nameGlob: \"*\" selects all)"

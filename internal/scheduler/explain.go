@@ -138,7 +138,14 @@ var errNotFound = errors.New("not found")
 // find reads the notebook instance or Studio app called name.
 func find(ctx context.Context, reg Region, name string) (Resource, error) {
 	if strings.Count(name, "/") != 2 {
-		return describeNotebook(ctx, reg, name)
+		r, err := describeNotebook(ctx, reg, name)
+		if awsapi.IsNotFound(err) {
+			// Not a notebook: an MLflow tracking server of that name?
+			if m, merr := describeMLflow(ctx, reg, name); merr == nil {
+				return m, nil
+			}
+		}
+		return r, err
 	}
 	apps, err := listApps(ctx, reg)
 	if err != nil {

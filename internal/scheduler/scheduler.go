@@ -47,6 +47,10 @@ type SageMaker interface {
 	StartNotebookInstance(context.Context, *sagemaker.StartNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StartNotebookInstanceOutput, error)
 	StopNotebookInstance(context.Context, *sagemaker.StopNotebookInstanceInput, ...func(*sagemaker.Options)) (*sagemaker.StopNotebookInstanceOutput, error)
 	ListTags(context.Context, *sagemaker.ListTagsInput, ...func(*sagemaker.Options)) (*sagemaker.ListTagsOutput, error)
+	ListMlflowTrackingServers(context.Context, *sagemaker.ListMlflowTrackingServersInput, ...func(*sagemaker.Options)) (*sagemaker.ListMlflowTrackingServersOutput, error)
+	DescribeMlflowTrackingServer(context.Context, *sagemaker.DescribeMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeMlflowTrackingServerOutput, error)
+	StartMlflowTrackingServer(context.Context, *sagemaker.StartMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.StartMlflowTrackingServerOutput, error)
+	StopMlflowTrackingServer(context.Context, *sagemaker.StopMlflowTrackingServerInput, ...func(*sagemaker.Options)) (*sagemaker.StopMlflowTrackingServerOutput, error)
 	ListApps(context.Context, *sagemaker.ListAppsInput, ...func(*sagemaker.Options)) (*sagemaker.ListAppsOutput, error)
 	DescribeApp(context.Context, *sagemaker.DescribeAppInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeAppOutput, error)
 	DeleteApp(context.Context, *sagemaker.DeleteAppInput, ...func(*sagemaker.Options)) (*sagemaker.DeleteAppOutput, error)
@@ -106,6 +110,7 @@ var inventoryKind = map[schedule.Kind]resource.Kind{
 	schedule.KindNotebook:  resource.NotebookInstance,
 	schedule.KindStudioApp: resource.StudioApp,
 	schedule.KindEndpoint:  resource.Endpoint,
+	schedule.KindMLflow:    resource.MLflowTrackingServer,
 }
 
 // ID is the resource's identity, the one the executor claims and saves
@@ -125,6 +130,8 @@ type Runner struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	info      store.RunInfo
+	// deferDigest: Run queues notices and sends none; Deliver sends them.
+	deferDigest bool
 }
 
 // Option configures New.
@@ -132,6 +139,11 @@ type Option func(*Runner)
 
 // WithNotifier sends each run's digest with n (default: none).
 func WithNotifier(n notify.Notifier) Option { return func(r *Runner) { r.notifier = n } }
+
+// WithDeferredDigest makes Run queue its notices in the store's outbox
+// (with a notifier set) without sending them: the caller sends the digest
+// on its own cadence with Deliver.
+func WithDeferredDigest() Option { return func(r *Runner) { r.deferDigest = true } }
 
 // WithClock sets the clock whose Now is the run's "now" (default
 // clock.Real).
@@ -259,7 +271,7 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 		for _, k := range []struct {
 			kind schedule.Kind
 			list func(context.Context, Region) ([]Resource, error)
-		}{{schedule.KindNotebook, listNotebooks}, {schedule.KindStudioApp, listApps}} {
+		}{{schedule.KindNotebook, listNotebooks}, {schedule.KindStudioApp, listApps}, {schedule.KindMLflow, listMLflow}} {
 			if !r.targets(k.kind) {
 				continue
 			}
@@ -286,7 +298,9 @@ func (r *Runner) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	}
 	if !dryRun {
 		r.queue(ctx, run, (&Report{Errors: rep.Errors}).Digest(run.Actor()).Items)
-		r.notify(ctx, rep, run)
+		if !r.deferDigest {
+			r.notify(ctx, rep, run)
+		}
 	}
 	var runErr error
 	if rep.Failed() {
@@ -471,8 +485,11 @@ func auditVerb(res Resource, a schedule.Action) string {
 
 // recheck reads res afresh just before acting on it.
 func recheck(ctx context.Context, reg Region, res Resource) (Resource, error) {
-	if res.Kind == schedule.KindStudioApp {
+	switch res.Kind {
+	case schedule.KindStudioApp:
 		return describeApp(ctx, reg, *res.app, true)
+	case schedule.KindMLflow:
+		return describeMLflow(ctx, reg, res.Name)
 	}
 	return describeNotebook(ctx, reg, res.Name)
 }
@@ -485,12 +502,24 @@ func act(ctx context.Context, reg Region, res Resource, a schedule.Action) error
 		}
 		return deleteApp(ctx, reg, *res.app)
 	}
+	if res.Kind == schedule.KindMLflow {
+		return actMLflow(ctx, reg, res.Name, a)
+	}
 	return actNotebook(ctx, reg, res.Name, a)
 }
 
 // price is the resource's price per hour.
 func (r *Runner) price(res Resource) pricing.Price {
 	if r.prices == nil || res.InstanceType == "" {
+		return pricing.Unknown
+	}
+	if res.Kind == schedule.KindMLflow {
+		// A tracking server is priced by size, as the scan prices it:
+		// only a catalog knows how (unknown otherwise, never $0).
+		if c, ok := r.prices.(*pricing.Catalog); ok {
+			return cost.PriceOne(c, resource.Resource{Kind: resource.MLflowTrackingServer, Region: res.Region,
+				Size: res.InstanceType, InstanceCount: 1, Running: true}).Hourly
+		}
 		return pricing.Unknown
 	}
 	c := pricing.NotebookInstance
@@ -511,6 +540,9 @@ func (r *Runner) saving(o Outcome) cost.Saving {
 	kind, app := resource.NotebookInstance, ""
 	if o.app != nil {
 		kind, app = resource.StudioApp, string(o.app.typ)
+	}
+	if o.Kind == schedule.KindMLflow {
+		kind = resource.MLflowTrackingServer
 	}
 	// The catalog's rate of the one instance the stop ends (Hourly is
 	// that rate, or unknown).
@@ -609,6 +641,16 @@ func (r *Runner) queue(ctx context.Context, run store.Run, items []notify.Item) 
 	if err := r.store.AddNotices(ctx, ns); err != nil {
 		r.log.Warn("queue notices", "err", err)
 	}
+}
+
+// Deliver sends, for run (a running run that takes the notices), one
+// digest with every schedule notice not delivered yet, as Run does at its
+// end unless WithDeferredDigest. It reports whether a digest was sent, and
+// why not when delivery failed (the notices stay in the outbox).
+func (r *Runner) Deliver(ctx context.Context, run store.Run) (bool, error) {
+	rep := &Report{RunID: run.ID, At: r.clock.Now()}
+	r.notify(ctx, rep, run)
+	return rep.Notified, rep.NotifyErr
 }
 
 // notify sends one digest with every notice not yet delivered: this run's

@@ -83,6 +83,12 @@ func newRig(t *testing.T, schedules string) *rig { return newRigWith(t, fleet, s
 // wrapped by wrap (nil: the client itself).
 func newRigWith(t *testing.T, scenario, schedules string, wrap func(*sagemaker.Client) scheduler.SageMaker) *rig {
 	t.Helper()
+	return newRigPriced(t, scenario, schedules, wrap, pricing.Embedded())
+}
+
+// newRigPriced is newRigWith pricing with catalog.
+func newRigPriced(t *testing.T, scenario, schedules string, wrap func(*sagemaker.Client) scheduler.SageMaker, catalog *pricing.Catalog) *rig {
+	t.Helper()
 	ctx := context.Background()
 	env := emulatortest.Start(t, scenario)
 	clk := env.Emu.Clock()
@@ -106,7 +112,7 @@ func newRigWith(t *testing.T, scenario, schedules string, wrap func(*sagemaker.C
 		regions = append(regions, scheduler.Region{Account: "123456789012", Region: r, SageMaker: sm, Tagging: c.Tagging})
 	}
 	mem := scheduler.NewStoreMemory(st)
-	runner := scheduler.New(ss, regions, mem, st, pricing.Embedded(),
+	runner := scheduler.New(ss, regions, mem, st, catalog,
 		scheduler.WithClock(clk),
 		scheduler.WithNotifier(notify.NewSNS(env.Clients("us-east-1").SNS, topicARN)),
 		scheduler.WithRunInfo(store.RunInfo{OSUser: "cron", PolicyFile: "schedules.yaml"}))

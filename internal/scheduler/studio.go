@@ -74,6 +74,13 @@ func listApps(ctx context.Context, reg Region) ([]Resource, error) {
 			if a.Status == smtypes.AppStatusDeleted {
 				continue // ListApps keeps returning deleted apps for a while
 			}
+			if a.AppType == smtypes.AppTypeCanvas {
+				// A Canvas app is its own kind (canvas-app): it bills per
+				// session-hour, not on the "system" instance its spec
+				// names, and a policy deletes it on Canvas's own activity
+				// metric. A studio-app schedule does not select it.
+				continue
+			}
 			k := appKey{domain: aws.ToString(a.DomainId), user: aws.ToString(a.UserProfileName),
 				space: aws.ToString(a.SpaceName), name: aws.ToString(a.AppName), typ: a.AppType}
 			r, err := describeApp(ctx, reg, k, tags == nil)

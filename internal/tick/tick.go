@@ -1,0 +1,532 @@
+// Package tick is one unit of unattended work, the same for every host (a
+// cron line, a Kubernetes CronJob, serve, AWS Lambda): at a time T it
+// claims T in the store (a second tick for the same T does nothing and
+// says so), recovers what a killed run left, and for each target (account
+// x region) takes a lease, and does what is due there: the inventory (a
+// repeat scan through the store's describe cache), the policies (endpoint
+// evidence, evaluation and, in enforce mode, the actions, through the same
+// executor and claims as `apply`), the schedules (as `schedule run`) and
+// the advice. Then, when due, the digest of every queued notice.
+//
+// What is due is decided from what the store remembers (blobs of kind
+// "due"), never from local files, so a tick on a fresh machine with the
+// same store continues where the last one stopped. A target's failure is
+// recorded (store.RecordTarget) and reported without stopping the others.
+package tick
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/awsapi"
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/inventory"
+	"github.com/sagesaver/sagesaver/internal/notify"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/runconfig"
+	"github.com/sagesaver/sagesaver/internal/scheduler"
+	"github.com/sagesaver/sagesaver/internal/store"
+)
+
+// Command is the run command of a tick in the store (store.RunInfo).
+const Command = "run"
+
+// Blob kinds the tick keeps in the store.
+const (
+	// BlobDue remembers when each kind of work was last done: key
+	// WORK/ACCOUNT/REGION (the digest: "digest"), value the tick's time
+	// in RFC 3339.
+	BlobDue = "due"
+	// BlobScan is a target's last inventory (key ACCOUNT/REGION, JSON
+	// list of resource.Resource).
+	BlobScan = "scan"
+	// BlobAdvice is a target's last advice (key ACCOUNT/REGION, the
+	// advise JSON document).
+	BlobAdvice = "advice"
+)
+
+// Work is a kind of work a tick does when it is due.
+type Work string
+
+// The kinds of work.
+const (
+	WorkInventory Work = "inventory"
+	WorkPolicies  Work = "policies" // endpoint evidence, evaluation, actions
+	WorkAdvice    Work = "advice"
+	WorkDigest    Work = "digest"
+)
+
+// Target is one account and region, with its clients, or why it could
+// not be entered (a role that cannot be assumed).
+type Target struct {
+	Account string
+	Region  string
+	Clients *awsapi.Clients
+	Err     error
+}
+
+// Count is the hook that counts a target's AWS calls: it returns the
+// context the target's work runs under, and read, which returns the calls
+// made under it by operation ("sagemaker:ListEndpoints") and the metrics
+// GetMetricData was asked for. A context-carried counter plugs in as
+//
+//	func(ctx context.Context) (context.Context, func() (map[string]int, int)) {
+//		c := awsconfig.NewCounter()
+//		return awsconfig.WithCounter(ctx, c), func() (map[string]int, int) { return c.Calls(), c.MetricsRequested() }
+//	}
+//
+// nil records no calls.
+type Count func(ctx context.Context) (counted context.Context, read func() (calls map[string]int, metricsRequested int))
+
+// Options are everything one tick needs.
+type Options struct {
+	Run *runconfig.Run
+	// DryRun forces a dry run whatever the file says (--dry-run).
+	DryRun bool
+	// At is the tick's time: the scheduler's when it gives one, else now.
+	At      time.Time
+	Targets []Target
+	Store   store.Store
+	Catalog *pricing.Catalog
+	// Executor acts on the policies' plans over every target's region
+	// (the same executor and claims as `apply`). The tick sets its
+	// deferred digest; build it with action.WithDeferredDigest.
+	Executor *action.Executor
+	// ScheduleNotifier receives the schedules' digests; nil: none.
+	ScheduleNotifier notify.Notifier
+	Clock            clock.Clock
+	Log              *slog.Logger
+	Info             store.RunInfo
+	// Count counts each target's AWS calls (nil: none recorded).
+	Count       Count
+	Concurrency int
+}
+
+// Digest is what the tick did about the digest.
+type Digest struct {
+	Due   bool   `json:"due"`
+	Sent  bool   `json:"sent"`
+	Error string `json:"error,omitempty"`
+}
+
+// Result is what a tick did.
+type Result struct {
+	RunID  int64
+	At     time.Time
+	DryRun bool
+	// Claimed is set when another run holds this tick's time: nothing was
+	// done.
+	Claimed *store.TickClaimedError
+	// Recovered counts the actions a killed run left started.
+	Recovered int
+	Targets   []store.TargetResult
+	Digest    Digest
+}
+
+// Failed reports whether some target, or the digest, failed.
+func (r *Result) Failed() bool {
+	if r.Digest.Error != "" {
+		return true
+	}
+	return slices.ContainsFunc(r.Targets, func(t store.TargetResult) bool { return t.Status == store.TargetFailed })
+}
+
+// ticker is one tick in progress.
+type ticker struct {
+	o       Options
+	at      time.Time
+	enforce bool
+	cad     runconfig.Cadence
+	run     store.Run
+	log     *slog.Logger
+	// policiesForced: a killed run left actions started; the policy pass
+	// (whose executor resolves them, as apply does) runs everywhere.
+	policiesForced bool
+}
+
+// Run runs one tick. The returned error is for what stops the whole tick
+// (the store); what fails per target is in Result.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Concurrency < 1 {
+		o.Concurrency = inventory.DefaultConcurrency
+	}
+	t := &ticker{o: o, at: store.TickTime(o.At), enforce: o.Run.Enforce(o.DryRun), cad: o.Run.Cadences(), log: o.Log}
+	info := o.Info
+	info.Command, info.DryRun, info.Tick = Command, !t.enforce, t.at
+	info.PolicyFile, info.PolicyHash = o.Run.Path, o.Run.SHA256
+	run, err := o.Store.StartRun(ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	t.run = run
+	res := &Result{RunID: run.ID, At: t.at, DryRun: !t.enforce}
+	if err := o.Store.ClaimTick(ctx, run.ID, t.at); err != nil {
+		var tc *store.TickClaimedError
+		if errors.As(err, &tc) {
+			res.Claimed = tc
+			return res, o.Store.FinishRun(context.WithoutCancel(ctx), run.ID, nil)
+		}
+		_ = o.Store.FinishRun(context.WithoutCancel(ctx), run.ID, err)
+		return nil, err
+	}
+	defer t.keepAlive(ctx)()
+	// Free what dead runs held (their target leases, their claims); the
+	// actions they left started are resolved by the policy pass, whose
+	// executor looks at each resource again, as apply does.
+	rec, err := o.Store.Recover(ctx)
+	if err != nil {
+		_ = o.Store.FinishRun(context.WithoutCancel(ctx), run.ID, err)
+		return nil, err
+	}
+	res.Recovered = len(rec.Interrupted)
+	t.policiesForced = t.enforce && res.Recovered > 0 && len(o.Run.Policies) > 0
+
+	targets := slices.Clone(o.Targets)
+	slices.SortFunc(targets, func(a, b Target) int {
+		return strings.Compare(a.Account+"/"+a.Region, b.Account+"/"+b.Region)
+	})
+	for _, tg := range targets {
+		if ctx.Err() != nil {
+			break
+		}
+		res.Targets = append(res.Targets, t.target(ctx, tg))
+	}
+	if ctx.Err() == nil {
+		res.Digest = t.digest(ctx)
+	}
+	var runErr error
+	if res.Failed() {
+		runErr = errors.New("some targets or the digest failed")
+	}
+	if ctx.Err() != nil {
+		runErr = ctx.Err()
+	}
+	if err := o.Store.FinishRun(context.WithoutCancel(ctx), run.ID, runErr); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// target does what is due in one target and records it.
+func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
+	r := store.TargetResult{Account: tg.Account, Region: tg.Region, Started: t.o.Clock.Now(), Counts: map[string]int{}}
+	var read func() (map[string]int, int)
+	if t.o.Count != nil {
+		ctx, read = t.o.Count(ctx)
+	}
+	finish := func(status string, err error) store.TargetResult {
+		r.Status, r.Finished = status, t.o.Clock.Now()
+		if err != nil {
+			r.Error = err.Error()
+		}
+		if read != nil {
+			r.Calls, r.MetricsRequested = read()
+		}
+		// The result is recorded even when the tick is being stopped.
+		if err := t.o.Store.RecordTarget(context.WithoutCancel(ctx), t.run.ID, r); err != nil {
+			t.log.Warn("record target", "account", tg.Account, "region", tg.Region, "err", err)
+		}
+		if status == store.TargetFailed {
+			t.log.Warn("target failed", "account", tg.Account, "region", tg.Region, "err", r.Error)
+		}
+		return r
+	}
+	if tg.Err != nil {
+		return finish(store.TargetFailed, tg.Err)
+	}
+	lease := resource.TargetID(tg.Account, tg.Region)
+	if err := t.o.Store.Claim(ctx, t.run.ID, lease, "tick"); err != nil {
+		if errors.Is(err, store.ErrClaimed) {
+			// Another host works on it now: not a failure of this one.
+			return finish(store.TargetSkipped, err)
+		}
+		return finish(store.TargetFailed, err)
+	}
+	defer func() {
+		if err := t.o.Store.Release(context.WithoutCancel(ctx), t.run.ID, lease); err != nil {
+			t.log.Warn("release target", "account", tg.Account, "region", tg.Region, "err", err)
+		}
+	}()
+	errs := t.work(ctx, tg, r.Counts)
+	if len(errs) > 0 {
+		return finish(store.TargetFailed, errors.Join(errs...))
+	}
+	return finish(store.TargetOK, nil)
+}
+
+// work does what is due in tg, counting in counts, and returns what failed.
+func (t *ticker) work(ctx context.Context, tg Target, counts map[string]int) []error {
+	var errs []error
+	key := tg.Account + "/" + tg.Region
+	policiesDue := len(t.o.Run.Policies) > 0 && (t.policiesForced || t.due(ctx, WorkPolicies, key, t.cad.Evidence))
+	adviceDue := t.due(ctx, WorkAdvice, key, t.cad.Advice)
+	// Policies and advice need a current inventory.
+	inventoryDue := policiesDue || adviceDue || t.due(ctx, WorkInventory, key, t.cad.Inventory)
+
+	var resources []resource.Resource
+	if inventoryDue {
+		// The describe cache is the store's, so that whichever host
+		// ticks next continues it; the target's lease makes this tick its
+		// only writer.
+		it := inventory.Target{Account: tg.Account, Region: tg.Region, API: inventory.API{SageMaker: tg.Clients.SageMaker, Tagging: tg.Clients.Tagging}}
+		cache := inventory.NewStoreCache(t.o.Store, t.o.Clock)
+		if err := cache.Load(ctx, it); err != nil {
+			t.log.Warn("inventory cache not read; describing again", "account", tg.Account, "region", tg.Region, "err", err)
+		}
+		res := (&inventory.Scanner{Collectors: inventory.DefaultCollectors(), Concurrency: t.o.Concurrency, Log: t.log}).Scan(ctx,
+			[]inventory.Target{it}, &inventory.Env{Now: t.o.Clock.Now(), JobLookback: inventory.DefaultJobLookback, Cache: cache})
+		if ctx.Err() == nil {
+			if err := cache.Save(ctx); err != nil {
+				t.log.Warn("inventory cache not saved; the next scan describes again", "account", tg.Account, "region", tg.Region, "err", err)
+			}
+		}
+		resources = res.Resources
+		counts["resources"] = len(resources)
+		for _, f := range res.Failures {
+			errs = append(errs, fmt.Errorf("scan %s: %s", f.Kind, f.Reason))
+		}
+		if len(res.Failures) == 0 {
+			t.putBlob(ctx, BlobScan, key, resources)
+			t.done(ctx, WorkInventory, key)
+		}
+	}
+	if policiesDue {
+		perrs := t.policies(ctx, tg, resources, counts)
+		errs = append(errs, perrs...)
+		if len(perrs) == 0 {
+			t.done(ctx, WorkPolicies, key)
+		}
+	}
+	if len(t.o.Run.Schedules) > 0 {
+		errs = append(errs, t.schedules(ctx, tg, counts)...)
+	}
+	if adviceDue {
+		if err := t.advice(ctx, tg, resources, counts); err != nil {
+			errs = append(errs, err)
+		} else {
+			t.done(ctx, WorkAdvice, key)
+		}
+	}
+	return errs
+}
+
+// policies evaluates every policy over the target's resources and, in
+// enforce mode, acts, through the executor `apply` uses.
+func (t *ticker) policies(ctx context.Context, tg Target, resources []resource.Resource, counts map[string]int) []error {
+	if t.o.Executor == nil {
+		return []error{errors.New("policies: no executor")}
+	}
+	command := "plan"
+	if t.enforce {
+		command = "apply"
+	}
+	var errs []error
+	for _, p := range t.o.Run.Policies {
+		rep, err := t.o.Executor.Run(ctx, command, p, resources, !t.enforce)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("policy %s: %w", p.File(), err))
+			continue
+		}
+		counts["findings"] += len(rep.Plan.Findings)
+		counts["recovered"] += len(rep.Recovered)
+		for _, o := range rep.Outcomes {
+			switch {
+			case o.Verb == "notify":
+				counts["notices"]++
+			case o.Result == notify.ResultOK || o.Result == notify.ResultDryRun:
+				counts["actions"]++
+			case o.Result == notify.ResultFailed:
+				counts["actions_failed"]++
+				errs = append(errs, fmt.Errorf("policy %s: %s %s: %v", p.File(), o.Verb, o.Name, o.Err))
+			}
+		}
+		for _, ev := range rep.EvidenceErrors {
+			errs = append(errs, fmt.Errorf("endpoint evidence: %d endpoint(s) unknown: %s", ev.Endpoints, ev.Err))
+		}
+	}
+	return errs
+}
+
+// schedules applies the schedules to the target, as `schedule run` does.
+func (t *ticker) schedules(ctx context.Context, tg Target, counts map[string]int) []error {
+	info := t.o.Info
+	info.Command = "schedule run"
+	info.PolicyFile, info.PolicyHash = t.o.Run.Path, t.o.Run.SHA256
+	opts := []scheduler.Option{scheduler.WithLogger(t.log), scheduler.WithClock(t.o.Clock), scheduler.WithRunInfo(info), scheduler.WithDeferredDigest()}
+	if t.o.ScheduleNotifier != nil {
+		opts = append(opts, scheduler.WithNotifier(t.o.ScheduleNotifier))
+	}
+	reg := scheduler.Region{Account: tg.Account, Region: tg.Region, SageMaker: tg.Clients.SageMaker, Tagging: tg.Clients.Tagging}
+	runner := scheduler.New(t.o.Run.Schedules, []scheduler.Region{reg}, scheduler.NewStoreMemory(t.o.Store), t.o.Store, t.o.Catalog, opts...)
+	rep, err := runner.Run(ctx, !t.enforce)
+	if err != nil {
+		return []error{fmt.Errorf("schedules: %w", err)}
+	}
+	var errs []error
+	for _, o := range rep.Outcomes {
+		switch o.Result {
+		case notify.ResultOK, notify.ResultDryRun:
+			counts["scheduled"]++
+		case notify.ResultFailed:
+			errs = append(errs, fmt.Errorf("schedule %s: %s %s: %v", o.Schedule, o.Decision.Action, o.Name, o.Err))
+		}
+	}
+	for _, err := range rep.Errors {
+		errs = append(errs, fmt.Errorf("schedules: %w", err))
+	}
+	return errs
+}
+
+// adviceLookback is the metrics window of the advice: two weeks, as
+// `sagesaver advise` reads by default.
+const adviceLookback = 14 * 24 * time.Hour
+
+// advice writes the target's right-sizing advice to the store.
+func (t *ticker) advice(ctx context.Context, tg Target, resources []resource.Resource, counts map[string]int) error {
+	now := t.o.Clock.Now()
+	src := []advise.Source{{Account: tg.Account, Region: tg.Region, CloudWatch: tg.Clients.Metrics, Scaling: tg.Clients.ApplicationAutoScaling}}
+	ev := advise.Gather(ctx, src, resources, now, adviceLookback, inventory.DefaultJobLookback)
+	out := advise.Advise(resources, ev, t.o.Catalog, advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
+	var b bytes.Buffer
+	if err := advise.Write(&b, config.OutputJSON, out); err != nil {
+		return fmt.Errorf("advice: %w", err)
+	}
+	if err := t.o.Store.PutBlob(ctx, BlobAdvice, tg.Account+"/"+tg.Region, b.Bytes()); err != nil {
+		return fmt.Errorf("advice: %w", err)
+	}
+	counts["recommendations"] = len(out.Recommendations)
+	if len(ev.Failures) > 0 {
+		return fmt.Errorf("advice: %d evidence read(s) failed", len(ev.Failures))
+	}
+	return nil
+}
+
+// digest sends the queued notices when the digest is due (enforce mode:
+// a dry run queues none).
+func (t *ticker) digest(ctx context.Context) Digest {
+	var d Digest
+	if !t.enforce || !t.due(ctx, WorkDigest, "", t.cad.Digest) {
+		return d
+	}
+	d.Due = true
+	var errs []error
+	if t.o.Executor != nil {
+		sent, err := t.o.Executor.Deliver(ctx, t.run)
+		d.Sent = d.Sent || sent
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if t.o.ScheduleNotifier != nil {
+		runner := scheduler.New(nil, nil, nil, t.o.Store, t.o.Catalog, scheduler.WithLogger(t.log), scheduler.WithClock(t.o.Clock),
+			scheduler.WithNotifier(t.o.ScheduleNotifier))
+		sent, err := runner.Deliver(ctx, t.run)
+		d.Sent = d.Sent || sent
+		if err != nil {
+			errs = append(errs, fmt.Errorf("schedules' digest: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		d.Error = err.Error()
+		return d // due again at the next tick
+	}
+	t.done(ctx, WorkDigest, "")
+	return d
+}
+
+// DueSlack is how much earlier than its cadence work is due again: a
+// cron tick a few seconds early (or the previous one late) would
+// otherwise wait a whole tick. A tenth of the cadence, at most a minute.
+func DueSlack(every time.Duration) time.Duration { return min(every/10, time.Minute) }
+
+func dueKey(w Work, key string) string {
+	if key == "" {
+		return string(w)
+	}
+	return string(w) + "/" + key
+}
+
+// due reports whether work w for key was last done at least every before
+// the tick (or never). A store error makes it due: doing the work again
+// is safe, never doing it is not.
+func (t *ticker) due(ctx context.Context, w Work, key string, every time.Duration) bool {
+	v, _, err := t.o.Store.Blob(ctx, BlobDue, dueKey(w, key))
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.log.Warn("when was it done", "work", w, "key", key, "err", err)
+		}
+		return true
+	}
+	last, err := time.Parse(time.RFC3339, string(v))
+	if err != nil {
+		return true
+	}
+	return !t.at.Before(last.Add(every - DueSlack(every)))
+}
+
+// done remembers that work w for key was done by this tick.
+func (t *ticker) done(ctx context.Context, w Work, key string) {
+	if err := t.o.Store.PutBlob(ctx, BlobDue, dueKey(w, key), []byte(t.at.Format(time.RFC3339))); err != nil {
+		t.log.Warn("remember work done", "work", w, "key", key, "err", err)
+	}
+}
+
+func (t *ticker) putBlob(ctx context.Context, kind, key string, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = t.o.Store.PutBlob(ctx, kind, key, b)
+	}
+	if err != nil {
+		t.log.Warn("store "+kind, "key", key, "err", err)
+	}
+}
+
+// heartbeatPoll is how often keepAlive looks at the clock; it follows the
+// tick's clock (a virtual one in tests) rather than sleeping a lease.
+const heartbeatPoll = time.Second
+
+// keepAlive renews the tick's run, and so its target lease, every half
+// lease while it works. The returned func stops it.
+func (t *ticker) keepAlive(ctx context.Context) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		last := t.o.Clock.Now()
+		tk := time.NewTicker(heartbeatPoll)
+		defer tk.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tk.C:
+				if now := t.o.Clock.Now(); now.Sub(last) >= store.DefaultLease/2 {
+					if err := t.o.Store.Heartbeat(ctx, t.run.ID); err != nil {
+						t.log.Warn("heartbeat", "run", t.run.ID, "err", err)
+					}
+					last = now
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}

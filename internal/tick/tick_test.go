@@ -1,0 +1,247 @@
+package tick_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
+)
+
+// TestSameTickTwice: a second tick at the same time does nothing and says
+// who holds it; the next time is a tick of its own.
+func TestSameTickTwice(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			f := newFleet(t, fleetScenario(), runFile)
+			h := f.newHost(be.open(t, f.emu.Clock())())
+			at := mustTime(t, dayStart)
+			first := h.tick(at, false)
+			if first.Claimed != nil || len(first.Targets) != 6 || first.Failed() {
+				t.Fatalf("first tick: %+v", first)
+			}
+			before, _ := h.st.Actions(context.Background(), store.ActionFilter{})
+			calls := f.emu.Counters().Total
+			second := h.tick(at.Add(900*time.Millisecond), false) // the same second
+			if second.Claimed == nil || second.Claimed.RunID != first.RunID || len(second.Targets) != 0 {
+				t.Fatalf("second tick at the same time: %+v, want claimed by run %d", second, first.RunID)
+			}
+			after, _ := h.st.Actions(context.Background(), store.ActionFilter{})
+			if len(after) != len(before) || f.emu.Counters().Total != calls {
+				t.Errorf("the second tick acted: %d actions (was %d), %d AWS calls (was %d)", len(after), len(before), f.emu.Counters().Total, calls)
+			}
+			if third := h.tick(at.Add(5*time.Minute), false); third.Claimed != nil || len(third.Targets) != 6 {
+				t.Errorf("next tick: %+v", third)
+			}
+		})
+	}
+}
+
+// TestFailingTargetDoesNotStopOthers: a region that refuses every call
+// fails its target, recorded with the reason; the five others are done.
+func TestFailingTargetDoesNotStopOthers(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			f := newFleet(t, fleetScenario("222222222222/eu-west-1"), runFile)
+			h := f.newHost(be.open(t, f.emu.Clock())())
+			h.targets[0].Err = errors.New("assume role arn:aws:iam::111111111111:role/SageSaver: AccessDenied")
+			res := h.tick(mustTime(t, dayStart), false)
+			if !res.Failed() {
+				t.Fatal("the tick reports no failure")
+			}
+			stored, err := h.st.TargetResults(context.Background(), res.RunID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(stored) != 6 {
+				t.Fatalf("%d targets recorded, want 6", len(stored))
+			}
+			for _, r := range stored {
+				failed := (r.Account == "111111111111" && r.Region == "eu-west-1") || (r.Account == "222222222222" && r.Region == "eu-west-1")
+				switch {
+				case failed && (r.Status != store.TargetFailed || r.Error == ""):
+					t.Errorf("%s/%s: %s %q, want failed with the reason", r.Account, r.Region, r.Status, r.Error)
+				case !failed && (r.Status != store.TargetOK || r.Counts["resources"] == 0 || r.Counts["actions"] != 1):
+					t.Errorf("%s/%s: %s %v %q, want ok with the idle endpoint deleted", r.Account, r.Region, r.Status, r.Counts, r.Error)
+				}
+				if r.Account == "222222222222" && r.Region == "eu-west-1" && !strings.Contains(r.Error, "AccessDenied") {
+					t.Errorf("denied region's error: %q", r.Error)
+				}
+			}
+		})
+	}
+}
+
+// childEnv names the environment of the tick that TestKilledTickRecovered
+// runs in a process of its own (this test binary, running TestTickChild)
+// and kills with SIGKILL while it deletes an endpoint.
+const childEnv = "SAGESAVER_TEST_TICK_CHILD"
+
+// TestTickChild is the child process of TestKilledTickRecovered: a tick
+// against the parent's emulator and state file. Run by itself (without
+// the environment), it does nothing.
+func TestTickChild(t *testing.T) {
+	spec := os.Getenv(childEnv)
+	if spec == "" {
+		return
+	}
+	parts := strings.Split(spec, "|") // emulator URL | state | run file | now
+	now := mustTime(t, parts[3])
+	clk := clock.NewManual(now)
+	st, err := store.Open(context.Background(), parts[1], store.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(parts[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFleetAt(t, parts[0], string(data))
+	f.clk = clk
+	h := f.newHost(st)
+	h.tick(now, false) // killed in DeleteEndpoint's waiter
+}
+
+// TestKilledTickRecovered: a tick killed with kill -9 while it deletes an
+// endpoint leaves the delete started and the target leased; the next tick
+// frees the lease, and its policy pass resolves the delete as apply does
+// (the endpoint is gone: ok, "interrupted; endpoint is gone") and does not
+// delete it again.
+func TestKilledTickRecovered(t *testing.T) {
+	// The child's first target is 111111111111/eu-west-1: it is killed
+	// in the delete of that target's idle endpoint.
+	f := newFleet(t, fleetScenario(), runFile)
+	f.hang.Store(true)
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	at := mustTime(t, dayStart)
+	child := exec.Command(os.Args[0], "-test.run=^TestTickChild$", "-test.count=1")
+	child.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{f.url, statePath, f.run.Path, at.Format(time.RFC3339)}, "|"))
+	child.Stdout, child.Stderr = os.Stderr, os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the child has begun the delete (its intent is in the
+	// audit log), then kill it.
+	st, err := store.Open(context.Background(), statePath, store.WithClock(f.emu.Clock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	idle := resource.ID{Account: accounts[0], Region: "eu-west-1", Kind: resource.Endpoint, Name: "idle-ep"}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		acts, _ := st.Actions(context.Background(), store.ActionFilter{})
+		started := false
+		for _, a := range acts {
+			started = started || (a.Resource == idle.String() && a.Verb == "delete" && a.Result == store.ResultStarted)
+		}
+		if started && f.deleting.Load() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = child.Process.Kill()
+			t.Fatalf("the child never began the delete (%d deleting): %+v", f.deleting.Load(), acts)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	f.hang.Store(false)
+	f.emu.Advance(5 * time.Minute) // the endpoint is gone by now
+
+	h := f.newHost(st)
+	res := h.tick(at.Add(5*time.Minute), false)
+	if res.Recovered != 1 || res.Failed() || len(res.Targets) != 6 {
+		t.Fatalf("next tick: %+v", res)
+	}
+	acts, err := st.Actions(context.Background(), store.ActionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deletes []store.Action
+	for _, a := range acts {
+		if a.Resource == idle.String() && a.Verb == "delete" && !a.DryRun {
+			deletes = append(deletes, a)
+		}
+	}
+	if len(deletes) != 1 || deletes[0].Result != store.ResultOK || !strings.Contains(deletes[0].Error, "interrupted; endpoint is gone") {
+		t.Errorf("deletes of %s after recovery: %+v; want the one started, resolved ok (gone)", idle, deletes)
+	}
+}
+
+// TestDueFromStore: what is due is remembered in the state, not by the
+// host: a fresh host (its own handle, nothing local) 5 minutes after the
+// first reads no endpoint evidence and describes nothing the first
+// described (the store's inventory cache); an hour later the policies are
+// due again (their endpoint evidence is the state's incremental one).
+func TestDueFromStore(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			f := newFleet(t, fleetScenario(), runFile)
+			open := be.open(t, f.emu.Clock())
+			at := mustTime(t, dayStart)
+			if res := f.newHost(open()).tick(at, false); res.Failed() {
+				t.Fatalf("first tick: %+v", res)
+			}
+			metricCalls := func() int64 { return f.emu.Counters().Calls["cloudwatch:GetMetricData"] }
+			before := metricCalls()
+			fresh := f.newHost(open())
+			f.advanceTo(at.Add(5 * time.Minute))
+			res := fresh.tick(at.Add(5*time.Minute), false)
+			if res.Failed() || metricCalls() != before {
+				t.Errorf("5 minutes later on a fresh host: %d GetMetricData calls (want none), %+v", metricCalls()-before, res)
+			}
+			for _, r := range res.Targets {
+				if _, ran := r.Counts["findings"]; ran {
+					t.Errorf("%s/%s: the policies ran again 5 minutes later: %v", r.Account, r.Region, r.Counts)
+				}
+			}
+			if keys, err := fresh.st.BlobKeys(context.Background(), "inventory", ""); err != nil || len(keys) != 6 {
+				t.Errorf("inventory cache in the state: %v (%v), want one blob per target", keys, err)
+			}
+			f.advanceTo(at.Add(time.Hour))
+			res = fresh.tick(at.Add(time.Hour), false)
+			for _, r := range res.Targets {
+				if _, ran := r.Counts["findings"]; !ran {
+					t.Errorf("%s/%s: the policies did not run an hour later: %v", r.Account, r.Region, r.Counts)
+				}
+			}
+		})
+	}
+}
+
+// TestCountHook: what the Count hook's read says of a target is recorded
+// with the target's result.
+func TestCountHook(t *testing.T) {
+	f := newFleet(t, fleetScenario(), runFile)
+	h := f.newHost(backends[0].open(t, f.emu.Clock())())
+	res, err := tick.Run(context.Background(), tick.Options{Run: f.run, At: mustTime(t, dayStart), Targets: h.targets, Store: h.st,
+		Catalog: pricing.Embedded(), Executor: h.ex, Clock: f.clk, Info: store.RunInfo{OSUser: "tick-test"},
+		Count: func(ctx context.Context) (context.Context, func() (map[string]int, int)) {
+			return ctx, func() (map[string]int, int) { return map[string]int{"sagemaker:ListEndpoints": 2}, 7 }
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := h.st.TargetResults(context.Background(), res.RunID)
+	if err != nil || len(stored) != 6 {
+		t.Fatalf("%d results (%v)", len(stored), err)
+	}
+	for _, r := range stored {
+		if r.Calls["sagemaker:ListEndpoints"] != 2 || r.MetricsRequested != 7 {
+			t.Errorf("%s/%s: calls %v, metrics %d", r.Account, r.Region, r.Calls, r.MetricsRequested)
+		}
+	}
+}
