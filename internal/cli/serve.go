@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,9 +27,11 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/schedule"
 	dash "github.com/sagesaver/sagesaver/internal/serve"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
 	"github.com/sagesaver/sagesaver/internal/version"
 )
 
@@ -48,6 +51,7 @@ type serveOptions struct {
 	// actions lets people act from the pages (dismiss, snooze, apply a
 	// finding, restore an endpoint).
 	actions        bool
+	file           string
 	schedules      string
 	proxyHeader    string
 	trustedProxies []string
@@ -101,10 +105,13 @@ that moves, so that nothing needs an AWS account.`,
 			if err := dash.CheckBind(o.addr, !o.noAuth); err != nil {
 				return root.UsageError("--addr: %v", err)
 			}
+			if o.demo && o.file != "" {
+				return root.UsageError("--demo and -f: choose one")
+			}
 			if (o.proxyHeader == "") != (len(o.trustedProxies) == 0) {
 				return root.UsageError("--proxy-header and --trusted-proxy: give both or neither")
 			}
-			return runServe(cmd.Context(), a, o)
+			return runServe(cmd.Context(), a, cmd, o)
 		},
 	}
 	o.targets.register(cmd.Flags())
@@ -118,13 +125,14 @@ that moves, so that nothing needs an AWS account.`,
 	_ = f.MarkHidden("demo-speed")
 	f.BoolVar(&o.once, "once", false, "take one inventory and exit without serving (checks the configuration)")
 	f.BoolVar(&o.actions, "actions", false, "let dashboard users act: dismiss or snooze opportunities, apply a finding, restore an endpoint (each shows its dry run first)")
+	f.StringVarP(&o.file, "file", "f", "", "run file (as `sagesaver run -f` reads): run its ticks every --interval, one at a time, and serve what they keep in its state")
 	f.StringVar(&o.schedules, "schedules", "", "schedules file (as `schedule run` reads) for the Schedules page and each resource's schedule preview")
 	f.StringVar(&o.proxyHeader, "proxy-header", "", "header naming the user an authenticating proxy logged in (e.g. X-Forwarded-Email); needs --trusted-proxy")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "addresses or CIDR prefixes of the proxy whose --proxy-header is honoured (the TCP peer)")
 	return cmd
 }
 
-func runServe(ctx context.Context, a *app, o serveOptions) error {
+func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) error {
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return err
@@ -147,7 +155,49 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	stateDir := filepath.Dir(a.Cfg.StatePath())
 	var take func(ctx context.Context) (*dash.Snapshot, error)
 	var emuURL string
-	if o.demo {
+	// With a run file, the ticks feed the dashboard from the state store
+	// instead of the poller's scans.
+	var storeSrc *dash.StoreSource
+	var ticks func(ctx context.Context)
+	if o.file != "" {
+		topts, st, r, err := prepareTick(ctx, a, cmd, o.file, false)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if _, rest, err := runconfig.SplitState(r.StatePath()); err == nil && strings.HasPrefix(r.StatePath(), "sqlite:") {
+			stateDir = filepath.Dir(rest)
+		}
+		opts.Store, opts.Clock = st, a.clk()
+		if opts.Schedules == nil {
+			opts.Schedules = r.Schedules
+		}
+		byKey := map[string]*awsapi.Clients{}
+		for _, t := range topts.Targets {
+			if t.Clients != nil {
+				byKey[t.Account+"/"+t.Region] = t.Clients
+			}
+		}
+		cw := &cloudWatch{}
+		cw.set(byKey)
+		opts.Evidence = cw
+		storeSrc = dash.NewStoreSource(st, catalog, inventory.DefaultJobLookback)
+		if err := storeSrc.Refresh(ctx, 0, 0); err != nil {
+			return err
+		}
+		if o.once {
+			return serveTick(ctx, a, topts, storeSrc)
+		}
+		ticks = func(ctx context.Context) { tickLoop(ctx, a, topts, storeSrc, o.interval) }
+		actor.setup = func(_ context.Context, rule string) (*action.Executor, *policy.Policy, error) {
+			for _, p := range r.Policies {
+				if rule == "" || slices.ContainsFunc(p.Rules, func(x policy.Rule) bool { return x.Name == rule }) {
+					return topts.Executor, p, nil
+				}
+			}
+			return nil, nil, fmt.Errorf("no policy of %s has a rule %q", o.file, rule)
+		}
+	} else if o.demo {
 		env, stop, err := startDemo(ctx)
 		if err != nil {
 			return err
@@ -172,7 +222,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 			return err
 		}
 		take = d.take
-		actor.setup = func(context.Context) (*action.Executor, *policy.Policy, error) { return d.ex, d.policy, nil }
+		actor.setup = func(context.Context, string) (*action.Executor, *policy.Policy, error) { return d.ex, d.policy, nil }
 		actor.around = func() func() { return tickEmulator(env) }
 		if o.demoSpeed > 0 {
 			defer moveClock(env, o.demoSpeed)()
@@ -203,7 +253,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 			return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start),
 				Advice: adv.get(ctx, res, catalog, func(acct, region string) *awsapi.Clients { return set.Clients[acct+"/"+region] })}, nil
 		}
-		actor.setup = func(ctx context.Context) (*action.Executor, *policy.Policy, error) {
+		actor.setup = func(ctx context.Context, _ string) (*action.Executor, *policy.Policy, error) {
 			setMu.Lock()
 			set := lastSet
 			setMu.Unlock()
@@ -234,10 +284,15 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		}
 		opts.Auth, token = auth, tok
 	}
-	poller := dash.NewPoller(take, o.interval, opts.Clock, a.Log)
-	opts.Source = poller
+	var poller *dash.Poller
+	if storeSrc != nil {
+		opts.Source = storeSrc
+	} else {
+		poller = dash.NewPoller(take, o.interval, opts.Clock, a.Log)
+		opts.Source = poller
+	}
 	if o.actions {
-		actor.source = poller
+		actor.source = opts.Source
 		opts.Act = actor
 	}
 	srv, err := dash.New(opts)
@@ -248,7 +303,14 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); poller.Run(ctx) }()
+	go func() {
+		defer wg.Done()
+		if ticks != nil {
+			ticks(ctx)
+			return
+		}
+		poller.Run(ctx)
+	}()
 	defer wg.Wait()
 	err = srv.Serve(ctx, func(addr net.Addr) {
 		url := "http://" + addr.String()
@@ -269,6 +331,49 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	})
 	cancel()
 	return err
+}
+
+// tickLoop runs a tick now and then every interval until ctx ends, one at
+// a time (a slow tick delays the next, never overlaps it), and refreshes
+// the dashboard's inventory from the state after each. When ctx ends
+// (SIGTERM) the tick in flight stops as `run` does on a signal: what it
+// did is recorded, the targets it did not reach are the next tick's.
+func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := serveTick(ctx, a, topts, src); err != nil && ctx.Err() == nil {
+			a.Log.Warn("tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// serveTick runs one tick at now and reads its inventory into src.
+func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource) error {
+	start := time.Now()
+	topts.At = a.clk().Now().UTC().Truncate(time.Second)
+	res, err := tick.Run(ctx, topts)
+	if err != nil {
+		return err
+	}
+	if res.Claimed != nil {
+		a.Log.Info("tick already run by another host", "at", res.At, "err", res.Claimed)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err := src.Refresh(ctx, res.RunID, time.Since(start)); err != nil {
+		return err
+	}
+	if res.Failed() {
+		return fmt.Errorf("tick %s: some target failed (sagesaver history --runs)", res.At.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // moveClock advances the demo emulator's clock by speed every second of

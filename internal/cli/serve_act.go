@@ -20,7 +20,7 @@ type dashActor struct {
 	mu sync.Mutex
 	// setup returns the executor, the policy whose finding is applied
 	// and a function that runs around a real action (the demo's clock).
-	setup  func(ctx context.Context) (*action.Executor, *policy.Policy, error)
+	setup  func(ctx context.Context, rule string) (*action.Executor, *policy.Policy, error)
 	around func() func()
 	source dash.Source
 }
@@ -38,7 +38,7 @@ func (d *dashActor) Apply(ctx context.Context, rule, res, actor string, dryRun b
 		return dash.ActResult{}, err
 	}
 	whole := id.Whole()
-	ex, p, err := d.setup(ctx)
+	ex, p, err := d.setup(ctx, rule)
 	if err != nil {
 		return dash.ActResult{}, err
 	}
@@ -95,7 +95,7 @@ func (d *dashActor) Apply(ctx context.Context, rule, res, actor string, dryRun b
 func (d *dashActor) Restore(ctx context.Context, account, region, name, actor string, dryRun bool) (dash.ActResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ex, _, err := d.setup(ctx)
+	ex, _, err := d.setup(ctx, "")
 	if err != nil {
 		return dash.ActResult{}, err
 	}
