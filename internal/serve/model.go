@@ -84,6 +84,10 @@ type facts struct {
 	runs     []store.Run
 }
 
+// planSpan is how far before the newest plan the runs of the same plan
+// may start: a tick's plans of every target and policy are minutes apart.
+const planSpan = 15 * time.Minute
+
 // recentRuns is how many runs the pages read (activity, the latest plan).
 const recentRuns = 200
 
@@ -96,17 +100,33 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	if f.runs, err = s.opts.Store.Runs(ctx, recentRuns); err != nil {
 		return nil, err
 	}
+	// The latest plan is the newest finished plan or apply run and the
+	// others that started within planSpan before it: a tick plans each
+	// target and policy in a run of its own. The newest finding of a
+	// resource and rule wins.
+	seen := map[[2]string]bool{}
 	for i := range f.runs {
 		r := &f.runs[i]
-		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply" && r.Command != "tick") {
+		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
 			continue
+		}
+		if f.planRun != nil && r.Started.Before(f.planRun.Started.Add(-planSpan)) {
+			break
 		}
 		fs, err := s.opts.Store.Findings(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
-		f.findings, f.planRun = fs, r
-		break
+		if f.planRun == nil {
+			f.planRun = r
+		}
+		for _, x := range fs {
+			k := [2]string{x.Resource, x.Rule}
+			if !seen[k] {
+				seen[k] = true
+				f.findings = append(f.findings, x)
+			}
+		}
 	}
 	if f.savings, err = s.opts.Store.Savings(ctx); err != nil {
 		return nil, err

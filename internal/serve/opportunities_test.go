@@ -39,9 +39,11 @@ func oppEnv(t *testing.T, opts Options) *env {
 	opts.Addr = "127.0.0.1:0"
 	opts.Source = staticSource{&Snapshot{Scan: scan, At: scan.ScannedAt, Advice: adv}}
 	e := newEnv(t, opts)
+	e.stClk.Reset(testNow.Add(-time.Hour)) // an earlier plan
 	plan(t, e, []store.Finding{
 		{Resource: "111111111111/us-east-1/notebook-instance/dev-alice", Kind: "notebook-instance", Rule: "stop-idle", Verdict: "idle", Action: "stop,notify", Monthly: money("30")},
 	})
+	e.stClk.Set(testNow)
 	plan(t, e, []store.Finding{
 		{Resource: "111111111111/us-east-1/endpoint/churn", Kind: "endpoint", Rule: "delete-idle", Verdict: "idle", Action: "delete,notify",
 			Evidence: "no invocations for 30h", Monthly: money("100")},
@@ -305,5 +307,25 @@ func TestSchedulesAndPreview(t *testing.T) {
 	_, page = e.get(t, "/resource?id=111111111111/eu-west-1/notebook-instance/research")
 	if strings.Contains(page, "schedule-preview") {
 		t.Error("a notebook no schedule manages shows a preview")
+	}
+}
+
+// A tick plans each target in a run of its own: the latest plan is all
+// of them (runs within planSpan), not the last target's alone.
+func TestLatestPlanSpansATicksRuns(t *testing.T) {
+	e := newEnv(t, Options{Addr: "127.0.0.1:0"})
+	plan(t, e, []store.Finding{{Resource: "111111111111/us-east-1/endpoint/churn", Kind: "endpoint", Rule: "delete-idle", Verdict: "idle",
+		Action: "delete", Monthly: money("100")}})
+	e.stClk.Advance(2 * time.Minute)
+	plan(t, e, []store.Finding{{Resource: "111111111111/eu-west-1/endpoint/mystery", Kind: "endpoint", Rule: "delete-idle", Verdict: "idle",
+		Action: "delete", Monthly: money("50")}})
+	_, page := e.get(t, "/opportunities")
+	for _, want := range []string{`data-testid="opp-open">2<`, `data-testid="opp-delete">$150.00<`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if _, page = e.get(t, "/"); !strings.Contains(page, `data-testid="open-savings">$150.00<`) {
+		t.Error("the overview's open savings are the last target's alone")
 	}
 }
