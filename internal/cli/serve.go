@@ -74,6 +74,11 @@ Prometheus metrics at /metrics, scanning the chosen accounts and regions
 every --interval. /healthz answers while the process lives, /readyz once
 the first inventory is in.
 
+With -f, serve is the always-on daemon: it runs the run file's ticks
+(as 'sagesaver run -f') every --interval, one at a time, and shows what
+they keep in the state; SIGTERM stops the tick in flight as run does on a
+signal and shuts the server down.
+
 The dashboard is read-only unless --actions is given: then people can
 dismiss or snooze an opportunity (with a reason, kept in the state store),
 apply one finding of the latest plan and restore an endpoint sagesaver
@@ -90,6 +95,7 @@ send it as a bearer token. A non-loopback --addr is refused with
 that moves, so that nothing needs an AWS account.`,
 		Example: `  sagesaver serve --demo
   sagesaver serve --region us-east-1,eu-west-1 --interval 10m
+  sagesaver serve -f run.yaml
   sagesaver serve --addr 0.0.0.0:8080 --allowed-host dashboard.internal
   sagesaver serve --demo --actions --schedules examples/schedules/dev-notebooks-office-hours.yaml
   sagesaver serve --actions --proxy-header X-Forwarded-Email --trusted-proxy 10.0.0.7
