@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -279,6 +280,33 @@ func TestServeDemoInBrowser(t *testing.T) {
 	}
 	if n := text(`[data-testid="opp-open"]`); n == "0" {
 		t.Fatal("the demo has no open opportunity")
+	}
+	// The delete group is what `plan -o json` of the same policy, against
+	// the same emulator, would delete.
+	pageDeletes, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-group="delete"] tr[data-key]')).map(r => r.dataset.key.split('/').slice(2).join('/')).sort()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, sa, []string{"--region", "us-east-1,eu-west-1", "--endpoint-url", s.emu, "plan", "-f", "../../examples/policies/demo.yaml", "-o", "json"}); code != 0 {
+		t.Fatalf("plan exited %d: %s", code, errb.String())
+	}
+	var planDoc struct {
+		Steps []struct{ Account, Region, Kind, Name, Action string } `json:"steps"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &planDoc); err != nil {
+		t.Fatal(err)
+	}
+	var planDeletes []string
+	for _, st := range planDoc.Steps {
+		if st.Action == "delete" {
+			planDeletes = append(planDeletes, st.Account+"/"+st.Region+"/"+st.Kind+"/"+st.Name)
+		}
+	}
+	slices.Sort(planDeletes)
+	if !slices.Equal(pageDeletes, planDeletes) {
+		t.Errorf("the page's delete group %v, plan -o json deletes %v", pageDeletes, planDeletes)
 	}
 	target, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('[data-group="delete"] tr[data-key]').dataset.key`))
 	if err != nil {
