@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
@@ -327,5 +328,31 @@ func TestLatestPlanSpansATicksRuns(t *testing.T) {
 	}
 	if _, page = e.get(t, "/"); !strings.Contains(page, `data-testid="open-savings">$150.00<`) {
 		t.Error("the overview's open savings are the last target's alone")
+	}
+}
+
+// The resource page shows a notebook's machine use from the agent's usage
+// tag and advise's right-sizing of an endpoint with its evidence.
+func TestResourceUsageAndAdvice(t *testing.T) {
+	e := oppEnv(t, Options{})
+	_, page := e.get(t, "/resource?id=111111111111/us-east-1/endpoint/churn/AllTraffic")
+	for _, want := range []string{`data-testid="advice"`, "ml.m5.xlarge x2 → ml.m5.xlarge x1", "<li>CPU p95 9% of 4 vCPUs</li>", "saves $80.00/month"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("endpoint page lacks %s", want)
+		}
+	}
+	rs := fleet()
+	rs[1].Tags = map[string]string{agenttag.Usage: "v1 since=2026-11-19T09:00Z hours=27 cpu-peak=0.4 mem-peak=2.1 gpu-peak=0 gpus=0"}
+	rs[2].Tags = map[string]string{agenttag.Usage: "v2 nonsense"}
+	scan := report.New(report.Found{Resources: rs, ScannedAt: testNow}, pricing.Embedded(), nil, nil, 0)
+	e = newEnv(t, Options{Addr: "127.0.0.1:0", Source: staticSource{&Snapshot{Scan: scan, At: testNow}}})
+	_, page = e.get(t, "/resource?id=111111111111/us-east-1/notebook-instance/dev-alice")
+	for _, want := range []string{`data-testid="usage"`, "0.4 cores", "2.1 GiB", "no GPU read", "27 whole hours since 2026-11-19 09:00 UTC"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("notebook page lacks %s", want)
+		}
+	}
+	if _, page = e.get(t, "/resource?id=111111111111/eu-west-1/notebook-instance/research"); !strings.Contains(page, "not v1") {
+		t.Error("a usage tag that cannot be read is not said so")
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/pricing"
@@ -363,6 +365,30 @@ type resourceView struct {
 	// Schedules are the schedules that manage it, with their next
 	// transitions.
 	Schedules []resourceSchedule
+	// Usage is what the agent saw of a notebook's machine (its usage
+	// tag); UsageErr why the tag could not be read.
+	Usage    *agenttag.UsageSummary
+	UsageErr string
+	// Advice is advise's right-sizing of it, with the evidence.
+	Advice []advise.Recommendation
+}
+
+// adviceFor is the recommendations of res that concern row (a
+// multi-model one lists it among its resources).
+func adviceFor(res *advise.Result, row *Row) []advise.Recommendation {
+	if res == nil {
+		return nil
+	}
+	var out []advise.Recommendation
+	for _, r := range res.Recommendations {
+		if r.Account != row.Account || r.Region != row.Region || r.Kind != row.Kind {
+			continue
+		}
+		if r.Resource == row.Name || slices.Contains(r.Resources, row.Name) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // restorable reports whether the dashboard may offer to restore an
@@ -440,6 +466,14 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 	v.Actions = acts
 	v.Restorable = s.restorable(row.Kind, acts)
 	v.Schedules = s.resourceSchedules(&row, s.opts.Clock.Now())
+	v.Advice = adviceFor(snap.Advice, &row)
+	if tag, ok := row.Tags[agenttag.Usage]; ok && row.Kind == resource.NotebookInstance {
+		if u, err := agenttag.ParseUsage(tag); err != nil {
+			v.UsageErr = err.Error()
+		} else {
+			v.Usage = &u
+		}
+	}
 	if row.Kind == resource.Endpoint && s.opts.Evidence != nil {
 		v.Window = metrics.NewWindow(s.opts.Clock.Now(), chartWindow)
 		v.Chart, err = s.invocationsChart(r, whole, v.Variants, v.Window)
