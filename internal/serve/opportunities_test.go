@@ -356,3 +356,30 @@ func TestResourceUsageAndAdvice(t *testing.T) {
 		t.Error("a usage tag that cannot be read is not said so")
 	}
 }
+
+// Mutations are refused on a read-only dashboard, and a cross-site POST
+// is refused even with actions enabled (before any executor is reached).
+func TestMutationsRefused(t *testing.T) {
+	e := oppEnv(t, Options{})
+	for _, p := range []string{"/apply?rule=delete-idle&resource=111111111111/us-east-1/endpoint/churn", "/restore?id=111111111111/us-east-1/endpoint/churn"} {
+		if resp, _ := e.get(t, p); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s read-only: %d, want 403", p, resp.StatusCode)
+		}
+		if resp, _ := e.post(t, p, url.Values{}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s read-only: %d, want 403", p, resp.StatusCode)
+		}
+	}
+	e = oppEnv(t, Options{Actions: true})
+	req := httptest.NewRequest("POST", "http://127.0.0.1:8080/opportunities/dismiss",
+		strings.NewReader(url.Values{"key": {"policy/delete-idle/111111111111/us-east-1/endpoint/churn"}, "reason": {"x"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	if resp := e.do(t, req); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site dismiss: %d, want 403", resp.StatusCode)
+	}
+	if keys, _ := e.st.BlobKeys(t.Context(), BlobDismissal, ""); len(keys) != 0 {
+		t.Errorf("a cross-site POST stored %v", keys)
+	}
+}
