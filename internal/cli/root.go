@@ -61,6 +61,8 @@ Try it without an AWS account:  sagesaver demo`)
 		newStateCmd(a),
 		newRunCmd(a),
 		newServeCmd(a),
+		newIAMCmd(a),
+		newDeployCmd(a),
 	)
 	return cmd
 }
