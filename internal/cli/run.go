@@ -92,66 +92,12 @@ the ticks with each target's result.`,
 }
 
 func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, at time.Time) error {
-	// The run file and everything it names are read before anything else:
-	// a bad file changes nothing and asks nothing of AWS.
-	r, err := runconfig.Read(file)
-	if err != nil {
-		return err
-	}
-	if fl := cmd.Flag("region"); fl == nil || !fl.Changed {
-		a.Cfg.Regions = r.Targets.Regions
-	}
-	loc, err := runStateLocation(a, cmd, r)
-	if err != nil {
-		return err
-	}
-	catalog, err := a.priceCatalog()
-	if err != nil {
-		return err
-	}
-	set, err := a.buildTargets(ctx, runTargetFlags(r), catalog)
-	if err != nil {
-		return err
-	}
-	notifyCfg := r.ScheduleNotify
-	if r.Notify != nil {
-		notifyCfg = &schedule.Notify{SNSTopicARN: r.Notify.SNSTopicARN, WebhookURLEnv: r.Notify.WebhookURLEnv}
-	}
-	schedNotifier, err := a.scheduleNotifier(set.Base, &schedule.File{Notify: notifyCfg}, &scheduleRunFlags{})
-	if err != nil {
-		return err
-	}
-	st, err := a.openLocation(ctx, loc)
+	opts, st, _, err := prepareTick(ctx, a, cmd, file, dryRun)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	// Endpoint evidence is incremental: each endpoint's sums per period
-	// are kept in the state and only the periods since the last fetch are
-	// asked for, at most once per evidence cadence.
-	every := r.Cadences().Evidence
-	ex, err := a.executorWith(ctx, set, st, catalog, func(reg *action.Region, cl *awsapi.Clients) {
-		reg.Evidence = metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(st), metrics.EvidenceKey(reg.Account, reg.Region),
-			metrics.WithEvery(every-tick.DueSlack(every)), metrics.WithEvidenceLog(a.Log))
-	}, action.WithDeferredDigest())
-	if err != nil {
-		return err
-	}
-	var targets []tick.Target
-	for _, f := range set.Failures {
-		// An account whose role cannot be assumed fails in every region.
-		for _, region := range set.Regions {
-			targets = append(targets, tick.Target{Account: f.Account, Region: region, Err: errors.New(f.Reason)})
-		}
-	}
-	for _, t := range set.Targets {
-		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
-	}
-	opts := tick.Options{Run: r, DryRun: dryRun, At: at, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
-		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls}
-	if schedNotifier != nil {
-		opts.ScheduleNotifier = schedNotifier
-	}
+	opts.At = at
 	res, err := tick.Run(ctx, opts)
 	if err != nil {
 		return err
@@ -174,6 +120,73 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d of %d target(s) failed (listed above; sagesaver history --runs); the others completed", failed, len(res.Targets))}
 	}
 	return nil
+}
+
+// prepareTick reads the run file and builds what a tick needs (targets,
+// state store, executor, notifier): `run` runs one, `serve -f` one every
+// interval. The caller closes the store.
+func prepareTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool) (tick.Options, store.Store, *runconfig.Run, error) {
+	// The run file and everything it names are read before anything else:
+	// a bad file changes nothing and asks nothing of AWS.
+	r, err := runconfig.Read(file)
+	if err != nil {
+		return tick.Options{}, nil, nil, err
+	}
+	if fl := cmd.Flag("region"); fl == nil || !fl.Changed {
+		a.Cfg.Regions = r.Targets.Regions
+	}
+	loc, err := runStateLocation(a, cmd, r)
+	if err != nil {
+		return tick.Options{}, nil, nil, err
+	}
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return tick.Options{}, nil, nil, err
+	}
+	set, err := a.buildTargets(ctx, runTargetFlags(r), catalog)
+	if err != nil {
+		return tick.Options{}, nil, nil, err
+	}
+	notifyCfg := r.ScheduleNotify
+	if r.Notify != nil {
+		notifyCfg = &schedule.Notify{SNSTopicARN: r.Notify.SNSTopicARN, WebhookURLEnv: r.Notify.WebhookURLEnv}
+	}
+	schedNotifier, err := a.scheduleNotifier(set.Base, &schedule.File{Notify: notifyCfg}, &scheduleRunFlags{})
+	if err != nil {
+		return tick.Options{}, nil, nil, err
+	}
+	st, err := a.openLocation(ctx, loc)
+	if err != nil {
+		return tick.Options{}, nil, nil, err
+	}
+	// Endpoint evidence is incremental: each endpoint's sums per period
+	// are kept in the state and only the periods since the last fetch are
+	// asked for, at most once per evidence cadence.
+	every := r.Cadences().Evidence
+	ex, err := a.executorWith(ctx, set, st, catalog, func(reg *action.Region, cl *awsapi.Clients) {
+		reg.Evidence = metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(st), metrics.EvidenceKey(reg.Account, reg.Region),
+			metrics.WithEvery(every-tick.DueSlack(every)), metrics.WithEvidenceLog(a.Log))
+	}, action.WithDeferredDigest())
+	if err != nil {
+		st.Close()
+		return tick.Options{}, nil, nil, err
+	}
+	var targets []tick.Target
+	for _, f := range set.Failures {
+		// An account whose role cannot be assumed fails in every region.
+		for _, region := range set.Regions {
+			targets = append(targets, tick.Target{Account: f.Account, Region: region, Err: errors.New(f.Reason)})
+		}
+	}
+	for _, t := range set.Targets {
+		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
+	}
+	opts := tick.Options{Run: r, DryRun: dryRun, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
+		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls}
+	if schedNotifier != nil {
+		opts.ScheduleNotifier = schedNotifier
+	}
+	return opts, st, r, nil
 }
 
 // countCalls counts a target's AWS calls, by operation, and the metrics

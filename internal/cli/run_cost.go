@@ -147,6 +147,9 @@ func storedFleet(ctx context.Context, st store.Store) (ownbill.Fleet, string, er
 		}
 		f.Targets++
 		countFleet(&f, rs)
+		if t, err := tick.InventoryAt(ctx, st, k); err == nil && t.After(at) {
+			at = t // the blob's own time is when the inventory last changed
+		}
 		if at.After(latest) {
 			latest = at
 		}

@@ -489,6 +489,23 @@ func (t *ticker) done(ctx context.Context, w Work, key string) {
 	}
 }
 
+// InventoryAt returns when the inventory of target key (ACCOUNT/REGION)
+// was last taken: the time of the tick that last scanned it. BlobScan is
+// written only when the inventory changed, so its own time says when it
+// last changed; read this for how fresh it is. ErrNotFound when no tick
+// has scanned the target.
+func InventoryAt(ctx context.Context, st store.Store, key string) (time.Time, error) {
+	v, _, err := st.Blob(ctx, BlobDue, dueKey(WorkInventory, key))
+	if err != nil {
+		return time.Time{}, err
+	}
+	at, err := time.Parse(time.RFC3339, string(v))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("inventory time of %s: %w", key, err)
+	}
+	return at, nil
+}
+
 // putScan stores a target's inventory (BlobScan) when it differs from
 // the one stored: a fleet's inventory seldom changes between ticks, and a
 // write of it (about 80 KB of JSON for 150 resources, 5 KB compressed) is

@@ -341,6 +341,11 @@ func TestScanStoredWhenChanged(t *testing.T) {
 			if n := st.written(tick.BlobScan); n != 6 {
 				t.Errorf("an unchanged fleet's inventories were written again: %d writes, want 6", n-6)
 			}
+			// How fresh the inventory is comes from the tick's record,
+			// not from the blob's time.
+			if got, err := tick.InventoryAt(context.Background(), st, accounts[0]+"/"+regions[0]); err != nil || !got.Equal(at) {
+				t.Errorf("InventoryAt = %v, %v; want the second tick's time %v", got, err, at)
+			}
 			target := h.targets[0]
 			if _, err := target.Clients.SageMaker.StartNotebookInstance(context.Background(),
 				&sagemaker.StartNotebookInstanceInput{NotebookInstanceName: aws.String("dev-nb")}); err != nil {
