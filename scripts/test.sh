@@ -22,6 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The CloudFormation templates (internal/deploy) are validated with AWS's
+# cfn-lint; a missing one fails here, clearly, rather than skipping.
+if ! command -v cfn-lint >/dev/null 2>&1; then
+  echo "test.sh: cfn-lint is missing: install it (pip install cfn-lint); the CloudFormation template tests need it" >&2
+  exit 1
+fi
+
 export CGO_ENABLED=1 # the race detector needs cgo; the product itself builds with CGO_ENABLED=0
 echo "test.sh: gofmt, go vet" >&2
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -35,9 +42,21 @@ CGO_ENABLED=0 go build -o /dev/null ./cmd/sagesaver
 CGO_ENABLED=0 go build -o /dev/null ./cmd/sagesaver-agent
 # The agent build ships for Graviton notebook instances too.
 CGO_ENABLED=0 GOARCH=arm64 go build -o /dev/null ./cmd/sagesaver-agent
+# The Lambda function's bootstrap (docs/deploy.md).
+CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o /dev/null ./cmd/sagesaver
 
 echo "test.sh: go test -race ./..." >&2
 go test -race -timeout 20m ./...
+
+# The packaged Lambda bootstrap under AWS's Runtime Interface Emulator
+# (build tag rie: it needs the emulator's binary, installed here).
+rie_version=v0.0.0-20261030222936-bef5c4ba774d # keep in step with cmd/sagesaver/rie_test.go
+if ! command -v aws-lambda-rie >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/aws-lambda-rie" ]; then
+  echo "test.sh: installing aws-lambda-rie $rie_version" >&2
+  go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$rie_version"
+fi
+echo "test.sh: Lambda bootstrap under the Runtime Interface Emulator" >&2
+go test -tags rie -run '^TestRuntimeInterfaceEmulator$' ./cmd/sagesaver
 
 # Fuzz the parsers briefly (each target alone, as go test -fuzz requires).
 fuzz_time=${FUZZ_TIME:-10s}

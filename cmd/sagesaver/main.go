@@ -1,5 +1,7 @@
 // Command sagesaver finds, prices and safely removes idle Amazon SageMaker
-// resources. See README.md.
+// resources. See README.md. When AWS_LAMBDA_RUNTIME_API is set (on AWS
+// Lambda, provided.al2023), the same binary serves Lambda invocations
+// instead: see docs/deploy.md.
 package main
 
 import (
@@ -9,9 +11,15 @@ import (
 	"syscall"
 
 	"github.com/sagesaver/sagesaver/internal/cli"
+	"github.com/sagesaver/sagesaver/internal/lambdafn"
 )
 
 func main() {
+	if os.Getenv(lambdafn.RuntimeAPIEnv) != "" {
+		// aws-lambda-go handles SIGTERM itself (lambdafn.Start).
+		lambdafn.Start(context.Background(), lambdafn.Options{Tick: tick, Stderr: os.Stderr, Getenv: os.Getenv, Exit: os.Exit})
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	stop()

@@ -60,6 +60,8 @@ Try it without an AWS account:  sagesaver demo`)
 		newHistoryCmd(a),
 		newRunCmd(a),
 		newServeCmd(a),
+		newIAMCmd(a),
+		newDeployCmd(a),
 	)
 	return cmd
 }

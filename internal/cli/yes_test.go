@@ -126,10 +126,26 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		t.Fatal("setup: apply --yes deleted no endpoint")
 	}
 
+	// deploy package writes a zip from a run file and a Linux binary (this
+	// test's own); it calls nothing.
+	pkgDir := t.TempDir()
+	runFile := filepath.Join(pkgDir, "run.yaml")
+	if err := os.WriteFile(runFile, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	// Minimal valid arguments per command, without --yes. A command
 	// missing here fails the test: decide what it needs.
 	args := map[string][]string{
-		"advise": {},
+		"deploy package":  {"-f", runFile, "--bootstrap", self, "--out", filepath.Join(pkgDir, "fn.zip")},
+		"deploy template": {"--hub"},
+		"iam operations":  {},
+		"iam policy":      {"--flavour", "act"},
+		"advise":          {},
 		// The agent runs on its own instance (the lifecycle script starts
 		// it; --dry-run is its dry run); --once polls once and says what
 		// it sees.
