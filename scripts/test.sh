@@ -29,6 +29,37 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
   exit 1
 fi
 
+# The DynamoDB backend's tests (internal/store/dynamo/dynamotest) run two
+# real DynamoDB implementations on loopback: dynalite on Node, and DynamoDB
+# Local, the jar inside amplify-dynamodb-simulator, on Java 17. They are
+# installed into a cache directory outside the repository (never committed);
+# the tests find them there and, under CI=true, fail when they are missing.
+missing_tools=()
+command -v node >/dev/null || missing_tools+=(nodejs)
+command -v npm >/dev/null || missing_tools+=(npm)
+command -v java >/dev/null || missing_tools+=(openjdk-17-jre-headless)
+if [ ${#missing_tools[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing_tools[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing_tools[@]}" >/dev/null
+fi
+test_cache=${SAGESAVER_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sagesaver-test}
+npm_install() { # DIR PACKAGE VERSION: install unless that version is there
+  local have
+  have=$(node -p "require('$test_cache/$1/node_modules/$2/package.json').version" 2>/dev/null || true)
+  if [ "$have" != "$3" ]; then
+    echo "test.sh: npm install $2@$3 into $test_cache/$1" >&2
+    mkdir -p "$test_cache/$1"
+    npm install --prefix "$test_cache/$1" --no-audit --no-fund --loglevel=error "$2@$3" >/dev/null
+  fi
+}
+# Keep these versions in step with internal/store/dynamo/dynamotest.
+npm_install dynalite dynalite 4.0.0
+npm_install dynamodb-local amplify-dynamodb-simulator 2.9.30
+export SAGESAVER_TEST_CACHE="$test_cache"
+
 export CGO_ENABLED=1 # the race detector needs cgo; the product itself builds with CGO_ENABLED=0
 echo "test.sh: gofmt, go vet" >&2
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -59,6 +59,7 @@ Try it without an AWS account:  sagesaver demo`)
 		newRestoreCmd(a),
 		newHistoryCmd(a),
 		newRunCmd(a),
+		newStateCmd(a),
 		newServeCmd(a),
 		newIAMCmd(a),
 		newDeployCmd(a),

@@ -117,7 +117,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx, spec)
+	st, err := a.openStoreAt(ctx, spec)
 	if err != nil {
 		return err
 	}

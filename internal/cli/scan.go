@@ -14,6 +14,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 // inventoryCacheFile is the describe cache kept between scans (endpoint
@@ -82,8 +83,8 @@ func (a *app) now() time.Time {
 // inventoryCachePath is where the inventory cache lives: beside the state
 // database when --state is set, else in the user cache directory.
 func (a *app) inventoryCachePath() (string, error) {
-	if a.Cfg.State != "" {
-		return filepath.Join(filepath.Dir(a.Cfg.State), inventoryCacheFile), nil
+	if loc, err := a.stateLocation(); err == nil && a.Cfg.State != "" && loc.Backend == store.BackendSQLite {
+		return filepath.Join(filepath.Dir(loc.Path), inventoryCacheFile), nil
 	}
 	dir, err := pricing.CacheDir(a.Getenv)
 	if err != nil {

@@ -364,14 +364,18 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		c := set.Clients[t.Account+"/"+t.Region]
 		targets = append(targets, scheduler.Region{Account: t.Account, Region: t.Region, SageMaker: c.SageMaker, Tagging: c.Tagging})
 	}
-	statePath := a.Cfg.StatePath()
+	loc, err := a.stateLocation()
+	if err != nil {
+		return nil, nil, err
+	}
 	opts := []scheduler.Option{scheduler.WithLogger(a.Log)}
 	var st store.Store
 	var memory scheduler.Memory = noMemory{}
 	if !run {
-		// explain reads what runs remembered, if any run has been recorded.
-		if _, err := os.Stat(statePath); err == nil {
-			ro, err := store.Open(ctx, statePath)
+		// explain reads what runs remembered, if any run has been recorded
+		// (a SQLite file that does not exist is not created for it).
+		if _, err := os.Stat(loc.Path); loc.Backend != store.BackendSQLite || err == nil {
+			ro, err := a.openStore(ctx)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -396,7 +400,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		if n != nil {
 			opts = append(opts, scheduler.WithNotifier(n))
 		}
-		if st, err = store.Open(ctx, statePath); err != nil {
+		if st, err = a.openStore(ctx); err != nil {
 			return nil, nil, err
 		}
 		memory = scheduler.NewStoreMemory(st)

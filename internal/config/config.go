@@ -54,7 +54,8 @@ type Config struct {
 	LogFormat string `yaml:"logFormat,omitempty" json:"logFormat,omitempty"`
 	// CloudWatchProtocol is cbor (the SDK's default) or query.
 	CloudWatchProtocol string `yaml:"cloudwatchProtocol,omitempty" json:"cloudwatchProtocol,omitempty"`
-	// State is the path of the SQLite store.
+	// State is the state store (store.ParseLocation): sqlite:PATH, a
+	// path, or dynamodb://TABLE?region=REGION; "" is the default file.
 	State string `yaml:"state,omitempty" json:"state,omitempty"`
 	// AWSTimeout bounds one attempt of every AWS call (connect, TLS
 	// handshake and response headers at most so too); 0 is the default

@@ -154,7 +154,7 @@ func (a *App) Command(short, long string) *cobra.Command {
 	pf.StringVar(&a.Cfg.LogLevel, "log-level", "", "log level: debug, info, warn, error (env "+config.EnvLogLevel+")")
 	pf.StringVar(&a.Cfg.LogFormat, "log-format", "", "log format: text or json (env "+config.EnvLogFormat+")")
 	pf.StringVar(&a.Cfg.CloudWatchProtocol, "cloudwatch-protocol", "", "CloudWatch wire protocol: cbor (SDK default) or query (env "+config.EnvCloudWatchProtocol+")")
-	pf.StringVar(&a.Cfg.State, "state", "", "path of the local state database (env "+config.EnvState+")")
+	pf.StringVar(&a.Cfg.State, "state", "", "state store: sqlite:PATH (or a path; default in your state directory) or dynamodb://TABLE?region=REGION (env "+config.EnvState+")")
 	pf.Var(config.NewDurationFlag(&a.flagTimeout, awsconfig.DefaultTimeout).AtLeast(config.MinAWSTimeout), "aws-timeout",
 		"longest wait for one attempt of one AWS call, e.g. 30s or 2m; connecting, the TLS handshake and the first byte of the answer get at most as long (env "+config.EnvAWSTimeout+")")
 	// A bad flag is the user's mistake, like a bad value: exit code 2.
