@@ -129,8 +129,8 @@ func TestNoChangeWithoutYes(t *testing.T) {
 	// deploy package writes a zip from a run file and a Linux binary (this
 	// test's own); it calls nothing.
 	pkgDir := t.TempDir()
-	runFile := filepath.Join(pkgDir, "run.yaml")
-	if err := os.WriteFile(runFile, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\n"), 0o644); err != nil {
+	pkgRun := filepath.Join(pkgDir, "run.yaml")
+	if err := os.WriteFile(pkgRun, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	self, err := os.Executable()
@@ -141,7 +141,7 @@ func TestNoChangeWithoutYes(t *testing.T) {
 	// Minimal valid arguments per command, without --yes. A command
 	// missing here fails the test: decide what it needs.
 	args := map[string][]string{
-		"deploy package":  {"-f", runFile, "--bootstrap", self, "--out", filepath.Join(pkgDir, "fn.zip")},
+		"deploy package":  {"-f", pkgRun, "--bootstrap", self, "--out", filepath.Join(pkgDir, "fn.zip")},
 		"deploy template": {"--hub"},
 		"iam operations":  {},
 		"iam policy":      {"--flavour", "act"},
