@@ -162,7 +162,7 @@ func TestLambdaRuntimeContract(t *testing.T) {
 			lambdafn.Scheduled, "2026-12-03T10:05:00Z", ""},
 		{"scheduler input", `{"sagesaver":"scheduled","scheduledTime":"2026-12-03T10:10:00Z","attempt":"2","schedule":"arn:aws:scheduler:us-east-1:123456789012:schedule/default/sagesaver"}`,
 			lambdafn.Scheduled, "2026-12-03T10:10:00Z", ""},
-		{"worker", `{"sagesaver":"worker","account":"111122223333","region":"eu-west-1","tick":"2026-12-03T10:10:00Z"}`,
+		{"worker", `{"sagesaver":"worker","account":"111122223333","region":"eu-west-1","tick":"2026-12-03T10:10:00Z","run":3}`,
 			lambdafn.Worker, "2026-12-03T10:10:00Z", ""},
 		{"manual", `{"sagesaver":"manual","tick":"2026-12-03T11:00:00Z"}`, lambdafn.Manual, "2026-12-03T11:00:00Z", ""},
 		{"garbage", `{"hello":"world"}`, "", "", "refused event"},
@@ -199,7 +199,7 @@ func TestLambdaRuntimeContract(t *testing.T) {
 	}
 
 	// A worker in flight when Lambda shuts the environment down.
-	rt.events <- `{"sagesaver":"worker","account":"` + blockAccount + `","region":"us-east-1","tick":"2026-12-03T10:10:00Z"}`
+	rt.events <- `{"sagesaver":"worker","account":"` + blockAccount + `","region":"us-east-1","tick":"2026-12-03T10:10:00Z","run":3}`
 	<-rt.polled
 	waitFor(t, &mu, &stderr, `"msg":"tick start","request_id":"req-8"`)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -29,6 +29,7 @@ func newRunCmd(a *app) *cobra.Command {
 	var file, at string
 	var dryRun, estimate bool
 	var tickEvery time.Duration
+	var fan fanOutFlags
 	cmd := &cobra.Command{
 		Use:   "run -f RUN.yaml [--dry-run] [--at TIME]",
 		Short: "Run one tick of unattended work as a run file says (inventory, policies, schedules, advice, digests) and exit",
@@ -78,7 +79,10 @@ the ticks with each target's result.`,
 				}
 				when = t
 			}
-			return runTick(cmd.Context(), a, cmd, file, dryRun, when)
+			if err := fan.check(cmd); err != nil {
+				return err
+			}
+			return runTick(cmd.Context(), a, cmd, file, dryRun, when, fan)
 		},
 	}
 	f := cmd.Flags()
@@ -87,17 +91,18 @@ the ticks with each target's result.`,
 	f.BoolVar(&estimate, "estimate-cost", false, "print sagesaver's own monthly AWS bill for this run file (CloudWatch, Lambda, DynamoDB, SNS) and exit; runs no tick")
 	f.Var(config.NewDurationFlag(&tickEvery, 5*time.Minute).AtLeast(time.Minute), "tick-every", "with --estimate-cost: how often the scheduler runs a tick")
 	f.StringVar(&at, "at", "", "the tick's time, RFC 3339 (default now): the scheduler's time, so that hosts ticking together claim one tick")
+	fan.register(f)
 	return cmd
 }
 
-func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, at time.Time) error {
+func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, at time.Time, fan fanOutFlags) error {
 	// The run file and everything it names are read before anything else:
 	// a bad file changes nothing and asks nothing of AWS.
 	r, err := runconfig.Read(file)
 	if err != nil {
 		return err
 	}
-	if fl := cmd.Flag("region"); fl == nil || !fl.Changed {
+	if fl := cmd.Flag("region"); (fl == nil || !fl.Changed) && len(r.Targets.Regions) > 0 {
 		a.Cfg.Regions = r.Targets.Regions
 	}
 	spec := runStateSpec(a, cmd, r)
@@ -105,8 +110,38 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if err != nil {
 		return err
 	}
-	set, err := a.buildTargets(ctx, runTargetFlags(r), catalog)
-	if err != nil {
+	tf := runTargetFlags(r)
+	if r.Targets.RoleName == "" {
+		if role := a.Getenv(EnvSpokeRole); role != "" {
+			tf.roleName = role
+		}
+	}
+	var fanned []fanOutTarget
+	switch {
+	case fan.workerOf != 0:
+		if tf, err = workerTargets(r, tf, fan.account, a.Cfg.Regions[0]); err != nil {
+			return err
+		}
+	case fan.function != "":
+		// The orchestrator enters no account: it lists them, and hands
+		// them out unless there are few enough to run here.
+		all, err := a.enumerate(ctx, tf, catalog)
+		if err != nil {
+			return err
+		}
+		if len(all) > fan.inProcessMax {
+			fanned = all
+			tf = targetFlags{accounts: []AccountEntry{}}
+		}
+	}
+	var set *targetSet
+	if fanned != nil {
+		base, err := a.awsConfig(ctx)
+		if err != nil {
+			return err
+		}
+		set = &targetSet{Base: base}
+	} else if set, err = a.buildTargets(ctx, tf, catalog); err != nil {
 		return err
 	}
 	notifyCfg := r.ScheduleNotify
@@ -144,7 +179,8 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
 	}
 	opts := tick.Options{Run: r, DryRun: dryRun, At: at, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
-		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls}
+		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls,
+		Parent: fan.workerOf}
 	if schedNotifier != nil {
 		opts.ScheduleNotifier = schedNotifier
 	}
@@ -152,8 +188,19 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if err != nil {
 		return err
 	}
+	var dispatchErr error
+	if fanned != nil && res.Claimed == nil && ctx.Err() == nil {
+		// This run holds the tick: every worker works under its time.
+		_, dispatchErr = a.dispatch(ctx, st, fan.function, res.RunID, res.At, fanned)
+		if res.Targets, err = st.TargetResults(ctx, res.RunID); err != nil {
+			return err
+		}
+	}
 	if err := writeTick(a.Stdio.Out, a.Cfg.Output, res); err != nil {
 		return err
+	}
+	if dispatchErr != nil {
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("tick %s: %w", res.At.Format(time.RFC3339), dispatchErr)}
 	}
 	if err := ctx.Err(); err != nil {
 		// Stopped by a signal: the targets not reached are for the next
