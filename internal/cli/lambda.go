@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/deploy"
 	"github.com/sagesaver/sagesaver/internal/lambdafn"
 )
@@ -46,7 +47,8 @@ const (
 // some target failed is not a function error (it is recorded, and the
 // next tick retries); a tick that could not run (a bad run file, the
 // state unreachable) is.
-func LambdaTick(stderr io.Writer, getenv func(string) string) lambdafn.TickFunc {
+func LambdaTick(env LambdaEnv) lambdafn.TickFunc {
+	stderr, getenv := env.Stderr, env.Getenv
 	return func(ctx context.Context, ev lambdafn.Event) (any, error) {
 		runFile := getenv(EnvRunFile)
 		if runFile == "" {
@@ -75,6 +77,7 @@ func LambdaTick(stderr io.Writer, getenv func(string) string) lambdafn.TickFunc 
 		errs := &tailWriter{w: stderr}
 		a := &app{root.New(root.Stdio{In: strings.NewReader(""), Out: &out, Err: errs})}
 		a.Getenv = getenv
+		a.Clock = env.Clock
 		code := run(ctx, a, args)
 		switch code {
 		case root.ExitOK, root.ExitPartial:
@@ -84,8 +87,16 @@ func LambdaTick(stderr io.Writer, getenv func(string) string) lambdafn.TickFunc 
 	}
 }
 
+// LambdaEnv is where the function's tick runs.
+type LambdaEnv struct {
+	Stderr io.Writer
+	Getenv func(string) string
+	// Clock is now (nil: the wall clock; tests set the emulator's).
+	Clock clock.Clock
+}
+
 // NewLambdaTick is LambdaTick on the process's own stderr and environment.
-func NewLambdaTick() lambdafn.TickFunc { return LambdaTick(os.Stderr, os.Getenv) }
+func NewLambdaTick() lambdafn.TickFunc { return LambdaTick(LambdaEnv{Stderr: os.Stderr, Getenv: os.Getenv}) }
 
 // tailWriter passes writes through to w and keeps the last line, the
 // command's error for a function error's message.
