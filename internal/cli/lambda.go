@@ -96,7 +96,9 @@ type LambdaEnv struct {
 }
 
 // NewLambdaTick is LambdaTick on the process's own stderr and environment.
-func NewLambdaTick() lambdafn.TickFunc { return LambdaTick(LambdaEnv{Stderr: os.Stderr, Getenv: os.Getenv}) }
+func NewLambdaTick() lambdafn.TickFunc {
+	return LambdaTick(LambdaEnv{Stderr: os.Stderr, Getenv: os.Getenv})
+}
 
 // tailWriter passes writes through to w and keeps the last line, the
 // command's error for a function error's message.
