@@ -104,9 +104,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHub(t *testing.T) *hub {
+func newHub(t testing.TB, scenario, runFile string) *hub {
 	t.Helper()
-	env := emulatortest.Start(t, fleet())
+	env := emulatortest.Start(t, scenario)
 	srv := dynamotest.Get(t, dynamotest.Dynalite)
 	table := srv.NewTable(t)
 	// The function reaches its table by URL, as on AWS: a loopback proxy
@@ -190,7 +190,7 @@ func (h *hub) handler() *lambdafn.Handler {
 	return lambdafn.NewHandler(tickFn, lambdafn.NewLogger(h.logs, h.getenv), clk)
 }
 
-func (h *hub) open(t *testing.T) store.Store {
+func (h *hub) open(t testing.TB) store.Store {
 	t.Helper()
 	st, err := backend.Open(context.Background(), h.state, h.opts)
 	if err != nil {
@@ -212,7 +212,7 @@ const schedulerEvent = `{"version":"0","id":"5f1a","detail-type":"Scheduled Even
 // (one result each, one inventory), and each idle endpoint is deleted
 // once.
 func TestFanOut(t *testing.T) {
-	h := newHub(t)
+	h := newHub(t, fleet(), runFile)
 	h.dup = 2
 	ctx := context.Background()
 	// Virtual time passes, so that deleted endpoints finish deleting
