@@ -175,6 +175,8 @@ var Operations = []Operation{
 	op("sagemaker", "DeleteApp", Act),
 	op("sagemaker", "UpdateDomain", Act),
 	op("sagemaker", "UpdateSpace", Act),
+	op("sagemaker", "StopMlflowTrackingServer", Act),
+	op("sagemaker", "StartMlflowTrackingServer", Act),
 	op("sagemaker", "AddTags", Act),
 	op("sagemaker", "DeleteTags", Act),
 

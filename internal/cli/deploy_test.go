@@ -33,7 +33,10 @@ func TestDeployTemplateCommand(t *testing.T) {
 func TestDeployPackageCommand(t *testing.T) {
 	dir := t.TempDir()
 	run := filepath.Join(dir, "run.yaml")
-	if err := os.WriteFile(run, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules:\n  - name: delete-idle-endpoints\n    resource: endpoint\n    conditions: {idleFor: 24h}\n    actions: [{type: delete}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(run, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\ntargets: {regions: [us-east-1]}\npolicies: [{file: policy.yaml}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	exe, err := os.Executable() // a Linux executable, like bootstrap
@@ -42,7 +45,7 @@ func TestDeployPackageCommand(t *testing.T) {
 	}
 	zipPath := filepath.Join(dir, "fn.zip")
 	out, errOut, code := runOffline(t, "deploy", "package", "-f", run, "--bootstrap", exe, "--out", zipPath)
-	if code != 0 || !strings.Contains(out, "wrote "+zipPath) || !strings.Contains(out, "2 files") {
+	if code != 0 || !strings.Contains(out, "wrote "+zipPath) || !strings.Contains(out, "3 files") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	if st, err := os.Stat(zipPath); err != nil || st.Size() == 0 {

@@ -90,7 +90,7 @@ type historyDoc struct {
 }
 
 func runHistory(ctx context.Context, a *app, limit int) error {
-	st, err := a.openStore(ctx)
+	st, err := a.openStore(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ type historyRunsDoc struct {
 
 // runHistoryRuns lists the ticks, newest first (limit of them, 0 = all).
 func runHistoryRuns(ctx context.Context, a *app, limit int) error {
-	st, err := a.openStore(ctx)
+	st, err := a.openStore(ctx, a.Cfg.StatePath())
 	if err != nil {
 		return err
 	}

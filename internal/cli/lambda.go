@@ -54,7 +54,7 @@ func LambdaTick(env LambdaEnv) lambdafn.TickFunc {
 		if runFile == "" {
 			dir := getenv("LAMBDA_TASK_ROOT")
 			if dir == "" {
-				dir = "."
+				dir = "/var/task"
 			}
 			runFile = filepath.Join(dir, deploy.RunFile)
 		}

@@ -59,6 +59,8 @@ func TestLeastPrivilege(t *testing.T) {
 	t.Cleanup(func() { executorOptions = nil })
 	pol := writeFile(t, "policy.yaml", restorePolicy)
 	sched := writeFile(t, "schedules.yaml", alwaysOn)
+	runFile := writeFile(t, "run.yaml", "apiVersion: sagesaver.io/v1alpha1\nkind: Run\ntargets: {regions: [us-east-1]}\n"+
+		"policies: [{file: "+pol+"}]\nschedules: [{file: "+sched+"}]\nmode: enforce\n")
 	state := filepath.Join(t.TempDir(), "state.db")
 	cli := func(args ...string) {
 		t.Helper()
@@ -96,6 +98,9 @@ func TestLeastPrivilege(t *testing.T) {
 		{[]string{"apply", "-f", pol, "--yes"}, [][]string{act, hub}},
 		{[]string{"restore", "endpoint", "idle-ep", "--yes"}, [][]string{act, hub}},
 		{[]string{"schedule", "run", "-f", sched, "--yes"}, [][]string{act, hub}},
+		// The tick, as the Lambda function and cron run it.
+		{[]string{"run", "-f", runFile, "--dry-run"}, [][]string{readOnly, hub}},
+		{[]string{"run", "-f", runFile}, [][]string{act, hub}},
 	} {
 		env.Emu.ResetCounters()
 		cli(step.args...)

@@ -81,7 +81,7 @@ func runPolicy(ctx context.Context, a *app, f policyFlags, command string, dryRu
 	}
 	res := a.inventory(ctx, set.Targets, scanOptions{lookback: inventory.DefaultJobLookback, concurrency: inventory.DefaultConcurrency})
 	resources, fails := res.Resources, append(res.Failures, set.Failures...)
-	st, err := a.openStore(ctx)
+	st, err := a.openStore(ctx, "")
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,7 @@ func runRestoreEndpoint(ctx context.Context, a *app, account, name string, yes b
 	if account != "" && account != t.Account {
 		return root.UsageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
 	}
-	st, err := a.openStore(ctx)
+	st, err := a.openStore(ctx, "")
 	if err != nil {
 		return err
 	}

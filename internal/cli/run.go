@@ -152,7 +152,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if err != nil {
 		return err
 	}
-	st, err := a.openStoreAt(ctx, spec)
+	st, err := a.openStore(ctx, spec)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	if err != nil {
 		return err
 	}
-	st, err := a.openStoreAt(ctx, runStateSpec(a, cmd, r))
+	st, err := a.openStore(ctx, runStateSpec(a, cmd, r))
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func (a *app) now() time.Time {
 // inventoryCachePath is where the inventory cache lives: beside the state
 // database when --state is set, else in the user cache directory.
 func (a *app) inventoryCachePath() (string, error) {
-	if loc, err := a.stateLocation(); err == nil && a.Cfg.State != "" && loc.Backend == store.BackendSQLite {
+	if loc, err := a.stateLocation(""); err == nil && a.Cfg.State != "" && loc.Backend == store.BackendSQLite {
 		return filepath.Join(filepath.Dir(loc.Path), inventoryCacheFile), nil
 	}
 	dir, err := pricing.CacheDir(a.Getenv)

@@ -364,7 +364,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		c := set.Clients[t.Account+"/"+t.Region]
 		targets = append(targets, scheduler.Region{Account: t.Account, Region: t.Region, SageMaker: c.SageMaker, Tagging: c.Tagging})
 	}
-	loc, err := a.stateLocation()
+	loc, err := a.stateLocation("")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -375,7 +375,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		// explain reads what runs remembered, if any run has been recorded
 		// (a SQLite file that does not exist is not created for it).
 		if _, err := os.Stat(loc.Path); loc.Backend != store.BackendSQLite || err == nil {
-			ro, err := a.openStore(ctx)
+			ro, err := a.openStore(ctx, "")
 			if err != nil {
 				return nil, nil, err
 			}
@@ -400,7 +400,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 		if n != nil {
 			opts = append(opts, scheduler.WithNotifier(n))
 		}
-		if st, err = a.openStore(ctx); err != nil {
+		if st, err = a.openStore(ctx, ""); err != nil {
 			return nil, nil, err
 		}
 		memory = scheduler.NewStoreMemory(st)

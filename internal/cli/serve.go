@@ -134,7 +134,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 			defer moveClock(env, o.demoSpeed)()
 		}
 	} else {
-		st, err := a.openStore(ctx)
+		st, err := a.openStore(ctx, "")
 		if err != nil {
 			return err
 		}

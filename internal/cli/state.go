@@ -11,36 +11,32 @@ import (
 	"github.com/sagesaver/sagesaver/internal/store/backend"
 )
 
-// stateLocation is the state --state names (SAGESAVER_STATE, the config
-// file's state), the SQLite file in the user's state directory by
-// default. A location that does not parse is a usage error.
-func (a *app) stateLocation() (store.Location, error) {
-	if a.Cfg.State == "" {
+// stateLocation is the state spec names (store.ParseLocation:
+// "sqlite:PATH", a plain path, "dynamodb://TABLE?region=..."), or when
+// spec is "" the one --state names (SAGESAVER_STATE, the config file's
+// state), the SQLite file in the user's state directory by default. A
+// location that does not parse is a usage error.
+func (a *app) stateLocation(spec string) (store.Location, error) {
+	if spec == "" {
+		spec = a.Cfg.State
+	}
+	if spec == "" {
 		return store.Location{Backend: store.BackendSQLite, Path: a.Cfg.StatePath()}, nil
 	}
-	loc, err := store.ParseLocation(a.Cfg.State)
+	loc, err := store.ParseLocation(spec)
 	if err != nil {
 		return store.Location{}, root.UsageError("--state: %v", err)
 	}
 	return loc, nil
 }
 
-// openStore opens the state --state names: every command that reads or
-// writes the state opens it here.
-func (a *app) openStore(ctx context.Context) (store.Store, error) {
-	loc, err := a.stateLocation()
+// openStore opens the state spec names ("" for --state's, see
+// stateLocation): the one place a command turns a state string into a
+// store.Store, SQLite or DynamoDB (internal/store/backend).
+func (a *app) openStore(ctx context.Context, spec string) (store.Store, error) {
+	loc, err := a.stateLocation(spec)
 	if err != nil {
 		return nil, err
-	}
-	return backend.Open(ctx, loc, a.backendOptions())
-}
-
-// openStoreAt opens the state spec names, as --state does: a run file's
-// state (relative paths already made relative to the file) or --state.
-func (a *app) openStoreAt(ctx context.Context, spec string) (store.Store, error) {
-	loc, err := store.ParseLocation(spec)
-	if err != nil {
-		return nil, root.UsageError("state: %v", err)
 	}
 	return backend.Open(ctx, loc, a.backendOptions())
 }
@@ -82,7 +78,7 @@ changes nothing.`,
   sagesaver state init --state sqlite:/var/lib/sagesaver/state.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			loc, err := a.stateLocation()
+			loc, err := a.stateLocation("")
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/store/dynamo"
+	"github.com/sagesaver/sagesaver/internal/store/dynamo/dynamotest"
 )
 
 // TestStateFlagChoosesTheStore: `state init --state sqlite:PATH` creates
@@ -53,5 +55,32 @@ func TestStateFlagRejectsBadLocations(t *testing.T) {
 		if code != root.ExitUsage || !strings.Contains(errOut, "--state") || !strings.Contains(errOut, tc.want) {
 			t.Errorf("--state %s: exit %d, want %d (usage) saying %q; stderr:\n%s", tc.state, code, root.ExitUsage, tc.want, errOut)
 		}
+	}
+}
+
+// TestStateFlagDynamoDB: `state init --state dynamodb://...&endpoint=`
+// creates the table (on dynalite), again without harm, and history reads
+// the table --state names.
+func TestStateFlagDynamoDB(t *testing.T) {
+	ctx := context.Background()
+	srv := dynamotest.Get(t, dynamotest.Dynalite)
+	state := "dynamodb://cli-state?region=us-east-1&endpoint=" + srv.LoopbackEndpoint(t)
+	for range 2 {
+		out, errOut, code := runOffline(t, "--state", state, "state", "init")
+		if code != 0 || !strings.Contains(out, "table cli-state is ACTIVE") {
+			t.Fatalf("state init: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+		}
+	}
+	st, err := dynamo.Open(ctx, srv.Client(), "cli-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hourly := pricing.Price{Amount: pricing.MustParseMoney("0.5"), Known: true}
+	if _, err := st.StartSaving(ctx, mustID(t, "123456789012/us-east-1/notebook-instance/in-the-table"), 0, hourly, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runOffline(t, "--state", state, "history", "-o", "json")
+	if code != 0 || !strings.Contains(out, "in-the-table") {
+		t.Errorf("history --state %s: exit %d, stdout lacks the period:\n%s\nstderr:\n%s", state, code, out, errOut)
 	}
 }

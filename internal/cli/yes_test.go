@@ -126,11 +126,15 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		t.Fatal("setup: apply --yes deleted no endpoint")
 	}
 
-	// deploy package writes a zip from a run file and a Linux binary (this
+	// deploy package writes a zip from a run file (self-contained: the
+	// one above names files by absolute path) and a Linux binary (this
 	// test's own); it calls nothing.
 	pkgDir := t.TempDir()
 	pkgRun := filepath.Join(pkgDir, "run.yaml")
-	if err := os.WriteFile(pkgRun, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(pkgDir, "policy.yaml"), []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Policy\nrules:\n  - name: delete-idle-endpoints\n    resource: endpoint\n    conditions: {idleFor: 24h}\n    actions: [{type: delete}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pkgRun, []byte("apiVersion: sagesaver.io/v1alpha1\nkind: Run\ntargets: {regions: [us-east-1]}\npolicies: [{file: policy.yaml}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	self, err := os.Executable()
@@ -145,6 +149,7 @@ func TestNoChangeWithoutYes(t *testing.T) {
 		"deploy template": {"--hub"},
 		"iam operations":  {},
 		"iam policy":      {"--flavour", "act"},
+		"state init":      {}, // the --state database: no AWS call
 		"advise":          {},
 		// The agent runs on its own instance (the lifecycle script starts
 		// it; --dry-run is its dry run); --once polls once and says what

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/runconfig"
 )
 
 // RunFile is where the run configuration lies in the zip (the function
@@ -32,43 +33,32 @@ type Package struct {
 	Files []string
 }
 
-// ReadRun reads the run configuration at runPath and returns it with the
-// files it names (policies and schedules, relative to it). Errors name
-// the file, line and field.
-//
-// It checks the document's shape only (YAML, apiVersion, kind and the
-// file references): `sagesaver run` validates the rest.
+// ReadRun reads and checks the run configuration at runPath as `sagesaver
+// run` does (runconfig.Read: its policies and schedules too) and returns its
+// bytes with the files it names, relative to it. Errors name the file, line
+// and field. A file outside the run file's directory is refused: the zip
+// holds that directory's files only.
 func ReadRun(runPath string) (data []byte, refs []string, err error) {
+	r, err := runconfig.Read(runPath)
+	if err != nil {
+		return nil, nil, err
+	}
 	data, err = config.ReadLimited(runPath, config.DefaultLimits.MaxBytes)
 	if err != nil {
 		return nil, nil, err
 	}
-	var doc map[string]any
-	if err := config.DecodeStrict(runPath, data, &doc); err != nil {
-		return nil, nil, err
-	}
-	if v := doc["apiVersion"]; v != "sagesaver.io/v1alpha1" {
-		return nil, nil, config.Attach(runPath, data, &config.FileError{Field: "apiVersion", Msg: fmt.Sprintf("want sagesaver.io/v1alpha1, have %v", v)})
-	}
-	if k := doc["kind"]; k != "Run" {
-		return nil, nil, config.Attach(runPath, data, &config.FileError{Field: "kind", Msg: fmt.Sprintf("want Run, have %v", k)})
-	}
-	for _, section := range []string{"policies", "schedules"} {
-		list, _ := doc[section].([]any)
-		for i, e := range list {
-			m, _ := e.(map[string]any)
-			f, ok := m["file"].(string)
-			if !ok {
+	for _, sec := range []struct {
+		name    string
+		sources []runconfig.Source
+	}{{"policies", r.File.Policies}, {"schedules", r.File.Schedules}} {
+		for i, src := range sec.sources {
+			if src.File == "" {
 				continue // inline
 			}
-			field := fmt.Sprintf("%s[%d].file", section, i)
-			clean := path.Clean(filepath.ToSlash(f))
-			if filepath.IsAbs(f) || clean == ".." || strings.HasPrefix(clean, "../") {
-				return nil, nil, config.Attach(runPath, data, &config.FileError{Field: field,
-					Msg: fmt.Sprintf("%q is outside the run file's directory: the package holds the run file's directory only", f)})
-			}
-			if _, err := os.Stat(filepath.Join(filepath.Dir(runPath), filepath.FromSlash(clean))); err != nil {
-				return nil, nil, config.Attach(runPath, data, &config.FileError{Field: field, Msg: err.Error()})
+			clean := path.Clean(filepath.ToSlash(src.File))
+			if filepath.IsAbs(src.File) || clean == ".." || strings.HasPrefix(clean, "../") {
+				return nil, nil, config.Attach(runPath, data, &config.FileError{Field: fmt.Sprintf("%s[%d].file", sec.name, i),
+					Msg: fmt.Sprintf("%q is outside the run file's directory: the package holds the run file's directory only", src.File)})
 			}
 			refs = append(refs, clean)
 		}

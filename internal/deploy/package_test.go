@@ -20,16 +20,37 @@ targets:
   regions: [us-east-1]
 policies:
   - file: policies/idle.yaml
-  - inline: {}
 schedules:
   - file: schedules/office.yaml
 mode: enforce
 `
 
+const (
+	idlePolicy = `apiVersion: sagesaver.io/v1alpha1
+kind: Policy
+rules:
+  - name: delete-idle-endpoints
+    resource: endpoint
+    conditions:
+      idleFor: 24h
+    actions:
+      - type: delete
+`
+	officeHours = `apiVersion: sagesaver.io/v1alpha1
+kind: ScheduleSet
+schedules:
+  - name: office-hours
+    timezone: Europe/Berlin
+    periods: [{begin: "08:00", end: "19:00"}]
+    targets: [{kind: notebook, namePrefix: dev-}]
+`
+)
+
+// writeRun writes run as DIR/run/run.yaml with the files it names.
 func writeRun(t *testing.T, run string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range map[string]string{"run.yaml": run, "policies/idle.yaml": "kind: Policy\n", "schedules/office.yaml": "kind: ScheduleSet\n"} {
+	dir := filepath.Join(t.TempDir(), "run")
+	for name, content := range map[string]string{"run.yaml": run, "policies/idle.yaml": idlePolicy, "schedules/office.yaml": officeHours} {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -98,7 +119,7 @@ func TestWritePackage(t *testing.T) {
 	if read(t, boot) != string(bin) {
 		t.Error("bootstrap is not the binary")
 	}
-	if read(t, got["run.yaml"]) != runYAML || read(t, got["policies/idle.yaml"]) != "kind: Policy\n" || got["schedules/office.yaml"] == nil {
+	if read(t, got["run.yaml"]) != runYAML || read(t, got["policies/idle.yaml"]) != idlePolicy || got["schedules/office.yaml"] == nil {
 		t.Errorf("configuration files: %v", p.Files)
 	}
 }
@@ -127,9 +148,9 @@ func TestPackageRefuses(t *testing.T) {
 		bin       []byte
 		want      string
 	}{
-		{"escaping path", strings.Replace(runYAML, "policies/idle.yaml", "../idle.yaml", 1), bin, `:6:`},
-		{"missing file", strings.Replace(runYAML, "policies/idle.yaml", "policies/nope.yaml", 1), bin, "policies[0].file"},
-		{"wrong kind", strings.Replace(runYAML, "kind: Run", "kind: Policy", 1), bin, "want Run"},
+		{"escaping path", strings.Replace(runYAML, "policies/idle.yaml", "../run/policies/idle.yaml", 1), bin, `:6:`},
+		{"missing file", strings.Replace(runYAML, "policies/idle.yaml", "policies/nope.yaml", 1), bin, "nope.yaml"},
+		{"wrong kind", strings.Replace(runYAML, "kind: Run", "kind: Policy", 1), bin, `run.yaml:2:7: field "kind"`},
 		{"bad yaml", "apiVersion: [\n", bin, "run.yaml:1"},
 		{"not a binary", runYAML, []byte("#!/bin/sh\necho hi\n"), "not a Linux executable"},
 	} {

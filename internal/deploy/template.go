@@ -100,8 +100,8 @@ func Hub(version string) Template {
 		"FunctionName", o("Type", "String", "Default", "sagesaver", "AllowedPattern", "^[a-zA-Z0-9-_]{1,64}$"),
 		"HubRoleName", o("Type", "String", "Default", DefaultHubRoleName,
 			"Description", "the function's role; the spokes trust exactly this role name"),
-		"SpokeRoleName", o("Type", "String", "Default", DefaultRoleName, "Description", "the role the spoke StackSet creates in each member account"),
-		"Regions", o("Type", "CommaDelimitedList", "Default", "us-east-1", "Description", "the regions each account is scanned in"),
+		"SpokeRoleName", o("Type", "String", "Default", DefaultRoleName, "Description", "the role the spoke StackSet creates in each member account (the run configuration's targets.roleName)"),
+		"Regions", o("Type", "CommaDelimitedList", "Default", "us-east-1", "Description", "SAGESAVER_REGION: the regions where the run configuration's targets name none"),
 		"ScheduleExpression", o("Type", "String", "Default", DefaultSchedule),
 		"TableName", o("Type", "String", "Default", "sagesaver", "Description", "the DynamoDB state table (audit log, claims, results); kept when the stack is deleted"),
 		"LogRetentionDays", o("Type", "Number", "Default", 90,
@@ -133,11 +133,13 @@ func Hub(version string) Template {
 			"MemorySize", ref("MemorySize"),
 			"Timeout", ref("Timeout"),
 			"LoggingConfig", o("LogFormat", "JSON", "LogGroup", ref("LogGroup")),
+			// The global configuration's variables (README); the run
+			// configuration in the zip says the rest (targets and their
+			// role name, notify's topic: the stack's outputs).
 			"Environment", o("Variables", o(
 				"SAGESAVER_STATE", sub("dynamodb://${Table}?region=${AWS::Region}"),
 				"SAGESAVER_REGION", join(",", ref("Regions")),
-				"SAGESAVER_SPOKE_ROLE", ref("SpokeRoleName"),
-				"SAGESAVER_SNS_TOPIC", ifThen("CreateTopic", ref("Topic"), ""),
+				"SAGESAVER_LOG_FORMAT", "json",
 			)),
 		)),
 		"EventInvokeConfig", o("Type", "AWS::Lambda::EventInvokeConfig", "Properties", o(

@@ -23,6 +23,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/schedule"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 // Kind is the kind of a run file.
@@ -234,23 +235,21 @@ func (f *File) Validate() error {
 }
 
 // SplitState splits a state backend string into its scheme ("sqlite",
-// "dynamodb") and the rest (a path, or the URL). The dynamo branch owns
-// the full parser; this keeps the run file's value checked meanwhile.
+// "dynamodb") and the rest (a path, or the URL), checked by the one parser
+// of state locations, store.ParseLocation. A run file names the backend:
+// a plain path (which --state accepts) is refused here.
 func SplitState(s string) (scheme, rest string, err error) {
-	switch {
-	case strings.HasPrefix(s, "sqlite:"):
-		rest = strings.TrimPrefix(s, "sqlite:")
-		if rest == "" {
-			return "", "", fmt.Errorf("%q names no database file (sqlite:PATH)", s)
-		}
-		return "sqlite", rest, nil
-	case strings.HasPrefix(s, "dynamodb://"):
-		if strings.TrimPrefix(s, "dynamodb://") == "" {
-			return "", "", fmt.Errorf("%q names no table (dynamodb://TABLE?region=...)", s)
-		}
-		return "dynamodb", s, nil
+	if !strings.HasPrefix(s, "sqlite:") && !strings.HasPrefix(s, "dynamodb:") {
+		return "", "", fmt.Errorf("%q: want sqlite:PATH or dynamodb://TABLE?region=REGION", s)
 	}
-	return "", "", fmt.Errorf("%q: want sqlite:PATH or dynamodb://TABLE?region=REGION", s)
+	loc, err := store.ParseLocation(s)
+	if err != nil {
+		return "", "", err
+	}
+	if loc.Backend == store.BackendSQLite {
+		return "sqlite", loc.Path, nil
+	}
+	return "dynamodb", s, nil
 }
 
 // Run is a run file read and checked, its policies and schedules loaded.

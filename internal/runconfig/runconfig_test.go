@@ -81,6 +81,8 @@ func TestErrors(t *testing.T) {
 		{"nothing to do", base, "run.yaml", "policies", 0},
 		{"cadence", base + inlinePolicy + "cadence: {evidence: 10s}\n", "run.yaml", "cadence.evidence", 14},
 		{"state", base + inlinePolicy + "state: postgres://x\n", "run.yaml", "state", 14},
+		{"state table", base + inlinePolicy + "state: dynamodb://ab?region=us-east-1\n", "run.yaml", "state", 14},
+		{"state parameter", base + inlinePolicy + "state: dynamodb://sagesaver?regoin=us-east-1\n", "run.yaml", "state", 14},
 		{"account", base + "  accounts: [{id: 1234}]\n" + inlinePolicy, "run.yaml", "targets.accounts[0].id", 5},
 		{"inline policy", base + strings.Replace(inlinePolicy, "idleFor: 24h", "idleFor: forever", 1), "run.yaml", "policies[0].inline.rules[0].conditions.idleFor", 0},
 		{"policy file", base + "policies: [{file: bad-policy.yaml}]\n", bad, "rules[0].actions[0].type", 6},

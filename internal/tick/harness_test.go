@@ -29,6 +29,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/store/dynamo"
+	"github.com/sagesaver/sagesaver/internal/store/dynamo/dynamotest"
 	"github.com/sagesaver/sagesaver/internal/tick"
 )
 
@@ -135,7 +137,8 @@ notify:
 
 // backend opens the store a test ticks against; every host opens its own
 // handle on the same state, as processes on different machines would.
-// The DynamoDB backend joins this table when it is merged.
+// DynamoDB runs on dynalite and on DynamoDB Local (dynamotest), a fresh
+// table per test.
 type backend struct {
 	name string
 	// open returns a function that opens a new handle on one state.
@@ -154,6 +157,24 @@ var backends = []backend{
 			return st
 		}
 	}},
+	{name: dynamotest.Dynalite, open: dynamoBackend(dynamotest.Dynalite)},
+	{name: dynamotest.DynamoDBLocal, open: dynamoBackend(dynamotest.DynamoDBLocal)},
+}
+
+// dynamoBackend opens handles on a fresh table of server name.
+func dynamoBackend(name string) func(t *testing.T, clk clock.Clock) func() store.Store {
+	return func(t *testing.T, clk clock.Clock) func() store.Store {
+		srv := dynamotest.Get(t, name)
+		table := srv.NewTable(t)
+		return func() store.Store {
+			st, err := dynamo.Open(context.Background(), srv.Client(), table, dynamo.WithClock(clk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		}
+	}
 }
 
 // fleet is a running emulator with the fleet loaded.

@@ -414,7 +414,7 @@ func supervise(v string) int {
 			_ = cmd.Process.Kill()
 			return 2
 		}
-		go bridge(l, fmt.Sprintf("127.0.0.1:%d", sp.Port))
+		go bridge(l, "tcp", fmt.Sprintf("127.0.0.1:%d", sp.Port))
 	}
 	gone := make(chan struct{})
 	go func() {
@@ -432,8 +432,8 @@ func supervise(v string) int {
 	}
 }
 
-// bridge forwards each connection l accepts to addr.
-func bridge(l net.Listener, addr string) {
+// bridge forwards each connection l accepts to addr on network.
+func bridge(l net.Listener, network, addr string) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -441,15 +441,15 @@ func bridge(l net.Listener, addr string) {
 		}
 		go func() {
 			defer c.Close()
-			u, err := net.Dial("tcp", addr)
+			u, err := net.Dial(network, addr)
 			if err != nil {
 				return
 			}
 			defer u.Close()
 			go func() {
 				_, _ = io.Copy(u, c)
-				if tc, ok := u.(*net.TCPConn); ok {
-					_ = tc.CloseWrite()
+				if cw, ok := u.(interface{ CloseWrite() error }); ok {
+					_ = cw.CloseWrite()
 				}
 			}()
 			_, _ = io.Copy(c, u)
@@ -470,4 +470,18 @@ func Connect(dsn string) (*dynamodb.Client, string, error) {
 	}
 	s := &Server{sock: sock}
 	return newClient(s.HTTPClient()), table, nil
+}
+
+// LoopbackEndpoint returns an http:// URL on 127.0.0.1 that reaches the
+// server, for a test that must give a URL (a --state endpoint) rather
+// than an HTTP client; the listener closes when t ends.
+func (s *Server) LoopbackEndpoint(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go bridge(l, "unix", s.sock)
+	return "http://" + l.Addr().String()
 }
