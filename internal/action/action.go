@@ -196,6 +196,15 @@ func New(regions []*Region, st store.Store, catalog *pricing.Catalog, opts ...Op
 	return e
 }
 
+// As returns a copy of e that records osUser as who acts (the dashboard's
+// user), keeping e's caller ARN: the principal that acts is still the
+// one whose credentials e holds.
+func (e *Executor) As(osUser string) *Executor {
+	c := *e
+	c.info.OSUser = osUser
+	return &c
+}
+
 // Outcome is what happened to one step of one finding.
 type Outcome struct {
 	Rule    string

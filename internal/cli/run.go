@@ -96,94 +96,12 @@ the ticks with each target's result.`,
 }
 
 func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, at time.Time, fan fanOutFlags) error {
-	// The run file and everything it names are read before anything else:
-	// a bad file changes nothing and asks nothing of AWS.
-	r, err := runconfig.Read(file)
-	if err != nil {
-		return err
-	}
-	if fl := cmd.Flag("region"); (fl == nil || !fl.Changed) && len(r.Targets.Regions) > 0 {
-		a.Cfg.Regions = r.Targets.Regions
-	}
-	spec := runStateSpec(a, cmd, r)
-	catalog, err := a.priceCatalog()
-	if err != nil {
-		return err
-	}
-	tf := runTargetFlags(r)
-	if r.Targets.RoleName == "" {
-		if role := a.Getenv(EnvSpokeRole); role != "" {
-			tf.roleName = role
-		}
-	}
-	var fanned []fanOutTarget
-	switch {
-	case fan.workerOf != 0:
-		if tf, err = workerTargets(r, tf, fan.account, a.Cfg.Regions[0]); err != nil {
-			return err
-		}
-	case fan.function != "":
-		// The orchestrator enters no account: it lists them, and hands
-		// them out unless there are few enough to run here.
-		all, err := a.enumerate(ctx, tf, catalog)
-		if err != nil {
-			return err
-		}
-		if len(all) > fan.inProcessMax {
-			fanned = all
-			tf = targetFlags{accounts: []AccountEntry{}}
-		}
-	}
-	var set *targetSet
-	if fanned != nil {
-		base, err := a.awsConfig(ctx)
-		if err != nil {
-			return err
-		}
-		set = &targetSet{Base: base}
-	} else if set, err = a.buildTargets(ctx, tf, catalog); err != nil {
-		return err
-	}
-	notifyCfg := r.ScheduleNotify
-	if r.Notify != nil {
-		notifyCfg = &schedule.Notify{SNSTopicARN: r.Notify.SNSTopicARN, WebhookURLEnv: r.Notify.WebhookURLEnv}
-	}
-	schedNotifier, err := a.scheduleNotifier(set.Base, &schedule.File{Notify: notifyCfg}, &scheduleRunFlags{})
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, spec)
+	opts, st, _, fanned, err := prepareFanTick(ctx, a, cmd, file, dryRun, fan)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	// Endpoint evidence is incremental: each endpoint's sums per period
-	// are kept in the state and only the periods since the last fetch are
-	// asked for, at most once per evidence cadence.
-	every := r.Cadences().Evidence
-	ex, err := a.executorWith(ctx, set, st, catalog, func(reg *action.Region, cl *awsapi.Clients) {
-		reg.Evidence = metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(st), metrics.EvidenceKey(reg.Account, reg.Region),
-			metrics.WithEvery(every-tick.DueSlack(every)), metrics.WithEvidenceLog(a.Log))
-	}, action.WithDeferredDigest())
-	if err != nil {
-		return err
-	}
-	var targets []tick.Target
-	for _, f := range set.Failures {
-		// An account whose role cannot be assumed fails in every region.
-		for _, region := range set.Regions {
-			targets = append(targets, tick.Target{Account: f.Account, Region: region, Err: errors.New(f.Reason)})
-		}
-	}
-	for _, t := range set.Targets {
-		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
-	}
-	opts := tick.Options{Run: r, DryRun: dryRun, At: at, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
-		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls,
-		Parent: fan.workerOf}
-	if schedNotifier != nil {
-		opts.ScheduleNotifier = schedNotifier
-	}
+	opts.At = at
 	res, err := tick.Run(ctx, opts)
 	if err != nil {
 		return err
@@ -217,6 +135,108 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d of %d target(s) failed (listed above; sagesaver history --runs); the others completed", failed, len(res.Targets))}
 	}
 	return nil
+}
+
+// prepareTick reads the run file and builds what a tick needs (targets,
+// state store, executor, notifier): `run` runs one, `serve -f` one every
+// interval. The caller closes the store.
+func prepareTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool) (tick.Options, store.Store, *runconfig.Run, error) {
+	opts, st, r, _, err := prepareFanTick(ctx, a, cmd, file, dryRun, fanOutFlags{})
+	return opts, st, r, err
+}
+
+// prepareFanTick is prepareTick for the hub function's orchestrator
+// (fan.function: the targets it hands out to workers are returned, and
+// the tick itself has none) and workers (fan.workerOf: the one target).
+func prepareFanTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, fan fanOutFlags) (tick.Options, store.Store, *runconfig.Run, []fanOutTarget, error) {
+	// The run file and everything it names are read before anything else:
+	// a bad file changes nothing and asks nothing of AWS.
+	r, err := runconfig.Read(file)
+	if err != nil {
+		return tick.Options{}, nil, nil, nil, err
+	}
+	if fl := cmd.Flag("region"); (fl == nil || !fl.Changed) && len(r.Targets.Regions) > 0 {
+		a.Cfg.Regions = r.Targets.Regions
+	}
+	spec := runStateSpec(a, cmd, r)
+	catalog, err := a.priceCatalog()
+	if err != nil {
+		return tick.Options{}, nil, nil, nil, err
+	}
+	tf := runTargetFlags(r)
+	if r.Targets.RoleName == "" {
+		if role := a.Getenv(EnvSpokeRole); role != "" {
+			tf.roleName = role
+		}
+	}
+	var fanned []fanOutTarget
+	switch {
+	case fan.workerOf != 0:
+		if tf, err = workerTargets(r, tf, fan.account, a.Cfg.Regions[0]); err != nil {
+			return tick.Options{}, nil, nil, nil, err
+		}
+	case fan.function != "":
+		// The orchestrator enters no account: it lists them, and hands
+		// them out unless there are few enough to run here.
+		all, err := a.enumerate(ctx, tf, catalog)
+		if err != nil {
+			return tick.Options{}, nil, nil, nil, err
+		}
+		if len(all) > fan.inProcessMax {
+			fanned = all
+		}
+	}
+	var set *targetSet
+	if fanned != nil {
+		base, err := a.awsConfig(ctx)
+		if err != nil {
+			return tick.Options{}, nil, nil, nil, err
+		}
+		set = &targetSet{Base: base}
+	} else if set, err = a.buildTargets(ctx, tf, catalog); err != nil {
+		return tick.Options{}, nil, nil, nil, err
+	}
+	notifyCfg := r.ScheduleNotify
+	if r.Notify != nil {
+		notifyCfg = &schedule.Notify{SNSTopicARN: r.Notify.SNSTopicARN, WebhookURLEnv: r.Notify.WebhookURLEnv}
+	}
+	schedNotifier, err := a.scheduleNotifier(set.Base, &schedule.File{Notify: notifyCfg}, &scheduleRunFlags{})
+	if err != nil {
+		return tick.Options{}, nil, nil, nil, err
+	}
+	st, err := a.openStore(ctx, spec)
+	if err != nil {
+		return tick.Options{}, nil, nil, nil, err
+	}
+	// Endpoint evidence is incremental: each endpoint's sums per period
+	// are kept in the state and only the periods since the last fetch are
+	// asked for, at most once per evidence cadence.
+	every := r.Cadences().Evidence
+	ex, err := a.executorWith(ctx, set, st, catalog, func(reg *action.Region, cl *awsapi.Clients) {
+		reg.Evidence = metrics.NewEvidence(metrics.New(cl.Metrics), metrics.StoreMemory(st), metrics.EvidenceKey(reg.Account, reg.Region),
+			metrics.WithEvery(every-tick.DueSlack(every)), metrics.WithEvidenceLog(a.Log))
+	}, action.WithDeferredDigest())
+	if err != nil {
+		st.Close()
+		return tick.Options{}, nil, nil, nil, err
+	}
+	var targets []tick.Target
+	for _, f := range set.Failures {
+		// An account whose role cannot be assumed fails in every region.
+		for _, region := range set.Regions {
+			targets = append(targets, tick.Target{Account: f.Account, Region: region, Err: errors.New(f.Reason)})
+		}
+	}
+	for _, t := range set.Targets {
+		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
+	}
+	opts := tick.Options{Run: r, DryRun: dryRun, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
+		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls,
+		Parent: fan.workerOf}
+	if schedNotifier != nil {
+		opts.ScheduleNotifier = schedNotifier
+	}
+	return opts, st, r, fanned, nil
 }
 
 // countCalls counts a target's AWS calls, by operation, and the metrics

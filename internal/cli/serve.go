@@ -2,16 +2,21 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/action"
+	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
@@ -22,8 +27,11 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/runconfig"
+	"github.com/sagesaver/sagesaver/internal/schedule"
 	dash "github.com/sagesaver/sagesaver/internal/serve"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
 	"github.com/sagesaver/sagesaver/internal/version"
 )
 
@@ -40,6 +48,13 @@ type serveOptions struct {
 	// once takes one inventory and exits without serving (a smoke test
 	// of the configuration; the tests' read-only check).
 	once bool
+	// actions lets people act from the pages (dismiss, snooze, apply a
+	// finding, restore an endpoint).
+	actions        bool
+	file           string
+	schedules      string
+	proxyHeader    string
+	trustedProxies []string
 }
 
 // serveStarted, when a test sets it, is told where serve listens, the
@@ -52,12 +67,25 @@ func newServeCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the dashboard and Prometheus metrics, re-scanning the fleet on an interval",
-		Long: `Serve a read-only web dashboard of the fleet (overview, inventory with
-filters and CSV/JSON export, a page per resource with its price and
-invocations chart, the savings ledger, the activity log) and Prometheus
-metrics at /metrics, scanning the chosen accounts and regions every
---interval. /healthz answers while the process lives, /readyz once the
-first inventory is in.
+		Long: `Serve a web dashboard of the fleet (overview, inventory with filters and
+CSV/JSON export, a page per resource with its price and invocations chart,
+opportunities by action, the savings ledger, the activity log) and
+Prometheus metrics at /metrics, scanning the chosen accounts and regions
+every --interval. /healthz answers while the process lives, /readyz once
+the first inventory is in.
+
+With -f, serve is the always-on daemon: it runs the run file's ticks
+(as 'sagesaver run -f') every --interval, one at a time, and shows what
+they keep in the state; SIGTERM stops the tick in flight as run does on a
+signal and shuts the server down.
+
+The dashboard is read-only unless --actions is given: then people can
+dismiss or snooze an opportunity (with a reason, kept in the state store),
+apply one finding of the latest plan and restore an endpoint sagesaver
+deleted; each shows its dry run first and acts only when confirmed,
+through the same executor as apply and restore, recording the dashboard
+user as the actor. Behind an authenticating proxy, --proxy-header names
+the header with the user, honoured only from --trusted-proxy addresses.
 
 It listens on 127.0.0.1:8080 by default. An access token is generated on
 first start and printed once (its SHA-256 is kept beside the state
@@ -67,7 +95,10 @@ send it as a bearer token. A non-loopback --addr is refused with
 that moves, so that nothing needs an AWS account.`,
 		Example: `  sagesaver serve --demo
   sagesaver serve --region us-east-1,eu-west-1 --interval 10m
+  sagesaver serve -f run.yaml
   sagesaver serve --addr 0.0.0.0:8080 --allowed-host dashboard.internal
+  sagesaver serve --demo --actions --schedules examples/schedules/dev-notebooks-office-hours.yaml
+  sagesaver serve --actions --proxy-header X-Forwarded-Email --trusted-proxy 10.0.0.7
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/metrics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -80,7 +111,13 @@ that moves, so that nothing needs an AWS account.`,
 			if err := dash.CheckBind(o.addr, !o.noAuth); err != nil {
 				return root.UsageError("--addr: %v", err)
 			}
-			return runServe(cmd.Context(), a, o)
+			if o.demo && o.file != "" {
+				return root.UsageError("--demo and -f: choose one")
+			}
+			if (o.proxyHeader == "") != (len(o.trustedProxies) == 0) {
+				return root.UsageError("--proxy-header and --trusted-proxy: give both or neither")
+			}
+			return runServe(cmd.Context(), a, cmd, o)
 		},
 	}
 	o.targets.register(cmd.Flags())
@@ -93,19 +130,80 @@ that moves, so that nothing needs an AWS account.`,
 	f.Var(config.NewDurationFlag(&o.demoSpeed, time.Minute), "demo-speed", "virtual time the demo's clock moves per second")
 	_ = f.MarkHidden("demo-speed")
 	f.BoolVar(&o.once, "once", false, "take one inventory and exit without serving (checks the configuration)")
+	f.BoolVar(&o.actions, "actions", false, "let dashboard users act: dismiss or snooze opportunities, apply a finding, restore an endpoint (each shows its dry run first)")
+	f.StringVarP(&o.file, "file", "f", "", "run file (as `sagesaver run -f` reads): run its ticks every --interval, one at a time, and serve what they keep in its state")
+	f.StringVar(&o.schedules, "schedules", "", "schedules file (as `schedule run` reads) for the Schedules page and each resource's schedule preview")
+	f.StringVar(&o.proxyHeader, "proxy-header", "", "header naming the user an authenticating proxy logged in (e.g. X-Forwarded-Email); needs --trusted-proxy")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "addresses or CIDR prefixes of the proxy whose --proxy-header is honoured (the TCP peer)")
 	return cmd
 }
 
-func runServe(ctx context.Context, a *app, o serveOptions) error {
+func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) error {
 	catalog, err := a.priceCatalog()
 	if err != nil {
 		return err
 	}
-	opts := dash.Options{Addr: o.addr, AllowedHosts: o.allowedHosts, Catalog: catalog, Log: a.Log, Version: version.String(), Demo: o.demo}
+	opts := dash.Options{Addr: o.addr, AllowedHosts: o.allowedHosts, Catalog: catalog, Log: a.Log, Version: version.String(), Demo: o.demo,
+		Actions: o.actions, ProxyHeader: o.proxyHeader}
+	for _, p := range o.trustedProxies {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			return root.UsageError("--trusted-proxy: %v", err)
+		}
+		opts.TrustedProxies = append(opts.TrustedProxies, pfx)
+	}
+	actor := &dashActor{}
+	if o.schedules != "" {
+		if opts.Schedules, err = schedule.Load(o.schedules); err != nil {
+			return err
+		}
+	}
 	stateDir := filepath.Dir(a.Cfg.StatePath())
 	var take func(ctx context.Context) (*dash.Snapshot, error)
 	var emuURL string
-	if o.demo {
+	// With a run file, the ticks feed the dashboard from the state store
+	// instead of the poller's scans.
+	var storeSrc *dash.StoreSource
+	var ticks func(ctx context.Context)
+	if o.file != "" {
+		topts, st, r, err := prepareTick(ctx, a, cmd, o.file, false)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if _, rest, err := runconfig.SplitState(r.StatePath()); err == nil && strings.HasPrefix(r.StatePath(), "sqlite:") {
+			stateDir = filepath.Dir(rest)
+		}
+		opts.Store, opts.Clock = st, a.clk()
+		if opts.Schedules == nil {
+			opts.Schedules = r.Schedules
+		}
+		byKey := map[string]*awsapi.Clients{}
+		for _, t := range topts.Targets {
+			if t.Clients != nil {
+				byKey[t.Account+"/"+t.Region] = t.Clients
+			}
+		}
+		cw := &cloudWatch{}
+		cw.set(byKey)
+		opts.Evidence = cw
+		storeSrc = dash.NewStoreSource(st, catalog, inventory.DefaultJobLookback)
+		if err := storeSrc.Refresh(ctx, 0, 0); err != nil {
+			return err
+		}
+		if o.once {
+			return serveTick(ctx, a, topts, storeSrc)
+		}
+		ticks = func(ctx context.Context) { tickLoop(ctx, a, topts, storeSrc, o.interval) }
+		actor.setup = func(_ context.Context, rule string) (*action.Executor, *policy.Policy, error) {
+			for _, p := range r.Policies {
+				if rule == "" || slices.ContainsFunc(p.Rules, func(x policy.Rule) bool { return x.Name == rule }) {
+					return topts.Executor, p, nil
+				}
+			}
+			return nil, nil, fmt.Errorf("no policy of %s has a rule %q", o.file, rule)
+		}
+	} else if o.demo {
 		env, stop, err := startDemo(ctx)
 		if err != nil {
 			return err
@@ -130,6 +228,8 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 			return err
 		}
 		take = d.take
+		actor.setup = func(context.Context, string) (*action.Executor, *policy.Policy, error) { return d.ex, d.policy, nil }
+		actor.around = func() func() { return tickEmulator(env) }
 		if o.demoSpeed > 0 {
 			defer moveClock(env, o.demoSpeed)()
 		}
@@ -142,6 +242,9 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		opts.Store, opts.Clock = st, a.clk()
 		cw := &cloudWatch{}
 		opts.Evidence = cw
+		var lastSet *targetSet
+		var setMu sync.Mutex
+		var adv adviceCache
 		take = func(ctx context.Context) (*dash.Snapshot, error) {
 			start := time.Now()
 			res, set, err := a.scanTargets(ctx, scanOptions{targets: o.targets, lookback: inventory.DefaultJobLookback, concurrency: inventory.DefaultConcurrency}, catalog)
@@ -149,8 +252,26 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 				return nil, err
 			}
 			cw.set(set.Clients)
+			setMu.Lock()
+			lastSet = set
+			setMu.Unlock()
 			s := report.New(reportInput(res), catalog, set.Accounts, set.Regions, inventory.DefaultJobLookback)
-			return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start)}, nil
+			return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start),
+				Advice: adv.get(ctx, res, catalog, func(acct, region string) *awsapi.Clients { return set.Clients[acct+"/"+region] })}, nil
+		}
+		actor.setup = func(ctx context.Context, _ string) (*action.Executor, *policy.Policy, error) {
+			setMu.Lock()
+			set := lastSet
+			setMu.Unlock()
+			if set == nil {
+				return nil, nil, errors.New("no inventory yet")
+			}
+			p, err := latestPolicy(ctx, st)
+			if err != nil {
+				return nil, nil, err
+			}
+			ex, err := a.executor(ctx, set, st, catalog)
+			return ex, p, err
 		}
 	}
 	if o.once {
@@ -169,8 +290,17 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		}
 		opts.Auth, token = auth, tok
 	}
-	poller := dash.NewPoller(take, o.interval, opts.Clock, a.Log)
-	opts.Source = poller
+	var poller *dash.Poller
+	if storeSrc != nil {
+		opts.Source = storeSrc
+	} else {
+		poller = dash.NewPoller(take, o.interval, opts.Clock, a.Log)
+		opts.Source = poller
+	}
+	if o.actions {
+		actor.source = opts.Source
+		opts.Act = actor
+	}
 	srv, err := dash.New(opts)
 	if err != nil {
 		return root.UsageError("%v", err)
@@ -179,7 +309,14 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); poller.Run(ctx) }()
+	go func() {
+		defer wg.Done()
+		if ticks != nil {
+			ticks(ctx)
+			return
+		}
+		poller.Run(ctx)
+	}()
 	defer wg.Wait()
 	err = srv.Serve(ctx, func(addr net.Addr) {
 		url := "http://" + addr.String()
@@ -200,6 +337,49 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	})
 	cancel()
 	return err
+}
+
+// tickLoop runs a tick now and then every interval until ctx ends, one at
+// a time (a slow tick delays the next, never overlaps it), and refreshes
+// the dashboard's inventory from the state after each. When ctx ends
+// (SIGTERM) the tick in flight stops as `run` does on a signal: what it
+// did is recorded, the targets it did not reach are the next tick's.
+func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := serveTick(ctx, a, topts, src); err != nil && ctx.Err() == nil {
+			a.Log.Warn("tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// serveTick runs one tick at now and reads its inventory into src.
+func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource) error {
+	start := time.Now()
+	topts.At = a.clk().Now().UTC().Truncate(time.Second)
+	res, err := tick.Run(ctx, topts)
+	if err != nil {
+		return err
+	}
+	if res.Claimed != nil {
+		a.Log.Info("tick already run by another host", "at", res.At, "err", res.Claimed)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err := src.Refresh(ctx, res.RunID, time.Since(start)); err != nil {
+		return err
+	}
+	if res.Failed() {
+		return fmt.Errorf("tick %s: some target failed (sagesaver history --runs)", res.At.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // moveClock advances the demo emulator's clock by speed every second of
@@ -237,6 +417,7 @@ type serveDemo struct {
 	policy  *policy.Policy
 	catalog *pricing.Catalog
 	applied bool
+	advice  adviceCache
 }
 
 func newServeDemo(ctx context.Context, a *app, env *demoEnv, st store.Store, catalog *pricing.Catalog) (*serveDemo, error) {
@@ -287,7 +468,80 @@ func (d *serveDemo) take(ctx context.Context) (*dash.Snapshot, error) {
 		accounts = append(accounts, t.Account)
 	}
 	s := report.New(reportInput(res), d.catalog, accounts, demoRegions, inventory.DefaultJobLookback)
-	return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start)}, nil
+	advice := d.advice.get(ctx, res, d.catalog, func(_, region string) *awsapi.Clients { return awsapi.NewClients(d.env.cfg, region, false) })
+	return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start), Advice: advice}, nil
+}
+
+// adviceEvery is how often serve runs `advise` on its inventory: it reads
+// two weeks of CloudWatch for every running resource, and right-sizing
+// evidence does not change in five minutes.
+const adviceEvery = time.Hour
+
+// adviceCache keeps the latest advise result for adviceEvery.
+type adviceCache struct {
+	at  time.Time
+	res *advise.Result
+}
+
+func (c *adviceCache) get(ctx context.Context, res *inventory.Result, catalog *pricing.Catalog, clients func(account, region string) *awsapi.Clients) *advise.Result {
+	if c.res != nil && res.ScannedAt.Sub(c.at) < adviceEvery {
+		return c.res
+	}
+	var sources []advise.Source
+	seen := map[string]bool{}
+	for _, r := range res.Resources {
+		k := r.Account + "/" + r.Region
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if cl := clients(r.Account, r.Region); cl != nil {
+			sources = append(sources, advise.Source{Account: r.Account, Region: r.Region, CloudWatch: cl.Metrics, Scaling: cl.ApplicationAutoScaling})
+		}
+	}
+	const lookback = 14 * 24 * time.Hour
+	ev := advise.Gather(ctx, sources, res.Resources, res.ScannedAt, lookback, inventory.DefaultJobLookback)
+	c.res = advise.Advise(res.Resources, ev, catalog, advise.Options{Now: res.ScannedAt, JobLookback: inventory.DefaultJobLookback})
+	c.at = res.ScannedAt
+	return c.res
+}
+
+// latestPolicy reads the policy file of the latest plan or apply recorded
+// in the store, refusing one changed since (its SHA-256): the dashboard
+// applies the finding the page showed, of the policy that found it.
+func latestPolicy(ctx context.Context, st store.Store) (*policy.Policy, error) {
+	runs, err := st.Runs(ctx, 200)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") || r.PolicyFile == "" {
+			continue
+		}
+		p, err := policy.Read(r.PolicyFile)
+		if err != nil {
+			return nil, fmt.Errorf("policy of run %d: %w", r.ID, err)
+		}
+		if r.PolicyHash != "" && p.SHA256() != r.PolicyHash {
+			return nil, fmt.Errorf("policy %s changed since run %d planned it: run `sagesaver plan -f %s` again", r.PolicyFile, r.ID, r.PolicyFile)
+		}
+		return p, nil
+	}
+	return nil, errors.New("no plan with a policy file in the state store: run `sagesaver plan -f POLICY` first")
+}
+
+// parsePrefix reads an address ("10.0.0.7") or a CIDR prefix
+// ("10.0.0.0/24").
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 // cloudWatch reads invocations for the resource page with the scan's

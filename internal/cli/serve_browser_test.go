@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -105,7 +106,7 @@ func TestServeDemoInBrowser(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &lockedBuffer{b: &serveErr}})}
-		if code := run(ctx, a, []string{"serve", "--demo", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
+		if code := run(ctx, a, []string{"serve", "--demo", "--actions", "--schedules", "../../examples/schedules/dev-notebooks-office-hours.yaml", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
 			t.Errorf("serve exited %d", code)
 		}
 	}()
@@ -259,6 +260,89 @@ func TestServeDemoInBrowser(t *testing.T) {
 	}
 	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"] body`)), shot("overview-dark")); err != nil {
 		t.Fatalf("dark theme: %v", err)
+	}
+	// Opportunities, then apply one of them with actions enabled: the dry
+	// run first, then for real; then restore the endpoint it deleted.
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS(`#theme`), "light")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.getElementById('theme').dispatchEvent(new Event('change'))`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/schedules"), ready, shot("schedules")); err != nil {
+		t.Fatalf("schedules: %v", err)
+	}
+	if n := text(`[data-schedule="dev-notebooks-office-hours"] [data-testid="managed"]`); n == "0" {
+		t.Error("the office-hours schedule manages none of the demo's dev- notebooks")
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/opportunities"), ready, shot("opportunities")); err != nil {
+		t.Fatalf("opportunities: %v", err)
+	}
+	if n := text(`[data-testid="opp-open"]`); n == "0" {
+		t.Fatal("the demo has no open opportunity")
+	}
+	// The delete group is what `plan -o json` of the same policy, against
+	// the same emulator, would delete.
+	pageDeletes, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-group="delete"] tr[data-key]')).map(r => r.dataset.key.split('/').slice(2).join('/')).sort()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, sa, []string{"--region", "us-east-1,eu-west-1", "--endpoint-url", s.emu, "plan", "-f", "../../examples/policies/demo.yaml", "-o", "json"}); code != 0 {
+		t.Fatalf("plan exited %d: %s", code, errb.String())
+	}
+	var planDoc struct {
+		Steps []struct{ Account, Region, Kind, Name, Action string } `json:"steps"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &planDoc); err != nil {
+		t.Fatal(err)
+	}
+	var planDeletes []string
+	for _, st := range planDoc.Steps {
+		if st.Action == "delete" {
+			planDeletes = append(planDeletes, st.Account+"/"+st.Region+"/"+st.Kind+"/"+st.Name)
+		}
+	}
+	slices.Sort(planDeletes)
+	if !slices.Equal(pageDeletes, planDeletes) {
+		t.Errorf("the page's delete group %v, plan -o json deletes %v", pageDeletes, planDeletes)
+	}
+	target, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('[data-group="delete"] tr[data-key]').dataset.key`))
+	if err != nil {
+		t.Fatalf("no delete opportunity: %v", err)
+	}
+	ep := target[strings.Index(target, "/")+1:]
+	ep = ep[strings.Index(ep, "/")+1:] // policy/RULE/ACCOUNT/REGION/endpoint/NAME -> the resource ID
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`[data-group="delete"] tr[data-key] a.button`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-plan"]`)), shot("apply-plan")); err != nil {
+		t.Fatalf("apply dry run: %v", err)
+	}
+	if plan := text(`[data-testid="act-plan"]`); !strings.Contains(plan, "delete endpoint") || !strings.Contains(plan, "dry-run") {
+		t.Errorf("apply's dry run says %q", plan)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`[data-testid="confirm"]`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-result"]`)), shot("apply-done")); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if res := text(`[data-testid="act-result"]`); !strings.Contains(res, "delete endpoint") || !strings.Contains(res, ": ok") {
+		t.Errorf("apply did %q", res)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/resource?id="+ep), ready,
+		chromedp.Click(chromedp.CSS(`[data-testid="restore"]`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-plan"]`)), shot("restore-plan"),
+		chromedp.Click(chromedp.CSS(`[data-testid="confirm"]`)), ready,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="act-result"]`)), shot("restore-done")); err != nil {
+		t.Fatalf("restore of %s: %v\n%s", ep, err, serveErr.String())
+	}
+	if res := text(`[data-testid="act-result"]`); strings.Contains(res, "rror") || !strings.Contains(strings.ToLower(res), "create") {
+		t.Errorf("restore did %q", res)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/activity"), ready); err != nil {
+		t.Fatal(err)
+	}
+	if act := text(`main`); strings.Count(act, "dashboard:token") < 2 {
+		t.Errorf("activity does not name the dashboard user for the apply and the restore:\n%s", act)
 	}
 	mu.Lock()
 	defer mu.Unlock()

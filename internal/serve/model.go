@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"html/template"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/cost"
@@ -39,6 +41,17 @@ type Row struct {
 	Since    *time.Time // start of the idle streak, when idle
 	Evidence string     // why it is idle (the latest plan's finding)
 	Line     *cost.Line
+	// hourlyKey and monthlyKey order prices fast (the exact amounts
+	// decide between equal keys); unknown is below every amount.
+	hourlyKey, monthlyKey float64
+}
+
+// sortKey is a price as a float for ordering: unknown lowest.
+func sortKey(p pricing.Price) float64 {
+	if !p.Known {
+		return math.Inf(-1)
+	}
+	return toFloat(p.Amount)
 }
 
 // family is an instance type's family: "g5" of "ml.g5.xlarge".
@@ -71,6 +84,10 @@ type facts struct {
 	runs     []store.Run
 }
 
+// planSpan is how far before the newest plan the runs of the same plan
+// may start: a tick's plans of every target and policy are minutes apart.
+const planSpan = 15 * time.Minute
+
 // recentRuns is how many runs the pages read (activity, the latest plan).
 const recentRuns = 200
 
@@ -83,17 +100,33 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	if f.runs, err = s.opts.Store.Runs(ctx, recentRuns); err != nil {
 		return nil, err
 	}
+	// The latest plan is the newest finished plan or apply run and the
+	// others that started within planSpan before it: a tick plans each
+	// target and policy in a run of its own. The newest finding of a
+	// resource and rule wins.
+	seen := map[[2]string]bool{}
 	for i := range f.runs {
 		r := &f.runs[i]
-		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply" && r.Command != "tick") {
+		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
 			continue
+		}
+		if f.planRun != nil && r.Started.Before(f.planRun.Started.Add(-planSpan)) {
+			break
 		}
 		fs, err := s.opts.Store.Findings(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
-		f.findings, f.planRun = fs, r
-		break
+		if f.planRun == nil {
+			f.planRun = r
+		}
+		for _, x := range fs {
+			k := [2]string{x.Resource, x.Rule}
+			if !seen[k] {
+				seen[k] = true
+				f.findings = append(f.findings, x)
+			}
+		}
 	}
 	if f.savings, err = s.opts.Store.Savings(ctx); err != nil {
 		return nil, err
@@ -101,18 +134,10 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	return f, nil
 }
 
-// rows turns a snapshot's lines into rows with what the store knows.
-func (f *facts) rows(snap *Snapshot) []Row {
-	why := map[string]string{}
-	idleNow := map[string]bool{}
-	for _, x := range f.findings {
-		if x.Verdict == string(idle.Idle) {
-			idleNow[x.Resource] = true
-			if why[x.Resource] == "" {
-				why[x.Resource] = x.Evidence
-			}
-		}
-	}
+// baseRows turns a snapshot's lines into rows, without what the store
+// says (idle streaks, evidence). A snapshot does not change, so its rows
+// are built once and kept until the next one (rowCache).
+func baseRows(snap *Snapshot) []Row {
 	out := make([]Row, 0, len(snap.Scan.Lines))
 	for i := range snap.Scan.Lines {
 		l := &snap.Scan.Lines[i]
@@ -124,15 +149,87 @@ func (f *facts) rows(snap *Snapshot) []Row {
 		if r.Variant != "" {
 			row.Name = r.Name + "/" + r.Variant
 		}
-		whole := r.ID().String()
-		if rec, ok := f.idle[r.ID()]; ok {
+		row.hourlyKey, row.monthlyKey = sortKey(l.Hourly), sortKey(l.Monthly)
+		out = append(out, row)
+	}
+	return out
+}
+
+// rowCache keeps the latest snapshot's rows with the store's facts laid
+// over them, keyed by what those facts are (the latest plan and the idle
+// streaks): building and copying 14,000 rows was most of a page's time,
+// and neither changes between two ticks. Callers must not modify the rows.
+type rowCache struct {
+	mu   sync.Mutex
+	snap *Snapshot
+	base []Row
+	key  string
+	rows []Row
+}
+
+// rows is the snapshot's rows with what the store knows: each idle streak
+// and the latest plan's evidence.
+func (c *rowCache) get(snap *Snapshot, f *facts) []Row {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap {
+		c.snap, c.base, c.key, c.rows = snap, baseRows(snap), "", nil
+	}
+	key := f.key()
+	if c.rows != nil && key == c.key {
+		return c.rows
+	}
+	c.key, c.rows = key, f.overlay(c.base)
+	return c.rows
+}
+
+// key names the facts the rows depend on.
+func (f *facts) key() string {
+	var b strings.Builder
+	if f.planRun != nil {
+		b.WriteString(strconv.FormatInt(f.planRun.ID, 10))
+	}
+	ids := make([]string, 0, len(f.idle))
+	for id, rec := range f.idle {
+		ids = append(ids, id.String()+"@"+strconv.FormatInt(rec.FirstIdle.UnixNano(), 10))
+	}
+	slices.Sort(ids)
+	for _, s := range ids {
+		b.WriteString("|")
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// overlay is a copy of base with each idle streak and the latest plan's
+// evidence.
+func (f *facts) overlay(base []Row) []Row {
+	why := map[string]string{}
+	idleNow := map[string]bool{}
+	for _, x := range f.findings {
+		if x.Verdict == string(idle.Idle) {
+			idleNow[x.Resource] = true
+			if why[x.Resource] == "" {
+				why[x.Resource] = x.Evidence
+			}
+		}
+	}
+	out := slices.Clone(base)
+	if len(f.idle) == 0 && len(idleNow) == 0 {
+		return out
+	}
+	for i := range out {
+		row := &out[i]
+		id := row.Line.Resource.ID()
+		if rec, ok := f.idle[id]; ok {
 			row.Idle, row.Since = true, &rec.FirstIdle
 		}
-		if idleNow[whole] {
-			row.Idle = true
-			row.Evidence = why[whole]
+		if len(idleNow) > 0 {
+			if whole := id.String(); idleNow[whole] {
+				row.Idle = true
+				row.Evidence = why[whole]
+			}
 		}
-		out = append(out, row)
 	}
 	return out
 }
@@ -387,17 +484,27 @@ func cmpPrice(a, b pricing.Price) int {
 }
 
 // apply filters and sorts rows: by group first when grouping, then by the
-// sort key, then by ID so that the order is total.
-func (f Filter) apply(rows []Row) []Row {
-	var out []Row
+// sort key, then by ID so that the order is total (and a plain sort is
+// enough). It sorts indexes, not rows: a Row is large, and moving 14,000
+// of them around in a sort was most of the inventory page's time.
+func (f Filter) apply(rows []Row) []*Row {
+	idx := make([]int32, 0, len(rows))
 	for i := range rows {
 		if f.match(&rows[i]) {
-			out = append(out, rows[i])
+			idx = append(idx, int32(i))
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Row) int {
-		if f.Group != "" {
-			if c := cmp.Compare(f.groupOf(&a), f.groupOf(&b)); c != 0 {
+	var groups []string
+	if f.Group != "" {
+		groups = make([]string, len(rows))
+		for _, i := range idx {
+			groups[i] = f.groupOf(&rows[i])
+		}
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		a, b := &rows[i], &rows[j]
+		if groups != nil {
+			if c := cmp.Compare(groups[i], groups[j]); c != 0 {
 				return c
 			}
 		}
@@ -416,11 +523,15 @@ func (f Filter) apply(rows []Row) []Row {
 		case "count":
 			c = cmp.Compare(a.Count, b.Count)
 		case "hourly":
-			c = cmpPrice(a.Hourly, b.Hourly)
+			if c = cmp.Compare(a.hourlyKey, b.hourlyKey); c == 0 {
+				c = cmpPrice(a.Hourly, b.Hourly)
+			}
 		case "monthly":
-			c = cmpPrice(a.Monthly, b.Monthly)
+			if c = cmp.Compare(a.monthlyKey, b.monthlyKey); c == 0 {
+				c = cmpPrice(a.Monthly, b.Monthly)
+			}
 		case "idle":
-			c = cmp.Compare(idleKey(a), idleKey(b))
+			c = cmp.Compare(idleKey(*a), idleKey(*b))
 		}
 		if f.Dir == "desc" {
 			c = -c
@@ -430,6 +541,10 @@ func (f Filter) apply(rows []Row) []Row {
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
+	out := make([]*Row, len(idx))
+	for k, i := range idx {
+		out[k] = &rows[i]
+	}
 	return out
 }
 
@@ -448,15 +563,15 @@ func idleKey(r Row) int64 {
 // Group is a run of rows with the same group value, and their totals.
 type Group struct {
 	Name    string
-	Rows    []Row
+	Rows    []*Row
 	Hourly  pricing.Total
 	Monthly pricing.Total
 }
 
-func (f Filter) groups(rows []Row) []Group {
+func (f Filter) groups(rows []*Row) []Group {
 	var gs []Group
 	for _, r := range rows {
-		name := f.groupOf(&r)
+		name := f.groupOf(r)
 		if len(gs) == 0 || gs[len(gs)-1].Name != name {
 			gs = append(gs, Group{Name: name})
 		}

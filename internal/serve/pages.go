@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ type pages struct {
 	t map[string]*template.Template
 }
 
-var pageNames = []string{"overview", "inventory", "resource", "savings", "activity", "login", "waiting", "notfound"}
+var pageNames = []string{"overview", "inventory", "resource", "savings", "activity", "opportunities", "act", "schedules", "login", "waiting", "notfound"}
 
 func parsePages() (*pages, error) {
 	p := &pages{t: map[string]*template.Template{}}
@@ -78,6 +79,8 @@ var funcs = template.FuncMap{
 	"hasPrefix": strings.HasPrefix,
 	"list":      func(xs ...string) []string { return xs },
 	"add":       func(a, b int) int { return a + b },
+	"usd":       func(v float64) string { return pricing.MustParseMoney(strconv.FormatFloat(v, 'f', 2, 64)).String() },
+	"list2":     func(a, b any) []any { return []any{a, b} },
 	"since": func(now time.Time, t *time.Time) string {
 		if t == nil {
 			return ""

@@ -74,7 +74,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.unpriced, prometheus.GaugeValue, float64(snap.Scan.Summary.All.Monthly.Unknown))
 	type target struct{ account, region string }
 	waste := map[target]float64{}
-	for _, r := range f.rows(snap) {
+	for _, r := range c.s.rows.get(snap, f) {
 		t := target{r.Account, r.Region}
 		if _, ok := waste[t]; !ok {
 			waste[t] = 0

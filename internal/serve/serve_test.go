@@ -52,6 +52,7 @@ func fleet() []resource.Resource {
 type env struct {
 	srv   *Server
 	st    *store.SQLite
+	stClk *clock.Manual // the store's clock
 	token string
 	h     http.Handler
 }
@@ -59,7 +60,8 @@ type env struct {
 func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "state.db"), store.WithClock(clock.NewManual(testNow)))
+	stClock := clock.NewManual(testNow)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "state.db"), store.WithClock(stClock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{srv: s, st: st, token: token, h: s.Handler()}
+	return &env{srv: s, st: st, stClk: stClock, token: token, h: s.Handler()}
 }
 
 func (e *env) do(t *testing.T, req *http.Request) *http.Response {

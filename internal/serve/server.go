@@ -31,6 +31,7 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -63,8 +64,24 @@ type Options struct {
 	Log   *slog.Logger
 	// Version is the build's version, for the footer and build_info.
 	Version string
+	// Schedules are the schedules file's, for the Schedules page and the
+	// resource page's preview (nil: none loaded).
+	Schedules []*schedule.Schedule
 	// Demo labels the pages as the demo fleet.
 	Demo bool
+	// Actions lets people act from the pages (dismiss and snooze
+	// opportunities; apply a finding and restore an endpoint when Act is
+	// set). Off, the dashboard is read-only and every mutation gets 403.
+	Actions bool
+	// Act runs a mutation through the same executor as `apply` and
+	// `restore`; nil leaves only dismissals.
+	Act Actor
+	// ProxyHeader names the header a trusted authenticating proxy (such as
+	// oauth2-proxy's X-Forwarded-Email) sets to the user it logged in. It
+	// is honoured only on requests from TrustedProxies: from anywhere else
+	// it is ignored and the token is still needed.
+	ProxyHeader    string
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the dashboard. Create it with New; Handler serves it.
@@ -73,6 +90,7 @@ type Server struct {
 	hosts []string
 	pages *pages
 	h     http.Handler
+	rows  rowCache
 }
 
 // CheckBind refuses to listen on addr without authentication unless addr
@@ -175,6 +193,13 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET /resource", s.resourcePage)
 	app.HandleFunc("GET /savings", s.savings)
 	app.HandleFunc("GET /activity", s.activity)
+	app.HandleFunc("GET /opportunities", s.opportunitiesPage)
+	app.HandleFunc("POST /opportunities/dismiss", s.dismiss)
+	app.HandleFunc("GET /schedules", s.schedulesPage)
+	app.HandleFunc("GET /apply", s.apply)
+	app.HandleFunc("POST /apply", s.apply)
+	app.HandleFunc("GET /restore", s.restore)
+	app.HandleFunc("POST /restore", s.restore)
 	app.Handle("GET /metrics", s.metricsHandler())
 	mux.Handle("/", s.requireAuth(app))
 
@@ -236,6 +261,9 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 }
 
 func (s *Server) authenticated(r *http.Request) bool {
+	if s.proxyUser(r) != "" {
+		return true
+	}
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		return s.opts.Auth.Valid(strings.TrimSpace(tok))
 	}
@@ -243,6 +271,47 @@ func (s *Server) authenticated(r *http.Request) bool {
 		return s.opts.Auth.Valid(c.Value)
 	}
 	return false
+}
+
+// proxyUser is the user a trusted proxy names in ProxyHeader, or "" when
+// the request does not come straight from a TrustedProxies address (the
+// TCP peer, never a forwarded-for header, which anyone can send).
+func (s *Server) proxyUser(r *http.Request) string {
+	if s.opts.ProxyHeader == "" || len(s.opts.TrustedProxies) == 0 {
+		return ""
+	}
+	v := strings.TrimSpace(r.Header.Get(s.opts.ProxyHeader))
+	if v == "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return ""
+	}
+	ip = ip.Unmap()
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(ip) {
+			return v
+		}
+	}
+	return ""
+}
+
+// user is who makes a request, as the audit log records it: the trusted
+// proxy's user, else "token" (whoever holds the access token) or "local"
+// (no authentication, loopback only); prefixed "dashboard:".
+func (s *Server) user(r *http.Request) string {
+	if u := s.proxyUser(r); u != "" {
+		return "dashboard:" + u
+	}
+	if s.opts.Auth != nil {
+		return "dashboard:token"
+	}
+	return "dashboard:local"
 }
 
 // safeNext is the page to go to after logging in: a local path only.

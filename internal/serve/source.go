@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/report"
@@ -20,6 +21,8 @@ type Snapshot struct {
 	At time.Time
 	// Took is how long taking it took.
 	Took time.Duration
+	// Advice is `advise` on this inventory (nil when not taken).
+	Advice *advise.Result
 }
 
 // Source gives the dashboard its inventory.

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/pricing"
@@ -29,6 +31,7 @@ type page struct {
 	Demo    bool
 	Version string
 	Auth    bool
+	Actions bool
 	Now     time.Time
 	Data    any
 }
@@ -38,7 +41,7 @@ type loginView struct {
 }
 
 func (s *Server) page(nav, title string, data any) *page {
-	return &page{Title: title, Nav: nav, Demo: s.opts.Demo, Version: s.opts.Version, Auth: s.opts.Auth != nil,
+	return &page{Title: title, Nav: nav, Demo: s.opts.Demo, Version: s.opts.Version, Auth: s.opts.Auth != nil, Actions: s.opts.Actions,
 		Now: s.opts.Clock.Now(), Data: data}
 }
 
@@ -80,7 +83,12 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request, nav, title str
 
 type overviewView struct {
 	*Overview
-	Chart *chartData
+	Chart        *chartData
+	SavingsChart *chartData
+	// MonthToDate is the run-rate history's estimate of this month's
+	// spend so far (MTDKnown false without a history).
+	MonthToDate float64
+	MTDKnown    bool
 }
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
@@ -88,9 +96,12 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows := f.rows(snap)
+	rows := s.rows.get(snap, f)
 	o := f.overview(snap, rows, s.opts.Clock.Now())
-	s.render(w, r, "overview", s.page("overview", "Overview", &overviewView{Overview: o, Chart: costChart(s.opts.Source.History())}))
+	hist := s.opts.Source.History()
+	v := &overviewView{Overview: o, Chart: costChart(hist), SavingsChart: s.savingsChart(r.Context(), f.savings, s.opts.Clock.Now())}
+	v.MonthToDate, v.MTDKnown = monthToDate(hist, s.opts.Clock.Now())
+	s.render(w, r, "overview", s.page("overview", "Overview", v))
 }
 
 // chartData is what app.js hands uPlot: x in Unix seconds, one series per
@@ -184,12 +195,12 @@ type inventoryView struct {
 }
 
 // inventoryRows is the current view's rows (filter and sort of the query).
-func (s *Server) inventoryRows(w http.ResponseWriter, r *http.Request) (*Snapshot, []Row, []Row, Filter, bool) {
+func (s *Server) inventoryRows(w http.ResponseWriter, r *http.Request) (*Snapshot, []Row, []*Row, Filter, bool) {
 	snap, f, ok := s.snapshot(w, r, "inventory", "Inventory")
 	if !ok {
 		return nil, nil, nil, Filter{}, false
 	}
-	all := f.rows(snap)
+	all := s.rows.get(snap, f)
 	flt := filterFrom(r.URL.Query())
 	return snap, all, flt.apply(all), flt, true
 }
@@ -204,10 +215,16 @@ func (s *Server) inventory(w http.ResponseWriter, r *http.Request) {
 	lo, hi := flt.Page*PageSize, min(len(rows), (flt.Page+1)*PageSize)
 	v := &inventoryView{Filter: flt, Groups: flt.groups(rows[lo:hi]), Count: len(rows), Total: len(all), At: snap.At, Options: options(all),
 		Pages: pages, First: lo + 1, Last: hi}
-	for _, x := range rows {
-		if x.Line.Basis != cost.NotApplicable {
-			v.Hourly.Add(x.Hourly)
-			v.Monthly.Add(x.Monthly)
+	if len(rows) == len(all) {
+		// every row: the scan's own totals (cost.Summarize skips the same
+		// not-applicable lines), without 28,000 decimal additions
+		v.Hourly, v.Monthly = snap.Scan.Summary.All.Hourly, snap.Scan.Summary.All.Monthly
+	} else {
+		for _, x := range rows {
+			if x.Line.Basis != cost.NotApplicable {
+				v.Hourly.Add(x.Hourly)
+				v.Monthly.Add(x.Monthly)
+			}
 		}
 	}
 	s.render(w, r, "inventory", s.page("inventory", "Inventory", v))
@@ -340,6 +357,75 @@ type resourceView struct {
 	Window   metrics.Window
 	Actions  []store.Action
 	IdleRec  *store.IdleRecord
+	// Gone is a resource no longer in the inventory that sagesaver acted
+	// on (a deleted endpoint); Restorable when the dashboard may restore
+	// it (actions enabled, its last action a delete that succeeded).
+	Gone       bool
+	Restorable bool
+	// Schedules are the schedules that manage it, with their next
+	// transitions.
+	Schedules []resourceSchedule
+	// Usage is what the agent saw of a notebook's machine (its usage
+	// tag); UsageErr why the tag could not be read.
+	Usage    *agenttag.UsageSummary
+	UsageErr string
+	// Advice is advise's right-sizing of it, with the evidence.
+	Advice []advise.Recommendation
+}
+
+// adviceFor is the recommendations of res that concern row (a
+// multi-model one lists it among its resources).
+func adviceFor(res *advise.Result, row *Row) []advise.Recommendation {
+	if res == nil {
+		return nil
+	}
+	var out []advise.Recommendation
+	for _, r := range res.Recommendations {
+		if r.Account != row.Account || r.Region != row.Region || r.Kind != row.Kind {
+			continue
+		}
+		if r.Resource == row.Name || slices.Contains(r.Resources, row.Name) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// restorable reports whether the dashboard may offer to restore an
+// endpoint with this action history (newest first): actions enabled and
+// its latest real delete or restore a delete that succeeded. The inventory may still
+// list it until the next one.
+func (s *Server) restorable(kind resource.Kind, acts []store.Action) bool {
+	if kind != resource.Endpoint || !s.opts.Actions || s.opts.Act == nil {
+		return false
+	}
+	for _, a := range acts { // newest first; a notify follows the delete
+		if !a.DryRun && (a.Verb == "delete" || a.Verb == "restore") {
+			return a.Verb == "delete" && a.Result == store.ResultOK
+		}
+	}
+	return false
+}
+
+// goneResource is the page of a resource the inventory no longer has but
+// the audit log knows (an endpoint sagesaver deleted, with its restore
+// button), or 404.
+func (s *Server) goneResource(w http.ResponseWriter, r *http.Request, id string) {
+	rid, err := resource.ParseID(id)
+	var acts []store.Action
+	if err == nil {
+		rid = rid.Whole()
+		acts, err = s.opts.Store.Actions(r.Context(), store.ActionFilter{Resource: rid.String(), Limit: 50})
+	}
+	if err != nil || len(acts) == 0 {
+		w.WriteHeader(http.StatusNotFound)
+		s.render(w, r, "notfound", s.page("inventory", "Not found", id))
+		return
+	}
+	v := &resourceView{Gone: true, Actions: acts,
+		Row: Row{ID: rid.String(), Name: rid.Name, Kind: rid.Kind, Account: rid.Account, Region: rid.Region, State: "deleted"}}
+	v.Restorable = s.restorable(rid.Kind, acts)
+	s.render(w, r, "resource", s.page("inventory", rid.Name, v))
 }
 
 // chartWindow is the resource page's evidence window: the last day, in
@@ -352,11 +438,10 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.URL.Query().Get("id")
-	rows := f.rows(snap)
+	rows := s.rows.get(snap, f)
 	i := slices.IndexFunc(rows, func(x Row) bool { return x.ID == id })
 	if i < 0 {
-		w.WriteHeader(http.StatusNotFound)
-		s.render(w, r, "notfound", s.page("inventory", "Not found", id))
+		s.goneResource(w, r, id)
 		return
 	}
 	row := rows[i]
@@ -379,6 +464,16 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Actions = acts
+	v.Restorable = s.restorable(row.Kind, acts)
+	v.Schedules = s.resourceSchedules(&row, s.opts.Clock.Now())
+	v.Advice = adviceFor(snap.Advice, &row)
+	if tag, ok := row.Tags[agenttag.Usage]; ok && row.Kind == resource.NotebookInstance {
+		if u, err := agenttag.ParseUsage(tag); err != nil {
+			v.UsageErr = err.Error()
+		} else {
+			v.Usage = &u
+		}
+	}
 	if row.Kind == resource.Endpoint && s.opts.Evidence != nil {
 		v.Window = metrics.NewWindow(s.opts.Clock.Now(), chartWindow)
 		v.Chart, err = s.invocationsChart(r, whole, v.Variants, v.Window)

@@ -44,7 +44,7 @@
         fill: data.stacked ? color + "33" : undefined,
         spanGaps: false,
         points: { show: data.x.length < 40 },
-        value: function (u, v) { return v == null ? "–" : (data.unit === "$/h" ? "$" + v.toFixed(2) : String(v)); }
+        value: function (u, v) { return v == null ? "–" : (data.unit === "$/h" || data.unit === "$" ? "$" + v.toFixed(2) : String(v)); }
       });
       cols.push(s.values);
     });

@@ -1,0 +1,113 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
+	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
+)
+
+// StoreSource is the Source of `serve -f run.yaml`: the inventory the
+// ticks keep in the store (blob kind tick.BlobScan, one per target),
+// priced, with the latest tick's failed targets. Refresh reads it again
+// after each tick; any host's ticks on the same state feed it.
+type StoreSource struct {
+	st       store.Store
+	catalog  *pricing.Catalog
+	lookback time.Duration
+
+	mu      sync.Mutex
+	latest  *Snapshot
+	history []Point
+}
+
+// NewStoreSource reads st's inventory, pricing it with catalog.
+func NewStoreSource(st store.Store, catalog *pricing.Catalog, jobLookback time.Duration) *StoreSource {
+	return &StoreSource{st: st, catalog: catalog, lookback: jobLookback}
+}
+
+// Latest implements Source.
+func (s *StoreSource) Latest() *Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latest
+}
+
+// History implements Source.
+func (s *StoreSource) History() []Point {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.history)
+}
+
+// Refresh reads the targets' inventories and the failures of run (the
+// latest tick; 0: none) into a new snapshot, taken at the oldest
+// target's inventory time.
+func (s *StoreSource) Refresh(ctx context.Context, run int64, took time.Duration) error {
+	keys, err := s.st.BlobKeys(ctx, tick.BlobScan, "")
+	if err != nil {
+		return fmt.Errorf("list inventories: %w", err)
+	}
+	var found report.Found
+	accounts, regions := map[string]bool{}, map[string]bool{}
+	for _, k := range keys {
+		b, at, err := s.st.Blob(ctx, tick.BlobScan, k)
+		if err != nil {
+			return fmt.Errorf("read inventory %s: %w", k, err)
+		}
+		var rs []resource.Resource
+		if err := json.Unmarshal(b, &rs); err != nil {
+			return fmt.Errorf("read inventory %s: %w", k, err)
+		}
+		found.Resources = append(found.Resources, rs...)
+		if found.ScannedAt.IsZero() || at.Before(found.ScannedAt) {
+			found.ScannedAt = at
+		}
+		if acct, region, ok := strings.Cut(k, "/"); ok {
+			accounts[acct], regions[region] = true, true
+		}
+	}
+	if run > 0 {
+		trs, err := s.st.TargetResults(ctx, run)
+		if err != nil {
+			return err
+		}
+		for _, tr := range trs {
+			accounts[tr.Account], regions[tr.Region] = true, true
+			if tr.Status == store.TargetFailed {
+				found.Failures = append(found.Failures, report.Failure{Account: tr.Account, Region: tr.Region, Kind: "target",
+					Class: "failed", Reason: tr.Error})
+			}
+		}
+	}
+	if len(keys) == 0 && len(found.Failures) == 0 {
+		return nil // no inventory yet: not ready
+	}
+	sorted := func(m map[string]bool) []string {
+		var out []string
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	scan := report.New(found, s.catalog, sorted(accounts), sorted(regions), s.lookback)
+	snap := &Snapshot{Scan: scan, At: found.ScannedAt, Took: took}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latest = snap
+	s.history = append(s.history, pointOf(snap))
+	if len(s.history) > maxHistory {
+		s.history = s.history[len(s.history)-maxHistory:]
+	}
+	return nil
+}
