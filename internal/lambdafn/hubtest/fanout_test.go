@@ -10,11 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/awsconfig"
 	"github.com/sagesaver/sagesaver/internal/cli"
 	"github.com/sagesaver/sagesaver/internal/clock"
@@ -310,6 +312,27 @@ func TestFanOut(t *testing.T) {
 	}
 	if c.Calls["sts:AssumeRole"] < 6 {
 		t.Errorf("AssumeRole called %d times, want at least one per member target", c.Calls["sts:AssumeRole"])
+	}
+	// Least privilege: every call the orchestrator and workers made is
+	// declared, and its actions are in the act (spoke) or hub policy.
+	act, _ := awsapi.FlavourNamed("act")
+	hubF, _ := awsapi.FlavourNamed("hub")
+	allowed := append(act.Actions(), hubF.Actions()...)
+	for k := range c.Calls {
+		svc, name, _ := strings.Cut(k, ":")
+		o, ok := awsapi.Declared(svc, name)
+		if !ok {
+			t.Errorf("the fan-out called %s, which awsapi.Operations does not declare", k)
+			continue
+		}
+		for _, a := range o.Actions {
+			if !slices.Contains(allowed, a) {
+				t.Errorf("the fan-out called %s: its action %s is in neither the act nor the hub policy", k, a)
+			}
+		}
+	}
+	if c.Calls["lambda:Invoke"] != 8 {
+		t.Errorf("lambda:Invoke called %d times, want 8", c.Calls["lambda:Invoke"])
 	}
 	acts, err := st.Actions(ctx, store.ActionFilter{})
 	if err != nil {
