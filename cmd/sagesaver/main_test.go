@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/emulator/emulatortest"
 	"github.com/sagesaver/sagesaver/internal/lambdafn"
 )
 
@@ -30,6 +32,10 @@ const mainTestEnv = "SAGESAVER_MAIN_TEST"
 const blockAccount = "999999999999"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(mainTestEnv) == "real" {
+		main() // the real tick
+		return
+	}
 	if os.Getenv(mainTestEnv) == "1" {
 		tick = func(ctx context.Context, ev lambdafn.Event) (any, error) {
 			if ev.Account == blockAccount {
@@ -162,7 +168,7 @@ func TestLambdaRuntimeContract(t *testing.T) {
 			lambdafn.Scheduled, "2026-12-03T10:05:00Z", ""},
 		{"scheduler input", `{"sagesaver":"scheduled","scheduledTime":"2026-12-03T10:10:00Z","attempt":"2","schedule":"arn:aws:scheduler:us-east-1:123456789012:schedule/default/sagesaver"}`,
 			lambdafn.Scheduled, "2026-12-03T10:10:00Z", ""},
-		{"worker", `{"sagesaver":"worker","account":"111122223333","region":"eu-west-1","tick":"2026-12-03T10:10:00Z"}`,
+		{"worker", `{"sagesaver":"worker","account":"111122223333","region":"eu-west-1","tick":"2026-12-03T10:10:00Z","run":3}`,
 			lambdafn.Worker, "2026-12-03T10:10:00Z", ""},
 		{"manual", `{"sagesaver":"manual","tick":"2026-12-03T11:00:00Z"}`, lambdafn.Manual, "2026-12-03T11:00:00Z", ""},
 		{"garbage", `{"hello":"world"}`, "", "", "refused event"},
@@ -199,7 +205,7 @@ func TestLambdaRuntimeContract(t *testing.T) {
 	}
 
 	// A worker in flight when Lambda shuts the environment down.
-	rt.events <- `{"sagesaver":"worker","account":"` + blockAccount + `","region":"us-east-1","tick":"2026-12-03T10:10:00Z"}`
+	rt.events <- `{"sagesaver":"worker","account":"` + blockAccount + `","region":"us-east-1","tick":"2026-12-03T10:10:00Z","run":3}`
 	<-rt.polled
 	waitFor(t, &mu, &stderr, `"msg":"tick start","request_id":"req-8"`)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -247,4 +253,86 @@ func waitFor(t *testing.T, mu *sync.Mutex, b *bytes.Buffer, s string) {
 	mu.Lock()
 	defer mu.Unlock()
 	t.Fatalf("the function never logged %s:\n%s", s, b.String())
+}
+
+// TestLambdaRuntimeRealTick: the real main with the real tick, against
+// the fake Runtime API: an EventBridge Scheduler event (detail the string
+// "{}") runs a tick of the run file in LAMBDA_TASK_ROOT on the emulator's
+// account and answers with the run's JSON; the same scheduled time again
+// (Scheduler's retry) is claimed and does nothing.
+func TestLambdaRuntimeRealTick(t *testing.T) {
+	rt := newFakeRuntime(t)
+	emu := emulatortest.Start(t, `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+accounts:
+  - id: "123456789012"
+    accessKeys: [AKIAFN]
+    regions:
+      us-east-1:
+        endpoints:
+          - {name: idle-ep, variants: [{name: AllTraffic, image: "i:1", instanceType: ml.m5.large, count: 1}], age: 30d, lastModified: 30d}
+`)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "run.yaml"), []byte(`apiVersion: sagesaver.io/v1alpha1
+kind: Run
+targets: {regions: [us-east-1]}
+policies:
+  - inline:
+      apiVersion: sagesaver.io/v1alpha1
+      kind: Policy
+      rules:
+        - {name: idle-endpoints, resource: endpoint, conditions: {idleFor: 24h}, actions: [{type: delete}]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), mainTestEnv+"=real",
+		lambdafn.RuntimeAPIEnv+"="+strings.TrimPrefix(rt.srv.URL, "http://"),
+		"AWS_LAMBDA_FUNCTION_NAME=sagesaver", "LAMBDA_TASK_ROOT="+dir,
+		"SAGESAVER_ENDPOINT_URL="+emu.URL, "SAGESAVER_STATE=sqlite:"+filepath.Join(dir, "state.db"), "SAGESAVER_CONFIG=",
+		"AWS_ACCESS_KEY_ID=AKIAFN", "AWS_SECRET_ACCESS_KEY=emulator", "AWS_SESSION_TOKEN=", "AWS_REGION=us-east-1", "AWS_PROFILE=",
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"),
+		"XDG_CACHE_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	cmd.Stderr = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return stderr.Write(p) })
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	event := `{"version":"0","id":"5f1a","detail-type":"Scheduled Event","source":"aws.scheduler","account":"123456789012","time":"2026-12-03T10:05:00Z","region":"us-east-1","resources":["arn:aws:scheduler:us-east-1:123456789012:schedule/default/sagesaver"],"detail":"{}"}`
+	type outcome struct {
+		Kind    lambdafn.Kind
+		Outcome struct {
+			RunID     int64  `json:"run_id"`
+			Tick      string `json:"tick"`
+			DryRun    bool   `json:"dry_run"`
+			ClaimedBy *int64 `json:"claimed_by"`
+			Targets   []struct {
+				Account, Region, Status string
+				Counts                  map[string]int
+			}
+		}
+	}
+	r := rt.invoke(t, event)
+	var first outcome
+	if err := json.Unmarshal(r.body, &first); !r.ok || err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("ok=%v %s (%v)\n%s", r.ok, r.body, err, stderr.String())
+	}
+	o := first.Outcome
+	if first.Kind != lambdafn.Scheduled || o.RunID == 0 || o.Tick != "2026-12-03T10:05:00Z" || !o.DryRun || o.ClaimedBy != nil ||
+		len(o.Targets) != 1 || o.Targets[0].Status != "ok" || o.Targets[0].Counts["findings"] != 1 || o.Targets[0].Counts["actions"] != 1 {
+		t.Errorf("tick: %s", r.body)
+	}
+	if n := emu.Emu.Counters().Calls["sagemaker:DeleteEndpoint"]; n != 0 {
+		t.Errorf("a dry run deleted %d endpoint(s)", n)
+	}
+	r = rt.invoke(t, strings.Replace(event, "5f1a", "5f1b", 1))
+	var again outcome
+	if err := json.Unmarshal(r.body, &again); !r.ok || err != nil || again.Outcome.ClaimedBy == nil || *again.Outcome.ClaimedBy != o.RunID {
+		t.Errorf("Scheduler's retry: ok=%v %s, want the tick claimed by run %d", r.ok, r.body, o.RunID)
+	}
 }

@@ -29,6 +29,7 @@ func newRunCmd(a *app) *cobra.Command {
 	var file, at string
 	var dryRun, estimate bool
 	var tickEvery time.Duration
+	var fan fanOutFlags
 	cmd := &cobra.Command{
 		Use:   "run -f RUN.yaml [--dry-run] [--at TIME]",
 		Short: "Run one tick of unattended work as a run file says (inventory, policies, schedules, advice, digests) and exit",
@@ -79,7 +80,10 @@ the ticks with each target's result.`,
 				}
 				when = t
 			}
-			return runTick(cmd.Context(), a, cmd, file, dryRun, when)
+			if err := fan.check(cmd); err != nil {
+				return err
+			}
+			return runTick(cmd.Context(), a, cmd, file, dryRun, when, fan)
 		},
 	}
 	f := cmd.Flags()
@@ -88,11 +92,12 @@ the ticks with each target's result.`,
 	f.BoolVar(&estimate, "estimate-cost", false, "print sagesaver's own monthly AWS bill for this run file (CloudWatch, Lambda, DynamoDB, SNS) and exit; runs no tick")
 	f.Var(config.NewDurationFlag(&tickEvery, 5*time.Minute).AtLeast(time.Minute), "tick-every", "with --estimate-cost: how often the scheduler runs a tick")
 	f.StringVar(&at, "at", "", "the tick's time, RFC 3339 (default now): the scheduler's time, so that hosts ticking together claim one tick")
+	fan.register(f)
 	return cmd
 }
 
-func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, at time.Time) error {
-	opts, st, _, err := prepareTick(ctx, a, cmd, file, dryRun)
+func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, at time.Time, fan fanOutFlags) error {
+	opts, st, _, fanned, err := prepareFanTick(ctx, a, cmd, file, dryRun, fan)
 	if err != nil {
 		return err
 	}
@@ -102,8 +107,19 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if err != nil {
 		return err
 	}
+	var dispatchErr error
+	if fanned != nil && res.Claimed == nil && ctx.Err() == nil {
+		// This run holds the tick: every worker works under its time.
+		_, dispatchErr = a.dispatch(ctx, st, fan.function, res.RunID, res.At, fanned)
+		if res.Targets, err = st.TargetResults(ctx, res.RunID); err != nil {
+			return err
+		}
+	}
 	if err := writeTick(a.Stdio.Out, a.Cfg.Output, res); err != nil {
 		return err
+	}
+	if dispatchErr != nil {
+		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("tick %s: %w", res.At.Format(time.RFC3339), dispatchErr)}
 	}
 	if err := ctx.Err(); err != nil {
 		// Stopped by a signal: the targets not reached are for the next
@@ -126,13 +142,21 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 // state store, executor, notifier): `run` runs one, `serve -f` one every
 // interval. The caller closes the store.
 func prepareTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool) (tick.Options, store.Store, *runconfig.Run, error) {
+	opts, st, r, _, err := prepareFanTick(ctx, a, cmd, file, dryRun, fanOutFlags{})
+	return opts, st, r, err
+}
+
+// prepareFanTick is prepareTick for the hub function's orchestrator
+// (fan.function: the targets it hands out to workers are returned, and
+// the tick itself has none) and workers (fan.workerOf: the one target).
+func prepareFanTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRun bool, fan fanOutFlags) (tick.Options, store.Store, *runconfig.Run, []fanOutTarget, error) {
 	// The run file and everything it names are read before anything else:
 	// a bad file changes nothing and asks nothing of AWS.
 	r, err := runconfig.Read(file)
 	if err != nil {
-		return tick.Options{}, nil, nil, err
+		return tick.Options{}, nil, nil, nil, err
 	}
-	if fl := cmd.Flag("region"); fl == nil || !fl.Changed {
+	if fl := cmd.Flag("region"); (fl == nil || !fl.Changed) && len(r.Targets.Regions) > 0 {
 		a.Cfg.Regions = r.Targets.Regions
 	}
 	loc, err := runStateLocation(a, cmd, r)
@@ -141,11 +165,40 @@ func prepareTick(ctx context.Context, a *app, cmd *cobra.Command, file string, d
 	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
-		return tick.Options{}, nil, nil, err
+		return tick.Options{}, nil, nil, nil, err
 	}
-	set, err := a.buildTargets(ctx, runTargetFlags(r), catalog)
-	if err != nil {
-		return tick.Options{}, nil, nil, err
+	tf := runTargetFlags(r)
+	if r.Targets.RoleName == "" {
+		if role := a.Getenv(EnvSpokeRole); role != "" {
+			tf.roleName = role
+		}
+	}
+	var fanned []fanOutTarget
+	switch {
+	case fan.workerOf != 0:
+		if tf, err = workerTargets(r, tf, fan.account, a.Cfg.Regions[0]); err != nil {
+			return tick.Options{}, nil, nil, nil, err
+		}
+	case fan.function != "":
+		// The orchestrator enters no account: it lists them, and hands
+		// them out unless there are few enough to run here.
+		all, err := a.enumerate(ctx, tf, catalog)
+		if err != nil {
+			return tick.Options{}, nil, nil, nil, err
+		}
+		if len(all) > fan.inProcessMax {
+			fanned = all
+		}
+	}
+	var set *targetSet
+	if fanned != nil {
+		base, err := a.awsConfig(ctx)
+		if err != nil {
+			return tick.Options{}, nil, nil, nil, err
+		}
+		set = &targetSet{Base: base}
+	} else if set, err = a.buildTargets(ctx, tf, catalog); err != nil {
+		return tick.Options{}, nil, nil, nil, err
 	}
 	notifyCfg := r.ScheduleNotify
 	if r.Notify != nil {
@@ -153,11 +206,11 @@ func prepareTick(ctx context.Context, a *app, cmd *cobra.Command, file string, d
 	}
 	schedNotifier, err := a.scheduleNotifier(set.Base, &schedule.File{Notify: notifyCfg}, &scheduleRunFlags{})
 	if err != nil {
-		return tick.Options{}, nil, nil, err
+		return tick.Options{}, nil, nil, nil, err
 	}
 	st, err := a.openLocation(ctx, loc)
 	if err != nil {
-		return tick.Options{}, nil, nil, err
+		return tick.Options{}, nil, nil, nil, err
 	}
 	// Endpoint evidence is incremental: each endpoint's sums per period
 	// are kept in the state and only the periods since the last fetch are
@@ -169,7 +222,7 @@ func prepareTick(ctx context.Context, a *app, cmd *cobra.Command, file string, d
 	}, action.WithDeferredDigest())
 	if err != nil {
 		st.Close()
-		return tick.Options{}, nil, nil, err
+		return tick.Options{}, nil, nil, nil, err
 	}
 	var targets []tick.Target
 	for _, f := range set.Failures {
@@ -182,11 +235,12 @@ func prepareTick(ctx context.Context, a *app, cmd *cobra.Command, file string, d
 		targets = append(targets, tick.Target{Account: t.Account, Region: t.Region, Clients: set.Clients[t.Account+"/"+t.Region]})
 	}
 	opts := tick.Options{Run: r, DryRun: dryRun, Targets: targets, Store: st, Catalog: catalog, Executor: ex,
-		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls}
+		Clock: a.clk(), Log: a.Log, Info: store.RunInfo{OSUser: osUser(a.Getenv), CallerARN: set.CallerARN}, Count: countCalls,
+		Parent: fan.workerOf}
 	if schedNotifier != nil {
 		opts.ScheduleNotifier = schedNotifier
 	}
-	return opts, st, r, nil
+	return opts, st, r, fanned, nil
 }
 
 // countCalls counts a target's AWS calls, by operation, and the metrics

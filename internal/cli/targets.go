@@ -40,6 +40,9 @@ type targetFlags struct {
 	// accounts are the accounts of a run file (sagesaver run), already
 	// checked: used as an --accounts file's would be.
 	accounts []AccountEntry
+	// sessionName names the role sessions (CloudTrail's who); nil:
+	// roleSessionName. A worker names the account and region.
+	sessionName func(account string) string
 }
 
 func (f *targetFlags) register(fs *pflag.FlagSet) {
@@ -179,7 +182,6 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 			return nil, err
 		}
 	}
-	listed := f.accountsFile != "" || len(f.accounts) > 0
 	if len(f.accounts) > 0 {
 		file.Accounts = f.accounts
 	}
@@ -189,51 +191,14 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 	}
 	set := &targetSet{Base: base, Regions: resolveRegions(a.Cfg.Regions, base.Region, c)}
 	stsClient := sts.NewFromConfig(base)
-	id, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	accounts, callerARN, err := a.resolveAccounts(ctx, f, file, stsClient, base)
 	if err != nil {
-		return nil, awsError("who am I (sts get-caller-identity)", err, a.Cfg.AWSTimeout)
+		return nil, err
 	}
-	set.CallerARN = aws.ToString(id.Arn)
-	self := aws.ToString(id.Account)
-	role := func(acct string) string {
-		return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition(aws.ToString(id.Arn)), acct, f.roleName)
-	}
-
-	var accounts []account
-	switch {
-	case listed:
-		for _, e := range file.Accounts {
-			switch {
-			case e.RoleARN != "":
-				accounts = append(accounts, account{id: e.ID, roleARN: e.RoleARN})
-			case e.ID == self:
-				accounts = append(accounts, account{id: e.ID})
-			default:
-				accounts = append(accounts, account{id: e.ID, roleARN: role(e.ID)})
-			}
-		}
-	case f.organization:
-		org := awsapi.NewOrganizations(base)
-		p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("list organization accounts: %w (run from the management account or a delegated administrator)", err)
-			}
-			for _, acct := range page.Accounts {
-				if !activeAccount(acct) {
-					continue
-				}
-				aid := aws.ToString(acct.Id)
-				if aid == self {
-					accounts = append(accounts, account{id: aid})
-				} else {
-					accounts = append(accounts, account{id: aid, roleARN: role(aid)})
-				}
-			}
-		}
-	default:
-		accounts = []account{{id: self}}
+	set.CallerARN = callerARN
+	session := f.sessionName
+	if session == nil {
+		session = func(string) string { return roleSessionName }
 	}
 
 	// One CloudWatch protocol for the run: a fallback to awsQuery is found
@@ -243,7 +208,7 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 		cfg := base.Copy()
 		if acct.roleARN != "" {
 			cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, acct.roleARN, func(o *stscreds.AssumeRoleOptions) {
-				o.RoleSessionName = roleSessionName
+				o.RoleSessionName = session(acct.id)
 			}))
 			// Assume the role once up front: an account we cannot enter is
 			// one failure, not one per region and kind.
@@ -273,6 +238,61 @@ func (a *app) buildTargets(ctx context.Context, f targetFlags, c *pricing.Catalo
 		}
 	}
 	return set, nil
+}
+
+// resolveAccounts lists the accounts f names (file holds its listed
+// ones): the listed ones, the Organization's ACTIVE accounts, or the
+// caller's own; each with the role to assume ("" for the caller's own
+// account). It also returns who the caller is.
+func (a *app) resolveAccounts(ctx context.Context, f targetFlags, file AccountsFile, stsClient *sts.Client, base aws.Config) ([]account, string, error) {
+	listed := f.accountsFile != "" || len(f.accounts) > 0
+	id, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, "", awsError("who am I (sts get-caller-identity)", err, a.Cfg.AWSTimeout)
+	}
+	self := aws.ToString(id.Account)
+	role := func(acct string) string {
+		return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition(aws.ToString(id.Arn)), acct, f.roleName)
+	}
+
+	var accounts []account
+	switch {
+	case listed:
+		for _, e := range file.Accounts {
+			switch {
+			case e.RoleARN != "":
+				accounts = append(accounts, account{id: e.ID, roleARN: e.RoleARN})
+			case e.ID == self:
+				accounts = append(accounts, account{id: e.ID})
+			default:
+				accounts = append(accounts, account{id: e.ID, roleARN: role(e.ID)})
+			}
+		}
+	case f.organization:
+		org := awsapi.NewOrganizations(base)
+		p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, "", fmt.Errorf("list organization accounts: %w (run from the management account or a delegated administrator)", err)
+			}
+			for _, acct := range page.Accounts {
+				if !activeAccount(acct) {
+					continue
+				}
+				aid := aws.ToString(acct.Id)
+				if aid == self {
+					accounts = append(accounts, account{id: aid})
+				} else {
+					accounts = append(accounts, account{id: aid, roleARN: role(aid)})
+				}
+			}
+		}
+	default:
+		accounts = []account{{id: self}}
+	}
+
+	return accounts, aws.ToString(id.Arn), nil
 }
 
 // awsError is the error of a call that failed before any work was done:

@@ -85,6 +85,7 @@ type Server struct {
 	reqSeq     atomic.Uint64
 	noCBOR     bool
 	pricing    *pricingState
+	lambdaSt   *lambdaState // lambda.go
 }
 
 // New returns an empty emulator with the default account.
@@ -121,6 +122,10 @@ func (s *Server) resetLocked() {
 	s.order = nil
 	s.sns = nil
 	s.pricing = nil
+	if s.lambdaSt != nil {
+		// Functions stay registered; in-flight invocations finish.
+		s.lambdaSt.invocations = nil
+	}
 	s.account(DefaultAccount)
 }
 
@@ -247,6 +252,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scope := parseCredentialScope(r.Header.Get("Authorization"))
+	if strings.HasPrefix(r.URL.Path, lambdaPathPrefix) {
+		// Lambda is REST-JSON, routed by path (lambda.go).
+		s.serveLambda(w, r, reqID, body, scope)
+		return
+	}
 	req, perr := wire.ParseRequest(r, body)
 	var svc *service
 	if req != nil {

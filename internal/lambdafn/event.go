@@ -48,6 +48,9 @@ type Event struct {
 	Schedule string
 	// Account and Region are a worker's target.
 	Account, Region string
+	// Run is, for a worker, the orchestrator's run: the one that claimed
+	// Tick, under which the worker records its target's result.
+	Run int64
 }
 
 // MaxPayload bounds an event: Lambda's own limit for an asynchronous
@@ -91,7 +94,8 @@ var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 //     "attempt":"<aws.scheduler.attempt-number>", "schedule":
 //     "<aws.scheduler.schedule-arn>"} (attempt as a string or a number).
 //   - A worker payload: {"sagesaver":"worker", "account":"111122223333",
-//     "region":"eu-west-1", "tick":"2026-12-03T10:05:00Z"}.
+//     "region":"eu-west-1", "tick":"2026-12-03T10:05:00Z", "run":42}
+//     (WorkerPayload).
 //   - A manual invoke: an empty payload, {}, or {"sagesaver":"manual"}
 //     with an optional "tick".
 func Decode(payload []byte, received time.Time) (Event, error) {
@@ -232,6 +236,13 @@ type workerEvent struct {
 	Account   string `json:"account"`
 	Region    string `json:"region"`
 	Tick      string `json:"tick"`
+	Run       int64  `json:"run"`
+}
+
+// WorkerPayload is the payload the orchestrator of run, which claimed
+// tick, sends a worker for account and region (about 120 bytes).
+func WorkerPayload(account, region string, tick time.Time, run int64) any {
+	return workerEvent{Sagesaver: string(Worker), Account: account, Region: region, Tick: tick.UTC().Format(time.RFC3339), Run: run}
 }
 
 func decodeWorker(data []byte) (Event, error) {
@@ -249,7 +260,10 @@ func decodeWorker(data []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{Kind: Worker, Tick: tick, Account: e.Account, Region: e.Region}, nil
+	if e.Run < 1 {
+		return Event{}, refuse("worker payload: run: want the orchestrator's run id (1 and up), have %d", e.Run)
+	}
+	return Event{Kind: Worker, Tick: tick, Account: e.Account, Region: e.Region, Run: e.Run}, nil
 }
 
 type manualEvent struct {

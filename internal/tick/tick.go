@@ -42,6 +42,10 @@ import (
 // Command is the run command of a tick in the store (store.RunInfo).
 const Command = "run"
 
+// WorkerCommand is the run command of a worker: one target of a tick
+// whose time another run (the orchestrator, Options.Parent) claimed.
+const WorkerCommand = "run worker"
+
 // Blob kinds the tick keeps in the store.
 const (
 	// BlobDue remembers when each kind of work was last done: key
@@ -112,6 +116,13 @@ type Options struct {
 	// Count counts each target's AWS calls (nil: none recorded).
 	Count       Count
 	Concurrency int
+	// Parent, when set, makes this tick a worker of the orchestrator's
+	// run Parent, which claimed the tick's time, recovered what killed
+	// runs left and sends the digest: a worker does none of these. It
+	// records its targets' results under Parent (so that the tick's run
+	// lists every target), and a target Parent already holds a result for
+	// (a duplicate delivery of the same worker) is not worked on again.
+	Parent int64
 }
 
 // Digest is what the tick did about the digest.
@@ -171,6 +182,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	t := &ticker{o: o, at: store.TickTime(o.At), enforce: o.Run.Enforce(o.DryRun), cad: o.Run.Cadences(), log: o.Log}
 	info := o.Info
 	info.Command, info.DryRun, info.Tick = Command, !t.enforce, t.at
+	if o.Parent != 0 {
+		info.Command = WorkerCommand
+	}
 	info.PolicyFile, info.PolicyHash = o.Run.Path, o.Run.SHA256
 	run, err := o.Store.StartRun(ctx, info)
 	if err != nil {
@@ -178,6 +192,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	t.run = run
 	res := &Result{RunID: run.ID, At: t.at, DryRun: !t.enforce}
+	if o.Parent != 0 {
+		return t.worker(ctx, res)
+	}
 	if err := o.Store.ClaimTick(ctx, run.ID, t.at); err != nil {
 		var tc *store.TickClaimedError
 		if errors.As(err, &tc) {
@@ -225,12 +242,55 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
+// worker runs the targets of a worker: no claim of the tick's time, no
+// recovery, no digest (the orchestrator's).
+func (t *ticker) worker(ctx context.Context, res *Result) (*Result, error) {
+	defer t.keepAlive(ctx)()
+	targets := slices.Clone(t.o.Targets)
+	slices.SortFunc(targets, func(a, b Target) int {
+		return strings.Compare(a.Account+"/"+a.Region, b.Account+"/"+b.Region)
+	})
+	for _, tg := range targets {
+		if ctx.Err() != nil {
+			break
+		}
+		res.Targets = append(res.Targets, t.target(ctx, tg))
+	}
+	var runErr error
+	if res.Failed() {
+		runErr = errors.New("the target failed")
+	}
+	if ctx.Err() != nil {
+		runErr = ctx.Err()
+	}
+	if err := t.o.Store.FinishRun(context.WithoutCancel(ctx), t.run.ID, runErr); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// doneBefore reports whether the parent run already holds a result for
+// tg that is not a skip: a duplicate delivery of its worker.
+func (t *ticker) doneBefore(ctx context.Context, tg Target) (bool, error) {
+	rs, err := t.o.Store.TargetResults(ctx, t.o.Parent)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(rs, func(r store.TargetResult) bool {
+		return r.Account == tg.Account && r.Region == tg.Region && r.Status != store.TargetSkipped
+	}), nil
+}
+
 // target does what is due in one target and records it.
 func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
 	r := store.TargetResult{Account: tg.Account, Region: tg.Region, Started: t.o.Clock.Now(), Counts: map[string]int{}}
 	var read func() (map[string]int, int)
 	if t.o.Count != nil {
 		ctx, read = t.o.Count(ctx)
+	}
+	recordUnder := t.run.ID
+	if t.o.Parent != 0 {
+		recordUnder = t.o.Parent
 	}
 	finish := func(status string, err error) store.TargetResult {
 		r.Status, r.Finished = status, t.o.Clock.Now()
@@ -241,7 +301,7 @@ func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
 			r.Calls, r.MetricsRequested = read()
 		}
 		// The result is recorded even when the tick is being stopped.
-		if err := t.o.Store.RecordTarget(context.WithoutCancel(ctx), t.run.ID, r); err != nil {
+		if err := t.o.Store.RecordTarget(context.WithoutCancel(ctx), recordUnder, r); err != nil {
 			t.log.Warn("record target", "account", tg.Account, "region", tg.Region, "err", err)
 		}
 		if status == store.TargetFailed {
@@ -255,6 +315,13 @@ func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
 	lease := resource.TargetID(tg.Account, tg.Region)
 	if err := t.o.Store.Claim(ctx, t.run.ID, lease, "tick"); err != nil {
 		if errors.Is(err, store.ErrClaimed) {
+			if t.o.Parent != 0 {
+				// A duplicate of this worker holds it: its result, not
+				// this skip, is the tick's.
+				t.log.Info("target leased by another worker of this tick: skipped", "account", tg.Account, "region", tg.Region)
+				r.Status, r.Finished, r.Error = store.TargetSkipped, t.o.Clock.Now(), err.Error()
+				return r
+			}
 			// Another host works on it now: not a failure of this one.
 			return finish(store.TargetSkipped, err)
 		}
@@ -265,6 +332,19 @@ func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
 			t.log.Warn("release target", "account", tg.Account, "region", tg.Region, "err", err)
 		}
 	}()
+	if t.o.Parent != 0 {
+		// Under the lease: a duplicate that ran before this one recorded
+		// its result first.
+		done, err := t.doneBefore(ctx, tg)
+		if err != nil {
+			return finish(store.TargetFailed, err)
+		}
+		if done {
+			t.log.Info("target already done in this tick: duplicate worker ends", "account", tg.Account, "region", tg.Region)
+			r.Status, r.Finished, r.Error = store.TargetSkipped, t.o.Clock.Now(), "already done in this tick"
+			return r
+		}
+	}
 	errs := t.work(ctx, tg, r.Counts)
 	if len(errs) > 0 {
 		return finish(store.TargetFailed, errors.Join(errs...))
