@@ -161,7 +161,7 @@ func prepareFanTick(ctx context.Context, a *app, cmd *cobra.Command, file string
 	}
 	loc, err := runStateLocation(a, cmd, r)
 	if err != nil {
-		return tick.Options{}, nil, nil, err
+		return tick.Options{}, nil, nil, nil, err
 	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
