@@ -217,13 +217,17 @@ func Spoke(version string) Template { return SpokeFor(version, mustFlavour("act"
 // SpokeFor is Spoke with act as its act flavour: iampolicy.ForRun's for a
 // run file, whose policies and schedules say which writes it needs.
 func SpokeFor(version string, act awsapi.Flavour) Template {
+	actDoc := "act: also the writes apply, restore and schedules make"
+	if act.Acts != nil {
+		actDoc = "act: also the writes the run configuration's policies and schedules make (sagesaver deploy template --spoke -f)"
+	}
 	params := o(
 		"HubAccountId", o("Type", "String", "AllowedPattern", "^[0-9]{12}$", "Description", "the hub account"),
 		"HubRoleName", o("Type", "String", "Default", DefaultHubRoleName, "Description", "the hub function's role (the hub stack's HubRoleName)"),
 		"OrganizationId", o("Type", "String", "AllowedPattern", "^o-[a-z0-9]{10,32}$", "Description", "the organisation the hub belongs to"),
 		"RoleName", o("Type", "String", "Default", DefaultRoleName),
 		"Flavour", o("Type", "String", "Default", "read-only", "AllowedValues", []string{"read-only", "act"},
-			"Description", "read-only: scan, evidence, advice, plan; act: also the writes apply, restore and schedules make (never on resources tagged sagesaver:protect=true)"),
+			"Description", "read-only: scan, evidence, advice, plan; "+actDoc+" (never on resources tagged sagesaver:protect=true)"),
 	)
 	resources := o(
 		"Role", o("Type", "AWS::IAM::Role", "Properties", o(
