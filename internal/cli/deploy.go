@@ -60,6 +60,9 @@ The IAM policies are generated from the AWS operations sagesaver declares
 		Annotations: map[string]string{root.NoConfigFile: "true"},
 		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runFile != "" && !hub && !spoke {
+				spoke = true // -f is the spokes'
+			}
 			if hub == spoke {
 				return root.UsageError("give one of --hub or --spoke")
 			}
@@ -96,7 +99,7 @@ The IAM policies are generated from the AWS operations sagesaver declares
 	}
 	tpl.Flags().BoolVar(&hub, "hub", false, "the hub account's template")
 	tpl.Flags().BoolVar(&spoke, "spoke", false, "the member accounts' template (a StackSet)")
-	tpl.Flags().StringVarP(&runFile, "file", "f", "", "with --spoke: the run configuration whose policies and schedules say which writes the act flavour holds")
+	tpl.Flags().StringVarP(&runFile, "file", "f", "", "the run configuration whose policies and schedules say which writes the spoke's act flavour holds (implies --spoke)")
 
 	var file, binary, out string
 	pkg := &cobra.Command{

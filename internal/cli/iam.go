@@ -47,6 +47,12 @@ AWS's IAM reference data.`,
 		Annotations: map[string]string{root.NoConfigFile: "true"},
 		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if flavour == "" && runFile != "" {
+				flavour = "act" // -f is act's
+			}
+			if flavour == "" {
+				return root.UsageError("--flavour is required: read-only, act or hub")
+			}
 			f, err := awsapi.FlavourNamed(flavour)
 			if err != nil {
 				return root.UsageError("--flavour: %v", err)
@@ -67,9 +73,8 @@ AWS's IAM reference data.`,
 			return err
 		},
 	}
-	pol.Flags().StringVar(&flavour, "flavour", "", "read-only, act or hub")
-	pol.Flags().StringVarP(&runFile, "file", "f", "", "with --flavour act: the run configuration whose policies and schedules say which writes it holds")
-	_ = pol.MarkFlagRequired("flavour")
+	pol.Flags().StringVar(&flavour, "flavour", "", "read-only, act or hub (required without -f)")
+	pol.Flags().StringVarP(&runFile, "file", "f", "", "the run configuration whose policies and schedules say which writes the act flavour holds (implies --flavour act)")
 
 	ops := &cobra.Command{
 		Use:         "operations",
