@@ -245,10 +245,86 @@ func Declared(service, name string) (Operation, bool) {
 	return Operation{}, false
 }
 
+// Use is what a run's policy action or schedule target does to one kind
+// of resource, with the Act operations the executor (internal/action) or
+// the scheduler (internal/scheduler) call for it. RunUses is the table the
+// act flavour of a run file (ActFor) is built from.
+type Use struct {
+	// By is UseByPolicy (a rule's action) or UseBySchedule (a schedule's
+	// target).
+	By string
+	// Action is the policy action type ("stop", "delete-app", ...); empty
+	// for a schedule.
+	Action string
+	// Kind is the resource kind: a policy rule's resource
+	// ("notebook-instance"), or a schedule target's kind ("notebook");
+	// empty: every kind.
+	Kind string
+	// Ops are the operations' keys ("sagemaker:StopNotebookInstance").
+	Ops []string
+}
+
+// Use.By values.
+const (
+	UseByPolicy   = "policy"
+	UseBySchedule = "schedule"
+)
+
+// RunUses maps every policy action (with the kinds it applies to,
+// internal/policy) and every schedule target kind (internal/schedule) to
+// the Act operations a run calls for it. The re-checks before acting and
+// the endpoint snapshot are reads (the read-only flavour). Restore, the
+// lifecycle-configuration installer and the job commands are an operator's
+// commands, not a run's: no entry names them. TestRunUses keeps the table
+// in step with policy.ActionTypes and schedule.Kinds, and the CLI's
+// least-privilege test runs `sagesaver run -f` under the act flavour built
+// from it.
+var RunUses = []Use{
+	{By: UseByPolicy, Action: "notify"}, // the digest goes out with the hub's credentials (sns:Publish, Hub)
+	{By: UseByPolicy, Action: "stop", Kind: "notebook-instance", Ops: []string{"sagemaker:StopNotebookInstance"}},
+	{By: UseByPolicy, Action: "stop", Kind: "mlflow-tracking-server", Ops: []string{"sagemaker:StopMlflowTrackingServer"}},
+	{By: UseByPolicy, Action: "delete", Kind: "endpoint", Ops: []string{"sagemaker:DeleteEndpoint"}},
+	{By: UseByPolicy, Action: "delete-app", Kind: "studio-app", Ops: []string{"sagemaker:DeleteApp"}},
+	{By: UseByPolicy, Action: "delete-app", Kind: "canvas-app", Ops: []string{"sagemaker:DeleteApp"}},
+	{By: UseByPolicy, Action: "set-idle-shutdown", Kind: "studio-domain", Ops: []string{"sagemaker:UpdateDomain"}},
+	{By: UseByPolicy, Action: "set-idle-shutdown", Kind: "studio-space", Ops: []string{"sagemaker:UpdateSpace"}},
+	{By: UseByPolicy, Action: "tag", Ops: []string{"sagemaker:AddTags"}},
+	// mark tags now and drops the mark (unmark) when the resource wakes
+	// up or its owner objects; its then action is looked up on its own.
+	{By: UseByPolicy, Action: "mark", Ops: []string{"sagemaker:AddTags", "sagemaker:DeleteTags"}},
+	{By: UseBySchedule, Kind: "notebook", Ops: []string{"sagemaker:StartNotebookInstance", "sagemaker:StopNotebookInstance"}},
+	{By: UseBySchedule, Kind: "studio-app", Ops: []string{"sagemaker:DeleteApp"}},
+	{By: UseBySchedule, Kind: "endpoint"}, // schedules do not act on endpoints yet (internal/scheduler)
+	{By: UseBySchedule, Kind: "mlflow-tracking-server", Ops: []string{"sagemaker:StartMlflowTrackingServer", "sagemaker:StopMlflowTrackingServer"}},
+}
+
+// UsedOps returns the operations RunUses lists for by, action and kind,
+// and whether the table has an entry for them.
+func UsedOps(by, action, kind string) ([]string, bool) {
+	for _, u := range RunUses {
+		if u.By == by && u.Action == action && (u.Kind == "" || u.Kind == kind) {
+			return u.Ops, true
+		}
+	}
+	return nil, false
+}
+
 // Flavour is a generated policy: the accesses whose operations it grants.
 type Flavour struct {
 	Name     string
 	Accesses []Access
+	// Acts, when not nil, narrows the Act operations to these keys
+	// ("sagemaker:StopNotebookInstance"): the act flavour of a run file
+	// (ActFor). Nil: every Act operation.
+	Acts []string
+}
+
+// ActFor is the act flavour narrowed to the Act operations ops (keys, as
+// UsedOps returns them): read-only plus exactly those writes.
+func ActFor(ops []string) Flavour {
+	acts := append([]string{}, ops...)
+	slices.Sort(acts)
+	return Flavour{Name: "act", Accesses: []Access{Read, Act}, Acts: slices.Compact(acts)}
 }
 
 // Flavours are the generated policies, by name. The act flavour holds the
@@ -275,7 +351,7 @@ func FlavourNamed(name string) (Flavour, error) {
 func (f Flavour) Actions() []string {
 	var out []string
 	for _, o := range Operations {
-		if slices.Contains(f.Accesses, o.Access) {
+		if slices.Contains(f.Accesses, o.Access) && (o.Access != Act || f.Acts == nil || slices.Contains(f.Acts, o.Key())) {
 			out = append(out, o.Actions...)
 		}
 	}
@@ -286,11 +362,16 @@ func (f Flavour) Actions() []string {
 // ActOnly are the actions the act flavour adds to read-only: those the
 // protect tag denies.
 func ActOnly() []string {
-	read, _ := FlavourNamed("read-only")
 	act, _ := FlavourNamed("act")
+	return act.ActOnly()
+}
+
+// ActOnly are the actions f adds to read-only.
+func (f Flavour) ActOnly() []string {
+	read, _ := FlavourNamed("read-only")
 	r := read.Actions()
 	var out []string
-	for _, a := range act.Actions() {
+	for _, a := range f.Actions() {
 		if !slices.Contains(r, a) {
 			out = append(out, a)
 		}

@@ -7,9 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sagesaver/sagesaver/internal/awsapi"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/deploy"
+	"github.com/sagesaver/sagesaver/internal/iampolicy"
+	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/version"
 )
 
@@ -27,8 +30,9 @@ removal.`,
   sagesaver deploy package -f run.yaml --bootstrap dist/bootstrap`,
 	}
 	var hub, spoke bool
+	var runFile string
 	tpl := &cobra.Command{
-		Use:   "template --hub|--spoke",
+		Use:   "template --hub|--spoke [-f RUN.yaml]",
 		Short: "Print the hub's or the spokes' CloudFormation template (YAML; -o json for JSON)",
 		Long: `Print a CloudFormation template, YAML by default or JSON with -o json.
 
@@ -43,21 +47,38 @@ its retention, and optionally the SNS topic.
 name, trusting the hub account only for the hub's role
 (aws:PrincipalArn) inside the organisation (aws:PrincipalOrgID), in the
 read-only or act flavour (parameter Flavour); act never touches resources
-tagged sagesaver:protect=true.
+tagged sagesaver:protect=true. Act holds every write sagesaver can make;
+with -f RUN.yaml, only the writes the run file's policies (their actions
+on their kinds) and schedules (their target kinds) make, whatever its
+mode.
 
 The IAM policies are generated from the AWS operations sagesaver declares
 (sagesaver iam policy), not written by hand.`,
 		Example: `  sagesaver deploy template --hub > hub.yaml
-  sagesaver deploy template --spoke -o json > spoke.json`,
+  sagesaver deploy template --spoke -o json > spoke.json
+  sagesaver deploy template --spoke -f run.yaml > spoke.yaml`,
 		Annotations: map[string]string{root.NoConfigFile: "true"},
 		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runFile != "" && !hub && !spoke {
+				spoke = true // -f is the spokes'
+			}
 			if hub == spoke {
 				return root.UsageError("give one of --hub or --spoke")
+			}
+			if hub && runFile != "" {
+				return root.UsageError("-f applies to --spoke: the hub's policy does not depend on the run file")
 			}
 			t := deploy.Hub(version.Version)
 			if spoke {
 				t = deploy.Spoke(version.Version)
+			}
+			if spoke && runFile != "" {
+				act, err := actForRun(runFile)
+				if err != nil {
+					return err
+				}
+				t = deploy.SpokeFor(version.Version, act)
 			}
 			var b []byte
 			var err error
@@ -78,6 +99,7 @@ The IAM policies are generated from the AWS operations sagesaver declares
 	}
 	tpl.Flags().BoolVar(&hub, "hub", false, "the hub account's template")
 	tpl.Flags().BoolVar(&spoke, "spoke", false, "the member accounts' template (a StackSet)")
+	tpl.Flags().StringVarP(&runFile, "file", "f", "", "the run configuration whose policies and schedules say which writes the spoke's act flavour holds (implies --spoke)")
 
 	var file, binary, out string
 	pkg := &cobra.Command{
@@ -129,4 +151,13 @@ same zip, byte for byte.`,
 	pkg.Flags().StringVar(&out, "out", "sagesaver-lambda.zip", "the zip to write")
 	cmd.AddCommand(tpl, pkg)
 	return cmd
+}
+
+// actForRun is the act flavour of the run file at path (iampolicy.ForRun).
+func actForRun(path string) (awsapi.Flavour, error) {
+	r, err := runconfig.Read(path)
+	if err != nil {
+		return awsapi.Flavour{}, err
+	}
+	return iampolicy.ForRun(r)
 }

@@ -23,7 +23,20 @@ func TestDeployTemplateCommand(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &tpl) != nil || !strings.Contains(out, `"aws:PrincipalOrgID"`) {
 		t.Errorf("--spoke -o json: exit %d, %s\n%s", code, errOut, out)
 	}
-	for _, args := range [][]string{{}, {"--hub", "--spoke"}, {"--hub", "-o", "csv"}} {
+	// -f: the spoke template with the run file's act flavour.
+	out, errOut, code = runOffline(t, "deploy", "template", "--spoke", "-f", "../../examples/run/run.yaml")
+	f, err := actForRun("../../examples/run/run.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ = deploy.SpokeFor(version.Version, f).YAML()
+	if code != 0 || out != string(want) || strings.Contains(out, "sagemaker:DeleteEndpoint") {
+		t.Errorf("--spoke -f: exit %d, %s; output is not the run file's spoke template", code, errOut)
+	}
+	if _, errOut, code := runOffline(t, "deploy", "template", "--spoke", "-f", "missing.yaml"); code == 0 || !strings.Contains(errOut, "missing.yaml") {
+		t.Errorf("--spoke -f missing.yaml: exit %d, %s", code, errOut)
+	}
+	for _, args := range [][]string{{}, {"--hub", "--spoke"}, {"--hub", "-o", "csv"}, {"--hub", "-f", "../../examples/run/run.yaml"}} {
 		if _, errOut, code := runOffline(t, append([]string{"deploy", "template"}, args...)...); code != root.ExitUsage {
 			t.Errorf("%v: exit %d, want usage; %s", args, code, errOut)
 		}

@@ -20,9 +20,9 @@ func newIAMCmd(a *app) *cobra.Command {
 		Example: `  sagesaver iam policy --flavour read-only
   sagesaver iam operations`,
 	}
-	var flavour string
+	var flavour, runFile string
 	pol := &cobra.Command{
-		Use:   "policy --flavour read-only|act|hub",
+		Use:   "policy --flavour read-only|act|hub [-f RUN.yaml]",
 		Short: "Print the IAM policy document of a flavour",
 		Long: `Print an IAM policy document (JSON) generated from the AWS operations
 sagesaver declares next to the code that calls them (internal/awsapi):
@@ -31,7 +31,8 @@ sagesaver declares next to the code that calls them (internal/awsapi):
              access levels only)
   act        read-only, plus every write apply, restore and schedule run
              can make, and an explicit Deny of those writes on resources
-             tagged sagesaver:protect=true
+             tagged sagesaver:protect=true; with -f RUN.yaml, only the
+             writes the run file's policies and schedules make
   hub        the hub's own calls in an organisation deployment: assuming the
              spoke roles, listing the organisation's accounts, notices,
              prices, the DynamoDB state table, invoking its workers
@@ -41,13 +42,28 @@ scoping); the CloudFormation templates (sagesaver deploy template) scope
 the hub's. No action is a wildcard, and every action is checked against
 AWS's IAM reference data.`,
 		Example: `  sagesaver iam policy --flavour read-only > sagesaver-read-only.json
-  aws iam create-policy --policy-name sagesaver-act --policy-document "$(sagesaver iam policy --flavour act)"`,
+  aws iam create-policy --policy-name sagesaver-act --policy-document "$(sagesaver iam policy --flavour act)"
+  sagesaver iam policy --flavour act -f run.yaml`,
 		Annotations: map[string]string{root.NoConfigFile: "true"},
 		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if flavour == "" && runFile != "" {
+				flavour = "act" // -f is act's
+			}
+			if flavour == "" {
+				return root.UsageError("--flavour is required: read-only, act or hub")
+			}
 			f, err := awsapi.FlavourNamed(flavour)
 			if err != nil {
 				return root.UsageError("--flavour: %v", err)
+			}
+			if runFile != "" {
+				if f.Name != "act" {
+					return root.UsageError("-f applies to --flavour act: the %s policy does not depend on the run file", f.Name)
+				}
+				if f, err = actForRun(runFile); err != nil {
+					return err
+				}
 			}
 			b, err := json.MarshalIndent(iampolicy.Generate(f, nil), "", "  ")
 			if err != nil {
@@ -57,8 +73,8 @@ AWS's IAM reference data.`,
 			return err
 		},
 	}
-	pol.Flags().StringVar(&flavour, "flavour", "", "read-only, act or hub")
-	_ = pol.MarkFlagRequired("flavour")
+	pol.Flags().StringVar(&flavour, "flavour", "", "read-only, act or hub (required without -f)")
+	pol.Flags().StringVarP(&runFile, "file", "f", "", "the run configuration whose policies and schedules say which writes the act flavour holds (implies --flavour act)")
 
 	ops := &cobra.Command{
 		Use:         "operations",

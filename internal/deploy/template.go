@@ -75,6 +75,14 @@ func flavourPolicy(name string, res iampolicy.Resources) any {
 	return generic(iampolicy.Generate(f, res))
 }
 
+func mustFlavour(name string) awsapi.Flavour {
+	f, err := awsapi.FlavourNamed(name)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func trust(principal obj, cond any) obj {
 	return o("Version", "2012-10-17", "Statement", []any{o(
 		"Effect", "Allow", "Principal", principal, "Action", "sts:AssumeRole", "Condition", cond)})
@@ -203,15 +211,23 @@ func Hub(version string) Template {
 
 // Spoke is the member accounts' template (deployed as a service-managed
 // StackSet): one role with a fixed name, trusted by the hub's role only,
-// read-only or act.
-func Spoke(version string) Template {
+// read-only or act; act holds every write sagesaver can make.
+func Spoke(version string) Template { return SpokeFor(version, mustFlavour("act")) }
+
+// SpokeFor is Spoke with act as its act flavour: iampolicy.ForRun's for a
+// run file, whose policies and schedules say which writes it needs.
+func SpokeFor(version string, act awsapi.Flavour) Template {
+	actDoc := "act: also the writes apply, restore and schedules make"
+	if act.Acts != nil {
+		actDoc = "act: also the writes the run configuration's policies and schedules make (sagesaver deploy template --spoke -f)"
+	}
 	params := o(
 		"HubAccountId", o("Type", "String", "AllowedPattern", "^[0-9]{12}$", "Description", "the hub account"),
 		"HubRoleName", o("Type", "String", "Default", DefaultHubRoleName, "Description", "the hub function's role (the hub stack's HubRoleName)"),
 		"OrganizationId", o("Type", "String", "AllowedPattern", "^o-[a-z0-9]{10,32}$", "Description", "the organisation the hub belongs to"),
 		"RoleName", o("Type", "String", "Default", DefaultRoleName),
 		"Flavour", o("Type", "String", "Default", "read-only", "AllowedValues", []string{"read-only", "act"},
-			"Description", "read-only: scan, evidence, advice, plan; act: also the writes apply, restore and schedules make (never on resources tagged sagesaver:protect=true)"),
+			"Description", "read-only: scan, evidence, advice, plan; "+actDoc+" (never on resources tagged sagesaver:protect=true)"),
 	)
 	resources := o(
 		"Role", o("Type", "AWS::IAM::Role", "Properties", o(
@@ -223,7 +239,7 @@ func Spoke(version string) Template {
 				"StringEquals", o("aws:PrincipalOrgID", ref("OrganizationId")),
 			)),
 			"Policies", []any{o("PolicyName", "sagesaver", "PolicyDocument",
-				ifThen("Act", flavourPolicy("act", nil), flavourPolicy("read-only", nil)))},
+				ifThen("Act", generic(iampolicy.Generate(act, nil)), flavourPolicy("read-only", nil)))},
 		)),
 	)
 	return Template{body: o(

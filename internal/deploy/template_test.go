@@ -15,10 +15,58 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/iampolicy"
 	"github.com/sagesaver/sagesaver/internal/iampolicy/iamdata"
+	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/testutil"
 )
 
-var templates = map[string]func(string) Template{"hub": Hub, "spoke": Spoke}
+var templates = map[string]func(string) Template{"hub": Hub, "spoke": Spoke, "spoke-run": spokeRun}
+
+// exampleRun is the run file the spoke-run template is made for.
+const exampleRun = "../../examples/run/run.yaml"
+
+// spokeRun is `sagesaver deploy template --spoke -f examples/run/run.yaml`.
+func spokeRun(version string) Template {
+	r, err := runconfig.Read(exampleRun)
+	if err != nil {
+		panic(err)
+	}
+	act, err := iampolicy.ForRun(r)
+	if err != nil {
+		panic(err)
+	}
+	return SpokeFor(version, act)
+}
+
+// TestSpokeForRun: the act branch of the spoke template for a run file is
+// the run file's act policy (iampolicy.ForRun), narrower than every
+// write; its read-only branch is unchanged.
+func TestSpokeForRun(t *testing.T) {
+	_, _, all := render(t, Spoke("dev"))
+	_, _, narrow := render(t, spokeRun("dev"))
+	const actPath, readPath = "/Resources/Role/Properties/Policies[]/PolicyDocument?true", "/Resources/Role/Properties/Policies[]/PolicyDocument?false"
+	r, err := runconfig.Read(exampleRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := iampolicy.ForRun(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := normalize(t, iampolicy.Generate(f, nil))
+	if diff := cmp.Diff(want, normalize(t, policies(narrow)[actPath])); diff != "" {
+		t.Errorf("act branch (-ForRun +template):\n%s", diff)
+	}
+	if mustJSON(t, policies(narrow)[actPath]) == mustJSON(t, policies(all)[actPath]) {
+		t.Error("the run file's act branch is every write")
+	}
+	if diff := cmp.Diff(normalize(t, policies(all)[readPath]), normalize(t, policies(narrow)[readPath])); diff != "" {
+		t.Errorf("read-only branch changed:\n%s", diff)
+	}
+	if !strings.Contains(mustJSON(t, policies(narrow)[actPath]), `"sagemaker:StopNotebookInstance"`) ||
+		strings.Contains(mustJSON(t, policies(narrow)[actPath]), `"sagemaker:DeleteEndpoint"`) {
+		t.Errorf("act branch: %s", mustJSON(t, policies(narrow)[actPath]))
+	}
+}
 
 func render(t *testing.T, tpl Template) (yml, js []byte, parsed map[string]any) {
 	t.Helper()

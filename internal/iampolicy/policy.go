@@ -54,9 +54,9 @@ func Generate(f awsapi.Flavour, res Resources) Document {
 	doc := Document{Version: "2012-10-17"}
 	if f.Name != "hub" {
 		doc.Statement = append(doc.Statement, Statement{Sid: sid(f.Name), Effect: "Allow", Action: f.Actions(), Resource: "*"})
-		if slices.Contains(f.Accesses, awsapi.Act) {
+		if acts := f.ActOnly(); slices.Contains(f.Accesses, awsapi.Act) && len(acts) > 0 {
 			doc.Statement = append(doc.Statement, Statement{
-				Sid: "DenyProtected", Effect: "Deny", Action: awsapi.ActOnly(), Resource: "*",
+				Sid: "DenyProtected", Effect: "Deny", Action: acts, Resource: "*",
 				Condition: map[string]map[string]any{"StringEquals": {"aws:ResourceTag/" + ProtectTagKey: ProtectTagValue}},
 			})
 		}

@@ -133,6 +133,14 @@ var allowed = map[ActionType][]Kind{
 	SetIdleShutdown: {KindStudioDom, KindStudioSpace},
 }
 
+// Applies reports whether action t may be written in a rule for kind k as
+// far as kinds go: the changing actions apply to the kinds above, notify,
+// tag and mark to every kind.
+func Applies(t ActionType, k Kind) bool {
+	kinds, ok := allowed[t]
+	return !ok || hasKind(kinds, k)
+}
+
 // MinAgentIdleFor is the shortest conditions.idleFor of a notebook-instance
 // or studio-app rule: their idle evidence is the agent's tag, which cannot
 // tell an idle time shorter than agenttag.Fresh (25 minutes) from activity.
