@@ -2,6 +2,7 @@ package advise
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -208,6 +209,38 @@ func WriteJSON(w io.Writer, res *Result) error {
 		})
 	}
 	return report.EncodeJSON(w, out)
+}
+
+// ReadJSON decodes what WriteJSON wrote back into a Result (the tick
+// keeps advice in the store that way; serve reads it): amounts come back
+// rounded to cents, with their price rows' sources lost; a null amount is
+// unknown.
+func ReadJSON(r io.Reader) (*Result, error) {
+	var in jsonResult
+	if err := json.NewDecoder(r).Decode(&in); err != nil {
+		return nil, fmt.Errorf("read advice: %w", err)
+	}
+	if in.Schema != report.SchemaAdvise {
+		return nil, fmt.Errorf("read advice: schema %q, want %q", in.Schema, report.SchemaAdvise)
+	}
+	res := &Result{JobLookback: time.Duration(in.JobLookbackDays * 24 * float64(time.Hour)), Skipped: in.Skipped, Failures: in.Failures}
+	if in.Start != nil && in.End != nil {
+		res.Start, res.End = *in.Start, *in.End
+	}
+	price := func(m *pricing.Money, estimate bool) pricing.Price {
+		if m == nil {
+			return pricing.Unknown
+		}
+		return pricing.Price{Amount: *m, Known: true, Estimate: estimate}
+	}
+	for _, jr := range in.Recommendations {
+		rec := jr.Recommendation
+		rec.CurrentMonthly = price(jr.CurrentMonthly, false)
+		rec.RunRate = price(jr.RunRate, false)
+		rec.Saving = price(jr.Saving, jr.Estimate)
+		res.Recommendations = append(res.Recommendations, rec)
+	}
+	return res, nil
 }
 
 // CSVColumns are the columns of the CSV output: one row per

@@ -2,7 +2,11 @@ package advise_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"math"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -119,5 +123,46 @@ func TestRunningJobSaysWhichCost(t *testing.T) {
 	}
 	if strings.Contains(outs[config.OutputTable], "(now ") {
 		t.Errorf("table says \"now\" without saying which cost:\n%s", outs[config.OutputTable])
+	}
+}
+
+// ReadJSON reads back what WriteJSON wrote: the golden document written
+// again from what it decodes to is the same document.
+func TestReadJSONRoundTrip(t *testing.T) {
+	golden, err := os.ReadFile(filepath.Join("testdata", "advise.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := advise.ReadJSON(bytes.NewReader(golden))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Recommendations) == 0 {
+		t.Fatal("no recommendations read")
+	}
+	var b bytes.Buffer
+	if err := advise.WriteJSON(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	// The total is summed again from amounts in cents, so it may differ
+	// from the one written by a cent per recommendation; all else is equal.
+	var got, want map[string]any
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(golden, &want); err != nil {
+		t.Fatal(err)
+	}
+	const total = "total_saving_usd_per_month"
+	if d := math.Abs(got[total].(float64) - want[total].(float64)); d > 0.01*float64(len(res.Recommendations)) {
+		t.Errorf("total %v, want %v", got[total], want[total])
+	}
+	delete(got, total)
+	delete(want, total)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("written again:\n%s\nwant:\n%s", b.String(), golden)
+	}
+	if _, err := advise.ReadJSON(strings.NewReader(`{"schema":"sagesaver.io/scan/v1"}`)); err == nil {
+		t.Error("another schema read as advice")
 	}
 }

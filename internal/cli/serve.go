@@ -54,6 +54,9 @@ type serveOptions struct {
 	schedules      string
 	proxyHeader    string
 	trustedProxies []string
+	// demoState is where --demo keeps its state when --state names it
+	// (kept after serve ends); empty: a temporary directory.
+	demoState string
 }
 
 // serveStarted, when a test sets it, is told where serve listens, the
@@ -91,7 +94,8 @@ first start and printed once (its SHA-256 is kept beside the state
 database, mode 0600); browsers log in with it (a cookie), other clients
 send it as a bearer token. A non-loopback --addr is refused with
 --no-auth. --demo serves the built-in emulator's demo fleet with a clock
-that moves, so that nothing needs an AWS account.`,
+that moves, so that nothing needs an AWS account; its state is temporary
+unless --state names a SQLite file (then it is kept there).`,
 		Example: `  sagesaver serve --demo
   sagesaver serve --region us-east-1,eu-west-1 --interval 10m
   sagesaver serve -f run.yaml
@@ -112,6 +116,14 @@ that moves, so that nothing needs an AWS account.`,
 			}
 			if o.demo && o.file != "" {
 				return root.UsageError("--demo and -f: choose one")
+			}
+			if o.demo && cmd.Flags().Changed("state") {
+				// Only the flag: a SAGESAVER_STATE meant for the real fleet
+				// must not get the demo's records.
+				if strings.HasPrefix(a.Cfg.State, "dynamodb://") {
+					return root.UsageError("--state: --demo keeps its state in SQLite (sqlite:PATH or a path)")
+				}
+				o.demoState = strings.TrimPrefix(a.Cfg.State, "sqlite:")
 			}
 			if (o.proxyHeader == "") != (len(o.trustedProxies) == 0) {
 				return root.UsageError("--proxy-header and --trusted-proxy: give both or neither")
@@ -209,13 +221,17 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 		}
 		defer stop()
 		emuURL = env.url
-		dir, err := os.MkdirTemp("", "sagesaver-serve-demo-")
-		if err != nil {
-			return err
+		statePath := o.demoState
+		if statePath == "" {
+			dir, err := os.MkdirTemp("", "sagesaver-serve-demo-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			statePath = filepath.Join(dir, "state.db")
 		}
-		defer os.RemoveAll(dir)
-		stateDir = dir
-		st, err := store.Open(ctx, filepath.Join(dir, "state.db"), store.WithClock(env.emu.Clock()))
+		stateDir = filepath.Dir(statePath)
+		st, err := store.Open(ctx, statePath, store.WithClock(env.emu.Clock()))
 		if err != nil {
 			return err
 		}

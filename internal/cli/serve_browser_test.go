@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sagesaver/sagesaver/internal/cli/root"
+	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 )
 
@@ -89,6 +91,9 @@ func TestServeDemoInBrowser(t *testing.T) {
 	for _, k := range []string{"SAGESAVER_CONFIG", "SAGESAVER_REGION", "SAGESAVER_OUTPUT", "SAGESAVER_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"} {
 		t.Setenv(k, "")
 	}
+	// The demo's state is the one --state names; scan and plan beside it
+	// keep theirs apart.
+	state := filepath.Join(t.TempDir(), "state.db")
 	t.Setenv("SAGESAVER_STATE", filepath.Join(t.TempDir(), "state.db"))
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIADEMO")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "demo")
@@ -106,7 +111,7 @@ func TestServeDemoInBrowser(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &lockedBuffer{b: &serveErr}})}
-		if code := run(ctx, a, []string{"serve", "--demo", "--actions", "--schedules", "../../examples/schedules/dev-notebooks-office-hours.yaml", "--demo-speed", "0", "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
+		if code := run(ctx, a, []string{"serve", "--demo", "--actions", "--schedules", "../../examples/schedules/dev-notebooks-office-hours.yaml", "--demo-speed", "0", "--state", state, "--addr", "127.0.0.1:0", "--log-level", "warn"}); code != 0 {
 			t.Errorf("serve exited %d", code)
 		}
 	}()
@@ -162,6 +167,14 @@ func TestServeDemoInBrowser(t *testing.T) {
 	enableLog := func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
 		_, err := chromedp.Call(ctx, log.Enable, cdp.Empty{})
 		return chromedp.Void{}, err
+	}
+	count := func(sel string) int {
+		t.Helper()
+		n, err := chromedp.Run(bctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+		if err != nil {
+			t.Fatalf("count %s: %v", sel, err)
+		}
+		return n
 	}
 	text := func(sel string) string {
 		t.Helper()
@@ -245,11 +258,31 @@ func TestServeDemoInBrowser(t *testing.T) {
 	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/savings"), ready, shot("savings")); err != nil {
 		t.Fatalf("savings: %v", err)
 	}
-	if realized := text(`[data-testid="realized-total"]`); !strings.HasPrefix(realized, "$") && !strings.HasPrefix(realized, "~$") {
-		t.Errorf("realized savings %q", realized)
+	// The Savings page's numbers are `history -o json`'s for the same
+	// state at the emulator's time (it stands still), and Activity lists
+	// its entries.
+	hist := demoHistory(t, s.emu, state)
+	realized := hist.Realized.String()
+	if hist.RealizedEstimate {
+		realized = "~" + realized
+	}
+	if got := text(`[data-testid="realized-total"]`); got != realized || hist.Realized.IsZero() {
+		t.Errorf("realized savings %q, history says %q (it must not be zero: the demo deletes)", got, realized)
+	}
+	if got, want := text(`[data-testid="saving-now"]`), hist.Saving.String()+"/h"; got != want {
+		t.Errorf("saving now %q, history says %q", got, want)
+	}
+	if n := count(`[data-testid="ledger"] > tr`); n != len(hist.Savings) {
+		t.Errorf("ledger has %d rows, history %d savings", n, len(hist.Savings))
 	}
 	if err := chromedp.Do(bctx,
-		chromedp.Navigate(s.url+"/activity"), ready, shot("activity"),
+		chromedp.Navigate(s.url+"/activity"), ready, shot("activity")); err != nil {
+		t.Fatalf("activity: %v", err)
+	}
+	if n := count(`[data-testid="actions"] > tr`); n != len(hist.Actions) || n == 0 {
+		t.Errorf("activity lists %d actions, history %d", n, len(hist.Actions))
+	}
+	if err := chromedp.Do(bctx,
 		chromedp.Navigate(s.url+"/"), ready,
 		chromedp.SetValue(chromedp.CSS(`#theme`), "dark"),
 	); err != nil {
@@ -368,4 +401,30 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// demoHistory is `history --limit 0 -o json` on state at the time of the
+// demo's emulator (at emu).
+func demoHistory(t *testing.T, emu, state string) historyDoc {
+	t.Helper()
+	resp, err := http.Get(emu + "/_emulator/clock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var c struct{ Now time.Time }
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
+	a.Clock = clock.NewManual(c.Now)
+	if code := run(t.Context(), a, []string{"history", "--state", state, "--limit", "0", "-o", "json"}); code != 0 {
+		t.Fatalf("history exit %d: %s", code, errb.String())
+	}
+	var doc historyDoc
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("history: %v\n%s", err, out.String())
+	}
+	return doc
 }

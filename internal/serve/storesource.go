@@ -1,14 +1,17 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -106,7 +109,11 @@ func (s *StoreSource) Refresh(ctx context.Context, run int64, took time.Duration
 		return out
 	}
 	scan := report.New(found, s.catalog, sorted(accounts), sorted(regions), s.lookback)
-	snap := &Snapshot{Scan: scan, At: found.ScannedAt, Took: took}
+	advice, err := s.advice(ctx)
+	if err != nil {
+		return err
+	}
+	snap := &Snapshot{Scan: scan, At: found.ScannedAt, Took: took, Advice: advice}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latest = snap
@@ -115,4 +122,38 @@ func (s *StoreSource) Refresh(ctx context.Context, run int64, took time.Duration
 		s.history = s.history[len(s.history)-maxHistory:]
 	}
 	return nil
+}
+
+// advice joins the targets' latest advice (blob kind tick.BlobAdvice,
+// advise's JSON document per target) into one result; nil when no tick
+// has advised yet. Its window is the newest target's.
+func (s *StoreSource) advice(ctx context.Context) (*advise.Result, error) {
+	keys, err := s.st.BlobKeys(ctx, tick.BlobAdvice, "")
+	if err != nil {
+		return nil, fmt.Errorf("list advice: %w", err)
+	}
+	var out *advise.Result
+	for _, k := range keys {
+		b, _, err := s.st.Blob(ctx, tick.BlobAdvice, k)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read advice %s: %w", k, err)
+		}
+		res, err := advise.ReadJSON(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("advice %s: %w", k, err)
+		}
+		if out == nil {
+			out = &advise.Result{JobLookback: res.JobLookback}
+		}
+		if res.End.After(out.End) {
+			out.Start, out.End = res.Start, res.End
+		}
+		out.Recommendations = append(out.Recommendations, res.Recommendations...)
+		out.Skipped = append(out.Skipped, res.Skipped...)
+		out.Failures = append(out.Failures, res.Failures...)
+	}
+	return out, nil
 }
