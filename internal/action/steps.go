@@ -204,17 +204,14 @@ func (e *Executor) after(ctx context.Context, run store.Run, p *policy.Policy, f
 // notified records, in the notified mark (policy.NotifiedMarkRule), that
 // the rule told about the subject now, so that later passes of the same
 // idle streak skip it until s.ActAfter. The earlier mark, of an old streak
-// or an interval over, is replaced. A rule with several notify actions
-// writes it once per run.
+// or an interval over, is replaced (a rule with several notify actions
+// replaces it once per action: the same mark, two more writes).
 func (e *Executor) notified(ctx context.Context, run store.Run, f *policy.Finding, s policy.Step, marks []policy.Mark) {
 	rule := policy.NotifiedMarkRule(f.Rule)
 	now := e.clock.Now()
 	for _, m := range marks {
 		if m.Key != f.Key || m.Rule != rule {
 			continue
-		}
-		if !m.MarkedAt.Before(now) {
-			return // written already in this run
 		}
 		if err := e.st.DeleteMark(ctx, f.Key, rule); err != nil {
 			e.log.Warn("delete notified mark", "resource", f.Key, "err", err)
