@@ -95,6 +95,7 @@ func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f 
 		// The notice itself goes out in the run's digest; its audit row
 		// is written once the digest was delivered, or not (notify).
 		o.Result, o.dest, o.entry = notify.ResultOK, destKey(s.Action), entry
+		e.notified(ctx, run, f, s, marks)
 		return o
 	}
 	if err := e.st.Claim(ctx, run.ID, f.Key, o.Verb); err != nil {
@@ -197,6 +198,28 @@ func (e *Executor) after(ctx context.Context, run store.Run, p *policy.Policy, f
 			}
 			warn("savings ledger", err)
 		}
+	}
+}
+
+// notified records, in the notified mark (policy.NotifiedMarkRule), that
+// the rule told about the subject now, so that later passes of the same
+// idle streak skip it until s.ActAfter. The earlier mark, of an old streak
+// or an interval over, is replaced (a rule with several notify actions
+// replaces it once per action: the same mark, two more writes).
+func (e *Executor) notified(ctx context.Context, run store.Run, f *policy.Finding, s policy.Step, marks []policy.Mark) {
+	rule := policy.NotifiedMarkRule(f.Rule)
+	now := e.clock.Now()
+	for _, m := range marks {
+		if m.Key != f.Key || m.Rule != rule {
+			continue
+		}
+		if err := e.st.DeleteMark(ctx, f.Key, rule); err != nil {
+			e.log.Warn("delete notified mark", "resource", f.Key, "err", err)
+			return
+		}
+	}
+	if _, err := e.st.PutMark(ctx, store.Mark{Resource: f.Key, Rule: rule, MarkedAt: now, ActAfter: s.ActAfter, RunID: run.ID}); err != nil {
+		e.log.Warn("put notified mark", "resource", f.Key, "err", err)
 	}
 }
 

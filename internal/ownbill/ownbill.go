@@ -204,11 +204,13 @@ type Config struct {
 
 // WriteUnitsPerFinding is what one finding of a policy pass writes to a
 // DynamoDB state, as BenchmarkTickStore (internal/tick) measured for a
-// notify rule: the finding, the action, the idle streak extended, the
-// notice queued and marked sent by the digest, and their ids (about 10
-// units, BENCHMARKS.md "The store's request units"). A delete or stop
-// writes about as much once; a notify rule, at every pass.
-const WriteUnitsPerFinding = 10
+// notify rule: the finding and the idle streak extended at every pass,
+// their id counter, and, once per idle streak and renotifyAfter (a notify
+// rule tells once, internal/policy), the notice queued and marked sent,
+// the action and the notified mark (about 2.5 units, rounded up;
+// BENCHMARKS.md "The store's request units"). A delete or stop writes
+// about as much once.
+const WriteUnitsPerFinding = 3
 
 // Store accesses per tick and per target that the estimate assumes for
 // the tick (internal/tick) over a DynamoDB table: claim the tick and

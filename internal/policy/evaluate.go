@@ -62,6 +62,7 @@ const (
 	ReasonGrace         = "marked"
 	ReasonAlreadyActed  = "already acted on"
 	ReasonAlreadySet    = "already set"
+	ReasonNotified      = "already notified"
 )
 
 // Step is one action of a rule for one subject.
@@ -78,7 +79,10 @@ type Step struct {
 	// Hourly is the same saving per hour (Saves is Hourly x 730): the rate
 	// the savings ledger records once the step is done.
 	Hourly pricing.Price
-	// ActAfter is, for a new mark, when Then may run.
+	// ActAfter is, for a new mark, when Then may run; for a notify that
+	// acts, when the rule may tell again about the subject in the same
+	// idle streak (the executor records it in the notified mark,
+	// NotifiedMarkRule).
 	ActAfter time.Time
 	// FromMark is true when the step is a mark's Then, due now: after it
 	// runs, the executor deletes the mark (Finding.Key, Finding.Rule).
@@ -270,8 +274,13 @@ func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[markKey]
 			Reason: "no longer meets the rule: " + why}}
 		return f, true
 	}
+	notified, told := marks[markKey{s.key, NotifiedMarkRule(rule.Name)}]
 	for _, a := range rule.Actions {
-		f.Steps = append(f.Steps, step(p, a, v, r, s.rs, lines, mark, marked, in.Now))
+		st := step(p, a, v, r, s.rs, lines, mark, marked, in.Now)
+		if a.Type == Notify && st.Status == Act {
+			renotify(&st, rule, v, notified, told, in.Now)
+		}
+		f.Steps = append(f.Steps, st)
 	}
 	return f, true
 }
@@ -328,6 +337,26 @@ func step(p *Policy, a Action, v idle.Verdict, r resource.Resource, rs []resourc
 		}
 	}
 	return st
+}
+
+// renotify decides whether a notify step tells again about a subject the
+// rule already told about: only once the rule's RenotifyAfter has passed
+// since, or when the subject's idle streak began after the notice (it was
+// active in between, so this is a new streak). Otherwise the step is
+// skipped, as "already notified at T", and no notice, action or audit row
+// is written again.
+func renotify(st *Step, rule *Rule, v idle.Verdict, notified Mark, told bool, now time.Time) {
+	st.ActAfter = now.Add(rule.Renotify())
+	if !told || now.Before(notified.MarkedAt) {
+		return
+	}
+	newStreak := !v.Since.IsZero() && v.Since.After(notified.MarkedAt)
+	if newStreak || !now.Before(notified.ActAfter) {
+		return
+	}
+	st.Status, st.ActAfter = Skip, time.Time{}
+	st.Reason = fmt.Sprintf("%s at %s: again after %s while idle", ReasonNotified,
+		notified.MarkedAt.UTC().Format(time.RFC3339), notified.ActAfter.UTC().Format(time.RFC3339))
 }
 
 // conditions checks the rule's conditions. It returns whether they all

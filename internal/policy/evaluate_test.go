@@ -455,3 +455,56 @@ func TestStepHourlyIsTheSaving(t *testing.T) {
 		t.Errorf("Monthly = %s, want the notebook's cost with its volume, $1,034.84", got)
 	}
 }
+
+// A notify rule tells about a subject once per idle streak: the notified
+// mark silences it until the mark's ActAfter (renotifyAfter after the
+// notice), and a streak that began after the notice (the endpoint was
+// active in between) is told about at once.
+func TestEvaluateNotifyOncePerStreak(t *testing.T) {
+	p := mustDecode(t, `rules:
+  - name: tell
+    resource: endpoint
+    conditions:
+      idleFor: 24h
+    actions:
+      - type: notify
+        sns: arn:aws:sns:us-east-1:111111111111:t
+`)
+	if got := p.Rules[0].Renotify(); got != policy.DefaultRenotifyAfter {
+		t.Errorf("default renotify %s, want %s", got, policy.DefaultRenotifyAfter)
+	}
+	rs := endpoint("ep", map[string]string{"A": "ml.m5.xlarge"})
+	k := key(rs[0])
+	notifyStep := func(v idle.Verdict, marks []policy.Mark) policy.Step {
+		t.Helper()
+		plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: map[resource.ID]idle.Verdict{k: v}, Marks: marks, Price: monthly, Now: now})
+		if len(plan.Findings) != 1 || len(plan.Findings[0].Steps) != 1 {
+			t.Fatalf("plan %+v, want one finding with one step", plan.Findings)
+		}
+		return plan.Findings[0].Steps[0]
+	}
+	s := notifyStep(idleFor(48*time.Hour, "idle"), nil)
+	if s.Status != policy.Act || !s.ActAfter.Equal(now.Add(24*time.Hour)) {
+		t.Errorf("never notified: %s until %s, want act, again after 24h", s.Status, s.ActAfter)
+	}
+	told := []policy.Mark{{Key: k, Rule: policy.NotifiedMarkRule("tell"), MarkedAt: now.Add(-time.Hour), ActAfter: now.Add(23 * time.Hour)}}
+	s = notifyStep(idleFor(48*time.Hour, "idle"), told)
+	if s.Status != policy.Skip || !strings.HasPrefix(s.Reason, policy.ReasonNotified+" at 2026-11-25T11:00:00Z") {
+		t.Errorf("told an hour ago, same streak: %s %q, want skipped as already notified", s.Status, s.Reason)
+	}
+	s = notifyStep(idleFor(30*time.Hour, "idle"), []policy.Mark{{Key: k, Rule: policy.NotifiedMarkRule("tell"), MarkedAt: now.Add(-25 * time.Hour), ActAfter: now.Add(-time.Hour)}})
+	if s.Status != policy.Act {
+		t.Errorf("renotify interval over: %s %q, want act", s.Status, s.Reason)
+	}
+	// Told 30h ago; active since, idle again for the last 25h: a new streak.
+	s = notifyStep(idleFor(25*time.Hour, "idle"), []policy.Mark{{Key: k, Rule: policy.NotifiedMarkRule("tell"), MarkedAt: now.Add(-30 * time.Hour), ActAfter: now.Add(time.Hour)}})
+	if s.Status != policy.Act {
+		t.Errorf("new idle streak after the notice: %s %q, want act", s.Status, s.Reason)
+	}
+	// The notified mark is not the rule's own mark: no unmark when active.
+	plan := policy.Evaluate(p, policy.Input{Resources: rs, Verdicts: map[resource.ID]idle.Verdict{k: {State: idle.Active, Actionable: true, Evidence: "busy"}},
+		Marks: told, Price: monthly, Now: now})
+	if len(plan.Findings) != 0 {
+		t.Errorf("active endpoint with a notified mark: %+v, want no finding", plan.Findings)
+	}
+}

@@ -59,6 +59,27 @@ func TestBadValueNamesFileLineAndField(t *testing.T) {
 			wantMsg:   "must be at least 25m for studio-app",
 		},
 		{
+			name:      "renotifyAfter without a notify action",
+			doc:       "  - name: b\n    resource: endpoint\n    renotifyAfter: 24h\n    conditions:\n      idleFor: 24h\n    actions: [{type: delete}]\n",
+			wantLine:  15,
+			wantField: "rules[1].renotifyAfter",
+			wantMsg:   "applies only to a rule with a notify action",
+		},
+		{
+			name:      "renotifyAfter zero",
+			doc:       "  - name: b\n    resource: endpoint\n    renotifyAfter: 0s\n    actions: [{type: notify, sns: 'arn:aws:sns:us-east-1:111111111111:t'}]\n",
+			wantLine:  15,
+			wantField: "rules[1].renotifyAfter",
+			wantMsg:   "must be positive",
+		},
+		{
+			name:      "renotifyAfter not a duration",
+			doc:       "  - name: b\n    resource: endpoint\n    renotifyAfter: daily\n    actions: [{type: notify, sns: 'arn:aws:sns:us-east-1:111111111111:t'}]\n",
+			wantLine:  15,
+			wantField: "rules[1].renotifyAfter",
+			wantMsg:   "is not a duration",
+		},
+		{
 			name:      "runningFor a number",
 			doc:       "  - name: b\n    resource: endpoint\n    conditions:\n      runningFor: 5\n    actions: [{type: notify, sns: 'arn:aws:sns:us-east-1:111111111111:t'}]\n",
 			wantLine:  16,

@@ -194,9 +194,31 @@ type Rule struct {
 	Exclude     Exclude    `yaml:"exclude,omitempty" json:"exclude,omitempty"`
 	Conditions  Conditions `yaml:"conditions,omitempty" json:"conditions,omitempty"`
 	Actions     []Action   `yaml:"actions" json:"actions"`
+	// RenotifyAfter is how long the rule's notify actions stay quiet about
+	// a subject they told about, while its idle streak lasts
+	// (DefaultRenotifyAfter when nil). A new streak (the subject was active
+	// in between) is told about at once.
+	RenotifyAfter *Duration `yaml:"renotifyAfter,omitempty" json:"renotifyAfter,omitempty"`
 
 	m *matcher
 }
+
+// DefaultRenotifyAfter is a notify rule's RenotifyAfter when it sets none.
+const DefaultRenotifyAfter = 24 * time.Hour
+
+// Renotify is how long the rule waits before it tells again about a
+// subject it notified about, in the same idle streak.
+func (r *Rule) Renotify() time.Duration {
+	if r.RenotifyAfter == nil {
+		return DefaultRenotifyAfter
+	}
+	return r.RenotifyAfter.D()
+}
+
+// NotifiedMarkRule is the store mark's rule under which rule's notify
+// actions record when they last told about a subject (rule names have no
+// colon, so it never names a rule's own mark).
+func NotifiedMarkRule(rule string) string { return rule + ":notified" }
 
 // Match selects resources; every field that is set must match (an empty
 // Match selects every resource of the kind). Lists match when any entry
@@ -501,6 +523,14 @@ func (r *Rule) validate(at string) error {
 		}
 		if act.Destructive() && c.IdleFor == nil {
 			return ferr(af+".type", "%s needs conditions.idleFor: sagesaver stops or deletes only on idle evidence", act)
+		}
+	}
+	if r.RenotifyAfter != nil {
+		if !seen[Notify] {
+			return ferr(at+".renotifyAfter", "applies only to a rule with a notify action")
+		}
+		if r.RenotifyAfter.D() <= 0 {
+			return ferr(at+".renotifyAfter", "must be positive, e.g. 24h")
 		}
 	}
 	if mk := r.markAction(); mk != nil && seen[mk.Then] {
