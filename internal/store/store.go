@@ -38,7 +38,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/sagesaver/sagesaver/internal/clock"
 )
@@ -107,7 +108,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s.db = db
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -116,6 +117,31 @@ func Open(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
 		return nil, fmt.Errorf("migrate store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// ping opens the first connection, which applies the pragmas. Switching a
+// new database to WAL takes an exclusive lock, and SQLite answers
+// SQLITE_BUSY at once, without waiting on the busy timeout, when another
+// process is switching it at the same moment (two processes opening a state
+// that does not exist yet: a cron tick and serve starting together). That
+// answer is retried, for as long as the busy timeout, before it is an
+// error.
+func ping(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	wait := 10 * time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // createPrivate makes the database's directory (0700) and file (0600) when
