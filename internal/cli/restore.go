@@ -11,6 +11,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/idle"
+	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -76,36 +77,48 @@ server is billed again) and changes nothing.`,
 	return cmd
 }
 
-func runRestoreMLflow(ctx context.Context, a *app, account, name string, yes bool) error {
+// restoreTarget is what every restore works with: the one account and
+// region it works in (the caller's), the state and the executor. The
+// caller closes the state.
+func restoreTarget(ctx context.Context, a *app, account, kind, name string) (inventory.Target, store.Store, *action.Executor, error) {
 	if len(a.Cfg.Regions) > 1 || slices.Contains(a.Cfg.Regions, "all") {
-		return root.UsageError("--region: restore works in one region")
+		return inventory.Target{}, nil, nil, root.UsageError("--region: restore works in one region")
 	}
 	catalog, err := a.priceCatalog()
 	if err != nil {
-		return err
+		return inventory.Target{}, nil, nil, err
 	}
 	var tf targetFlags
 	tf.roleName = DefaultRoleName
 	set, err := a.buildTargets(ctx, tf, catalog)
 	if err != nil {
-		return err
+		return inventory.Target{}, nil, nil, err
 	}
 	if len(set.Targets) == 0 {
-		return fmt.Errorf("restore MLflow tracking server %s: no account to work in", name)
+		return inventory.Target{}, nil, nil, fmt.Errorf("restore %s %s: no account to work in", kind, name)
 	}
 	t := set.Targets[0]
 	if account != "" && account != t.Account {
-		return root.UsageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
+		return inventory.Target{}, nil, nil, root.UsageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
 	}
 	st, err := a.openStore(ctx, "")
+	if err != nil {
+		return inventory.Target{}, nil, nil, err
+	}
+	ex, err := a.executor(ctx, set, st, catalog)
+	if err != nil {
+		st.Close()
+		return inventory.Target{}, nil, nil, err
+	}
+	return t, st, ex, nil
+}
+
+func runRestoreMLflow(ctx context.Context, a *app, account, name string, yes bool) error {
+	t, st, ex, err := restoreTarget(ctx, a, account, "MLflow tracking server", name)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ex, err := a.executor(ctx, set, st, catalog)
-	if err != nil {
-		return err
-	}
 	res, err := ex.StartMLflow(ctx, t.Account, t.Region, name, !yes)
 	if err != nil {
 		return err
@@ -128,35 +141,11 @@ func runRestoreMLflow(ctx context.Context, a *app, account, name string, yes boo
 }
 
 func runRestoreEndpoint(ctx context.Context, a *app, account, name string, yes bool) error {
-	if len(a.Cfg.Regions) > 1 || slices.Contains(a.Cfg.Regions, "all") {
-		return root.UsageError("--region: restore works in one region")
-	}
-	catalog, err := a.priceCatalog()
-	if err != nil {
-		return err
-	}
-	var tf targetFlags
-	tf.roleName = DefaultRoleName
-	set, err := a.buildTargets(ctx, tf, catalog)
-	if err != nil {
-		return err
-	}
-	if len(set.Targets) == 0 {
-		return fmt.Errorf("restore endpoint %s: no account to work in", name)
-	}
-	t := set.Targets[0]
-	if account != "" && account != t.Account {
-		return root.UsageError("--account %s: restore works in the caller's account (%s)", account, t.Account)
-	}
-	st, err := a.openStore(ctx, "")
+	t, st, ex, err := restoreTarget(ctx, a, account, "endpoint", name)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ex, err := a.executor(ctx, set, st, catalog)
-	if err != nil {
-		return err
-	}
 	if yes {
 		fmt.Fprintf(a.Stdio.Err, "restoring endpoint %s in %s/%s (waits until InService)...\n", name, t.Account, t.Region)
 	}
