@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sagesaver/sagesaver/internal/cost"
+	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
 )
 
 // collector reports the latest inventory and the store's ledger on every
@@ -19,6 +21,7 @@ type collector struct {
 	ctx context.Context // the scrape's request
 
 	hourly, idleWaste, realized, lastScan, scanTook, unpriced, build *prometheus.Desc
+	tickTook, tickFailed, tickCalls, tickOK                          *prometheus.Desc
 }
 
 func newCollector(ctx context.Context, s *Server) *collector {
@@ -36,13 +39,24 @@ func newCollector(ctx context.Context, s *Server) *collector {
 			"How long taking the latest inventory took.", nil, nil),
 		unpriced: prometheus.NewDesc("sagesaver_unpriced_resources",
 			"Resources in the latest inventory without a price (unknown, never $0).", nil, nil),
+		tickTook: prometheus.NewDesc("sagesaver_last_tick_duration_seconds",
+			"How long the latest finished tick (sagesaver run, serve -f) took.", nil, nil),
+		tickFailed: prometheus.NewDesc("sagesaver_last_tick_target_failed",
+			"1 when the latest finished tick's work in this account and region failed, 0 when it did not.",
+			[]string{"account", "region"}, nil),
+		tickCalls: prometheus.NewDesc("sagesaver_last_tick_aws_calls",
+			"AWS calls the latest finished tick made in this account and region, by operation (service:Operation).",
+			[]string{"account", "region", "operation"}, nil),
+		tickOK: prometheus.NewDesc("sagesaver_last_successful_tick_timestamp_seconds",
+			"When the latest tick that finished without a failure started (its scheduled time), in Unix seconds.", nil, nil),
 		build: prometheus.NewDesc("sagesaver_build_info",
 			"The running sagesaver build; always 1.", []string{"version", "goversion"}, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.hourly, c.idleWaste, c.realized, c.lastScan, c.scanTook, c.unpriced, c.build} {
+	for _, d := range []*prometheus.Desc{c.hourly, c.idleWaste, c.realized, c.lastScan, c.scanTook, c.unpriced, c.build,
+		c.tickTook, c.tickFailed, c.tickCalls, c.tickOK} {
 		ch <- d
 	}
 }
@@ -65,6 +79,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		realized += toFloat(p.Realized(now))
 	}
 	ch <- prometheus.MustNewConstMetric(c.realized, prometheus.CounterValue, realized)
+	if err := c.ticks(ctx, ch, f.runs); err != nil {
+		ch <- prometheus.NewInvalidMetric(c.tickTook, err)
+	}
 	snap := c.s.opts.Source.Latest()
 	if snap == nil {
 		return
@@ -91,6 +108,46 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for t, v := range waste {
 		ch <- prometheus.MustNewConstMetric(c.idleWaste, prometheus.GaugeValue, v, t.account, t.region)
 	}
+}
+
+// ticks reports the latest finished tick of runs (newest first): its
+// duration, its targets' failures and AWS calls, and the latest
+// successful tick's time. A worker's targets are recorded under its
+// orchestrator's run, so only the orchestrators' runs are read.
+func (c *collector) ticks(ctx context.Context, ch chan<- prometheus.Metric, runs []store.Run) error {
+	var last *store.Run
+	for i := range runs {
+		r := &runs[i]
+		if r.Command != tick.Command || r.Tick.IsZero() || r.Finished == nil {
+			continue
+		}
+		if last == nil {
+			last = r
+			ch <- prometheus.MustNewConstMetric(c.tickTook, prometheus.GaugeValue, r.Finished.Sub(r.Started).Seconds())
+		}
+		if r.Status == store.RunFinished {
+			ch <- prometheus.MustNewConstMetric(c.tickOK, prometheus.GaugeValue, float64(r.Tick.Unix()))
+			break
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	trs, err := c.s.opts.Store.TargetResults(ctx, last.ID)
+	if err != nil {
+		return err
+	}
+	for _, tr := range trs {
+		failed := 0.0
+		if tr.Status == store.TargetFailed {
+			failed = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.tickFailed, prometheus.GaugeValue, failed, tr.Account, tr.Region)
+		for op, n := range tr.Calls {
+			ch <- prometheus.MustNewConstMetric(c.tickCalls, prometheus.GaugeValue, float64(n), tr.Account, tr.Region, op)
+		}
+	}
+	return nil
 }
 
 // Registry is a private registry with sagesaver's collector (reading

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +23,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
+	"github.com/sagesaver/sagesaver/internal/tick"
 )
 
 // staticSource is a Source holding one snapshot.
@@ -255,6 +258,79 @@ func TestMetricsLint(t *testing.T) {
 	}
 	if strings.Contains(body, `name="mystery/v1"`) {
 		t.Error("an unpriced resource is reported with a price")
+	}
+}
+
+// The tick metrics are the latest finished tick's record in the store:
+// its duration, each target's failure and AWS calls; the last successful
+// tick is the newest that did not fail.
+func TestMetricsOfTheLatestTick(t *testing.T) {
+	e := newEnv(t, Options{Addr: "127.0.0.1:0"})
+	ctx := t.Context()
+	record := func(at time.Time, took time.Duration, trs []store.TargetResult, fail bool) {
+		t.Helper()
+		run, err := e.st.StartRun(ctx, store.RunInfo{Command: tick.Command, Tick: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range trs {
+			if err := e.st.RecordTarget(ctx, run.ID, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.stClk.Advance(took)
+		var runErr error
+		if fail {
+			runErr = errors.New("some targets or the digest failed")
+		}
+		if err := e.st.FinishRun(ctx, run.ID, runErr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ok := testNow.Add(-10 * time.Minute)
+	record(ok, 40*time.Second, []store.TargetResult{{Account: "111111111111", Region: "us-east-1", Status: store.TargetOK,
+		Calls: map[string]int{"sagemaker:ListEndpoints": 9}}}, false)
+	latest := testNow.Add(-5 * time.Minute)
+	record(latest, 90*time.Second, []store.TargetResult{
+		{Account: "111111111111", Region: "us-east-1", Status: store.TargetOK,
+			Calls: map[string]int{"sagemaker:ListEndpoints": 2, "monitoring:GetMetricData": 3}},
+		{Account: "111111111111", Region: "eu-west-1", Status: store.TargetFailed, Error: "scan endpoint: AccessDenied",
+			Calls: map[string]int{"sagemaker:ListEndpoints": 1}},
+	}, true)
+	// A tick still running is not the latest finished one.
+	if _, err := e.st.StartRun(ctx, store.RunInfo{Command: tick.Command, Tick: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`
+# HELP sagesaver_last_tick_duration_seconds How long the latest finished tick (sagesaver run, serve -f) took.
+# TYPE sagesaver_last_tick_duration_seconds gauge
+sagesaver_last_tick_duration_seconds 90
+# HELP sagesaver_last_tick_target_failed 1 when the latest finished tick's work in this account and region failed, 0 when it did not.
+# TYPE sagesaver_last_tick_target_failed gauge
+sagesaver_last_tick_target_failed{account="111111111111",region="eu-west-1"} 1
+sagesaver_last_tick_target_failed{account="111111111111",region="us-east-1"} 0
+# HELP sagesaver_last_tick_aws_calls AWS calls the latest finished tick made in this account and region, by operation (service:Operation).
+# TYPE sagesaver_last_tick_aws_calls gauge
+sagesaver_last_tick_aws_calls{account="111111111111",operation="monitoring:GetMetricData",region="us-east-1"} 3
+sagesaver_last_tick_aws_calls{account="111111111111",operation="sagemaker:ListEndpoints",region="eu-west-1"} 1
+sagesaver_last_tick_aws_calls{account="111111111111",operation="sagemaker:ListEndpoints",region="us-east-1"} 2
+# HELP sagesaver_last_successful_tick_timestamp_seconds When the latest tick that finished without a failure started (its scheduled time), in Unix seconds.
+# TYPE sagesaver_last_successful_tick_timestamp_seconds gauge
+sagesaver_last_successful_tick_timestamp_seconds %d
+`, ok.Unix())
+	reg := e.srv.Registry(context.WithoutCancel(ctx))
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "sagesaver_last_tick_duration_seconds",
+		"sagesaver_last_tick_target_failed", "sagesaver_last_tick_aws_calls", "sagesaver_last_successful_tick_timestamp_seconds"); err != nil {
+		t.Error(err)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Metric, "sagesaver_") {
+			t.Errorf("lint %s: %s", p.Metric, p.Text)
+		}
 	}
 }
 
