@@ -297,6 +297,38 @@ func (r *Report) Saved() (pricing.Money, int) {
 	return total, unknown
 }
 
+// ErrNotDone is the error of a step, or a tick's target, that a stopping
+// run (WithStop) did not start: the next run does it.
+var ErrNotDone = errors.New("not done: shutting down")
+
+type stopKey struct{}
+
+// WithStop returns ctx carrying stop: once stop is closed, a run under
+// the returned context starts no further step and records each one left
+// as skipped with ErrNotDone, while the step in flight finishes with
+// ctx's AWS calls uncancelled (each bounded by its own timeouts). This is
+// how a SIGTERM stops a tick without cutting an AWS call mid-way.
+func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
+	if stop == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
+// Stopping reports whether ctx's stop (WithStop) is closed.
+func Stopping(ctx context.Context) bool {
+	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
+	if stop == nil {
+		return false
+	}
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // Run evaluates p over resources (the scan's inventory of the executor's
 // regions) and, unless dryRun, acts on the plan. command names the run in
 // the store ("plan" or "apply"). A dry run records the run, its findings
@@ -353,11 +385,16 @@ func (e *Executor) Run(ctx context.Context, command string, p *policy.Policy, re
 				continue
 			}
 			first := len(rep.Outcomes)
+			ran := false
 			for _, s := range f.Steps {
 				if s.Status != policy.Act {
 					continue
 				}
-				rep.Outcomes = append(rep.Outcomes, e.step(ctx, run, p, f, s, marks, dryRun))
+				// Once stopping, no step starts; the notice of a step
+				// already taken is still queued (it calls no AWS API).
+				notDone := Stopping(ctx) && (s.Action.Type != policy.Notify || !ran)
+				ran = ran || !notDone
+				rep.Outcomes = append(rep.Outcomes, e.step(ctx, run, p, f, s, marks, dryRun, notDone))
 			}
 			if !dryRun {
 				e.queue(ctx, run, dests, rep.Outcomes[first:])

@@ -39,6 +39,9 @@ func digestItems(outcomes []Outcome, rules map[string]bool) []notify.Item {
 		if rules != nil && o.Rule != "" && !rules[o.Rule] {
 			continue
 		}
+		if errors.Is(o.Err, ErrNotDone) {
+			continue // the next run's
+		}
 		if o.Verb == string(policy.Notify) && acted[o.Rule+"\x00"+o.Key.String()] {
 			continue
 		}

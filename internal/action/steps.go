@@ -54,8 +54,9 @@ func verb(s policy.Step) string { return string(s.Action.Type) }
 func saves(s policy.Step) bool { return s.Action.Type.Destructive() }
 
 // step runs one step of a finding: record it (dry run), or claim,
-// re-check, act and record it.
-func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f *policy.Finding, s policy.Step, marks []policy.Mark, dryRun bool) Outcome {
+// re-check, act and record it; notDone records it as skipped, not
+// started by a stopping run (ErrNotDone).
+func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f *policy.Finding, s policy.Step, marks []policy.Mark, dryRun, notDone bool) Outcome {
 	o := Outcome{Rule: f.Rule, Key: f.Key, Kind: f.Kind, Account: f.Account, Region: f.Region, Name: f.Name,
 		Verb: verb(s), Reason: s.Reason, Saves: s.Saves, Hourly: e.hourly(f.Resources)}
 	if saves(s) {
@@ -85,6 +86,11 @@ func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f 
 		if rerr != nil && o.Err == nil {
 			o.Result, o.Err = notify.ResultFailed, rerr
 		}
+	}
+	if notDone {
+		o.Result, o.Err = notify.ResultSkipped, ErrNotDone
+		record(store.ResultSkipped, ErrNotDone)
+		return o
 	}
 	if dryRun {
 		o.Result = notify.ResultDryRun

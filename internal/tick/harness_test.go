@@ -211,6 +211,9 @@ type fleet struct {
 	// process killed in the waiter).
 	hang   atomic.Bool
 	unhang chan struct{}
+	// onDelete, when set, is called on each DeleteEndpoint before the
+	// emulator answers it (a SIGTERM arriving mid-action).
+	onDelete atomic.Pointer[func()]
 	// clk is the clock of the hosts: the emulator's, or a child
 	// process's own.
 	clk clock.Clock
@@ -267,6 +270,9 @@ func (f *fleet) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.Header.Get("X-Amz-Target") {
 	case "SageMaker.DeleteEndpoint":
 		f.deleting.Add(1)
+		if fn := f.onDelete.Load(); fn != nil {
+			(*fn)()
+		}
 	case "SageMaker.DescribeEndpoint":
 		if f.deleting.Load() > 0 {
 			if f.hang.Load() {
@@ -332,7 +338,13 @@ func (f *fleet) newHost(st store.Store) *host {
 // tick runs one tick at at.
 func (h *host) tick(at time.Time, dryRun bool) *tick.Result {
 	h.f.t.Helper()
-	res, err := tick.Run(context.Background(), tick.Options{Run: h.f.run, DryRun: dryRun, At: at, Targets: h.targets, Store: h.st,
+	return h.tickStop(at, dryRun, nil)
+}
+
+// tickStop runs one tick at at that stop stops.
+func (h *host) tickStop(at time.Time, dryRun bool, stop <-chan struct{}) *tick.Result {
+	h.f.t.Helper()
+	res, err := tick.Run(context.Background(), tick.Options{Run: h.f.run, DryRun: dryRun, At: at, Targets: h.targets, Store: h.st, Stop: stop,
 		Catalog: pricing.Embedded(), Executor: h.ex, Clock: h.f.clk, Info: store.RunInfo{OSUser: "tick-test"},
 		ScheduleNotifier: notify.NewSNS(awsapi.NewClients(h.base, "us-east-1", false).SNS, topicARN),
 		Count: func(ctx context.Context) (context.Context, func() (map[string]int, int)) {

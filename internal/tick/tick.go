@@ -116,6 +116,13 @@ type Options struct {
 	// Count counts each target's AWS calls (nil: none recorded).
 	Count       Count
 	Concurrency int
+	// Stop, once closed, stops the tick gracefully (a SIGTERM): the
+	// action in flight finishes, with the AWS calls under Run's context
+	// uncancelled, and what is not started yet (targets, work, plan
+	// steps) is recorded as skipped with action.ErrNotDone, for the next
+	// tick; the digest waits too. Cancelling Run's context instead cuts
+	// the AWS calls in flight. nil: never stopped.
+	Stop <-chan struct{}
 	// Parent, when set, makes this tick a worker of the orchestrator's
 	// run Parent, which claimed the tick's time, recovered what killed
 	// runs left and sends the digest: a worker does none of these. It
@@ -179,6 +186,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Concurrency < 1 {
 		o.Concurrency = inventory.DefaultConcurrency
 	}
+	ctx = action.WithStop(ctx, o.Stop)
 	t := &ticker{o: o, at: store.TickTime(o.At), enforce: o.Run.Enforce(o.DryRun), cad: o.Run.Cadences(), log: o.Log}
 	info := o.Info
 	info.Command, info.DryRun, info.Tick = Command, !t.enforce, t.at
@@ -226,12 +234,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		res.Targets = append(res.Targets, t.target(ctx, tg))
 	}
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && !action.Stopping(ctx) {
 		res.Digest = t.digest(ctx)
 	}
 	var runErr error
 	if res.Failed() {
 		runErr = errors.New("some targets or the digest failed")
+	}
+	if action.Stopping(ctx) {
+		runErr = action.ErrNotDone
 	}
 	if ctx.Err() != nil {
 		runErr = ctx.Err()
@@ -259,6 +270,9 @@ func (t *ticker) worker(ctx context.Context, res *Result) (*Result, error) {
 	var runErr error
 	if res.Failed() {
 		runErr = errors.New("the target failed")
+	}
+	if action.Stopping(ctx) {
+		runErr = action.ErrNotDone
 	}
 	if ctx.Err() != nil {
 		runErr = ctx.Err()
@@ -309,6 +323,9 @@ func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
 		}
 		return r
 	}
+	if action.Stopping(ctx) {
+		return finish(store.TargetSkipped, action.ErrNotDone)
+	}
 	if tg.Err != nil {
 		return finish(store.TargetFailed, tg.Err)
 	}
@@ -345,16 +362,25 @@ func (t *ticker) target(ctx context.Context, tg Target) store.TargetResult {
 			return r
 		}
 	}
-	errs := t.work(ctx, tg, r.Counts)
+	errs, stopped := t.work(ctx, tg, r.Counts)
 	if len(errs) > 0 {
 		return finish(store.TargetFailed, errors.Join(errs...))
+	}
+	if stopped {
+		// What was done is in the counts and the audit log.
+		return finish(store.TargetSkipped, action.ErrNotDone)
 	}
 	return finish(store.TargetOK, nil)
 }
 
-// work does what is due in tg, counting in counts, and returns what failed.
-func (t *ticker) work(ctx context.Context, tg Target, counts map[string]int) []error {
-	var errs []error
+// work does what is due in tg, counting in counts, and returns what
+// failed, and whether the tick's stop left some of it not done.
+func (t *ticker) work(ctx context.Context, tg Target, counts map[string]int) (errs []error, stopped bool) {
+	// Each kind of work starts only while the tick is not stopping.
+	start := func() bool {
+		stopped = stopped || action.Stopping(ctx)
+		return !stopped
+	}
 	key := tg.Account + "/" + tg.Region
 	policiesDue := len(t.o.Run.Policies) > 0 && (t.policiesForced || t.due(ctx, WorkPolicies, key, t.cad.Evidence))
 	adviceDue := t.due(ctx, WorkAdvice, key, t.cad.Advice)
@@ -362,7 +388,7 @@ func (t *ticker) work(ctx context.Context, tg Target, counts map[string]int) []e
 	inventoryDue := policiesDue || adviceDue || t.due(ctx, WorkInventory, key, t.cad.Inventory)
 
 	var resources []resource.Resource
-	if inventoryDue {
+	if inventoryDue && start() {
 		// The describe cache is the store's, so that whichever host
 		// ticks next continues it; the target's lease makes this tick its
 		// only writer.
@@ -388,38 +414,42 @@ func (t *ticker) work(ctx context.Context, tg Target, counts map[string]int) []e
 			t.done(ctx, WorkInventory, key)
 		}
 	}
-	if policiesDue {
-		perrs := t.policies(ctx, tg, resources, counts)
+	if policiesDue && start() {
+		perrs, pstopped := t.policies(ctx, tg, resources, counts)
 		errs = append(errs, perrs...)
-		if len(perrs) == 0 {
+		stopped = stopped || pstopped
+		if len(perrs) == 0 && !pstopped {
 			t.done(ctx, WorkPolicies, key)
 		}
 	}
-	if len(t.o.Run.Schedules) > 0 {
+	if len(t.o.Run.Schedules) > 0 && start() {
 		errs = append(errs, t.schedules(ctx, tg, counts)...)
 	}
-	if adviceDue {
+	if adviceDue && start() {
 		if err := t.advice(ctx, tg, resources, counts); err != nil {
 			errs = append(errs, err)
 		} else {
 			t.done(ctx, WorkAdvice, key)
 		}
 	}
-	return errs
+	return errs, stopped
 }
 
 // policies evaluates every policy over the target's resources and, in
-// enforce mode, acts, through the executor `apply` uses.
-func (t *ticker) policies(ctx context.Context, tg Target, resources []resource.Resource, counts map[string]int) []error {
+// enforce mode, acts, through the executor `apply` uses. stopped: the
+// tick's stop left some policy or step not done.
+func (t *ticker) policies(ctx context.Context, tg Target, resources []resource.Resource, counts map[string]int) (errs []error, stopped bool) {
 	if t.o.Executor == nil {
-		return []error{errors.New("policies: no executor")}
+		return []error{errors.New("policies: no executor")}, false
 	}
 	command := "plan"
 	if t.enforce {
 		command = "apply"
 	}
-	var errs []error
 	for _, p := range t.o.Run.Policies {
+		if action.Stopping(ctx) {
+			return errs, true
+		}
 		rep, err := t.o.Executor.Run(ctx, command, p, resources, !t.enforce)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("policy %s: %w", p.File(), err))
@@ -429,6 +459,8 @@ func (t *ticker) policies(ctx context.Context, tg Target, resources []resource.R
 		counts["recovered"] += len(rep.Recovered)
 		for _, o := range rep.Outcomes {
 			switch {
+			case errors.Is(o.Err, action.ErrNotDone):
+				stopped = true
 			case o.Verb == "notify":
 				counts["notices"]++
 			case o.Result == notify.ResultOK || o.Result == notify.ResultDryRun:
@@ -442,7 +474,7 @@ func (t *ticker) policies(ctx context.Context, tg Target, resources []resource.R
 			errs = append(errs, fmt.Errorf("endpoint evidence: %d endpoint(s) unknown: %s", ev.Endpoints, ev.Err))
 		}
 	}
-	return errs
+	return errs, stopped
 }
 
 // schedules applies the schedules to the target, as `schedule run` does.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
+	"github.com/sagesaver/sagesaver/internal/action"
 	"github.com/sagesaver/sagesaver/internal/clock"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -228,6 +229,86 @@ func killedTickRecovered(t *testing.T, be backend) {
 	}
 	if len(deletes) != 1 || deletes[0].Result != store.ResultOK || !strings.Contains(deletes[0].Error, "interrupted; endpoint is gone") {
 		t.Errorf("deletes of %s after recovery: %+v; want the one started, resolved ok (gone)", idle, deletes)
+	}
+}
+
+// TestStopFinishesTheActionInFlight: a stop (SIGTERM) during the first
+// target's delete lets that delete finish, uncut; the five targets not
+// started are recorded as not done, and so is the tick; the next tick
+// does them.
+func TestStopFinishesTheActionInFlight(t *testing.T) {
+	be := backends[0]
+	f := newFleet(t, fleetScenario(), runFile)
+	h := f.newHost(be.open(t, f.emu.Clock())())
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var once sync.Once
+	onDelete := func() { once.Do(func() { close(stop) }) }
+	f.onDelete.Store(&onDelete)
+	at := mustTime(t, dayStart)
+	res := h.tickStop(at, false, stop)
+	f.onDelete.Store(nil)
+	if len(res.Targets) != 6 || res.Failed() {
+		t.Fatalf("stopped tick: %+v; want 6 targets, none failed", res)
+	}
+	first := res.Targets[0]
+	if first.Account != accounts[0] || first.Region != "eu-west-1" || first.Status != store.TargetSkipped ||
+		first.Error != action.ErrNotDone.Error() || first.Counts["actions"] != 1 {
+		t.Errorf("first target: %+v; want its delete done, the rest of its work not done", first)
+	}
+	for _, r := range res.Targets[1:] {
+		if r.Status != store.TargetSkipped || r.Error != action.ErrNotDone.Error() || len(r.Counts) != 0 {
+			t.Errorf("target %s/%s: %+v; want skipped, not done", r.Account, r.Region, r)
+		}
+	}
+	stored, err := h.st.TargetResults(ctx, res.RunID)
+	if err != nil || len(stored) != 6 {
+		t.Fatalf("recorded targets: %v %+v", err, stored)
+	}
+	run, err := h.st.Run(ctx, res.RunID)
+	if err != nil || run.Status != store.RunFailed || run.Error != action.ErrNotDone.Error() {
+		t.Errorf("the stopped tick's run: %+v %v; want failed, not done", run, err)
+	}
+	deletes := func() map[string]store.Result {
+		t.Helper()
+		acts, err := h.st.Actions(ctx, store.ActionFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]store.Result{}
+		for _, a := range acts {
+			if a.Verb == "delete" && !a.DryRun {
+				if _, dup := out[a.Resource]; dup {
+					t.Errorf("%s deleted twice", a.Resource)
+				}
+				out[a.Resource] = a.Result
+			}
+		}
+		return out
+	}
+	inFlight := resource.ID{Account: accounts[0], Region: "eu-west-1", Kind: resource.Endpoint, Name: "idle-ep"}.String()
+	if got := deletes(); len(got) != 1 || got[inFlight] != store.ResultOK {
+		t.Fatalf("deletes after the stop: %v; want only %s's, finished ok", got, inFlight)
+	}
+
+	f.emu.Advance(5 * time.Minute)
+	next := h.tick(at.Add(5*time.Minute), false)
+	if next.Failed() || len(next.Targets) != 6 {
+		t.Fatalf("next tick: %+v", next)
+	}
+	for _, r := range next.Targets {
+		if r.Status != store.TargetOK {
+			t.Errorf("next tick's target %s/%s: %+v", r.Account, r.Region, r)
+		}
+	}
+	got := deletes()
+	if len(got) != 6 {
+		t.Errorf("deletes after the next tick: %v; want one per target", got)
+	}
+	for k, r := range got {
+		if r != store.ResultOK {
+			t.Errorf("delete of %s: %s", k, r)
+		}
 	}
 }
 
