@@ -103,7 +103,10 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	}
 	defer st.Close()
 	opts.At = at
-	res, err := tick.Run(ctx, opts)
+	// A signal stops the tick gracefully: the action in flight finishes
+	// (its AWS calls are not cut), the rest is recorded as not done.
+	opts.Stop = ctx.Done()
+	res, err := tick.Run(context.WithoutCancel(ctx), opts)
 	if err != nil {
 		return err
 	}
@@ -122,9 +125,9 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("tick %s: %w", res.At.Format(time.RFC3339), dispatchErr)}
 	}
 	if err := ctx.Err(); err != nil {
-		// Stopped by a signal: the targets not reached are for the next
-		// tick (exit 130).
-		return fmt.Errorf("tick %s stopped after %d target(s): %w", res.At.Format(time.RFC3339), len(res.Targets), err)
+		// Stopped by a signal: what was not started is for the next tick
+		// (exit 130).
+		return fmt.Errorf("tick %s stopped (what it did not start is recorded as not done, for the next tick): %w", res.At.Format(time.RFC3339), err)
 	}
 	if res.Failed() {
 		failed := 0

@@ -357,8 +357,9 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 // tickLoop runs a tick now and then every interval until ctx ends, one at
 // a time (a slow tick delays the next, never overlaps it), and refreshes
 // the dashboard's inventory from the state after each. When ctx ends
-// (SIGTERM) the tick in flight stops as `run` does on a signal: what it
-// did is recorded, the targets it did not reach are the next tick's.
+// (SIGTERM) the tick in flight stops as `run` does on a signal: its
+// action in flight finishes, what it did not start is recorded as not
+// done, for the next tick.
 func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -378,7 +379,8 @@ func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSo
 func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource) error {
 	start := time.Now()
 	topts.At = a.clk().Now().UTC().Truncate(time.Second)
-	res, err := tick.Run(ctx, topts)
+	topts.Stop = ctx.Done()
+	res, err := tick.Run(context.WithoutCancel(ctx), topts)
 	if err != nil {
 		return err
 	}
