@@ -1108,3 +1108,54 @@ func TestIncrementalEvidenceRun(t *testing.T) {
 		t.Errorf("apply requested %d metrics, want 1: idle-ep's re-check (the rest is remembered)", requested)
 	}
 }
+
+// TestStoppedRunRecordsStepsNotDone: a run whose stop (SIGTERM) is
+// closed starts no step: each is in the audit log as skipped, not done,
+// nothing changes in AWS and nothing is queued for the digest; the next
+// run does them.
+func TestStoppedRunRecordsStepsNotDone(t *testing.T) {
+	r := newRig(t, 0)
+	p, err := policy.Decode("policy.yaml", []byte(deletePolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	rep, err := r.executor().Run(action.WithStop(context.Background(), stop), "apply", p, r.scan(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"delete idle-ep skipped", "notify dev-bob skipped", "notify idle-ep skipped", "stop dev-bob skipped"}
+	if d := cmp.Diff(want, outcomes(rep)); d != "" {
+		t.Fatalf("stopped run (-want +got):\n%s", d)
+	}
+	if w := writes(r.env.Emu.Counters()); len(w) != 0 {
+		t.Errorf("a stopped run wrote to AWS: %v", w)
+	}
+	acts, err := r.st.Actions(context.Background(), store.ActionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audit []string
+	for _, a := range acts {
+		if a.RunID == rep.RunID {
+			audit = append(audit, a.Verb+" "+a.Resource+" "+string(a.Result)+" "+a.Error)
+		}
+	}
+	if len(audit) != 4 {
+		t.Fatalf("audit of the stopped run: %q; want its four steps", audit)
+	}
+	for _, a := range audit {
+		if !strings.HasSuffix(a, " skipped "+action.ErrNotDone.Error()) {
+			t.Errorf("audit row %q; want skipped, not done", a)
+		}
+	}
+	if ns, err := r.st.UnsentNotices(context.Background()); err != nil || len(ns) != 0 {
+		t.Errorf("a stopped run queued notices: %v %+v", err, ns)
+	}
+	next := r.run(deletePolicy, false)
+	want = []string{"delete idle-ep ok", "notify dev-bob ok", "notify idle-ep ok", "stop dev-bob ok"}
+	if d := cmp.Diff(want, outcomes(next)); d != "" {
+		t.Errorf("next run (-want +got):\n%s", d)
+	}
+}
