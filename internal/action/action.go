@@ -633,37 +633,9 @@ func (e *Executor) closeSavings(ctx context.Context, resources []resource.Resour
 	}
 }
 
-// heartbeatPoll is how often keepAlive looks at the clock. It reads the
-// executor's clock rather than sleeping a lease, so that a virtual clock
-// (the emulator's, moving minutes per wall second) is followed too.
-const heartbeatPoll = time.Second
-
 // keepAlive renews the run's liveness and claims every half lease while
 // it acts: waiting for an endpoint to be InService takes longer than a
 // lease. The returned func stops it.
 func (e *Executor) keepAlive(ctx context.Context, runID int64) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		last := e.clock.Now()
-		t := time.NewTicker(heartbeatPoll)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if now := e.clock.Now(); now.Sub(last) >= store.DefaultLease/2 {
-					if err := e.st.Heartbeat(ctx, runID); err != nil {
-						e.log.Warn("heartbeat", "run", runID, "err", err)
-					}
-					last = now
-				}
-			}
-		}
-	}()
-	return func() { close(done); <-stopped }
+	return store.KeepAlive(ctx, e.st, e.clock, runID, e.log)
 }

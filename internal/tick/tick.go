@@ -639,35 +639,8 @@ func (t *ticker) putScan(ctx context.Context, key string, resources []resource.R
 	}
 }
 
-// heartbeatPoll is how often keepAlive looks at the clock; it follows the
-// tick's clock (a virtual one in tests) rather than sleeping a lease.
-const heartbeatPoll = time.Second
-
 // keepAlive renews the tick's run, and so its target lease, every half
 // lease while it works. The returned func stops it.
 func (t *ticker) keepAlive(ctx context.Context) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		last := t.o.Clock.Now()
-		tk := time.NewTicker(heartbeatPoll)
-		defer tk.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-tk.C:
-				if now := t.o.Clock.Now(); now.Sub(last) >= store.DefaultLease/2 {
-					if err := t.o.Store.Heartbeat(ctx, t.run.ID); err != nil {
-						t.log.Warn("heartbeat", "run", t.run.ID, "err", err)
-					}
-					last = now
-				}
-			}
-		}
-	}()
-	return func() { close(done); <-stopped }
+	return store.KeepAlive(ctx, t.o.Store, t.o.Clock, t.run.ID, t.log)
 }
