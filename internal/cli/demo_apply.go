@@ -137,19 +137,25 @@ func demoApply(ctx context.Context, a *app, env *demoEnv) error {
 // tickEmulator moves the emulator's virtual clock while apply waits for
 // AWS; the returned func stops it.
 func tickEmulator(env *demoEnv) func() {
+	return advanceEvery(env, demoTickEvery, demoTick)
+}
+
+// advanceEvery advances env's emulator clock by step every wall-clock
+// interval until the returned func is called.
+func advanceEvery(env *demoEnv, every, step time.Duration) func() {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(demoTickEvery)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				env.emu.Advance(demoTick)
+				env.emu.Advance(step)
 			}
 		}
 	}()

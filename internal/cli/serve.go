@@ -402,23 +402,7 @@ func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreS
 // moveClock advances the demo emulator's clock by speed every second of
 // wall time, so that the dashboard lives; the returned func stops it.
 func moveClock(env *demoEnv, speed time.Duration) func() {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				env.emu.Advance(speed)
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
+	return advanceEvery(env, time.Second, speed)
 }
 
 // serveDemo is serve --demo's inventory: the first one applies the demo
