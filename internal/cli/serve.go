@@ -198,7 +198,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 		cw := &cloudWatch{}
 		cw.set(byKey)
 		opts.Evidence = cw
-		storeSrc = dash.NewStoreSource(st, catalog, inventory.DefaultJobLookback)
+		storeSrc = dash.NewStoreSource(st, catalog, inventory.DefaultJobLookback, opts.Schedules)
 		if err := storeSrc.Refresh(ctx, 0, 0); err != nil {
 			return err
 		}
@@ -309,7 +309,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 	if storeSrc != nil {
 		opts.Source = storeSrc
 	} else {
-		poller = dash.NewPoller(take, o.interval, opts.Clock, a.Log)
+		poller = dash.NewPoller(take, o.interval, opts.Clock, a.Log, dash.NewTrend(opts.Store, opts.Schedules))
 		opts.Source = poller
 	}
 	if o.actions {

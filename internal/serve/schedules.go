@@ -2,6 +2,7 @@ package serve
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -36,6 +37,9 @@ type scheduleRow struct {
 	Stopped   int
 	Snoozed   []snoozed
 	Resources []*Row
+	// Chart is managed, running and stopped over the history (nil before
+	// two points).
+	Chart *chartData
 }
 
 type snoozed struct {
@@ -77,6 +81,10 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Clock.Now()
 	rows := s.rows.get(snap, f)
 	v := &schedulesView{Loaded: s.opts.Schedules != nil}
+	var hist []Point
+	if len(s.opts.Schedules) > 0 {
+		hist = s.opts.Source.History()
+	}
 	for _, sc := range s.opts.Schedules {
 		running, reason, _ := schedule.DesiredState(sc, now)
 		sr := scheduleRow{S: sc, Wants: "stopped", Reason: reason, Next: next(sc, now, previewTransitions)}
@@ -104,6 +112,7 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+		sr.Chart = scheduleChart(sc.Name, hist)
 		v.Schedules = append(v.Schedules, sr)
 	}
 	s.render(w, r, "schedules", s.page("schedules", "Schedules", v))
@@ -131,4 +140,45 @@ func (s *Server) resourceSchedules(r *Row, now time.Time) []resourceSchedule {
 		out = append(out, rs)
 	}
 	return out
+}
+
+// scheduleChart is the resources schedule name managed, running and
+// stopped at each point of hist since the first that counted them (a gap
+// where it was not loaded); nil before two such points. A point whose
+// counts equal both its neighbours' is left out: the line through it is
+// the same, and counts change at a schedule's transitions only, so a
+// week's chart is a few dozen points instead of two thousand.
+func scheduleChart(name string, hist []Point) *chartData {
+	first := slices.IndexFunc(hist, func(p Point) bool { _, ok := p.Schedules[name]; return ok })
+	if first < 0 || first == len(hist)-1 {
+		return nil
+	}
+	hist = hist[first:]
+	count := func(i int) (ScheduleCount, bool) {
+		c, ok := hist[i].Schedules[name]
+		return c, ok
+	}
+	same := func(i, j int) bool {
+		a, aok := count(i)
+		b, bok := count(j)
+		return a == b && aok == bok
+	}
+	c := &chartData{Title: "Resources of " + name, Unit: "resources"}
+	c.Series = []chartSeries{{Name: "managed"}, {Name: "running"}, {Name: "stopped"}}
+	for i := range hist {
+		if i > 0 && i < len(hist)-1 && same(i, i-1) && same(i, i+1) {
+			continue
+		}
+		c.X = append(c.X, hist[i].At.Unix())
+		sc, ok := count(i)
+		for k, v := range []int{sc.Managed, sc.Running, sc.Stopped} {
+			var f *float64
+			if ok {
+				x := float64(v)
+				f = &x
+			}
+			c.Series[k].Values = append(c.Series[k].Values, f)
+		}
+	}
+	return c
 }

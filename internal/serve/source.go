@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -30,15 +31,20 @@ type Source interface {
 	// Latest returns the newest complete snapshot, or nil before the first
 	// one; it never blocks on taking one.
 	Latest() *Snapshot
-	// History returns the snapshots' totals kept so far, oldest first.
+	// History returns the snapshots' totals kept so far (a Trend's
+	// points), oldest first.
 	History() []Point
 }
 
 // Point is a snapshot's run-rate, $/hour by resource kind, for the
-// overview's chart.
+// overview's chart, and what each schedule managed, for the Schedules
+// page's.
 type Point struct {
 	At     time.Time
 	ByKind map[resource.Kind]float64
+	// Schedules is each loaded schedule's count by name (nil when none
+	// was loaded).
+	Schedules map[string]ScheduleCount
 }
 
 // Evidence reads the CloudWatch series behind a resource page.
@@ -60,24 +66,24 @@ type Poller struct {
 	every time.Duration
 	clock clock.Clock
 	log   *slog.Logger
+	trend *Trend
 
 	mu      sync.Mutex
 	latest  *Snapshot
-	history []Point
 	lastErr error
 }
 
-// maxHistory bounds the points kept for the overview's chart: a week of
-// five-minute snapshots.
-const maxHistory = 7 * 24 * 12
-
 // NewPoller returns a Poller that calls take every interval once Run
-// starts.
-func NewPoller(take func(ctx context.Context) (*Snapshot, error), every time.Duration, c clock.Clock, log *slog.Logger) *Poller {
+// starts, keeping its history in trend (nil: in memory, without schedule
+// counts).
+func NewPoller(take func(ctx context.Context) (*Snapshot, error), every time.Duration, c clock.Clock, log *slog.Logger, trend *Trend) *Poller {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{take: take, every: every, clock: c, log: log}
+	if trend == nil {
+		trend = NewTrend(nil, nil)
+	}
+	return &Poller{take: take, every: every, clock: c, log: log, trend: trend}
 }
 
 // Latest implements Source.
@@ -88,11 +94,7 @@ func (p *Poller) Latest() *Snapshot {
 }
 
 // History implements Source.
-func (p *Poller) History() []Point {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Point(nil), p.history...)
-}
+func (p *Poller) History() []Point { return p.trend.Points() }
 
 // LastError is the error of the latest take, or nil when it succeeded.
 func (p *Poller) LastError() error {
@@ -101,25 +103,32 @@ func (p *Poller) LastError() error {
 	return p.lastErr
 }
 
-// Once takes one snapshot now.
+// Once takes one snapshot now and adds it to the history; an error of
+// keeping the history (the store's) is returned after the snapshot is
+// shown.
 func (p *Poller) Once(ctx context.Context) error {
 	snap, err := p.take(ctx)
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.lastErr = err
+	if err == nil {
+		p.latest = snap
+	}
+	p.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	p.latest = snap
-	p.history = append(p.history, pointOf(snap))
-	if len(p.history) > maxHistory {
-		p.history = p.history[len(p.history)-maxHistory:]
+	if err := p.trend.Add(ctx, snap); err != nil {
+		return fmt.Errorf("keep history: %w", err)
 	}
 	return nil
 }
 
-// Run takes a snapshot now and then every interval until ctx ends.
+// Run reads the history kept, then takes a snapshot now and then every
+// interval until ctx ends.
 func (p *Poller) Run(ctx context.Context) {
+	if err := p.trend.Load(ctx); err != nil && ctx.Err() == nil {
+		p.log.Warn("history", "err", err)
+	}
 	t := time.NewTicker(p.every)
 	defer t.Stop()
 	for {

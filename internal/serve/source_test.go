@@ -31,7 +31,7 @@ func TestPollerOneAtATime(t *testing.T) {
 			}
 			return &Snapshot{Scan: scan, At: time.Now()}, nil
 		}
-		p := NewPoller(take, time.Minute, clock.Real{}, nil)
+		p := NewPoller(take, time.Minute, clock.Real{}, nil, nil)
 		if p.Latest() != nil {
 			t.Fatal("a snapshot before the first take")
 		}

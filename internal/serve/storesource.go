@@ -15,6 +15,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/store"
 	"github.com/sagesaver/sagesaver/internal/tick"
 )
@@ -27,15 +28,16 @@ type StoreSource struct {
 	st       store.Store
 	catalog  *pricing.Catalog
 	lookback time.Duration
+	trend    *Trend
 
-	mu      sync.Mutex
-	latest  *Snapshot
-	history []Point
+	mu     sync.Mutex
+	latest *Snapshot
 }
 
-// NewStoreSource reads st's inventory, pricing it with catalog.
-func NewStoreSource(st store.Store, catalog *pricing.Catalog, jobLookback time.Duration) *StoreSource {
-	return &StoreSource{st: st, catalog: catalog, lookback: jobLookback}
+// NewStoreSource reads st's inventory, pricing it with catalog, and keeps
+// its history in st too (BlobTrend), with the counts of schedules.
+func NewStoreSource(st store.Store, catalog *pricing.Catalog, jobLookback time.Duration, schedules []*schedule.Schedule) *StoreSource {
+	return &StoreSource{st: st, catalog: catalog, lookback: jobLookback, trend: NewTrend(st, schedules)}
 }
 
 // Latest implements Source.
@@ -46,15 +48,12 @@ func (s *StoreSource) Latest() *Snapshot {
 }
 
 // History implements Source.
-func (s *StoreSource) History() []Point {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.history)
-}
+func (s *StoreSource) History() []Point { return s.trend.Points() }
 
 // Refresh reads the targets' inventories and the failures of run (the
 // latest tick; 0: none) into a new snapshot, taken at the oldest
-// target's inventory time.
+// target's inventory time, and adds it to the history kept in the store,
+// reading what other hosts added.
 func (s *StoreSource) Refresh(ctx context.Context, run int64, took time.Duration) error {
 	keys, err := s.st.BlobKeys(ctx, tick.BlobScan, "")
 	if err != nil {
@@ -98,7 +97,7 @@ func (s *StoreSource) Refresh(ctx context.Context, run int64, took time.Duration
 		}
 	}
 	if len(keys) == 0 && len(found.Failures) == 0 {
-		return nil // no inventory yet: not ready
+		return s.trend.Load(ctx) // no inventory yet: not ready
 	}
 	sorted := func(m map[string]bool) []string {
 		var out []string
@@ -115,11 +114,10 @@ func (s *StoreSource) Refresh(ctx context.Context, run int64, took time.Duration
 	}
 	snap := &Snapshot{Scan: scan, At: found.ScannedAt, Took: took, Advice: advice}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.latest = snap
-	s.history = append(s.history, pointOf(snap))
-	if len(s.history) > maxHistory {
-		s.history = s.history[len(s.history)-maxHistory:]
+	s.mu.Unlock()
+	if err := s.trend.Add(ctx, snap); err != nil {
+		return fmt.Errorf("keep history: %w", err)
 	}
 	return nil
 }
