@@ -160,6 +160,9 @@ type Trend struct {
 	st        store.Store // nil: in memory only
 	schedules []*schedule.Schedule
 
+	// io serializes Load and Add, whose store reads and writes are not
+	// done under mu, so that pages do not wait for them.
+	io     sync.Mutex
 	mu     sync.Mutex
 	points []Point // oldest first
 }
@@ -182,8 +185,8 @@ func (t *Trend) Load(ctx context.Context) error {
 	if t.st == nil {
 		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.io.Lock()
+	defer t.io.Unlock()
 	keys, err := t.st.BlobKeys(ctx, BlobTrend, "")
 	if err != nil {
 		return fmt.Errorf("list trend: %w", err)
@@ -208,7 +211,9 @@ func (t *Trend) load(ctx context.Context, keys []string) error {
 		}
 		pts = append(pts, day...)
 	}
+	t.mu.Lock()
 	t.points = pts
+	t.mu.Unlock()
 	return nil
 }
 
@@ -221,17 +226,18 @@ func (t *Trend) load(ctx context.Context, keys []string) error {
 func (t *Trend) Add(ctx context.Context, snap *Snapshot) error {
 	p := pointOf(snap)
 	p.Schedules = scheduleCounts(t.schedules, snap)
+	t.io.Lock()
+	defer t.io.Unlock()
+	var err error
+	if t.st != nil {
+		if err = t.put(ctx, p); err == nil {
+			return nil
+		}
+	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.st == nil {
-		t.points = retain(addPoint(t.points, p), p.At)
-		return nil
-	}
-	if err := t.put(ctx, p); err != nil {
-		t.points = retain(addPoint(t.points, p), p.At)
-		return err
-	}
-	return nil
+	t.points = retain(addPoint(t.points, p), p.At)
+	t.mu.Unlock()
+	return err
 }
 
 func (t *Trend) put(ctx context.Context, p Point) error {
