@@ -83,7 +83,7 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 	v := &schedulesView{Loaded: s.opts.Schedules != nil}
 	var hist []Point
 	if len(s.opts.Schedules) > 0 {
-		hist = s.opts.Source.History()
+		hist = thinned(s.opts.Source.History(), maxChartPoints)
 	}
 	for _, sc := range s.opts.Schedules {
 		running, reason, _ := schedule.DesiredState(sc, now)

@@ -99,7 +99,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	rows := s.rows.get(snap, f)
 	o := f.overview(snap, rows, s.opts.Clock.Now())
 	hist := s.opts.Source.History()
-	v := &overviewView{Overview: o, Chart: costChart(hist), SavingsChart: s.savingsChart(r.Context(), f.savings, s.opts.Clock.Now())}
+	v := &overviewView{Overview: o, Chart: costChart(thinned(hist, maxChartPoints)), SavingsChart: s.savingsChart(r.Context(), f.savings, s.opts.Clock.Now())}
 	v.MonthToDate, v.MTDKnown = monthToDate(hist, s.opts.Clock.Now())
 	s.render(w, r, "overview", s.page("overview", "Overview", v))
 }
@@ -120,6 +120,38 @@ type chartData struct {
 type chartSeries struct {
 	Name   string     `json:"name"`
 	Values []*float64 `json:"values"`
+}
+
+// maxChartPoints bounds the points of a history chart: eight days of
+// five-minute points would put some 150 KB of numbers into the overview
+// alone, against a page weight under 300 KB.
+const maxChartPoints = 400
+
+// thinned is hist with at most n points for a chart: consecutive points
+// are merged into one at the time of the group's last, with each kind's
+// run-rate averaged over the group (the points are evenly spaced, at
+// least trendStep apart, so the mean is the group's average rate) and the
+// group's last schedule counts. The newest point is kept as it is, so the
+// chart ends on the rate now.
+func thinned(hist []Point, n int) []Point {
+	if len(hist) <= n || n < 2 {
+		return hist
+	}
+	body := hist[:len(hist)-1]
+	size := (len(body) + n - 2) / (n - 1) // ceil: at most n-1 groups
+	out := make([]Point, 0, n)
+	for start := 0; start < len(body); start += size {
+		group := body[start:min(start+size, len(body))]
+		last := group[len(group)-1]
+		p := Point{At: last.At, ByKind: map[resource.Kind]float64{}, Schedules: last.Schedules}
+		for _, g := range group {
+			for k, v := range g.ByKind {
+				p.ByKind[k] += v / float64(len(group))
+			}
+		}
+		out = append(out, p)
+	}
+	return append(out, hist[len(hist)-1])
 }
 
 // costChart is the run-rate over time by kind: the 9 kinds that cost most
