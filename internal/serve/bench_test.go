@@ -44,7 +44,7 @@ func benchServer(b *testing.B) http.Handler {
 	e := newEnv(b, Options{Addr: "127.0.0.1:0", Source: func() Source {
 		scan := report.New(report.Found{Resources: bigFleet(), ScannedAt: testNow}, pricing.Embedded(), nil, nil, 0)
 		snap := &Snapshot{Scan: scan, At: testNow, Took: time.Second}
-		return histSource{staticSource{snap}, []Point{pointOf(snap)}}
+		return histSource{staticSource{snap}, fullHistory(pointOf(snap))}
 	}()})
 	return e.h
 }
@@ -77,6 +77,23 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(float64(took[(len(took)*95+99)/100-1])/1e6, "ms-p95")
 		})
 	}
+}
+
+// fullHistory is the most history serve keeps (trendDays of points
+// trendStep apart) ending at now, each point now's run-rate by kind
+// varied a little, so the overview's chart weighs what it will.
+func fullHistory(now Point) []Point {
+	n := int(time.Duration(trendDays) * 24 * time.Hour / trendStep)
+	hist := make([]Point, n)
+	for i := range hist {
+		p := Point{At: now.At.Add(-time.Duration(n-1-i) * trendStep), ByKind: map[resource.Kind]float64{}}
+		for k, v := range now.ByKind {
+			p.ByKind[k] = v * (1 + float64(i%13)/100)
+		}
+		hist[i] = p
+	}
+	hist[n-1] = now
+	return hist
 }
 
 // histSource is a staticSource whose history is computed once, as the
