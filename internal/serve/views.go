@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
@@ -486,15 +487,21 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 	}
 	if row.Kind == resource.Endpoint && s.opts.Evidence != nil {
 		v.Window = metrics.NewWindow(s.opts.Clock.Now(), chartWindow)
+		v.LowUtil = advise.LowUtilization
+		// The two charts' GetMetricData calls run at once: the page
+		// waits for the slower, not for both in turn.
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			var err error
+			if v.Util, v.UtilScale, err = s.utilizationChart(r, whole, v.Variants, v.Window); err != nil {
+				v.UtilErr = err.Error()
+			}
+		})
 		v.Chart, err = s.invocationsChart(r, whole, v.Variants, v.Window)
 		if err != nil {
 			v.ChartErr = err.Error()
 		}
-		v.LowUtil = advise.LowUtilization
-		v.Util, v.UtilScale, err = s.utilizationChart(r, whole, v.Variants, v.Window)
-		if err != nil {
-			v.UtilErr = err.Error()
-		}
+		wg.Wait()
 	}
 	s.render(w, r, "resource", s.page("inventory", row.Name, v))
 }
