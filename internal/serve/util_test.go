@@ -16,8 +16,9 @@ import (
 )
 
 // fleetMetrics is CloudWatch for fleet(): churn (ml.m5.xlarge, 4 vCPUs)
-// at about 9% of its CPUs and 22% memory, no GPU; mystery (a type the
-// price catalog does not know) at 250% CPU, a sum over its cores.
+// at 9% of its CPUs and 22% memory, no GPU; mystery (a type the price
+// catalog does not know) at 250% CPU, a sum over its cores, and 64% of its
+// memory.
 const fleetMetrics = `
 apiVersion: sagesaver.io/v1alpha1
 kind: Scenario
@@ -35,6 +36,7 @@ accounts:
       eu-west-1:
         metrics:
           - {endpoint: mystery, variant: v1, metric: CPUUtilization, value: 250}
+          - {endpoint: mystery, variant: v1, metric: MemoryUtilization, value: 64}
 `
 
 // emuEvidence reads the emulator as internal/cli's cloudWatch reads
@@ -70,7 +72,8 @@ func fleetEvidence(t *testing.T) (emuEvidence, *emulatortest.Env) {
 // TestUtilizationChartScales: CPU of a type the price catalog knows is a
 // percentage of the instance (churn: 36% over 4 vCPUs is 9%), beside the
 // right-sizing advice; of a type it does not know, CloudWatch's sum over
-// cores, and the series and caption say so.
+// cores, and the series and caption say so (memory is of the instance
+// either way).
 func TestUtilizationChartScales(t *testing.T) {
 	ev, _ := fleetEvidence(t)
 	e := oppEnv(t, Options{Evidence: ev})
@@ -79,6 +82,7 @@ func TestUtilizationChartScales(t *testing.T) {
 	}{
 		{"111111111111/us-east-1/endpoint/churn/AllTraffic", `"name":"CPU","values":[9,`, "AllTraffic: ml.m5.xlarge, CPU ÷ 4 vCPUs"},
 		{"111111111111/eu-west-1/endpoint/mystery/v1", `"name":"CPU (sum over cores)","values":[250,`, "v1: ml.zz9.huge is not in the price catalog"},
+		{"111111111111/eu-west-1/endpoint/mystery/v1", `"name":"memory","values":[64,`, "v1: ml.zz9.huge is not in the price catalog"},
 	} {
 		resp, page := e.get(t, "/resource?id="+c.id)
 		if resp.StatusCode != 200 {

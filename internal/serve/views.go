@@ -614,13 +614,16 @@ func (s *Server) utilizationChart(r *http.Request, ep resource.ID, variants []Ro
 				continue // not published: no series, not a line at 0
 			}
 			label, units := utilLabels[m], 1
-			if known {
+			switch {
+			case known:
 				units = advise.InstanceUnits(m, spec)
+			case m == metrics.MetricCPUUtilization || m == metrics.MetricGPUUtilization:
+				units = 0
 			}
-			if units < 1 { // GPU numbers from a type the catalog lists without GPUs
+			if units < 1 {
+				// a type the catalog does not know, or GPU numbers from
+				// one it lists without GPUs: CloudWatch's sum, said so
 				units = 1
-			}
-			if !known && (m == metrics.MetricCPUUtilization || m == metrics.MetricGPUUtilization) {
 				label += " (sum over cores)"
 			}
 			if len(names) > 1 {
