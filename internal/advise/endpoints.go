@@ -111,14 +111,31 @@ func (a *advisor) traffic(r *resource.Resource) traffic {
 	return traffic{s: s, known: true, perDay: s.Sum() / a.ev.days()}
 }
 
+// InstanceUnits is what an endpoint's utilization metric is divided by to
+// read as a percentage of the whole instance (0..100): its vCPUs for
+// CPUUtilization and its GPUs for GPUUtilization (SageMaker sums those over
+// cores and GPUs), 1 for the metrics already of the instance. 0 means the
+// metric does not apply (GPUUtilization of a CPU instance) or spec does not
+// say.
+func InstanceUnits(metric string, spec pricing.Spec) int {
+	switch metric {
+	case MetricCPU:
+		return spec.VCPU
+	case MetricGPU:
+		return spec.GPUs()
+	}
+	return 1
+}
+
 // util is a utilization metric normalised to the instance (0..100).
 type util struct {
 	mean, peak float64
 	ok         bool
 }
 
-func (a *advisor) util(r *resource.Resource, metric string, units int) util {
+func (a *advisor) util(r *resource.Resource, metric string, spec pricing.Spec) util {
 	s, ok := a.ev.Series(r, metric)
+	units := InstanceUnits(metric, spec)
 	if !ok || !s.Complete || s.Coverage() < MinCoverage || units < 1 {
 		return util{}
 	}
@@ -164,15 +181,15 @@ func (a *advisor) endpointSize(r *resource.Resource, spec pricing.Spec, line cos
 		// per-instance target is tied to the instance type.
 		return
 	}
-	cpu := a.util(r, MetricCPU, spec.VCPU)
+	cpu := a.util(r, MetricCPU, spec)
 	if !cpu.ok || cpu.peak >= LowUtilization {
 		return
 	}
-	mem := a.util(r, MetricMemory, 1)
+	mem := a.util(r, MetricMemory, spec)
 	var gpu, gmem util
 	if spec.IsGPU() {
-		gpu = a.util(r, MetricGPU, spec.GPUs())
-		gmem = a.util(r, MetricGPUMemory, 1)
+		gpu = a.util(r, MetricGPU, spec)
+		gmem = a.util(r, MetricGPUMemory, spec)
 		if !gpu.ok || gpu.peak >= LowUtilization {
 			return // a GPU endpoint without GPU numbers is not known to be idle
 		}
@@ -286,9 +303,9 @@ func (a *advisor) endpointPFamily(r *resource.Resource, spec pricing.Spec, line 
 	if !strings.HasPrefix(spec.Family, "p") || !spec.IsGPU() {
 		return
 	}
-	gpu := a.util(r, MetricGPU, spec.GPUs())
-	gmem := a.util(r, MetricGPUMemory, 1)
-	mem := a.util(r, MetricMemory, 1)
+	gpu := a.util(r, MetricGPU, spec)
+	gmem := a.util(r, MetricGPUMemory, spec)
+	mem := a.util(r, MetricMemory, spec)
 	needGPU := spec.Accelerator.MemoryGiB
 	ev := []string{fmt.Sprintf("%s is a P-family (training-class) %s GPU instance serving inference", r.InstanceType, spec.Accelerator.Model)}
 	if gmem.ok {
@@ -434,7 +451,7 @@ func (a *advisor) endpointRare(r *resource.Resource, spec pricing.Spec, line cos
 	if !tr.known || tr.perDay > RareCallsPerDay || a.ev.days() < 1 {
 		return
 	}
-	mem := a.util(r, MetricMemory, 1)
+	mem := a.util(r, MetricMemory, spec)
 	ev := []string{fmt.Sprintf("Invocations %s over %s: %s a day", count(tr.s.Sum()), a.ev.window(), num(tr.perDay))}
 	conf := Medium
 	proposed, action := "serverless inference", "deploy with a ServerlessConfig (MemorySizeInMB up to 6144): billed per request and compute time, not per hour"
@@ -476,7 +493,7 @@ func (a *advisor) endpointMultiModel(vs []*resource.Resource) {
 		if !ok || spec.Accelerated() {
 			continue
 		}
-		if cpu := a.util(r, MetricCPU, spec.VCPU); !cpu.ok || cpu.peak >= LowUtilization {
+		if cpu := a.util(r, MetricCPU, spec); !cpu.ok || cpu.peak >= LowUtilization {
 			continue
 		}
 		k := r.Account + "/" + r.Region + "/" + r.Image

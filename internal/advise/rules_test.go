@@ -153,3 +153,23 @@ func BenchmarkAdvise(b *testing.B) {
 		advise.Advise(rs, ev, cat, advise.Options{Now: now})
 	}
 }
+
+// TestInstanceUnits: what the rules and the dashboard's utilization chart
+// divide each endpoint metric by to read a share of the instance.
+func TestInstanceUnits(t *testing.T) {
+	cat := pricing.Embedded()
+	g5, _ := cat.Spec("ml.g5.12xlarge") // 48 vCPUs, 4 GPUs
+	m5, _ := cat.Spec("ml.m5.xlarge")   // 4 vCPUs, none
+	for _, c := range []struct {
+		metric string
+		spec   pricing.Spec
+		want   int
+	}{
+		{advise.MetricCPU, g5, 48}, {advise.MetricGPU, g5, 4}, {advise.MetricMemory, g5, 1}, {advise.MetricGPUMemory, g5, 1}, {"DiskUtilization", g5, 1},
+		{advise.MetricCPU, m5, 4}, {advise.MetricGPU, m5, 0}, {advise.MetricMemory, m5, 1},
+	} {
+		if got := advise.InstanceUnits(c.metric, c.spec); got != c.want {
+			t.Errorf("InstanceUnits(%s, %s) = %d, want %d", c.metric, c.spec.InstanceType, got, c.want)
+		}
+	}
+}

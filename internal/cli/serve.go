@@ -545,7 +545,7 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
-// cloudWatch reads invocations for the resource page with the scan's
+// cloudWatch reads invocations and utilization for the resource page with the scan's
 // clients of the endpoint's account and region.
 type cloudWatch struct {
 	mu      sync.Mutex
@@ -559,22 +559,45 @@ func (c *cloudWatch) set(m map[string]*awsapi.Clients) {
 	c.byKey = m
 }
 
-func (c *cloudWatch) Invocations(ctx context.Context, ep resource.ID, variants []string, w metrics.Window) ([]metrics.Result, error) {
+func (c *cloudWatch) client(ep resource.ID) (*awsapi.Clients, error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	var cl *awsapi.Clients
 	if c.clients != nil {
 		cl = c.clients(ep.Account, ep.Region)
 	} else {
 		cl = c.byKey[ep.Account+"/"+ep.Region]
 	}
-	c.mu.Unlock()
 	if cl == nil {
 		return nil, fmt.Errorf("no CloudWatch client for %s in %s", ep.Account, ep.Region)
+	}
+	return cl, nil
+}
+
+func (c *cloudWatch) Invocations(ctx context.Context, ep resource.ID, variants []string, w metrics.Window) ([]metrics.Result, error) {
+	cl, err := c.client(ep)
+	if err != nil {
+		return nil, err
 	}
 	qs := make([]metrics.Query, len(variants))
 	for i, v := range variants {
 		qs[i] = metrics.Query{Namespace: idle.Namespace, Metric: idle.MetricInvocations, Stat: "Sum",
 			Dimensions: []metrics.Dimension{{Name: "EndpointName", Value: ep.Name}, {Name: "VariantName", Value: v}}}
+	}
+	return metrics.New(cl.CloudWatch).Fetch(ctx, w, qs), nil
+}
+
+// Utilization implements serve.Evidence: every variant's utilization
+// metrics in one batch (an endpoint has at most 10 variants, 50 queries
+// of the 500 one GetMetricData call takes).
+func (c *cloudWatch) Utilization(ctx context.Context, ep resource.ID, variants []string, w metrics.Window) ([]metrics.Result, error) {
+	cl, err := c.client(ep)
+	if err != nil {
+		return nil, err
+	}
+	var qs []metrics.Query
+	for _, v := range variants {
+		qs = append(qs, metrics.UtilizationQueries(ep.Name, v, "Average")...)
 	}
 	return metrics.New(cl.CloudWatch).Fetch(ctx, w, qs), nil
 }

@@ -233,10 +233,20 @@ func TestServeDemoInBrowser(t *testing.T) {
 	name := text(`a[data-testid="resource-link"]`)
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`a[data-testid="resource-link"]`)), ready,
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invocations-chart"][data-drawn="true"] canvas`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="utilization-chart"][data-drawn="true"] canvas`)),
 		shot("resource")); err != nil {
 		mu.Lock()
 		defer mu.Unlock()
 		t.Fatalf("resource page: %v\nbrowser: %s", err, strings.Join(problems, "\n"))
+	}
+	// Its utilization chart draws what the demo's CPU endpoint publishes,
+	// in percent of the instance, and no GPU line.
+	legend, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-chart="utilization"] .u-legend .u-series .u-label')).map(e => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"time (UTC)", "CPU", "memory", "disk", "right-sizing threshold"}; !slices.Equal(legend, want) {
+		t.Errorf("%s's utilization legend %q, want %q", name, legend, want)
 	}
 	recs, err := csv.NewReader(strings.NewReader(csvText)).ReadAll()
 	if err != nil {

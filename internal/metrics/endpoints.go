@@ -58,18 +58,21 @@ func fromIdle(q idle.Query) Query {
 
 // Utilization metrics SageMaker publishes per endpoint variant (instance
 // metrics, in percent of one core or GPU, so CPUUtilization of a 4-vCPU
-// instance goes to 400) in the /aws/sagemaker/Endpoints namespace, with
-// dimensions EndpointName and VariantName.
+// instance goes to 400; memory, GPU memory and disk are of the whole
+// instance) in the /aws/sagemaker/Endpoints namespace, with dimensions
+// EndpointName and VariantName. A variant publishes only what its instance
+// has: no GPU metrics on a CPU instance.
 const (
 	UtilizationNamespace    = "/aws/sagemaker/Endpoints"
 	MetricCPUUtilization    = "CPUUtilization"
 	MetricMemoryUtilization = "MemoryUtilization"
 	MetricGPUUtilization    = "GPUUtilization"
 	MetricGPUMemory         = "GPUMemoryUtilization"
+	MetricDiskUtilization   = "DiskUtilization"
 )
 
 // UtilizationMetrics lists the utilization metrics in a stable order.
-var UtilizationMetrics = []string{MetricCPUUtilization, MetricMemoryUtilization, MetricGPUUtilization, MetricGPUMemory}
+var UtilizationMetrics = []string{MetricCPUUtilization, MetricMemoryUtilization, MetricGPUUtilization, MetricGPUMemory, MetricDiskUtilization}
 
 // VariantQuery is the query for one utilization metric of one endpoint
 // variant, e.g. VariantQuery("ep", "AllTraffic", MetricCPUUtilization,

@@ -23,7 +23,8 @@ func TestPagesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := oppEnv(t, Options{Actions: true, Schedules: ss})
+	ev, _ := fleetEvidence(t)
+	e := oppEnv(t, Options{Actions: true, Schedules: ss, Evidence: ev})
 	all := e.srv.opts.Source.Latest().Scan.Summary.All
 	for _, c := range []struct {
 		name, path string
@@ -33,6 +34,7 @@ func TestPagesGolden(t *testing.T) {
 		{"inventory", "/inventory?kind=notebook-instance&sort=name&dir=asc", nil},
 		{"opportunities", "/opportunities", map[string]string{"opp-total": "≥ $100.00/month", "opp-open": "3", "opp-delete": "$100.00/month"}},
 		{"resource", "/resource?id=111111111111/us-east-1/notebook-instance/dev-alice", map[string]string{"schedule-preview": "stop Fri 2026-11-20 21:00 UTC start Mon 2026-11-23 07:00 UTC stop Mon 2026-11-23 21:00 UTC start Tue 2026-11-24 07:00 UTC stop Tue 2026-11-24 21:00 UTC start Wed 2026-11-25 07:00 UTC"}},
+		{"endpoint", "/resource?id=111111111111/us-east-1/endpoint/churn/AllTraffic", map[string]string{"advice": "ml.m5.xlarge x2 → ml.m5.xlarge x1 endpoint-fewer high confidence · saves $80.00/month CPU p95 9% of 4 vCPUs"}},
 		{"schedules", "/schedules", map[string]string{"managed": "1"}},
 		{"savings", "/savings", map[string]string{"realized-total": "$0.00"}},
 		{"activity", "/activity", nil},

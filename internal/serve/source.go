@@ -52,6 +52,13 @@ type Evidence interface {
 	// Invocations returns the Invocations Sum of every variant of endpoint
 	// over w, one Result per variant, in the order given.
 	Invocations(ctx context.Context, ep resource.ID, variants []string, w metrics.Window) ([]metrics.Result, error)
+	// Utilization returns the instance metrics of every variant of
+	// endpoint over w with the Average statistic, in one GetMetricData
+	// batch: metrics.UtilizationQueries(ep.Name, variant, "Average") for
+	// each variant in the order given, concatenated (so variant i's
+	// results start at i*len(metrics.UtilizationMetrics)). A metric the
+	// variant does not publish is a complete Result without datapoints.
+	Utilization(ctx context.Context, ep resource.ID, variants []string, w metrics.Window) ([]metrics.Result, error)
 }
 
 // Poller is a Source that takes a snapshot every interval with a take

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
@@ -115,6 +116,9 @@ type chartData struct {
 	// ThresholdLabel names the threshold in the legend.
 	ThresholdLabel string `json:"threshold_label,omitempty"`
 	Stacked        bool   `json:"stacked"`
+	// YMax is the least top of the y axis (100 for a percentage of the
+	// instance); the axis grows past it when a value does.
+	YMax float64 `json:"y_max,omitempty"`
 }
 
 type chartSeries struct {
@@ -386,9 +390,16 @@ type resourceView struct {
 	Catalog  []pricing.Source
 	Chart    *chartData
 	ChartErr string
-	Window   metrics.Window
-	Actions  []store.Action
-	IdleRec  *store.IdleRecord
+	// Util is the endpoint's utilization chart, UtilErr what CloudWatch
+	// did not answer, UtilScale how each variant's CPU and GPU are scaled.
+	Util      *chartData
+	UtilErr   string
+	UtilScale []string
+	// LowUtil is advise.LowUtilization, the threshold drawn.
+	LowUtil float64
+	Window  metrics.Window
+	Actions []store.Action
+	IdleRec *store.IdleRecord
 	// Gone is a resource no longer in the inventory that sagesaver acted
 	// on (a deleted endpoint); Restorable when the dashboard may restore
 	// it (actions enabled, its last action a delete that succeeded).
@@ -508,10 +519,21 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 	}
 	if row.Kind == resource.Endpoint && s.opts.Evidence != nil {
 		v.Window = metrics.NewWindow(s.opts.Clock.Now(), chartWindow)
+		v.LowUtil = advise.LowUtilization
+		// The two charts' GetMetricData calls run at once: the page
+		// waits for the slower, not for both in turn.
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			var err error
+			if v.Util, v.UtilScale, err = s.utilizationChart(r, whole, v.Variants, v.Window); err != nil {
+				v.UtilErr = err.Error()
+			}
+		})
 		v.Chart, err = s.invocationsChart(r, whole, v.Variants, v.Window)
 		if err != nil {
 			v.ChartErr = err.Error()
 		}
+		wg.Wait()
 	}
 	s.render(w, r, "resource", s.page("inventory", row.Name, v))
 }
@@ -562,6 +584,98 @@ func (s *Server) invocationsChart(r *http.Request, ep resource.ID, variants []Ro
 		c.Series = append(c.Series, chartSeries{Name: names[i], Values: vals})
 	}
 	return c, errors.Join(errs...)
+}
+
+// utilLabels names the utilization metrics on the chart.
+var utilLabels = map[string]string{
+	metrics.MetricCPUUtilization:    "CPU",
+	metrics.MetricMemoryUtilization: "memory",
+	metrics.MetricGPUUtilization:    "GPU",
+	metrics.MetricGPUMemory:         "GPU memory",
+	metrics.MetricDiskUtilization:   "disk",
+}
+
+// utilizationChart is the hourly average of every variant's utilization
+// metrics in percent of the instance: CPU and GPU divided by the
+// instance's vCPUs and GPUs from the price catalog, as the right-sizing
+// advice reads them (advise.InstanceUnits). A metric the variant does not
+// publish (no GPU on a CPU instance) is no series, and an hour without a
+// reading is a gap, never 0. scale says per variant how CPU and GPU were
+// scaled.
+func (s *Server) utilizationChart(r *http.Request, ep resource.ID, variants []Row, w metrics.Window) (*chartData, []string, error) {
+	names := make([]string, len(variants))
+	for i, v := range variants {
+		names[i] = v.Line.Resource.Variant
+	}
+	res, err := s.opts.Evidence.Utilization(r.Context(), ep, names, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	per := len(metrics.UtilizationMetrics)
+	if len(res) != per*len(names) {
+		return nil, nil, fmt.Errorf("utilization of %s: %d results for %d variants", ep.Name, len(res), len(names))
+	}
+	th := advise.LowUtilization
+	c := &chartData{Title: "Utilization", Unit: "% of the instance", Threshold: &th, ThresholdLabel: "right-sizing threshold", YMax: 100}
+	for t := w.Start; t.Before(w.End); t = t.Add(w.Period) {
+		c.X = append(c.X, t.Unix())
+	}
+	var scale []string
+	var errs []error
+	for i, name := range names {
+		var spec pricing.Spec
+		known := false
+		if s.opts.Catalog != nil {
+			spec, known = s.opts.Catalog.Spec(variants[i].Line.Resource.InstanceType)
+		}
+		if known {
+			sc := fmt.Sprintf("%s: %s, CPU ÷ %d vCPUs", name, spec.InstanceType, spec.VCPU)
+			if spec.IsGPU() {
+				sc += fmt.Sprintf(", GPU ÷ %d GPU(s)", spec.GPUs())
+			}
+			scale = append(scale, sc)
+		} else {
+			scale = append(scale, fmt.Sprintf("%s: %s is not in the price catalog, so CPU and GPU are CloudWatch's sums over cores (100%% is one vCPU or GPU)", name, variants[i].Line.Resource.InstanceType))
+		}
+		for j, m := range metrics.UtilizationMetrics {
+			x := res[i*per+j]
+			if x.Err != nil {
+				errs = append(errs, fmt.Errorf("variant %s %s: %w", name, m, x.Err))
+			}
+			if len(x.Timestamps) == 0 {
+				continue // not published: no series, not a line at 0
+			}
+			label, units := utilLabels[m], 1
+			switch {
+			case known:
+				units = advise.InstanceUnits(m, spec)
+			case m == metrics.MetricCPUUtilization || m == metrics.MetricGPUUtilization:
+				units = 0
+			}
+			if units < 1 {
+				// a type the catalog does not know, or GPU numbers from
+				// one it lists without GPUs: CloudWatch's sum, said so
+				units = 1
+				label += " (sum over cores)"
+			}
+			if len(names) > 1 {
+				label = name + " " + label
+			}
+			vals := make([]*float64, len(c.X))
+			for k, ts := range x.Timestamps {
+				b := int(ts.Sub(w.Start) / w.Period)
+				if b >= 0 && b < len(vals) {
+					v := x.Values[k] / float64(units)
+					vals[b] = &v
+				}
+			}
+			c.Series = append(c.Series, chartSeries{Name: label, Values: vals})
+		}
+	}
+	if len(c.Series) == 0 {
+		c = nil
+	}
+	return c, scale, errors.Join(errs...)
 }
 
 type savingsView struct {

@@ -27,6 +27,15 @@
     return d.toISOString().slice(5, 16).replace("T", " ");
   }
 
+  // fmtValue is a legend value: dollars with cents, percentages with one
+  // decimal, counts as they are; "–" for a gap.
+  function fmtValue(unit, v) {
+    if (v == null) return "–";
+    if (unit === "$/h" || unit === "$") return "$" + v.toFixed(2);
+    if (unit.charAt(0) === "%") return v.toFixed(1) + "%";
+    return String(v);
+  }
+
   function draw(fig) {
     var data = JSON.parse(fig.querySelector(".chart-data").textContent);
     var box = fig.querySelector(".chart-box");
@@ -44,7 +53,7 @@
         fill: data.stacked ? color + "33" : undefined,
         spanGaps: false,
         points: { show: data.x.length < 40 },
-        value: function (u, v) { return v == null ? "–" : (data.unit === "$/h" || data.unit === "$" ? "$" + v.toFixed(2) : String(v)); }
+        value: function (u, v) { return fmtValue(data.unit, v); }
       });
       cols.push(s.values);
     });
@@ -57,7 +66,7 @@
       height: 260,
       series: series,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
-      scales: { x: { time: true, range: function (u, min, max) { return min === max ? [min - 3600, max + 3600] : [min, max]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+      scales: { x: { time: true, range: function (u, min, max) { return min === max ? [min - 3600, max + 3600] : [min, max]; } }, y: { range: function (u, min, max) { return [0, Math.max(data.y_max || 1, max * 1.1)]; } } },
       axes: [
         Object.assign({}, axis, { space: 80 }),
         Object.assign({}, axis, { label: data.unit, labelSize: 20, size: 76, gap: 6 })
