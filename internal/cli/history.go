@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sagesaver/sagesaver/internal/config"
+	"github.com/sagesaver/sagesaver/internal/ledger"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/store"
@@ -69,6 +70,19 @@ type historySaving struct {
 	// Estimate is true when Hourly (and so Realized) is an estimated
 	// price ("~" in the table).
 	Estimate bool `json:"estimate"`
+	// ActionID is the audit entry that opened the period (0: none), with
+	// its verb, policy rule (or "schedule NAME") and team tag.
+	ActionID int64  `json:"action_id,omitempty"`
+	Action   string `json:"action,omitempty"`
+	Rule     string `json:"rule,omitempty"`
+	Team     string `json:"team,omitempty"`
+	// Hours is how long it saved up to at: Realized = Hours x Hourly.
+	Hours float64 `json:"hours"`
+	// EstimatedMonthly is what the action said it saves per month;
+	// Estimated is that over the hours since From (ledger.Entry).
+	EstimatedMonthly pricing.Money  `json:"estimated_monthly"`
+	Estimated        pricing.Money  `json:"estimated"`
+	Months           []ledger.Month `json:"months"`
 }
 
 type historyDoc struct {
@@ -77,6 +91,13 @@ type historyDoc struct {
 	Actions  []historyAction `json:"actions"`
 	Savings  []historySaving `json:"savings"`
 	Realized pricing.Money   `json:"realized_total"`
+	// Estimated is the sum of the periods' Estimated.
+	Estimated pricing.Money `json:"estimated_total"`
+	// ByAction, ByRule and ByTeam are the periods summed by action verb,
+	// policy rule and team tag, each month beside the total.
+	ByAction []ledger.Group `json:"by_action"`
+	ByRule   []ledger.Group `json:"by_rule"`
+	ByTeam   []ledger.Group `json:"by_team"`
 	// Saving is the hourly rate of the periods still open.
 	Saving pricing.Money `json:"saving_hourly"`
 	// RealizedEstimate and SavingEstimate are true when a term of
@@ -134,17 +155,24 @@ func readHistory(ctx context.Context, st store.Store, limit int, now time.Time) 
 		}
 		doc.Actions = append(doc.Actions, h)
 	}
-	for _, p := range periods {
-		r := p.Realized(now)
+	entries, err := ledger.Read(ctx, st, periods, now)
+	if err != nil {
+		return historyDoc{}, err
+	}
+	for _, e := range entries {
+		p, r := e.Period, e.Realized
 		doc.Savings = append(doc.Savings, historySaving{Resource: p.Resource.String(), From: p.From.UTC(), Until: p.Until, Hourly: p.Hourly,
-			Realized: r, Estimate: p.Estimate})
+			Realized: r, Estimate: p.Estimate, ActionID: p.ActionID, Action: e.Verb, Rule: e.Rule, Team: e.Team, Hours: e.Hours(),
+			EstimatedMonthly: e.EstimatedMonthly, Estimated: e.Estimated, Months: e.Months})
 		doc.Realized = doc.Realized.Add(r)
+		doc.Estimated = doc.Estimated.Add(e.Estimated)
 		doc.RealizedEstimate = doc.RealizedEstimate || p.Estimate
 		if p.Until == nil {
 			doc.Saving = doc.Saving.Add(p.Hourly)
 			doc.SavingEstimate = doc.SavingEstimate || p.Estimate
 		}
 	}
+	doc.ByAction, doc.ByRule, doc.ByTeam = ledger.GroupBy(entries, "action"), ledger.GroupBy(entries, "rule"), ledger.GroupBy(entries, "team")
 	return doc, nil
 }
 

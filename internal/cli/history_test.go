@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/pricing"
+	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
@@ -61,4 +62,56 @@ func mustID(t *testing.T, s string) resource.ID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestHistoryJSONBreakdown: history -o json traces each ledger period to
+// the action that opened it (verb, rule, team) and gives hours x hourly =
+// realized per month, the action's estimate beside it, and the sums by
+// action, rule and team, in the published schema.
+func TestHistoryJSONBreakdown(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	from := time.Date(2026, 11, 30, 20, 0, 0, 0, time.UTC)
+	run, err := st.StartRun(ctx, store.RunInfo{Command: "apply", OSUser: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aid, err := st.RecordAction(ctx, store.Action{RunID: run.ID, Actor: "alice", Resource: "123456789012/us-east-1/notebook-instance/dev-bob", Kind: "notebook-instance",
+		Verb: "stop", Result: store.ResultOK, MonthlySaved: pricing.Price{Amount: pricing.MustParseMoney("730"), Known: true},
+		Details: []byte(`{"rule":"stop-idle-dev-notebooks","team":"growth"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.StartSaving(ctx, mustID(t, "123456789012/us-east-1/notebook-instance/dev-bob"), aid,
+		pricing.Price{Amount: pricing.MustParseMoney("0.5"), Known: true}, from); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := readHistory(ctx, st, 0, from.Add(10*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.EncodeJSON(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	checkSchema(t, "history", b.String())
+	for _, want := range []string{
+		`"action_id": 1,`, `"action": "stop",`, `"rule": "stop-idle-dev-notebooks",`, `"team": "growth",`, `"hours": 10,`,
+		`"estimated_monthly": 730,`, `"estimated": 10,`, `"realized": 5,`,
+		`"month": "2026-11",
+          "realized": 2,
+          "estimated": 4`,
+		`"estimated_total": 10,`, `"key": "growth",`, `"key": "stop-idle-dev-notebooks",`,
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("history -o json lacks %q:\n%s", want, b.String())
+		}
+	}
+	if len(doc.ByAction) != 1 || doc.ByAction[0].Key != "stop" || !doc.ByAction[0].Realized.Equal(doc.Realized) || len(doc.ByAction[0].Months) != 2 {
+		t.Errorf("by_action = %+v", doc.ByAction)
+	}
 }

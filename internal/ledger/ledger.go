@@ -121,6 +121,7 @@ func (e *Entry) fill(now time.Time) {
 	}
 	e.Realized = p.Realized(now)
 	e.Estimated = estimated(e.EstimatedMonthly, p.From, now)
+	e.Months = []Month{}
 	for m := monthOf(p.From); m.Before(now); m = m.AddDate(0, 1, 0) {
 		next := m.AddDate(0, 1, 0)
 		upto := minTime(next, now)
@@ -206,7 +207,7 @@ func Months(entries []Entry) []string {
 func GroupBy(entries []Entry, by string) []Group {
 	months := Months(entries)
 	idx := map[string]int{}
-	var out []Group
+	out := []Group{}
 	for i := range entries {
 		e := &entries[i]
 		k := e.Key(by)
