@@ -62,7 +62,7 @@ type Entry struct {
 }
 
 // Hours is Seconds in hours.
-func (e *Entry) Hours() float64 { return float64(e.Seconds) / pricing.SecondsPerHour }
+func (e Entry) Hours() float64 { return float64(e.Seconds) / pricing.SecondsPerHour }
 
 // Actions reads the audit entry of a period (store.Store has it).
 type Actions interface {
@@ -172,7 +172,7 @@ type Group struct {
 
 // Key is e's key in the grouping by ("action", "rule" or "team"), None
 // when e lacks it.
-func (e *Entry) Key(by string) string {
+func (e Entry) Key(by string) string {
 	var k string
 	switch by {
 	case "action":

@@ -26,21 +26,28 @@ func TestPagesGolden(t *testing.T) {
 	ev, _ := fleetEvidence(t)
 	e := oppEnv(t, Options{Actions: true, Schedules: ss, Evidence: ev})
 	all := e.srv.opts.Source.Latest().Scan.Summary.All
+	ledgerEnv := savingsEnv(t)
 	for _, c := range []struct {
 		name, path string
 		testids    map[string]string
+		env        *env // nil: e
 	}{
-		{"overview", "/", map[string]string{"hourly": fmtTotal(all.Hourly) + "/h", "monthly": fmtTotal(all.Monthly), "unpriced": "1"}},
-		{"inventory", "/inventory?kind=notebook-instance&sort=name&dir=asc", nil},
-		{"opportunities", "/opportunities", map[string]string{"opp-total": "≥ $100.00/month", "opp-open": "3", "opp-delete": "$100.00/month"}},
-		{"resource", "/resource?id=111111111111/us-east-1/notebook-instance/dev-alice", map[string]string{"schedule-preview": "stop Fri 2026-11-20 21:00 UTC start Mon 2026-11-23 07:00 UTC stop Mon 2026-11-23 21:00 UTC start Tue 2026-11-24 07:00 UTC stop Tue 2026-11-24 21:00 UTC start Wed 2026-11-25 07:00 UTC"}},
-		{"endpoint", "/resource?id=111111111111/us-east-1/endpoint/churn/AllTraffic", map[string]string{"advice": "ml.m5.xlarge x2 → ml.m5.xlarge x1 endpoint-fewer high confidence · saves $80.00/month CPU p95 9% of 4 vCPUs"}},
-		{"schedules", "/schedules", map[string]string{"managed": "1"}},
-		{"savings", "/savings", map[string]string{"realized-total": "$0.00"}},
-		{"activity", "/activity", nil},
+		{"overview", "/", map[string]string{"hourly": fmtTotal(all.Hourly) + "/h", "monthly": fmtTotal(all.Monthly), "unpriced": "1"}, nil},
+		{"inventory", "/inventory?kind=notebook-instance&sort=name&dir=asc", nil, nil},
+		{"opportunities", "/opportunities", map[string]string{"opp-total": "≥ $100.00/month", "opp-open": "3", "opp-delete": "$100.00/month"}, nil},
+		{"resource", "/resource?id=111111111111/us-east-1/notebook-instance/dev-alice", map[string]string{"schedule-preview": "stop Fri 2026-11-20 21:00 UTC start Mon 2026-11-23 07:00 UTC stop Mon 2026-11-23 21:00 UTC start Tue 2026-11-24 07:00 UTC stop Tue 2026-11-24 21:00 UTC start Wed 2026-11-25 07:00 UTC"}, nil},
+		{"endpoint", "/resource?id=111111111111/us-east-1/endpoint/churn/AllTraffic", map[string]string{"advice": "ml.m5.xlarge x2 → ml.m5.xlarge x1 endpoint-fewer high confidence · saves $80.00/month CPU p95 9% of 4 vCPUs"}, nil},
+		{"schedules", "/schedules", map[string]string{"managed": "1"}, nil},
+		{"savings", "/savings", map[string]string{"realized-total": "$0.00"}, nil},
+		{"savings-ledger", "/savings?group=team", map[string]string{"realized-total": "~$261.00", "estimated-total": "$263.60"}, ledgerEnv},
+		{"activity", "/activity", nil, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			resp, page := e.get(t, c.path)
+			ce := e
+			if c.env != nil {
+				ce = c.env
+			}
+			resp, page := ce.get(t, c.path)
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d", resp.StatusCode)
 			}

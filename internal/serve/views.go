@@ -678,53 +678,6 @@ func (s *Server) utilizationChart(r *http.Request, ep resource.ID, variants []Ro
 	return c, scale, errors.Join(errs...)
 }
 
-type savingsView struct {
-	Rows        []savingRow
-	Realized    pricing.Money
-	RealizedMon pricing.Money
-	Saving      pricing.Money
-	Estimate    bool
-}
-
-type savingRow struct {
-	store.SavingPeriod
-	Hours    float64
-	Realized pricing.Money
-	Action   *store.Action
-}
-
-func (s *Server) savings(w http.ResponseWriter, r *http.Request) {
-	f, err := s.facts(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	now := s.opts.Clock.Now()
-	monthStart := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	v := &savingsView{}
-	for i := len(f.savings) - 1; i >= 0; i-- {
-		p := f.savings[i]
-		end := now
-		if p.Until != nil && p.Until.Before(end) {
-			end = *p.Until
-		}
-		row := savingRow{SavingPeriod: p, Hours: max(0, end.Sub(p.From).Hours()), Realized: p.Realized(now)}
-		if p.ActionID > 0 {
-			if a, err := s.opts.Store.Action(r.Context(), p.ActionID); err == nil {
-				row.Action = &a
-			}
-		}
-		v.Rows = append(v.Rows, row)
-		v.Realized = v.Realized.Add(row.Realized)
-		v.RealizedMon = v.RealizedMon.Add(row.Realized.Sub(p.Realized(monthStart)))
-		v.Estimate = v.Estimate || p.Estimate
-		if p.Until == nil {
-			v.Saving = v.Saving.Add(p.Hourly)
-		}
-	}
-	s.render(w, r, "savings", s.page("savings", "Savings", v))
-}
-
 type activityView struct {
 	Runs    []store.Run
 	Actions []store.Action
