@@ -1026,10 +1026,22 @@ func TestSavingsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	teams := figures{}
 	for _, a := range acts {
 		if a.Result == store.ResultOK && (a.Verb == "stop" || a.Verb == "delete") {
-			audit[a.Resource[strings.LastIndex(a.Resource, "/")+1:]] = a.MonthlySaved.String()
+			name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
+			audit[name] = a.MonthlySaved.String()
+			var d struct{ Team string }
+			if err := json.Unmarshal(a.Details, &d); err != nil {
+				t.Fatal(err)
+			}
+			teams[name] = d.Team
 		}
+	}
+	// The audit entry keeps the team tag the resource had, for the
+	// ledger's "by team" (dev-bob has none).
+	if d := cmp.Diff(figures{"dev-bob": "", "idle-ep": "growth"}, teams); d != "" {
+		t.Errorf("teams in the audit log (-want +got):\n%s", d)
 	}
 	periods, err := r.st.Savings(ctx)
 	if err != nil {

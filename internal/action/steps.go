@@ -30,7 +30,10 @@ func (e *errChanged) Error() string { return "changed since the plan: " + e.why 
 
 // details is the audit log's JSON for a step.
 type details struct {
-	Rule   string `json:"rule"`
+	Rule string `json:"rule"`
+	// Team is the resource's team tag (resource.Team) when it acted: the
+	// savings ledger's "by team".
+	Team   string `json:"team,omitempty"`
 	Why    string `json:"why,omitempty"`
 	Reason string `json:"reason,omitempty"`
 	Hourly string `json:"hourly,omitempty"`
@@ -44,6 +47,17 @@ type details struct {
 func (d details) json() json.RawMessage {
 	b, _ := json.Marshal(d)
 	return b
+}
+
+// team is the team tag of a finding's resources (the first that has one:
+// an endpoint's variants carry the endpoint's tags).
+func team(rs []resource.Resource) string {
+	for i := range rs {
+		if t := resource.Team(rs[i].Tags); t != "" {
+			return t
+		}
+	}
+	return ""
 }
 
 // verb is the audit log's name for a step.
@@ -70,7 +84,7 @@ func (e *Executor) step(ctx context.Context, run store.Run, p *policy.Policy, f 
 	if c := Consequence(f.Kind, o.Verb); c != "" && (o.Verb != string(policy.Notify) || f.Kind == resource.HyperPodCluster) {
 		o.Reason += "; " + c
 	}
-	d := details{Rule: f.Rule, Why: f.Why, Reason: s.Reason, FromMark: s.FromMark}
+	d := details{Rule: f.Rule, Team: team(f.Resources), Why: f.Why, Reason: s.Reason, FromMark: s.FromMark}
 	if o.Hourly.Known {
 		d.Hourly, d.Estimate = o.Hourly.Amount.Plain(), o.Hourly.Estimate
 	}

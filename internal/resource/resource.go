@@ -5,6 +5,7 @@
 package resource
 
 import (
+	"strings"
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
@@ -129,3 +130,20 @@ type Resource struct {
 
 // Stage returns the resource's billing stage.
 func (r *Resource) Stage() Stage { return StageOf(r.Kind) }
+
+// TeamTags are the tag keys that name a resource's team, first match
+// wins, compared without case: the dashboard's team column and the
+// savings ledger's team (recorded with each action) read them.
+var TeamTags = []string{"team", "project"}
+
+// Team is the value of the first of TeamTags that tags has ("" for none).
+func Team(tags map[string]string) string {
+	for _, k := range TeamTags {
+		for tk, v := range tags {
+			if strings.EqualFold(tk, k) {
+				return v
+			}
+		}
+	}
+	return ""
+}

@@ -580,6 +580,9 @@ func (r *Runner) details(s *schedule.Schedule, o Outcome) json.RawMessage {
 		"schedule": s.Name, "reason": o.Decision.Reason, "region": o.Region, "account": o.Account,
 		"name": o.Name, "status": o.Status, "instanceType": o.InstanceType,
 	}
+	if t := resource.Team(o.Tags); t != "" {
+		v["team"] = t // the savings ledger's "by team"
+	}
 	if !o.Decision.Desired.Since.IsZero() {
 		v["transition"] = o.Decision.Desired.Since.UTC().Format(time.RFC3339)
 	}

@@ -451,6 +451,10 @@ func TestDryRunChangesNothing(t *testing.T) {
 		if err := json.Unmarshal(a.Details, &details); err != nil || details["schedule"] != "dev-office-hours" || !strings.Contains(details["reason"], "running since Mon 2026-11-30 07:00 UTC") {
 			t.Errorf("details %s (%v)", a.Details, err)
 		}
+		// The team tag, for the savings ledger's "by team" (only dev-alice has one).
+		if want := map[bool]string{true: "research"}[strings.HasSuffix(a.Resource, "/dev-alice")]; details["team"] != want {
+			t.Errorf("%s: team %q, want %q", a.Resource, details["team"], want)
+		}
 	}
 	if len(actions) != 3 {
 		t.Errorf("%d audit entries, want 3", len(actions))
