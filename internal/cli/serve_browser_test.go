@@ -285,6 +285,34 @@ func TestServeDemoInBrowser(t *testing.T) {
 	if n := count(`[data-testid="ledger"] > tr`); n != len(hist.Savings) {
 		t.Errorf("ledger has %d rows, history %d savings", n, len(hist.Savings))
 	}
+	// Its breakdown by team: the first row is history's first by_team
+	// group, realized and estimated, in all and in each month.
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/savings?group=team"), ready); err != nil {
+		t.Fatalf("savings by team: %v", err)
+	}
+	if len(hist.ByTeam) == 0 {
+		t.Fatal("history has no savings by team")
+	}
+	g := hist.ByTeam[0]
+	tilde := ""
+	if g.Estimate {
+		tilde = "~"
+	}
+	row := `[data-testid="breakdown"] > tr:first-child `
+	if got := text(row + `[data-testid="group-key"]`); got != g.Key {
+		t.Errorf("first team %q, history's %q", got, g.Key)
+	}
+	if got, want := text(row+`[data-testid="group-realized"]`), tilde+g.Realized.String(); got != want || g.Realized.IsZero() {
+		t.Errorf("team %s realized %q, history says %q (not zero)", g.Key, got, want)
+	}
+	if got, want := text(row+`[data-testid="group-estimated"]`), g.Estimated.String(); got != want {
+		t.Errorf("team %s estimated %q, history says %q", g.Key, got, want)
+	}
+	for _, m := range g.Months {
+		if got, want := text(row+`[data-testid="month-realized"][data-month="`+m.Month+`"]`), tilde+m.Realized.String(); got != want {
+			t.Errorf("team %s realized in %s %q, history says %q", g.Key, m.Month, got, want)
+		}
+	}
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(s.url+"/activity"), ready, shot("activity")); err != nil {
 		t.Fatalf("activity: %v", err)
