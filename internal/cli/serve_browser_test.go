@@ -287,7 +287,7 @@ func TestServeDemoInBrowser(t *testing.T) {
 	}
 	// Its breakdown by team: the first row is history's first by_team
 	// group, realized and estimated, in all and in each month.
-	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/savings?group=team"), ready); err != nil {
+	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/savings?group=team"), ready, shot("savings-team")); err != nil {
 		t.Fatalf("savings by team: %v", err)
 	}
 	if len(hist.ByTeam) == 0 {
