@@ -154,6 +154,8 @@ func TestSavingsBreakdown(t *testing.T) {
       <td>stop-idle</td>
       <td>growth</td>`,
 		`<td>schedule office-hours</td>`,
+		// its resource page has the price row
+		`<a href="/resource?id=111111111111%2fus-east-1%2fnotebook-instance%2fdev-alice" data-testid="ledger-resource">dev-alice</a>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("ledger lacks %q", want)
