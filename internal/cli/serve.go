@@ -189,6 +189,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 		if opts.Schedules == nil {
 			opts.Schedules = r.Schedules
 		}
+		opts.Policies = r.Policies
 		byKey := map[string]*awsapi.Clients{}
 		for _, t := range topts.Targets {
 			if t.Clients != nil {
@@ -243,6 +244,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 			return err
 		}
 		take = d.take
+		opts.Policies = []*policy.Policy{d.policy}
 		actor.setup = func(context.Context, string) (*action.Executor, *policy.Policy, error) { return d.ex, d.policy, nil }
 		actor.around = func() func() { return tickEmulator(env) }
 		if o.demoSpeed > 0 {
