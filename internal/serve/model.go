@@ -133,9 +133,8 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	}
 	// The latest plan is the newest finished plan or apply run and the
 	// others that started within planSpan before it: a tick plans each
-	// target and policy in a run of its own. The newest finding of a
-	// resource and rule wins.
-	seen := map[[2]string]bool{}
+	// target and policy in a run of its own.
+	var ids []int64
 	for i := range f.runs {
 		r := &f.runs[i]
 		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
@@ -144,25 +143,57 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 		if f.planRun != nil && r.Started.Before(f.planRun.Started.Add(-planSpan)) {
 			break
 		}
-		fs, err := s.opts.Store.Findings(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
 		if f.planRun == nil {
 			f.planRun = r
 		}
-		for _, x := range fs {
-			k := [2]string{x.Resource, x.Rule}
-			if !seen[k] {
-				seen[k] = true
-				f.findings = append(f.findings, x)
-			}
-		}
+		ids = append(ids, r.ID)
+	}
+	if f.findings, err = s.plans.get(ctx, s.opts.Store, ids); err != nil {
+		return nil, err
 	}
 	if f.savings, err = s.opts.Store.Savings(ctx); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// planCache keeps the latest plan's findings: a finished run's findings
+// do not change, and reading a fleet's thousands of them from the store
+// on every page was most of the page's time.
+type planCache struct {
+	mu       sync.Mutex
+	ids      []int64
+	findings []store.Finding
+}
+
+// get is the findings of the runs ids (newest first), the newest
+// finding of each resource and rule. Callers must not modify them.
+func (c *planCache) get(ctx context.Context, st store.Store, ids []int64) ([]store.Finding, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids != nil && slices.Equal(ids, c.ids) {
+		return c.findings, nil
+	}
+	var out []store.Finding
+	seen := map[[2]string]bool{}
+	for _, id := range ids {
+		fs, err := st.Findings(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range fs {
+			k := [2]string{x.Resource, x.Rule}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, x)
+			}
+		}
+	}
+	c.ids, c.findings = slices.Clone(ids), out
+	if c.ids == nil {
+		c.ids = []int64{}
+	}
+	return out, nil
 }
 
 // baseRows turns a snapshot's lines into rows, without what the store
@@ -341,16 +372,21 @@ func (f *facts) overview(snap *Snapshot, rows []Row, now time.Time) *Overview {
 	for _, x := range snap.Scan.Failures {
 		o.Failures = append(o.Failures, failureRow{Account: x.Account, Region: x.Region, Kind: string(x.Kind), Class: x.Class, Reason: x.Reason})
 	}
-	var idleRows []Row
-	for _, r := range rows {
-		if r.Idle && r.Line.Basis != cost.NotApplicable {
+	// Pointers, not rows, are sorted: a Row is large, and a fleet's
+	// thousands of idle ones moved around in the sort were most of the
+	// overview's time.
+	var idleRows []*Row
+	for i := range rows {
+		if r := &rows[i]; r.Idle && r.Line.Basis != cost.NotApplicable {
 			o.IdleWaste.Add(r.Monthly)
 			o.IdleCount++
 			idleRows = append(idleRows, r)
 		}
 	}
-	slices.SortStableFunc(idleRows, func(a, b Row) int { return b.Monthly.Amount.Cmp(a.Monthly.Amount) })
-	o.TopIdle = idleRows[:min(10, len(idleRows))]
+	slices.SortStableFunc(idleRows, func(a, b *Row) int { return b.Monthly.Amount.Cmp(a.Monthly.Amount) })
+	for _, r := range idleRows[:min(10, len(idleRows))] {
+		o.TopIdle = append(o.TopIdle, *r)
+	}
 	o.OpenSavings, o.OpenCount = f.openSavings()
 	monthStart := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
 	for _, p := range f.savings {

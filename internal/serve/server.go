@@ -96,6 +96,7 @@ type Server struct {
 	pages *pages
 	h     http.Handler
 	rows  rowCache
+	plans planCache
 }
 
 // CheckBind refuses to listen on addr without authentication unless addr
