@@ -51,10 +51,10 @@ policies:
 
 // gatedEmulator serves the emulator behind a gate that holds the first
 // DeleteEndpoint: arrived is closed when it comes in; once release is
-// closed it goes on to the emulator, which is then moved past the
-// deletion so that the SDK's waiter finds the endpoint gone at its first
-// look. A request whose client gave up (a cut) never reaches the
-// emulator.
+// closed it goes on to the emulator. A request whose client gave up (a
+// cut) never reaches the emulator. After each DeleteEndpoint the
+// emulator is moved past the deletion, so that the SDK's waiter finds the
+// endpoint gone at its first look.
 type gatedEmulator struct {
 	emu     *emulator.Server
 	url     string
@@ -81,15 +81,13 @@ func startGated(t *testing.T) *gatedEmulator {
 		}
 		first := false
 		g.once.Do(func() { first = true })
-		if !first {
-			emu.ServeHTTP(w, r)
-			return
-		}
-		close(g.arrived)
-		select {
-		case <-g.release:
-		case <-r.Context().Done():
-			return // cut: the call never reached AWS
+		if first {
+			close(g.arrived)
+			select {
+			case <-g.release:
+			case <-r.Context().Done():
+				return // cut: the call never reached AWS
+			}
 		}
 		emu.ServeHTTP(w, r)
 		emu.Advance(5 * time.Minute) // the deletion is over
@@ -321,7 +319,22 @@ func TestSecondSignalCutsTheTick(t *testing.T) {
 				t.Errorf("%d DeleteEndpoint reached AWS after the cut", n)
 			}
 			if eps := g.endpoints(t); eps["idle-a"] != "InService" || eps["idle-b"] != "InService" {
-				t.Errorf("endpoints after the cut: %v, want both InService", eps)
+				t.Fatalf("endpoints after the cut: %v, want both InService", eps)
+			}
+			// The next tick resolves the action left started (the
+			// resource is looked at again) and does what was left.
+			// (A minute later: the cut tick claimed its own time.)
+			next := sagesaver(t, g, dir, "run", "-f", runFile, "--state", state, "--at", time.Now().UTC().Add(time.Minute).Format(time.RFC3339))
+			if code := next.wait(t); code != 0 {
+				t.Fatalf("the next tick: exit %d\n%s", code, next.logs())
+			}
+			if eps := g.endpoints(t); len(eps) != 0 {
+				t.Errorf("endpoints after the next tick: %v, want both deleted", eps)
+			}
+			for _, a := range history(t, g, dir, state) {
+				if a.Result == "started" {
+					t.Errorf("after the next tick the audit log still has %+v", a)
+				}
 			}
 		})
 	}

@@ -125,11 +125,6 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if dispatchErr != nil {
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("tick %s: %w", res.At.Format(time.RFC3339), dispatchErr)}
 	}
-	if ctx.Err() != nil {
-		// Stopped by a signal and drained (drainTick said so): what was
-		// not started is for the next tick, as when a tick is not due.
-		return nil
-	}
 	if res.Failed() {
 		failed := 0
 		for _, t := range res.Targets {
@@ -139,6 +134,9 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		}
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d of %d target(s) failed (listed above; sagesaver history --runs); the others completed", failed, len(res.Targets))}
 	}
+	// Stopped by a signal and drained (drainTick said so) is no failure
+	// either: what was not started is for the next tick, as when a tick
+	// is not due.
 	return nil
 }
 
