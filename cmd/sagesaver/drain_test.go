@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,8 +90,14 @@ func startGated(t *testing.T) *gatedEmulator {
 				return // cut: the call never reached AWS
 			}
 		}
-		emu.ServeHTTP(w, r)
-		emu.Advance(5 * time.Minute) // the deletion is over
+		// The deletion is over before the answer leaves, so that the
+		// waiter's first look cannot come before it.
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, r)
+		emu.Advance(5 * time.Minute)
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
