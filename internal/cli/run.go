@@ -107,7 +107,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	}
 	defer st.Close()
 	opts.At = at
-	res, err := a.drainTick(ctx, st, opts)
+	res, err := a.drainTick(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 // (tick.Options.Stop). A second signal (root.NotifySignals) cuts it: the
 // AWS calls in flight are cancelled and the error, exit 130, says what
 // was left.
-func (a *app) drainTick(ctx context.Context, st store.Store, opts tick.Options) (*tick.Result, error) {
+func (a *app) drainTick(ctx context.Context, opts tick.Options) (*tick.Result, error) {
 	opts.Stop = ctx.Done()
 	tctx, release := root.Drain(ctx)
 	defer release()
@@ -157,7 +157,7 @@ func (a *app) drainTick(ctx context.Context, st store.Store, opts tick.Options) 
 	res, err := tick.Run(tctx, opts)
 	stopping()
 	if cut, cause := root.Cut(ctx); cut {
-		return res, &root.ExitError{Code: root.ExitInterrupted, Err: cutError(ctx, st, opts, res, cause)}
+		return res, &root.ExitError{Code: root.ExitInterrupted, Err: cutError(ctx, opts.Store, opts, res, cause)}
 	}
 	if err != nil {
 		return nil, err

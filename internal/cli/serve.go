@@ -390,7 +390,7 @@ func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSo
 func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource) error {
 	start := time.Now()
 	topts.At = a.clk().Now().UTC().Truncate(time.Second)
-	res, err := a.drainTick(ctx, topts.Store, topts)
+	res, err := a.drainTick(ctx, topts)
 	if err != nil {
 		return err
 	}
