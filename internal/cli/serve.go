@@ -394,13 +394,21 @@ func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreS
 	if err != nil {
 		return err
 	}
+	run, took := res.RunID, time.Since(start)
 	if res.Claimed != nil {
 		a.Log.Info("tick already run by another host", "at", res.At, "err", res.Claimed)
+		// The dashboard shows the tick that ran (its targets' failures),
+		// not this run, which did nothing; how long an inventory takes
+		// is the last one this host knows.
+		run, took = res.Claimed.RunID, 0
+		if prev := src.Latest(); prev != nil {
+			took = prev.Took
+		}
 	}
 	if ctx.Err() != nil {
 		return nil // stopped by a signal, drained (drainTick said so)
 	}
-	if err := src.Refresh(ctx, res.RunID, time.Since(start)); err != nil {
+	if err := src.Refresh(ctx, run, took); err != nil {
 		return err
 	}
 	if res.Failed() {
