@@ -7,10 +7,10 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 	"syscall"
 
 	"github.com/sagesaver/sagesaver/internal/cli"
+	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/lambdafn"
 )
 
@@ -20,7 +20,9 @@ func main() {
 		lambdafn.Start(context.Background(), lambdafn.Options{Tick: tick, Stderr: os.Stderr, Getenv: os.Getenv, Exit: os.Exit})
 		return
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM stops gracefully; a second cuts what
+	// the first let finish (a tick's action in flight).
+	ctx, stop := root.NotifySignals(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	stop()
 	os.Exit(code)

@@ -54,7 +54,11 @@ Nothing changes in AWS unless the file says mode: enforce; --dry-run forces
 a dry run whatever it says. A target that fails (a role that cannot be
 assumed, a listing or an action that failed) is recorded and reported, and
 the others go on: the exit code is then 3. 'sagesaver history --runs' lists
-the ticks with each target's result.`,
+the ticks with each target's result.
+
+SIGTERM or Ctrl-C stops the tick gracefully: the action in flight
+finishes, what was not started is recorded as not done for the next tick,
+and run exits 0. A second signal cuts the tick at once (exit 130).`,
 		Example: `  sagesaver run -f examples/run/run.yaml
   sagesaver run -f run.yaml --dry-run -o json
   sagesaver run -f run.yaml --at 2026-12-01T07:00:00Z
@@ -103,10 +107,7 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	}
 	defer st.Close()
 	opts.At = at
-	// A signal stops the tick gracefully: the action in flight finishes
-	// (its AWS calls are not cut), the rest is recorded as not done.
-	opts.Stop = ctx.Done()
-	res, err := tick.Run(context.WithoutCancel(ctx), opts)
+	res, err := a.drainTick(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -124,11 +125,6 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 	if dispatchErr != nil {
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("tick %s: %w", res.At.Format(time.RFC3339), dispatchErr)}
 	}
-	if err := ctx.Err(); err != nil {
-		// Stopped by a signal: what was not started is for the next tick
-		// (exit 130).
-		return fmt.Errorf("tick %s stopped (what it did not start is recorded as not done, for the next tick): %w", res.At.Format(time.RFC3339), err)
-	}
 	if res.Failed() {
 		failed := 0
 		for _, t := range res.Targets {
@@ -138,7 +134,95 @@ func runTick(ctx context.Context, a *app, cmd *cobra.Command, file string, dryRu
 		}
 		return &root.ExitError{Code: root.ExitPartial, Err: fmt.Errorf("%d of %d target(s) failed (listed above; sagesaver history --runs); the others completed", failed, len(res.Targets))}
 	}
+	// Stopped by a signal and drained (drainTick said so) is no failure
+	// either: what was not started is for the next tick, as when a tick
+	// is not due.
 	return nil
+}
+
+// drainTick runs one tick that a first signal (ctx's end) stops
+// gracefully: the action in flight finishes with its AWS calls uncut,
+// nothing new starts, and what was not started is recorded as not done
+// (tick.Options.Stop). A second signal (root.NotifySignals) cuts it: the
+// AWS calls in flight are cancelled and the error, exit 130, says what
+// was left.
+func (a *app) drainTick(ctx context.Context, opts tick.Options) (*tick.Result, error) {
+	opts.Stop = ctx.Done()
+	tctx, release := root.Drain(ctx)
+	defer release()
+	stopping := context.AfterFunc(ctx, func() {
+		a.Log.Warn("stopping the tick: the action in flight finishes, nothing new starts; a second signal cuts it",
+			"signal", context.Cause(ctx))
+	})
+	res, err := tick.Run(tctx, opts)
+	stopping()
+	if cut, cause := root.Cut(ctx); cut {
+		return res, &root.ExitError{Code: root.ExitInterrupted, Err: cutError(ctx, opts.Store, opts, res, cause)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		a.Log.Warn("tick stopped: what it did not start is recorded as not done, for the next tick",
+			"tick", res.At.Format(time.RFC3339), "run", res.RunID)
+	}
+	return res, nil
+}
+
+// cutReadTimeout bounds the state reads that say what a cut tick left:
+// the process is asked to stop at once.
+const cutReadTimeout = 5 * time.Second
+
+// cutError says what a tick cut by a second signal left: the actions it
+// cut mid-way (left started in the audit log: the next tick resolves
+// them) and the targets it did not finish.
+func cutError(ctx context.Context, st store.Store, opts tick.Options, res *tick.Result, cause error) error {
+	if res == nil {
+		return fmt.Errorf("tick cut by a second signal (%v) before it started; the next tick runs it", cause)
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cutReadTimeout)
+	defer cancel()
+	left := "no action was in flight"
+	if acts, err := startedActions(rctx, st, res.RunID); err != nil {
+		left = fmt.Sprintf("actions in flight unknown (%v)", err)
+	} else if len(acts) > 0 {
+		left = strings.Join(acts, ", ") + " cut mid-way, left started (the next tick resolves it)"
+	}
+	done := 0
+	for _, t := range res.Targets {
+		if t.Status == store.TargetOK {
+			done++
+		}
+	}
+	return fmt.Errorf("tick %s cut by a second signal (%v): %s; %d of %d target(s) left for the next tick (sagesaver history --runs)",
+		res.At.Format(time.RFC3339), cause, left, len(opts.Targets)-done, len(opts.Targets))
+}
+
+// startedActions lists the actions this process's runs left started
+// since the tick's run began, as "delete ACCOUNT/REGION/KIND/NAME".
+func startedActions(ctx context.Context, st store.Store, runID int64) ([]string, error) {
+	tr, err := st.Run(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := st.Actions(ctx, store.ActionFilter{Since: tr.Started})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, act := range acts {
+		if act.Result != store.ResultStarted || act.DryRun {
+			continue
+		}
+		r, err := st.Run(ctx, act.RunID)
+		if err != nil {
+			return nil, err
+		}
+		if r.PID == tr.PID && r.Host == tr.Host {
+			out = append(out, act.Verb+" "+act.Resource)
+		}
+	}
+	return out, nil
 }
 
 // prepareTick reads the run file and builds what a tick needs (targets,

@@ -79,7 +79,8 @@ the first inventory is in.
 With -f, serve is the always-on daemon: it runs the run file's ticks
 (as 'sagesaver run -f') every --interval, one at a time, and shows what
 they keep in the state; SIGTERM stops the tick in flight as run does on a
-signal and shuts the server down.
+signal and shuts the server down (exit 0); a second signal cuts the tick
+at once (exit 130).
 
 The dashboard is read-only unless --actions is given: then people can
 dismiss or snooze an opportunity (with a reason, kept in the state store),
@@ -175,7 +176,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 	// With a run file, the ticks feed the dashboard from the state store
 	// instead of the poller's scans.
 	var storeSrc *dash.StoreSource
-	var ticks func(ctx context.Context)
+	var ticks func(ctx context.Context) error
 	if o.file != "" {
 		topts, st, r, err := prepareTick(ctx, a, cmd, o.file, false)
 		if err != nil {
@@ -189,6 +190,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 		if opts.Schedules == nil {
 			opts.Schedules = r.Schedules
 		}
+		opts.Policies = r.Policies
 		byKey := map[string]*awsapi.Clients{}
 		for _, t := range topts.Targets {
 			if t.Clients != nil {
@@ -205,7 +207,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 		if o.once {
 			return serveTick(ctx, a, topts, storeSrc)
 		}
-		ticks = func(ctx context.Context) { tickLoop(ctx, a, topts, storeSrc, o.interval) }
+		ticks = func(ctx context.Context) error { return tickLoop(ctx, a, topts, storeSrc, o.interval) }
 		actor.setup = func(_ context.Context, rule string) (*action.Executor, *policy.Policy, error) {
 			for _, p := range r.Policies {
 				if rule == "" || slices.ContainsFunc(p.Rules, func(x policy.Rule) bool { return x.Name == rule }) {
@@ -243,6 +245,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 			return err
 		}
 		take = d.take
+		opts.Policies = []*policy.Policy{d.policy}
 		actor.setup = func(context.Context, string) (*action.Executor, *policy.Policy, error) { return d.ex, d.policy, nil }
 		actor.around = func() func() { return tickEmulator(env) }
 		if o.demoSpeed > 0 {
@@ -323,16 +326,16 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	var tickErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if ticks != nil {
-			ticks(ctx)
+			tickErr = ticks(ctx)
 			return
 		}
 		poller.Run(ctx)
 	}()
-	defer wg.Wait()
 	err = srv.Serve(ctx, func(addr net.Addr) {
 		url := "http://" + addr.String()
 		switch {
@@ -351,6 +354,12 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 		}
 	})
 	cancel()
+	// The tick in flight drains (or a second signal cuts it) before
+	// serve exits.
+	wg.Wait()
+	if tickErr != nil {
+		return tickErr
+	}
 	return err
 }
 
@@ -360,16 +369,20 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 // (SIGTERM) the tick in flight stops as `run` does on a signal: its
 // action in flight finishes, what it did not start is recorded as not
 // done, for the next tick.
-func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource, every time.Duration) {
+func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := serveTick(ctx, a, topts, src); err != nil && ctx.Err() == nil {
+		err := serveTick(ctx, a, topts, src)
+		if cut, _ := root.Cut(ctx); cut {
+			return err // a second signal cut the tick: serve exits 130
+		}
+		if err != nil && ctx.Err() == nil {
 			a.Log.Warn("tick", "err", err)
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-t.C:
 		}
 	}
@@ -379,18 +392,25 @@ func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSo
 func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource) error {
 	start := time.Now()
 	topts.At = a.clk().Now().UTC().Truncate(time.Second)
-	topts.Stop = ctx.Done()
-	res, err := tick.Run(context.WithoutCancel(ctx), topts)
+	res, err := a.drainTick(ctx, topts)
 	if err != nil {
 		return err
 	}
+	run, took := res.RunID, time.Since(start)
 	if res.Claimed != nil {
 		a.Log.Info("tick already run by another host", "at", res.At, "err", res.Claimed)
+		// The dashboard shows the tick that ran (its targets' failures),
+		// not this run, which did nothing; how long an inventory takes
+		// is the last one this host knows.
+		run, took = res.Claimed.RunID, 0
+		if prev := src.Latest(); prev != nil {
+			took = prev.Took
+		}
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return nil // stopped by a signal, drained (drainTick said so)
 	}
-	if err := src.Refresh(ctx, res.RunID, time.Since(start)); err != nil {
+	if err := src.Refresh(ctx, run, took); err != nil {
 		return err
 	}
 	if res.Failed() {

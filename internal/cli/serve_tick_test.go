@@ -100,10 +100,51 @@ state: sqlite:state/sagesaver.db
 	}
 }
 
+// TestServeTickClaimedElsewhere: another host (here `run`) ran the
+// tick serve's first tick finds claimed; the overview and /metrics show
+// that tick's failed target, not serve's run, which did nothing.
+func TestServeTickClaimedElsewhere(t *testing.T) {
+	get, stop := startServeRunFileAfter(t, tickFleet, tickRunFile, func(env *emulatortest.Env, file string) {
+		var errb bytes.Buffer
+		a := &app{root.New(Stdio{In: strings.NewReader(""), Out: io.Discard, Err: &errb})}
+		a.Clock = clock.NewManual(env.Emu.Now())
+		if code := run(t.Context(), a, []string{"run", "-f", file, "--endpoint-url", env.URL}); code != root.ExitPartial {
+			t.Fatalf("the other host's tick: exit %d, want %d (one target fails): %s", code, root.ExitPartial, errb.String())
+		}
+	})
+	// serve is ready with the other host's inventories before its own
+	// tick, found claimed, refreshes the page.
+	for deadline := time.Now().Add(time.Minute); ; {
+		if _, page := get("/"); strings.Contains(page, "333333333333") {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, out := stop()
+			t.Fatalf("the overview never showed the target that failed in the tick another host ran: %s", out)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the page, not timing anything
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, `sagesaver_last_tick_target_failed{account="333333333333",region="us-east-1"} 1`) {
+		t.Errorf("/metrics lacks the failed target of the tick another host ran:\n%s", body)
+	}
+	if code, out := stop(); code != 0 {
+		t.Errorf("serve exit %d after its context ended, want 0: %s", code, out)
+	} else if !strings.Contains(out, "tick already run by another host") {
+		t.Errorf("serve's tick was not claimed by the other host's: %s", out)
+	}
+}
+
 // startServeRunFile starts `serve -f` with runFile on an emulator of
 // fleet and waits until it is ready; get fetches a path, stop ends it
 // (as SIGTERM does) and returns its exit code and stderr.
 func startServeRunFile(t *testing.T, fleet, runFile string) (get func(path string) (int, string), stop func() (int, string)) {
+	t.Helper()
+	return startServeRunFileAfter(t, fleet, runFile, nil)
+}
+
+// startServeRunFileAfter is startServeRunFile calling before (when not
+// nil) with the emulator and the run file's path before serve starts.
+func startServeRunFileAfter(t *testing.T, fleet, runFile string, before func(env *emulatortest.Env, file string)) (get func(path string) (int, string), stop func() (int, string)) {
 	t.Helper()
 	env := emulatortest.Start(t, fleet)
 	dir := t.TempDir()
@@ -121,6 +162,9 @@ func startServeRunFile(t *testing.T, fleet, runFile string) (get func(path strin
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	if before != nil {
+		before(env, file)
+	}
 
 	urls := make(chan string, 1)
 	serveStarted = func(url, _, _ string) { urls <- url }

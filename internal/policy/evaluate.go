@@ -256,8 +256,8 @@ func evaluateRule(p *Policy, rule *Rule, s subject, in Input, marks map[markKey]
 		return Finding{}, false
 	}
 	f.Why = joinWhy(v.Evidence, why)
-	if tag := p.Protect(); hasTag(r.Tags, tag) {
-		return skipAll(ReasonProtected + ": tag " + tag), true
+	if p.Protects(r.Tags) {
+		return skipAll(ReasonProtected + ": tag " + p.Protect()), true
 	}
 	if why := rule.m.excluded(r); why != "" {
 		return skipAll(ReasonExcluded + ": " + strings.TrimPrefix(why, "excluded ")), true

@@ -400,6 +400,12 @@ func (p *Policy) Protect() string {
 	return p.ProtectTag
 }
 
+// Protects reports whether a resource with these tags is protected: it
+// has the protect tag, whatever its value. Every rule keeps away from it.
+func (p *Policy) Protects(tags map[string]string) bool {
+	return hasTag(tags, p.Protect())
+}
+
 // Mark returns the mark tag.
 func (p *Policy) Mark() string {
 	if p.MarkTag == "" {

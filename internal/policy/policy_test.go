@@ -423,3 +423,27 @@ func TestFamilyMatches(t *testing.T) {
 		}
 	}
 }
+
+// Protects is the protect tag's one test: the key decides, whatever its
+// value, and a policy's own protectTag replaces the default.
+func TestProtects(t *testing.T) {
+	def, own := &policy.Policy{}, &policy.Policy{ProtectTag: "keep-me"}
+	for _, c := range []struct {
+		tags         map[string]string
+		byDef, byOwn bool
+	}{
+		{nil, false, false},
+		{map[string]string{"sagesaver:protect": "true"}, true, false},
+		{map[string]string{"sagesaver:protect": ""}, true, false},
+		{map[string]string{"sagesaver:protect": "false"}, true, false},
+		{map[string]string{"keep-me": "no"}, false, true},
+		{map[string]string{"Sagesaver:Protect": "true"}, false, false},
+	} {
+		if got := def.Protects(c.tags); got != c.byDef {
+			t.Errorf("default policy, tags %v: protected %v, want %v", c.tags, got, c.byDef)
+		}
+		if got := own.Protects(c.tags); got != c.byOwn {
+			t.Errorf("protectTag keep-me, tags %v: protected %v, want %v", c.tags, got, c.byOwn)
+		}
+	}
+}

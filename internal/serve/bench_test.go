@@ -16,6 +16,8 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/schedule"
+	"github.com/sagesaver/sagesaver/internal/store"
 )
 
 // bigFleet is the issue's scale: 14,000 resources over 10 accounts and 4
@@ -40,12 +42,57 @@ func bigFleet() []resource.Resource {
 	return out
 }
 
+// benchSchedules manage the notebooks whose number starts with 1 (about
+// one in nine of them), by two schedules, so that the inventory's
+// schedule column is filled as a fleet's would be.
+const benchSchedules = `apiVersion: sagesaver.io/v1alpha1
+kind: ScheduleSet
+schedules:
+  - name: office-hours
+    timezone: UTC
+    start: cron(0 7 ? * MON-FRI *)
+    stop: cron(0 21 ? * MON-FRI *)
+    targets:
+      - kind: notebook
+        namePrefix: nb-1
+  - name: team-3
+    timezone: Europe/Berlin
+    stop: cron(0 20 * * ? *)
+    targets:
+      - kind: notebook
+        tags: {team: team-3}
+`
+
 func benchServer(b *testing.B) http.Handler {
-	e := newEnv(b, Options{Addr: "127.0.0.1:0", Source: func() Source {
-		scan := report.New(report.Found{Resources: bigFleet(), ScannedAt: testNow}, pricing.Embedded(), nil, nil, 0)
+	ss, err := schedule.Decode("bench.yaml", []byte(benchSchedules))
+	if err != nil {
+		b.Fatal(err)
+	}
+	fleet := bigFleet()
+	e := newEnv(b, Options{Addr: "127.0.0.1:0", Schedules: ss, Source: func() Source {
+		scan := report.New(report.Found{Resources: fleet, ScannedAt: testNow}, pricing.Embedded(), nil, nil, 0)
 		snap := &Snapshot{Scan: scan, At: testNow, Took: time.Second}
 		return histSource{staticSource{snap}, fullHistory(pointOf(snap))}
 	}()})
+	// The latest plan has a finding of two rules for every seventh
+	// resource, as the policy column reads them.
+	ctx := b.Context()
+	run, err := e.st.StartRun(ctx, store.RunInfo{Command: "plan", DryRun: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fs []store.Finding
+	for i := 0; i < len(fleet); i += 7 {
+		id := fleet[i].ID().String()
+		fs = append(fs, store.Finding{Resource: id, Kind: string(fleet[i].Kind), Rule: "stop-idle", Verdict: "idle", Action: "stop", Monthly: pricing.Unknown},
+			store.Finding{Resource: id, Kind: string(fleet[i].Kind), Rule: "tell", Verdict: "idle", Action: "notify", Monthly: pricing.Unknown})
+	}
+	if err := e.st.AddFindings(ctx, run.ID, fs); err != nil {
+		b.Fatal(err)
+	}
+	if err := e.st.FinishRun(ctx, run.ID, nil); err != nil {
+		b.Fatal(err)
+	}
 	return e.h
 }
 
@@ -56,7 +103,7 @@ func benchServer(b *testing.B) http.Handler {
 // page weight under 300 KB with scripts.
 func BenchmarkPages(b *testing.B) {
 	h := benchServer(b)
-	for _, p := range []string{"/", "/inventory?kind=endpoint&region=eu-west-1&sort=monthly", "/inventory", "/inventory.csv"} {
+	for _, p := range []string{"/", "/inventory?kind=endpoint&region=eu-west-1&sort=monthly", "/inventory", "/inventory?policy=stop-idle&protected=no&sort=schedule", "/inventory.csv"} {
 		b.Run(strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(p), func(b *testing.B) {
 			var size int
 			var took []time.Duration

@@ -13,8 +13,10 @@ import (
 
 	"github.com/sagesaver/sagesaver/internal/cost"
 	"github.com/sagesaver/sagesaver/internal/idle"
+	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/store"
 )
 
@@ -40,10 +42,39 @@ type Row struct {
 	Idle     bool
 	Since    *time.Time // start of the idle streak, when idle
 	Evidence string     // why it is idle (the latest plan's finding)
-	Line     *cost.Line
+	// Schedules are the names of the loaded schedules that manage it
+	// (managedBy), in file order; Schedule is them joined with ", ".
+	Schedules []string
+	Schedule  string
+	// Protected is true when a policy's protect tag is on it
+	// (policy.Policy.Protects): no rule acts on it. ProtectTag is the tag.
+	Protected  bool
+	ProtectTag string
+	// Policy is the rules of the latest plan that have a finding for it,
+	// by rule name, with what each would do; Rules is their names joined
+	// with ", ".
+	Policy []RuleHit
+	Rules  string
+	Line   *cost.Line
 	// hourlyKey and monthlyKey order prices fast (the exact amounts
 	// decide between equal keys); unknown is below every amount.
 	hourlyKey, monthlyKey float64
+}
+
+// RuleHit is a policy rule's finding for an inventory row.
+type RuleHit struct {
+	Rule string
+	// Action is what the rule's steps would do ("stop,notify"); "" when
+	// it acts on nothing (every step skipped, the reason in the finding).
+	Action string
+}
+
+// Title describes the finding for a tooltip.
+func (h RuleHit) Title() string {
+	if h.Action == "" {
+		return "rule " + h.Rule + ": no action (skipped)"
+	}
+	return "rule " + h.Rule + ": " + h.Action
 }
 
 // sortKey is a price as a float for ordering: unknown lowest.
@@ -102,9 +133,8 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	}
 	// The latest plan is the newest finished plan or apply run and the
 	// others that started within planSpan before it: a tick plans each
-	// target and policy in a run of its own. The newest finding of a
-	// resource and rule wins.
-	seen := map[[2]string]bool{}
+	// target and policy in a run of its own.
+	var ids []int64
 	for i := range f.runs {
 		r := &f.runs[i]
 		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
@@ -113,20 +143,13 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 		if f.planRun != nil && r.Started.Before(f.planRun.Started.Add(-planSpan)) {
 			break
 		}
-		fs, err := s.opts.Store.Findings(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
 		if f.planRun == nil {
 			f.planRun = r
 		}
-		for _, x := range fs {
-			k := [2]string{x.Resource, x.Rule}
-			if !seen[k] {
-				seen[k] = true
-				f.findings = append(f.findings, x)
-			}
-		}
+		ids = append(ids, r.ID)
+	}
+	if f.findings, err = s.plans.get(ctx, s.opts.Store, ids); err != nil {
+		return nil, err
 	}
 	if f.savings, err = s.opts.Store.Savings(ctx); err != nil {
 		return nil, err
@@ -134,10 +157,51 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	return f, nil
 }
 
+// planCache keeps the latest plan's findings: a finished run's findings
+// do not change, and reading a fleet's thousands of them from the store
+// on every page was most of the page's time.
+type planCache struct {
+	mu       sync.Mutex
+	ids      []int64
+	findings []store.Finding
+}
+
+// get is the findings of the runs ids (newest first), the newest
+// finding of each resource and rule. Callers must not modify them.
+func (c *planCache) get(ctx context.Context, st store.Store, ids []int64) ([]store.Finding, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids != nil && slices.Equal(ids, c.ids) {
+		return c.findings, nil
+	}
+	var out []store.Finding
+	seen := map[[2]string]bool{}
+	for _, id := range ids {
+		fs, err := st.Findings(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range fs {
+			k := [2]string{x.Resource, x.Rule}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, x)
+			}
+		}
+	}
+	c.ids, c.findings = slices.Clone(ids), out
+	if c.ids == nil {
+		c.ids = []int64{}
+	}
+	return out, nil
+}
+
 // baseRows turns a snapshot's lines into rows, without what the store
-// says (idle streaks, evidence). A snapshot does not change, so its rows
-// are built once and kept until the next one (rowCache).
-func baseRows(snap *Snapshot) []Row {
+// says (idle streaks, evidence, the latest plan's rules), with the
+// schedules that manage each and whether a policy protects it. A snapshot
+// does not change, nor do the schedules and policies serve was started
+// with, so its rows are built once and kept until the next one (rowCache).
+func baseRows(snap *Snapshot, schedules []*schedule.Schedule, policies []*policy.Policy) []Row {
 	out := make([]Row, 0, len(snap.Scan.Lines))
 	for i := range snap.Scan.Lines {
 		l := &snap.Scan.Lines[i]
@@ -150,9 +214,31 @@ func baseRows(snap *Snapshot) []Row {
 			row.Name = r.Name + "/" + r.Variant
 		}
 		row.hourlyKey, row.monthlyKey = sortKey(l.Hourly), sortKey(l.Monthly)
+		for _, sc := range schedules {
+			if managedBy(sc, &row) {
+				row.Schedules = append(row.Schedules, sc.Name)
+			}
+		}
+		row.Schedule = strings.Join(row.Schedules, ", ")
+		row.Protected, row.ProtectTag = protected(policies, r.Tags)
 		out = append(out, row)
 	}
 	return out
+}
+
+// protected reports whether one of the policies protects a resource with
+// these tags, and by which tag; without policies, the default protect tag
+// decides (every policy's unless it names another).
+func protected(policies []*policy.Policy, tags map[string]string) (bool, string) {
+	if len(policies) == 0 {
+		policies = []*policy.Policy{{}}
+	}
+	for _, p := range policies {
+		if p.Protects(tags) {
+			return true, p.Protect()
+		}
+	}
+	return false, ""
 }
 
 // rowCache keeps the latest snapshot's rows with the store's facts laid
@@ -160,6 +246,10 @@ func baseRows(snap *Snapshot) []Row {
 // streaks): building and copying 14,000 rows was most of a page's time,
 // and neither changes between two ticks. Callers must not modify the rows.
 type rowCache struct {
+	// schedules and policies are the server's (Options).
+	schedules []*schedule.Schedule
+	policies  []*policy.Policy
+
 	mu   sync.Mutex
 	snap *Snapshot
 	base []Row
@@ -173,7 +263,7 @@ func (c *rowCache) get(snap *Snapshot, f *facts) []Row {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != snap {
-		c.snap, c.base, c.key, c.rows = snap, baseRows(snap), "", nil
+		c.snap, c.base, c.key, c.rows = snap, baseRows(snap, c.schedules, c.policies), "", nil
 	}
 	key := f.key()
 	if c.rows != nil && key == c.key {
@@ -202,10 +292,11 @@ func (f *facts) key() string {
 }
 
 // overlay is a copy of base with each idle streak and the latest plan's
-// evidence.
+// evidence and rules.
 func (f *facts) overlay(base []Row) []Row {
 	why := map[string]string{}
 	idleNow := map[string]bool{}
+	hits := map[string][]RuleHit{}
 	for _, x := range f.findings {
 		if x.Verdict == string(idle.Idle) {
 			idleNow[x.Resource] = true
@@ -213,9 +304,19 @@ func (f *facts) overlay(base []Row) []Row {
 				why[x.Resource] = x.Evidence
 			}
 		}
+		hits[x.Resource] = append(hits[x.Resource], RuleHit{Rule: x.Rule, Action: x.Action})
+	}
+	rules := make(map[string]string, len(hits))
+	for k, hs := range hits {
+		slices.SortFunc(hs, func(a, b RuleHit) int { return cmp.Compare(a.Rule, b.Rule) })
+		names := make([]string, len(hs))
+		for i, h := range hs {
+			names[i] = h.Rule
+		}
+		rules[k] = strings.Join(names, ", ")
 	}
 	out := slices.Clone(base)
-	if len(f.idle) == 0 && len(idleNow) == 0 {
+	if len(f.idle) == 0 && len(idleNow) == 0 && len(hits) == 0 {
 		return out
 	}
 	for i := range out {
@@ -224,10 +325,14 @@ func (f *facts) overlay(base []Row) []Row {
 		if rec, ok := f.idle[id]; ok {
 			row.Idle, row.Since = true, &rec.FirstIdle
 		}
-		if len(idleNow) > 0 {
-			if whole := id.String(); idleNow[whole] {
+		if len(idleNow) > 0 || len(hits) > 0 {
+			whole := id.String()
+			if idleNow[whole] {
 				row.Idle = true
 				row.Evidence = why[whole]
+			}
+			if hs, ok := hits[whole]; ok {
+				row.Policy, row.Rules = hs, rules[whole]
 			}
 		}
 	}
@@ -267,16 +372,21 @@ func (f *facts) overview(snap *Snapshot, rows []Row, now time.Time) *Overview {
 	for _, x := range snap.Scan.Failures {
 		o.Failures = append(o.Failures, failureRow{Account: x.Account, Region: x.Region, Kind: string(x.Kind), Class: x.Class, Reason: x.Reason})
 	}
-	var idleRows []Row
-	for _, r := range rows {
-		if r.Idle && r.Line.Basis != cost.NotApplicable {
+	// Pointers, not rows, are sorted: a Row is large, and a fleet's
+	// thousands of idle ones moved around in the sort were most of the
+	// overview's time.
+	var idleRows []*Row
+	for i := range rows {
+		if r := &rows[i]; r.Idle && r.Line.Basis != cost.NotApplicable {
 			o.IdleWaste.Add(r.Monthly)
 			o.IdleCount++
 			idleRows = append(idleRows, r)
 		}
 	}
-	slices.SortStableFunc(idleRows, func(a, b Row) int { return b.Monthly.Amount.Cmp(a.Monthly.Amount) })
-	o.TopIdle = idleRows[:min(10, len(idleRows))]
+	slices.SortStableFunc(idleRows, func(a, b *Row) int { return b.Monthly.Amount.Cmp(a.Monthly.Amount) })
+	for _, r := range idleRows[:min(10, len(idleRows))] {
+		o.TopIdle = append(o.TopIdle, *r)
+	}
 	o.OpenSavings, o.OpenCount = f.openSavings()
 	monthStart := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
 	for _, p := range f.savings {
@@ -314,7 +424,11 @@ func (f *facts) openSavings() (pricing.Total, int) {
 // Filter is the inventory's view state, all of it in the query string.
 type Filter struct {
 	Q, Kind, Account, Region, Stage, State, Idle string
-	Sort, Dir, Group                             string
+	// Schedule and Policy select the rows a schedule manages and a rule
+	// of the latest plan has a finding for (NoneValue: by none);
+	// Protected is "yes" or "no".
+	Schedule, Policy, Protected string
+	Sort, Dir, Group            string
 	// Page is the page of the table shown (0-based, PageSize rows each);
 	// exports ignore it and give every row of the view.
 	Page int
@@ -334,13 +448,15 @@ func filterFrom(q map[string][]string) Filter {
 		return ""
 	}
 	f := Filter{Q: get("q"), Kind: get("kind"), Account: get("account"), Region: get("region"), Stage: get("stage"),
-		State: get("state"), Idle: get("idle"), Sort: get("sort"), Dir: get("dir"), Group: get("group")}
+		State: get("state"), Idle: get("idle"), Schedule: get("schedule"), Policy: get("policy"), Protected: get("protected"),
+		Sort: get("sort"), Dir: get("dir"), Group: get("group")}
 	if !slices.Contains(sortKeys, f.Sort) {
 		f.Sort = "monthly"
 	}
 	if f.Dir != "asc" && f.Dir != "desc" {
 		f.Dir = "desc"
-		if f.Sort == "name" || f.Sort == "kind" || f.Sort == "account" || f.Sort == "region" || f.Sort == "type" {
+		if f.Sort == "name" || f.Sort == "kind" || f.Sort == "account" || f.Sort == "region" || f.Sort == "type" ||
+			f.Sort == "schedule" || f.Sort == "policy" {
 			f.Dir = "asc"
 		}
 	}
@@ -349,6 +465,9 @@ func filterFrom(q map[string][]string) Filter {
 	}
 	if f.Idle != "yes" && f.Idle != "no" {
 		f.Idle = ""
+	}
+	if f.Protected != "yes" && f.Protected != "no" {
+		f.Protected = ""
 	}
 	if !slices.Contains(groupKeys, f.Group) && !strings.HasPrefix(f.Group, "tag:") {
 		f.Group = ""
@@ -360,15 +479,21 @@ func filterFrom(q map[string][]string) Filter {
 }
 
 var (
-	sortKeys  = []string{"name", "kind", "account", "region", "type", "count", "hourly", "monthly", "idle"}
-	groupKeys = []string{"", "account", "region", "kind", "stage", "family", "owner", "team"}
+	sortKeys  = []string{"name", "kind", "account", "region", "type", "count", "hourly", "monthly", "idle", "schedule", "policy", "protected"}
+	groupKeys = []string{"", "account", "region", "kind", "stage", "family", "owner", "team", "schedule", "policy"}
 )
+
+// NoneValue is the schedule and policy filters' value for the rows that
+// no schedule manages and no rule has a finding for (neither a schedule
+// nor a rule name can be it).
+const NoneValue = "(none)"
 
 // Query is the filter as a query string, with overrides (a value ""
 // drops the key).
 func (f Filter) Query(overrides ...string) string {
 	m := map[string]string{"q": f.Q, "kind": f.Kind, "account": f.Account, "region": f.Region, "stage": f.Stage,
-		"state": f.State, "idle": f.Idle, "sort": f.Sort, "dir": f.Dir, "group": f.Group}
+		"state": f.State, "idle": f.Idle, "schedule": f.Schedule, "policy": f.Policy, "protected": f.Protected,
+		"sort": f.Sort, "dir": f.Dir, "group": f.Group}
 	if f.Page > 0 {
 		m["page"] = strconv.Itoa(f.Page)
 	}
@@ -376,7 +501,7 @@ func (f Filter) Query(overrides ...string) string {
 		m[overrides[i]] = overrides[i+1]
 	}
 	var parts []string
-	for _, k := range []string{"q", "kind", "account", "region", "stage", "state", "idle", "group", "sort", "dir", "page"} {
+	for _, k := range []string{"q", "kind", "account", "region", "stage", "state", "idle", "schedule", "policy", "protected", "group", "sort", "dir", "page"} {
 		if v := m[k]; v != "" {
 			parts = append(parts, k+"="+urlQueryEscape(v))
 		}
@@ -388,7 +513,7 @@ func (f Filter) Query(overrides ...string) string {
 // direction when it is the current sort.
 func (f Filter) SortLink(key string) template.URL {
 	dir := "asc"
-	if key == "hourly" || key == "monthly" || key == "count" || key == "idle" {
+	if key == "hourly" || key == "monthly" || key == "count" || key == "idle" || key == "protected" {
 		dir = "desc"
 	}
 	if f.Sort == key {
@@ -436,14 +561,36 @@ func (f Filter) match(r *Row) bool {
 	if f.Idle == "yes" && !r.Idle || f.Idle == "no" && r.Idle {
 		return false
 	}
+	if f.Protected == "yes" && !r.Protected || f.Protected == "no" && r.Protected {
+		return false
+	}
+	if f.Schedule != "" && !matchNames(f.Schedule, len(r.Schedules), func(i int) string { return r.Schedules[i] }) ||
+		f.Policy != "" && !matchNames(f.Policy, len(r.Policy), func(i int) string { return r.Policy[i].Rule }) {
+		return false
+	}
 	if f.Q != "" {
 		q := strings.ToLower(f.Q)
-		hay := strings.ToLower(r.Name + " " + r.Type + " " + r.Owner + " " + r.Team + " " + r.State)
+		hay := strings.ToLower(r.Name + " " + r.Type + " " + r.Owner + " " + r.Team + " " + r.State + " " + r.Schedule + " " + r.Rules)
 		if !strings.Contains(hay, q) {
 			return false
 		}
 	}
 	return true
+}
+
+// matchNames reports whether a filter value selects a row with n names
+// (name(i) the i-th): NoneValue selects no name, any other value that
+// name.
+func matchNames(want string, n int, name func(int) string) bool {
+	if want == NoneValue {
+		return n == 0
+	}
+	for i := range n {
+		if name(i) == want {
+			return true
+		}
+	}
+	return false
 }
 
 // groupOf is the group a row falls in.
@@ -463,6 +610,10 @@ func (f Filter) groupOf(r *Row) string {
 		return r.Owner
 	case "team":
 		return r.Team
+	case "schedule":
+		return r.Schedule
+	case "policy":
+		return r.Rules
 	}
 	if k, ok := strings.CutPrefix(f.Group, "tag:"); ok {
 		return tagOf(r.Tags, k)
@@ -532,6 +683,12 @@ func (f Filter) apply(rows []Row) []*Row {
 			}
 		case "idle":
 			c = cmp.Compare(idleKey(*a), idleKey(*b))
+		case "schedule":
+			c = cmp.Compare(a.Schedule, b.Schedule)
+		case "policy":
+			c = cmp.Compare(a.Rules, b.Rules)
+		case "protected":
+			c = cmpBool(a.Protected, b.Protected)
 		}
 		if f.Dir == "desc" {
 			c = -c
@@ -546,6 +703,17 @@ func (f Filter) apply(rows []Row) []*Row {
 		out[k] = &rows[i]
 	}
 	return out
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // idleKey orders rows by how long they have been idle (longest last in

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"runtime"
 	"time"
@@ -113,12 +114,25 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 // ticks reports the latest finished tick of runs (newest first): its
 // duration, its targets' failures and AWS calls, and the latest
 // successful tick's time. A worker's targets are recorded under its
-// orchestrator's run, so only the orchestrators' runs are read.
+// orchestrator's run, so only the orchestrators' runs are read. A run
+// that lost its tick's claim to another (another host ticked at the
+// same time) did not run that tick: the store's holder of the tick is
+// read, whichever host ran it.
 func (c *collector) ticks(ctx context.Context, ch chan<- prometheus.Metric, runs []store.Run) error {
 	var last *store.Run
 	for i := range runs {
 		r := &runs[i]
 		if r.Command != tick.Command || r.Tick.IsZero() || r.Finished == nil {
+			continue
+		}
+		holder, err := c.s.opts.Store.TickHolder(ctx, r.Tick)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// It never claimed its tick (the store failed it first):
+			// a tick that failed.
+		case err != nil:
+			return err
+		case holder != r.ID:
 			continue
 		}
 		if last == nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
+	"github.com/sagesaver/sagesaver/internal/runconfig"
 	"github.com/sagesaver/sagesaver/internal/store"
 	"github.com/sagesaver/sagesaver/internal/tick"
 )
@@ -331,6 +332,57 @@ sagesaver_last_successful_tick_timestamp_seconds %d
 		if strings.HasPrefix(p.Metric, "sagesaver_") {
 			t.Errorf("lint %s: %s", p.Metric, p.Text)
 		}
+	}
+}
+
+// TestMetricsSkipATickClaimedElsewhere: two hosts tick at the same time
+// on one SQLite store; the one that lost the tick's claim finished its
+// run after the one that ran the tick, doing nothing. The tick metrics
+// are the tick that really ran (its duration, failed target and AWS
+// calls), and the lost claim is no successful tick.
+func TestMetricsSkipATickClaimedElsewhere(t *testing.T) {
+	e := newEnv(t, Options{Addr: "127.0.0.1:0"})
+	ctx := t.Context()
+	// Each target's work takes 90 seconds of the store's clock and makes
+	// two AssumeRole calls.
+	count := func(ctx context.Context) (context.Context, func() (map[string]int, int)) {
+		e.stClk.Advance(90 * time.Second)
+		return ctx, func() (map[string]int, int) { return map[string]int{"sts:AssumeRole": 2}, 0 }
+	}
+	tickAt := func(at time.Time, targets ...tick.Target) *tick.Result {
+		t.Helper()
+		res, err := tick.Run(ctx, tick.Options{Run: &runconfig.Run{}, At: at, Targets: targets, Store: e.st, Count: count})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.stClk.Advance(time.Second)
+		return res
+	}
+	ok := testNow.Add(-10 * time.Minute)
+	tickAt(ok) // nothing to do: a successful tick
+	latest := testNow.Add(-5 * time.Minute)
+	ran := tickAt(latest, tick.Target{Account: "111111111111", Region: "eu-west-1", Err: errors.New("assume role: AccessDenied")})
+	lost := tickAt(latest, tick.Target{Account: "111111111111", Region: "eu-west-1", Err: errors.New("assume role: AccessDenied")})
+	if ran.Claimed != nil || lost.Claimed == nil || lost.Claimed.RunID != ran.RunID {
+		t.Fatalf("ticks: ran claimed by %v, lost claimed by %v; want the second to lose to run %d", ran.Claimed, lost.Claimed, ran.RunID)
+	}
+	want := fmt.Sprintf(`
+# HELP sagesaver_last_tick_duration_seconds How long the latest finished tick (sagesaver run, serve -f) took.
+# TYPE sagesaver_last_tick_duration_seconds gauge
+sagesaver_last_tick_duration_seconds 90
+# HELP sagesaver_last_tick_target_failed 1 when the latest finished tick's work in this account and region failed, 0 when it did not.
+# TYPE sagesaver_last_tick_target_failed gauge
+sagesaver_last_tick_target_failed{account="111111111111",region="eu-west-1"} 1
+# HELP sagesaver_last_tick_aws_calls AWS calls the latest finished tick made in this account and region, by operation (service:Operation).
+# TYPE sagesaver_last_tick_aws_calls gauge
+sagesaver_last_tick_aws_calls{account="111111111111",operation="sts:AssumeRole",region="eu-west-1"} 2
+# HELP sagesaver_last_successful_tick_timestamp_seconds When the latest tick that finished without a failure started (its scheduled time), in Unix seconds.
+# TYPE sagesaver_last_successful_tick_timestamp_seconds gauge
+sagesaver_last_successful_tick_timestamp_seconds %d
+`, ok.Unix())
+	if err := testutil.GatherAndCompare(e.srv.Registry(context.WithoutCancel(ctx)), strings.NewReader(want), "sagesaver_last_tick_duration_seconds",
+		"sagesaver_last_tick_target_failed", "sagesaver_last_tick_aws_calls", "sagesaver_last_successful_tick_timestamp_seconds"); err != nil {
+		t.Error(err)
 	}
 }
 

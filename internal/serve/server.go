@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/policy"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/schedule"
 	"github.com/sagesaver/sagesaver/internal/store"
@@ -67,6 +68,10 @@ type Options struct {
 	// Schedules are the schedules file's, for the Schedules page and the
 	// resource page's preview (nil: none loaded).
 	Schedules []*schedule.Schedule
+	// Policies are the policies the ticks or the actions apply; the
+	// inventory marks a resource protected when one's protect tag is on it
+	// (nil: the default tag, policy.DefaultProtectTag).
+	Policies []*policy.Policy
 	// Demo labels the pages as the demo fleet.
 	Demo bool
 	// Actions lets people act from the pages (dismiss and snooze
@@ -91,6 +96,7 @@ type Server struct {
 	pages *pages
 	h     http.Handler
 	rows  rowCache
+	plans planCache
 }
 
 // CheckBind refuses to listen on addr without authentication unless addr
@@ -141,7 +147,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, pages: p}
+	s := &Server{opts: opts, pages: p, rows: rowCache{schedules: opts.Schedules, policies: opts.Policies}}
 	s.hosts = allowedHosts(opts.Addr, opts.AllowedHosts)
 	s.h = s.routes()
 	return s, nil

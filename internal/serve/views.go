@@ -268,12 +268,18 @@ func (s *Server) inventory(w http.ResponseWriter, r *http.Request) {
 
 // options are the values each filter can take, from the whole inventory.
 func options(rows []Row) map[string][]string {
-	sets := map[string]map[string]bool{"kind": {}, "account": {}, "region": {}, "stage": {}}
+	sets := map[string]map[string]bool{"kind": {}, "account": {}, "region": {}, "stage": {}, "schedule": {}, "policy": {}}
 	for _, r := range rows {
 		sets["kind"][string(r.Kind)] = true
 		sets["account"][r.Account] = true
 		sets["region"][r.Region] = true
 		sets["stage"][string(r.Stage)] = true
+		for _, n := range r.Schedules {
+			sets["schedule"][n] = true
+		}
+		for _, h := range r.Policy {
+			sets["policy"][h.Rule] = true
+		}
 	}
 	out := map[string][]string{}
 	for k, set := range sets {
@@ -287,7 +293,7 @@ func options(rows []Row) map[string][]string {
 
 // exportColumns are the CSV header, the same columns as the JSON rows.
 var exportColumns = []string{"id", "name", "kind", "stage", "account", "region", "instance_type", "instance_count", "state",
-	"usd_per_hour", "usd_per_month", "estimate", "price_source", "idle", "idle_since", "owner", "team"}
+	"usd_per_hour", "usd_per_month", "estimate", "price_source", "idle", "idle_since", "owner", "team", "schedules", "policy_rules", "protected"}
 
 // price renders an amount for an export: exact, "" (CSV) or null (JSON)
 // when unknown, never 0.
@@ -320,7 +326,7 @@ func (s *Server) inventoryCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = cw.Write([]string{x.ID, x.Name, string(x.Kind), string(x.Stage), x.Account, x.Region, x.Type, strconv.Itoa(x.Count), x.State,
 			amt(x.Hourly), amt(x.Monthly), strconv.FormatBool(x.Hourly.Estimate || x.Monthly.Estimate), x.Source,
-			strconv.FormatBool(x.Idle), since, x.Owner, x.Team})
+			strconv.FormatBool(x.Idle), since, x.Owner, x.Team, x.Schedule, x.Rules, strconv.FormatBool(x.Protected)})
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -350,6 +356,9 @@ type exportRow struct {
 	IdleSince     *time.Time     `json:"idle_since"`
 	Owner         string         `json:"owner"`
 	Team          string         `json:"team"`
+	Schedules     []string       `json:"schedules"`
+	PolicyRules   []string       `json:"policy_rules"`
+	Protected     bool           `json:"protected"`
 }
 
 type exportDoc struct {
@@ -374,13 +383,32 @@ func (s *Server) inventoryJSON(w http.ResponseWriter, r *http.Request) {
 		doc.Rows = append(doc.Rows, exportRow{ID: x.ID, Name: x.Name, Kind: string(x.Kind), Stage: string(x.Stage), Account: x.Account,
 			Region: x.Region, InstanceType: x.Type, InstanceCount: x.Count, State: x.State, USDPerHour: exportAmount(x.Hourly),
 			USDPerMonth: exportAmount(x.Monthly), Estimate: x.Hourly.Estimate || x.Monthly.Estimate, PriceSource: x.Source,
-			Idle: x.Idle, IdleSince: since, Owner: x.Owner, Team: x.Team})
+			Idle: x.Idle, IdleSince: since, Owner: x.Owner, Team: x.Team, Schedules: nonNil(x.Schedules), PolicyRules: ruleNames(x.Policy),
+			Protected: x.Protected})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", `attachment; filename="sagesaver-inventory.json"`)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(doc)
+}
+
+// nonNil is names, or an empty list: the JSON export writes [] for none,
+// never null.
+func nonNil(names []string) []string {
+	if names == nil {
+		return []string{}
+	}
+	return names
+}
+
+// ruleNames is the rules of hits, in their order.
+func ruleNames(hits []RuleHit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.Rule
+	}
+	return out
 }
 
 type resourceView struct {

@@ -181,6 +181,10 @@ type Store interface {
 	// claiming again succeeds (a retried write). Of any number of runs
 	// claiming one time at once, exactly one wins.
 	ClaimTick(ctx context.Context, run int64, at time.Time) error
+	// TickHolder returns the run that holds the tick scheduled at at
+	// (TickTime(at)), or ErrNotFound when no run claimed it. It writes
+	// nothing: a run that lost ClaimTick did not run that tick.
+	TickHolder(ctx context.Context, at time.Time) (int64, error)
 	// RecordTarget stores (replaces) the result of one target of run, the
 	// one of r's Account and Region (both required).
 	RecordTarget(ctx context.Context, run int64, r TargetResult) error

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,21 @@ func (s *SQLite) ClaimTick(ctx context.Context, run int64, at time.Time) error {
 		return fmt.Errorf("claim tick %s: %w", key, err)
 	}
 	return &TickClaimedError{At: at, RunID: holder, Claimed: ct}
+}
+
+// TickHolder returns the run that holds the tick at TickTime(at), or
+// ErrNotFound.
+func (s *SQLite) TickHolder(ctx context.Context, at time.Time) (int64, error) {
+	key := fmtTime(TickTime(at))
+	var holder int64
+	err := s.db.QueryRowContext(ctx, `SELECT run_id FROM tick_claims WHERE tick = ?`, key).Scan(&holder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("holder of tick %s: %w", key, err)
+	}
+	return holder, nil
 }
 
 // The statuses of a TargetResult.

@@ -97,7 +97,7 @@ var ExitCodes = []ExitCode{
 	{ExitFailed, "failed", "the command failed (an AWS or state database error); see the last line on stderr"},
 	{ExitUsage, "usage", "bad flag, argument or value, or bad input file (missing, unreadable or invalid; named with line and field); nothing was done"},
 	{ExitPartial, "partial", "completed, but part failed: an account, region or kind not scanned, evidence not read, an action or a notification (apply, schedule run) that failed; the output lists them"},
-	{ExitInterrupted, "interrupted", "stopped by SIGINT or SIGTERM before it completed (schedule run --daemon exits 0 when stopped)"},
+	{ExitInterrupted, "interrupted", "stopped by SIGINT or SIGTERM before it completed (schedule run --daemon exits 0 when stopped; run and serve -f exit 0 once a signal let the tick drain, 130 when a second signal cut it)"},
 }
 
 // ExitCodeTable renders ExitCodes as text for --help.

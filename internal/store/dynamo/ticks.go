@@ -54,6 +54,21 @@ func (s *Store) ClaimTick(ctx context.Context, run int64, at time.Time) error {
 	return &store.TickClaimedError{At: at, RunID: held.RunID, Claimed: claimed}
 }
 
+// TickHolder returns the run that holds the tick at store.TickTime(at),
+// or store.ErrNotFound: one strongly consistent read.
+func (s *Store) TickHolder(ctx context.Context, at time.Time) (int64, error) {
+	k := fmtTime(store.TickTime(at))
+	var held tickItem
+	found, err := s.get(ctx, "tick", k, &held)
+	if err != nil {
+		return 0, fmt.Errorf("holder of tick %s: %w", k, err)
+	}
+	if !found {
+		return 0, store.ErrNotFound
+	}
+	return held.RunID, nil
+}
+
 type targetItem struct {
 	PK               string         `dynamodbav:"pk"`
 	SK               string         `dynamodbav:"sk"`

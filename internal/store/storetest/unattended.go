@@ -53,6 +53,9 @@ func testClaimTickRules(t *testing.T, open Open) {
 	s := open(t, clk)
 	a, b := startRun(t, s, "a"), startRun(t, s, "b")
 	at := t0.Add(-time.Minute)
+	if _, err := s.TickHolder(ctx, at); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("TickHolder of an unclaimed tick = %v, want ErrNotFound", err)
+	}
 	must(t, s.ClaimTick(ctx, a.ID, at))
 	must(t, s.ClaimTick(ctx, a.ID, at)) // a retried write
 	refused := func(step string, run int64, when time.Time) {
@@ -67,6 +70,11 @@ func testClaimTickRules(t *testing.T, open Open) {
 		}
 	}
 	refused("another run", b.ID, at)
+	// The holder is read back, the same second written another way, and
+	// the loser's claim changed nothing.
+	if h, err := s.TickHolder(ctx, at.Add(500*time.Millisecond).In(time.FixedZone("X", 3600))); err != nil || h != a.ID {
+		t.Errorf("TickHolder = %d, %v, want run %d", h, err, a.ID)
+	}
 	// The same second, written another way, is the same tick.
 	refused("the same second, later nanoseconds", b.ID, at.Add(999*time.Millisecond).In(time.FixedZone("X", -7200)))
 	must(t, s.FinishRun(ctx, a.ID, nil))
