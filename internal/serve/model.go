@@ -209,7 +209,7 @@ func baseRows(snap *Snapshot, schedules []*schedule.Schedule, policies []*policy
 		row := Row{ID: r.LineID().String(), Name: r.Name, Kind: r.Kind, Stage: l.Stage, Account: r.Account, Region: r.Region,
 			Type: r.InstanceType, Count: r.InstanceCount, State: r.Status, Running: r.Running, Family: family(r.InstanceType),
 			Hourly: l.Hourly, Monthly: l.Monthly, Source: l.Source, Tags: r.Tags,
-			Owner: tagOf(r.Tags, "owner", "Owner", "created-by"), Team: tagOf(r.Tags, "team", "Team", "project"), Line: l}
+			Owner: tagOf(r.Tags, "owner", "Owner", "created-by"), Team: resource.Team(r.Tags), Line: l}
 		if r.Variant != "" {
 			row.Name = r.Name + "/" + r.Variant
 		}
