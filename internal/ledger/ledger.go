@@ -131,6 +131,13 @@ func (e *Entry) fill(now time.Time) {
 	}
 }
 
+// At is what the entry had realized and what its action estimated by t
+// (t before now; each zero before the period's start): the points of a
+// realized-vs-estimated chart.
+func (e Entry) At(t time.Time) (realized, estimate pricing.Money) {
+	return e.Period.Realized(t), estimated(e.EstimatedMonthly, e.Period.From, t)
+}
+
 // estimated is monthly's share of the whole seconds from from to t (zero
 // before from).
 func estimated(monthly pricing.Money, from, t time.Time) pricing.Money {

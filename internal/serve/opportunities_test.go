@@ -15,6 +15,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/clock"
+	"github.com/sagesaver/sagesaver/internal/ledger"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/report"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -265,7 +266,11 @@ func TestSavingsRealizedVsEstimated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := e.srv.savingsChart(ctx, periods, testNow)
+	entries, err := ledger.Read(ctx, e.st, periods, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := savingsChart(entries, testNow)
 	if c == nil || len(c.Series) != 2 {
 		t.Fatalf("chart %+v", c)
 	}

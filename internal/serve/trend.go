@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/ledger"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
 	"github.com/sagesaver/sagesaver/internal/schedule"
@@ -58,40 +59,23 @@ func monthToDate(hist []Point, now time.Time) (usd float64, ok bool) {
 const savingsChartPoints = 60
 
 // savingsChart is realized vs estimated savings, cumulative, since the
-// first saving period: realized is the ledger (hours a thing was really
-// off x its price); estimated is what each action said it would save a
-// month, from when it acted to now, as if nothing had been started again.
-// The gap is what people undid.
-func (s *Server) savingsChart(ctx context.Context, periods []store.SavingPeriod, now time.Time) *chartData {
-	if len(periods) == 0 {
+// first saving period, from the ledger's entries (the figures of the
+// Savings page and `history`): realized is hours a thing was really off x
+// its price; estimated is what each action said it would save a month,
+// from when it acted to now, as if nothing had been started again. The
+// gap is what people undid.
+func savingsChart(entries []ledger.Entry, now time.Time) *chartData {
+	if len(entries) == 0 {
 		return nil
 	}
-	first := periods[0].From
-	for _, p := range periods {
-		if p.From.Before(first) {
-			first = p.From
+	first := entries[0].Period.From
+	for _, e := range entries {
+		if e.Period.From.Before(first) {
+			first = e.Period.From
 		}
 	}
 	if !now.After(first) {
 		return nil
-	}
-	type span struct {
-		from, until    time.Time // until: zero while open
-		real, estimate float64   // $/hour
-	}
-	spans := make([]span, 0, len(periods))
-	for _, p := range periods {
-		sp := span{from: p.From, real: toFloat(p.Hourly)}
-		if p.Until != nil {
-			sp.until = *p.Until
-		}
-		sp.estimate = sp.real
-		if p.ActionID > 0 {
-			if a, err := s.opts.Store.Action(ctx, p.ActionID); err == nil && a.MonthlySaved.Known {
-				sp.estimate = toFloat(a.MonthlySaved.Amount) / pricing.HoursPerMonth
-			}
-		}
-		spans = append(spans, sp)
 	}
 	c := &chartData{Title: "Savings, realized vs estimated", Unit: "$"}
 	c.Series = []chartSeries{{Name: "realized"}, {Name: "estimated"}}
@@ -101,23 +85,15 @@ func (s *Server) savingsChart(ctx context.Context, periods []store.SavingPeriod,
 		if i == savingsChartPoints-1 {
 			t = now
 		}
-		var real, estd float64
-		for _, sp := range spans {
-			if !t.After(sp.from) {
-				continue
-			}
-			estd += sp.estimate * t.Sub(sp.from).Hours()
-			end := t
-			if !sp.until.IsZero() && sp.until.Before(end) {
-				end = sp.until
-			}
-			if end.After(sp.from) {
-				real += sp.real * end.Sub(sp.from).Hours()
-			}
+		real, estd := pricing.Zero, pricing.Zero
+		for _, e := range entries {
+			r, est := e.At(t)
+			real, estd = real.Add(r), estd.Add(est)
 		}
+		rf, ef := toFloat(real), toFloat(estd)
 		c.X = append(c.X, t.Unix())
-		c.Series[0].Values = append(c.Series[0].Values, &real)
-		c.Series[1].Values = append(c.Series[1].Values, &estd)
+		c.Series[0].Values = append(c.Series[0].Values, &rf)
+		c.Series[1].Values = append(c.Series[1].Values, &ef)
 	}
 	return c
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/advise"
 	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/cost"
+	"github.com/sagesaver/sagesaver/internal/ledger"
 	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -100,7 +101,13 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	rows := s.rows.get(snap, f)
 	o := f.overview(snap, rows, s.opts.Clock.Now())
 	hist := s.opts.Source.History()
-	v := &overviewView{Overview: o, Chart: costChart(thinned(hist, maxChartPoints)), SavingsChart: s.savingsChart(r.Context(), f.savings, s.opts.Clock.Now())}
+	now := s.opts.Clock.Now()
+	entries, err := ledger.Read(r.Context(), s.opts.Store, f.savings, now)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &overviewView{Overview: o, Chart: costChart(thinned(hist, maxChartPoints)), SavingsChart: savingsChart(entries, now)}
 	v.MonthToDate, v.MTDKnown = monthToDate(hist, s.opts.Clock.Now())
 	s.render(w, r, "overview", s.page("overview", "Overview", v))
 }
