@@ -176,6 +176,7 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 	// With a run file, the ticks feed the dashboard from the state store
 	// instead of the poller's scans.
 	var storeSrc *dash.StoreSource
+	var trend *dash.Trend // the history, when serve keeps it (not with -f)
 	var ticks func(ctx context.Context) error
 	if o.file != "" {
 		topts, st, r, err := prepareTick(ctx, a, cmd, o.file, false)
@@ -244,6 +245,8 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 		if err != nil {
 			return err
 		}
+		trend = dash.NewTrend(st, opts.Schedules)
+		d.trend = trend
 		take = d.take
 		opts.Policies = []*policy.Policy{d.policy}
 		actor.setup = func(context.Context, string) (*action.Executor, *policy.Policy, error) { return d.ex, d.policy, nil }
@@ -312,7 +315,10 @@ func runServe(ctx context.Context, a *app, cmd *cobra.Command, o serveOptions) e
 	if storeSrc != nil {
 		opts.Source = storeSrc
 	} else {
-		poller = dash.NewPoller(take, o.interval, opts.Clock, a.Log, dash.NewTrend(opts.Store, opts.Schedules))
+		if trend == nil {
+			trend = dash.NewTrend(opts.Store, opts.Schedules)
+		}
+		poller = dash.NewPoller(take, o.interval, opts.Clock, a.Log, trend)
 		opts.Source = poller
 	}
 	if o.actions {
@@ -439,6 +445,8 @@ type serveDemo struct {
 	catalog *pricing.Catalog
 	applied bool
 	advice  adviceCache
+	// trend is the history the dashboard shows (the poller's).
+	trend *dash.Trend
 }
 
 func newServeDemo(ctx context.Context, a *app, env *demoEnv, st store.Store, catalog *pricing.Catalog) (*serveDemo, error) {
@@ -462,6 +470,12 @@ func (d *serveDemo) take(ctx context.Context) (*dash.Snapshot, error) {
 	start := time.Now()
 	res := d.scan(ctx)
 	if !d.applied {
+		// The fleet before the apply is the history's first point, so
+		// the charts open on what the apply changed (the run-rate's
+		// drop, a schedule's notebook stopped).
+		if err := d.trend.Add(ctx, d.snapshot(res, start, nil)); err != nil {
+			return nil, fmt.Errorf("demo history: %w", err)
+		}
 		// Deleting the idle endpoints is left to the reader of the
 		// dashboard, who sees them idle, with their evidence and what
 		// they would save: the first apply runs every other rule.
@@ -489,13 +503,18 @@ func (d *serveDemo) take(ctx context.Context) (*dash.Snapshot, error) {
 	if _, err := d.ex.Run(ctx, "plan", d.policy, res.Resources, true); err != nil {
 		return nil, fmt.Errorf("demo plan: %w", err)
 	}
+	advice := d.advice.get(ctx, res, d.catalog, func(_, region string) *awsapi.Clients { return awsapi.NewClients(d.env.cfg, region, false) })
+	return d.snapshot(res, start, advice), nil
+}
+
+// snapshot prices res, a scan begun at start (wall clock).
+func (d *serveDemo) snapshot(res *inventory.Result, start time.Time, advice *advise.Result) *dash.Snapshot {
 	var accounts []string
 	for _, t := range d.targets {
 		accounts = append(accounts, t.Account)
 	}
 	s := report.New(reportInput(res), d.catalog, accounts, demoRegions, inventory.DefaultJobLookback)
-	advice := d.advice.get(ctx, res, d.catalog, func(_, region string) *awsapi.Clients { return awsapi.NewClients(d.env.cfg, region, false) })
-	return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start), Advice: advice}, nil
+	return &dash.Snapshot{Scan: s, At: res.ScannedAt, Took: time.Since(start), Advice: advice}
 }
 
 // demoSettle is how much virtual time passes between serve --demo's

@@ -329,8 +329,11 @@ func TestServeDemoInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.getElementById('theme').dispatchEvent(new Event('change'))`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"] body`)), shot("overview-dark")); err != nil {
-		t.Fatalf("dark theme: %v", err)
+	// The demo keeps the fleet before its first apply as the history's
+	// first point: the run-rate chart is drawn from the start.
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"] body`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-chart="cost"] .chart-box[data-drawn="true"] canvas`)), shot("overview-dark")); err != nil {
+		t.Fatalf("dark theme, run-rate chart: %v", err)
 	}
 	// Opportunities, then apply one of them with actions enabled: the dry
 	// run first, then for real; then restore the endpoint it deleted.
@@ -345,6 +348,38 @@ func TestServeDemoInBrowser(t *testing.T) {
 	}
 	if n := text(`[data-schedule="dev-notebooks-office-hours"] [data-testid="managed"]`); n == "0" {
 		t.Error("the office-hours schedule manages none of the demo's dev- notebooks")
+	}
+	// Its chart over time is drawn, and shows the demo's first apply
+	// stopping a dev- notebook the schedule manages (dev-bob): one
+	// running fewer, one stopped more, as many managed.
+	const schedChart = `[data-schedule="dev-notebooks-office-hours"] [data-chart="schedule"]`
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(schedChart+` .chart-box[data-drawn="true"] canvas`))); err != nil {
+		t.Fatalf("schedule chart: %v", err)
+	}
+	raw, err := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf("document.querySelector(%q).textContent", schedChart+" script.chart-data")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc struct {
+		X      []int64 `json:"x"`
+		Series []struct {
+			Name   string     `json:"name"`
+			Values []*float64 `json:"values"`
+		} `json:"series"`
+	}
+	if err := json.Unmarshal([]byte(raw), &sc); err != nil || len(sc.Series) != 3 || len(sc.X) < 2 {
+		t.Fatalf("schedule chart data %s: %v", raw, err)
+	}
+	end := func(i, at int) float64 {
+		if v := sc.Series[i].Values[at]; v != nil {
+			return *v
+		}
+		return -1
+	}
+	last := len(sc.X) - 1
+	if end(0, 0) != end(0, last) || end(1, last) != end(1, 0)-1 || end(2, last) != end(2, 0)+1 {
+		t.Errorf("schedule chart from %v to %v (managed, running, stopped), want one notebook stopped by the first apply: %s",
+			[]float64{end(0, 0), end(1, 0), end(2, 0)}, []float64{end(0, last), end(1, last), end(2, last)}, raw)
 	}
 	if err := chromedp.Do(bctx, chromedp.Navigate(s.url+"/opportunities"), ready, shot("opportunities")); err != nil {
 		t.Fatalf("opportunities: %v", err)
