@@ -163,7 +163,7 @@ func scheduleChart(name string, hist []Point) *chartData {
 		b, bok := count(j)
 		return a == b && aok == bok
 	}
-	c := &chartData{Title: "Resources of " + name, Unit: "resources"}
+	c := &chartData{Title: "Resources of " + name, Unit: "resources", Stepped: true}
 	c.Series = []chartSeries{{Name: "managed"}, {Name: "running"}, {Name: "stopped"}}
 	for i := range hist {
 		if i > 0 && i < len(hist)-1 && same(i, i-1) && same(i, i+1) {

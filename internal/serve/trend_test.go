@@ -125,7 +125,7 @@ func TestSchedulesChartOverTime(t *testing.T) {
 		}
 		return out
 	}
-	want := &chartData{Title: "Resources of dev-notebooks-office-hours", Unit: "resources", X: x(snaps[0], snaps[1], snaps[3], snaps[4]),
+	want := &chartData{Title: "Resources of dev-notebooks-office-hours", Unit: "resources", Stepped: true, X: x(snaps[0], snaps[1], snaps[3], snaps[4]),
 		Series: []chartSeries{
 			{Name: "managed", Values: counts(2, 2, 2, 3)},
 			{Name: "running", Values: counts(1, 2, 2, 0)},
@@ -134,7 +134,7 @@ func TestSchedulesChartOverTime(t *testing.T) {
 	if diff := cmp.Diff(want, chartOf(t, doc, "dev-notebooks-office-hours")); diff != "" {
 		t.Errorf("dev-notebooks-office-hours chart (-want +got):\n%s", diff)
 	}
-	want = &chartData{Title: "Resources of studio-apps-evening-stop", Unit: "resources", X: x(snaps[0], snaps[4]),
+	want = &chartData{Title: "Resources of studio-apps-evening-stop", Unit: "resources", Stepped: true, X: x(snaps[0], snaps[4]),
 		Series: []chartSeries{{Name: "managed", Values: counts(1, 1)}, {Name: "running", Values: counts(1, 1)}, {Name: "stopped", Values: counts(0, 0)}}}
 	if diff := cmp.Diff(want, chartOf(t, doc, "studio-apps-evening-stop")); diff != "" {
 		t.Errorf("studio-apps-evening-stop chart (-want +got):\n%s", diff)

@@ -126,6 +126,9 @@ type chartData struct {
 	// YMax is the least top of the y axis (100 for a percentage of the
 	// instance); the axis grows past it when a value does.
 	YMax float64 `json:"y_max,omitempty"`
+	// Stepped draws each value held until the next point (a run-rate, a
+	// count of resources) instead of a line between points.
+	Stepped bool `json:"stepped,omitempty"`
 }
 
 type chartSeries struct {
@@ -193,7 +196,7 @@ func costChart(hist []Point) *chartData {
 	if len(kinds) > 9 {
 		top, other = kinds[:9], kinds[9:]
 	}
-	c := &chartData{Title: "Run-rate by kind", Unit: "$/h", Stacked: true}
+	c := &chartData{Title: "Run-rate by kind", Unit: "$/h", Stacked: true, Stepped: true}
 	names := make([]string, 0, len(top)+1)
 	for _, k := range top {
 		names = append(names, string(k))

@@ -52,6 +52,8 @@
         width: 2,
         fill: data.stacked ? color + "33" : undefined,
         spanGaps: false,
+        // A run-rate or a count holds from its point until the next.
+        paths: data.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
         points: { show: data.x.length < 40 },
         value: function (u, v) { return fmtValue(data.unit, v); }
       });
