@@ -95,7 +95,7 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 		for i := range rows {
 			row := &rows[i]
 			id := row.Line.Resource.ID()
-			if seen[id] || !managedBy(sc, row) {
+			if seen[id] || !slices.Contains(row.Schedules, sc.Name) {
 				continue
 			}
 			seen[id] = true
@@ -129,7 +129,7 @@ type resourceSchedule struct {
 func (s *Server) resourceSchedules(r *Row, now time.Time) []resourceSchedule {
 	var out []resourceSchedule
 	for _, sc := range s.opts.Schedules {
-		if !managedBy(sc, r) {
+		if !slices.Contains(r.Schedules, sc.Name) {
 			continue
 		}
 		running, reason, _ := schedule.DesiredState(sc, now)
