@@ -528,9 +528,9 @@ func TestNotebookRules(t *testing.T) {
           - {name: with-lcc, instanceType: ml.m5.xlarge, age: 10d, lastModified: 10d, lifecycleConfig: auto-stop}
           - {name: stopped, instanceType: ml.m5.xlarge, age: 10d, lastModified: 10d, status: Stopped}
           - {name: fresh, instanceType: ml.m5.xlarge, age: 3h}
-          - {name: gpu-quiet, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: {"sagesaver:last-activity": "2026-11-22T09:00:00Z"}}
-          - {name: gpu-busy, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: {"sagesaver:last-activity": "2026-11-25T11:50:00Z"}}
-          - {name: small-quiet, instanceType: ml.t3.medium, age: 10d, lastModified: 10d, tags: {"sagesaver:last-activity": "2026-11-20T09:00:00Z"}}
+          - {name: gpu-quiet, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: {"sagesaver:last-activity": "2026-11-22T09:00:00Z", "sagesaver:heartbeat": "2026-11-25T11:55:00Z"}}
+          - {name: gpu-busy, instanceType: ml.g4dn.xlarge, age: 10d, lastModified: 10d, tags: {"sagesaver:last-activity": "2026-11-25T11:50:00Z", "sagesaver:heartbeat": "2026-11-25T11:55:00Z"}}
+          - {name: small-quiet, instanceType: ml.t3.medium, age: 10d, lastModified: 10d, tags: {"sagesaver:last-activity": "2026-11-20T09:00:00Z", "sagesaver:heartbeat": "2026-11-25T11:55:00Z"}}
 `))
 	cat := pricing.Embedded()
 	res := run(t, env, cat)

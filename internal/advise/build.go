@@ -33,16 +33,23 @@ const (
 )
 
 // agentQuiet returns how long the agent has seen no activity, or false
-// when no agent reports on the resource or it saw activity recently.
-func (a *advisor) agentQuiet(r *resource.Resource) (time.Duration, bool) {
+// when no agent reports on the resource, it saw activity recently, or its
+// heartbeat (agenttag.Heartbeat) is missing or older than agenttag.MaxAge:
+// then the agent may have died or lost the API, and its quiet time says
+// nothing (idle.Notebook's verdict reads it the same way). stale is true
+// in that last case, for a skip's reason.
+func (a *advisor) agentQuiet(r *resource.Resource) (quiet time.Duration, ok, stale bool) {
 	if r.AgentLastActivity == nil {
-		return 0, false
+		return 0, false, false
+	}
+	if hb, ok := agenttag.TimeOf(r.Tags, agenttag.Heartbeat); !ok || a.o.Now.Sub(hb) > agenttag.MaxAge {
+		return 0, false, true
 	}
 	d := a.o.Now.Sub(*r.AgentLastActivity)
 	if r.Started != nil && r.Started.After(*r.AgentLastActivity) {
 		d = a.o.Now.Sub(*r.Started)
 	}
-	return d, d >= AgentQuiet
+	return d, d >= AgentQuiet, false
 }
 
 // downsizeTo proposes SmallType, or failing a price for it (or when it
@@ -147,7 +154,10 @@ func (a *advisor) downsize(r *resource.Resource, rule Rule, comp pricing.Compone
 		a.downsizeByUsage(r, rule, comp, rate, spec, what)
 		return
 	}
-	quiet, ok := a.agentQuiet(r)
+	quiet, ok, stale := a.agentQuiet(r)
+	if stale {
+		a.skip(r, rule, fmt.Sprintf("the agent's heartbeat (%s) is missing or older than %s: its last activity is no evidence", agenttag.Heartbeat, duration(agenttag.MaxAge)))
+	}
 	if !ok {
 		return
 	}

@@ -1,12 +1,14 @@
 package advise_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sagesaver/sagesaver/internal/advise"
+	"github.com/sagesaver/sagesaver/internal/agent/agenttag"
 	"github.com/sagesaver/sagesaver/internal/inventory"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 	"github.com/sagesaver/sagesaver/internal/resource"
@@ -71,22 +73,39 @@ func TestStudioDownsize(t *testing.T) {
 	quiet := now.Add(-72 * time.Hour)
 	recent := now.Add(-10 * time.Minute)
 	started := now.Add(-100 * time.Hour)
-	app := func(name, typ string, last *time.Time) resource.Resource {
+	beat := func(at time.Time) map[string]string {
+		return map[string]string{agenttag.Heartbeat: agenttag.FormatTime(at)}
+	}
+	app := func(name, typ string, last *time.Time, tags map[string]string) resource.Resource {
 		return resource.Resource{Account: acct, Region: "us-east-1", Kind: resource.StudioApp, Name: name, Parent: "d-1",
 			AppType: "JupyterLab", Status: "InService", InstanceType: typ, InstanceCount: 1, Running: true,
-			AgentLastActivity: last, Started: &started}
+			AgentLastActivity: last, Started: &started, Tags: tags}
 	}
 	rs := []resource.Resource{
-		app("alice/JupyterLab/default", "ml.g4dn.xlarge", &quiet),
-		app("bob/JupyterLab/default", "ml.g4dn.xlarge", &recent),
-		app("carol/JupyterLab/default", "ml.g4dn.xlarge", nil),
-		app("dan/JupyterLab/default", "ml.m5.xlarge", &quiet), // not a GPU
+		app("alice/JupyterLab/default", "ml.g4dn.xlarge", &quiet, beat(now.Add(-5*time.Minute))),
+		app("bob/JupyterLab/default", "ml.g4dn.xlarge", &recent, beat(now.Add(-5*time.Minute))),
+		app("carol/JupyterLab/default", "ml.g4dn.xlarge", nil, nil),
+		app("dan/JupyterLab/default", "ml.m5.xlarge", &quiet, beat(now.Add(-5*time.Minute))), // not a GPU
+		// Quiet for three days, but the agent stopped checking an hour
+		// ago (or never said when it checked): it may have died, and its
+		// quiet time is no evidence.
+		app("erin/JupyterLab/default", "ml.g4dn.xlarge", &quiet, beat(now.Add(-time.Hour))),
+		app("fay/JupyterLab/default", "ml.g4dn.xlarge", &quiet, nil),
 	}
 	cat := pricing.Embedded()
 	res := advise.Advise(rs, evidence(), cat, advise.Options{Now: now})
 	want := []string{"alice/JupyterLab/default studio-downsize ml.g4dn.xlarge x1 -> ml.t3.medium x1"}
 	if diff := cmp.Diff(want, brief(res, advise.StudioDownsize)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	var skipped []string
+	for _, sk := range res.Skipped {
+		if sk.Rule == advise.StudioDownsize && strings.Contains(sk.Reason, agenttag.Heartbeat) {
+			skipped = append(skipped, sk.Resource)
+		}
+	}
+	if diff := cmp.Diff([]string{"erin/JupyterLab/default", "fay/JupyterLab/default"}, skipped); diff != "" {
+		t.Errorf("skipped for a stale heartbeat (-want +got):\n%s", diff)
 	}
 	g4 := rate(t, cat, "us-east-1", "ml.g4dn.xlarge", pricing.StudioJupyterLab)
 	t3 := rate(t, cat, "us-east-1", "ml.t3.medium", pricing.StudioJupyterLab)
