@@ -368,7 +368,7 @@ func (a *app) newScheduler(ctx context.Context, f *scheduleRunFlags, run bool) (
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := []scheduler.Option{scheduler.WithLogger(a.Log)}
+	opts := []scheduler.Option{scheduler.WithLogger(a.Log), scheduler.WithClock(a.clk())}
 	var st store.Store
 	var memory scheduler.Memory = noMemory{}
 	if !run {

@@ -297,3 +297,52 @@ accounts:
 		t.Errorf("explain in a member account: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// schedule run decides on the app's clock (here the emulator's, fixed at
+// 2026-11-21 12:00 UTC), not the wall clock: the schedule started at 07:00
+// that day and stops at 17:00, so at the app's noon it wants dev-alice
+// running; on the wall clock (any later day) it would want her stopped
+// and do nothing.
+func TestScheduleRunOnTheAppClock(t *testing.T) {
+	const fleet = `apiVersion: sagesaver.io/v1alpha1
+kind: Scenario
+now: 2026-11-21T12:00:00Z
+accounts:
+- id: "123456789012"
+  regions:
+    us-east-1:
+      notebooks:
+      - {name: dev-alice, instanceType: ml.t3.medium, status: Stopped, age: 10d, lastModified: 20h}
+`
+	const oneDay = `apiVersion: sagesaver.io/v1alpha1
+kind: ScheduleSet
+schedules:
+  - name: one-saturday
+    timezone: UTC
+    start: cron(0 7 21 11 ? 2026)
+    stop: cron(0 17 21 11 ? 2026)
+    targets: [{kind: notebook, namePrefix: dev-}]
+`
+	env := emulatortest.Start(t, fleet)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "schedules.yaml")
+	if err := os.WriteFile(file, []byte(oneDay), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runScanCLI(t, env, "AKIDSCHEDCLOCK", dir, "version") // sets the environment
+	var out, errb strings.Builder
+	a := &app{root.New(Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})}
+	a.Clock = env.Emu.Clock()
+	code := run(t.Context(), a, []string{"-o", "json", "schedule", "run", "-f", file, "--yes", "--endpoint-url", env.URL,
+		"--region", "us-east-1", "--state", filepath.Join(dir, "state.db")})
+	if code != 0 {
+		t.Fatalf("schedule run: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	var rep scheduleRunJSON
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if len(rep.Outcomes) != 1 || rep.Outcomes[0].Name != "dev-alice" || rep.Outcomes[0].Action != "start" || rep.Outcomes[0].Result != "ok" {
+		t.Errorf("at the app's 12:00 the schedule wants dev-alice running; the run did %+v", rep.Outcomes)
+	}
+}
