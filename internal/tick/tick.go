@@ -224,39 +224,24 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Recovered = len(rec.Interrupted)
 	t.policiesForced = t.enforce && res.Recovered > 0 && len(o.Run.Policies) > 0
 
-	targets := slices.Clone(o.Targets)
-	slices.SortFunc(targets, func(a, b Target) int {
-		return strings.Compare(a.Account+"/"+a.Region, b.Account+"/"+b.Region)
-	})
-	for _, tg := range targets {
-		if ctx.Err() != nil {
-			break
-		}
-		res.Targets = append(res.Targets, t.target(ctx, tg))
-	}
+	t.targets(ctx, res)
 	if ctx.Err() == nil && !action.Stopping(ctx) {
 		res.Digest = t.digest(ctx)
 	}
-	var runErr error
-	if res.Failed() {
-		runErr = errors.New("some targets or the digest failed")
-	}
-	if action.Stopping(ctx) {
-		runErr = action.ErrNotDone
-	}
-	if ctx.Err() != nil {
-		runErr = ctx.Err()
-	}
-	if err := o.Store.FinishRun(context.WithoutCancel(ctx), run.ID, runErr); err != nil {
-		return res, err
-	}
-	return res, nil
+	return t.finish(ctx, res, "some targets or the digest failed")
 }
 
 // worker runs the targets of a worker: no claim of the tick's time, no
 // recovery, no digest (the orchestrator's).
 func (t *ticker) worker(ctx context.Context, res *Result) (*Result, error) {
 	defer t.keepAlive(ctx)()
+	t.targets(ctx, res)
+	return t.finish(ctx, res, "the target failed")
+}
+
+// targets works on each target in turn, by account and region, into
+// res.Targets, until ctx ends.
+func (t *ticker) targets(ctx context.Context, res *Result) {
 	targets := slices.Clone(t.o.Targets)
 	slices.SortFunc(targets, func(a, b Target) int {
 		return strings.Compare(a.Account+"/"+a.Region, b.Account+"/"+b.Region)
@@ -267,9 +252,14 @@ func (t *ticker) worker(ctx context.Context, res *Result) (*Result, error) {
 		}
 		res.Targets = append(res.Targets, t.target(ctx, tg))
 	}
+}
+
+// finish ends the tick's run: failed (with the error failed when res
+// did), stopped (action.ErrNotDone) or cut (ctx's error).
+func (t *ticker) finish(ctx context.Context, res *Result, failed string) (*Result, error) {
 	var runErr error
 	if res.Failed() {
-		runErr = errors.New("the target failed")
+		runErr = errors.New(failed)
 	}
 	if action.Stopping(ctx) {
 		runErr = action.ErrNotDone
