@@ -497,15 +497,12 @@ func (t *ticker) schedules(ctx context.Context, tg Target, counts map[string]int
 	return errs
 }
 
-// adviceLookback is the metrics window of the advice: two weeks, as
-// `sagesaver advise` reads by default.
-const adviceLookback = 14 * 24 * time.Hour
-
-// advice writes the target's right-sizing advice to the store.
+// advice writes the target's right-sizing advice to the store, over
+// advise's default window, as `sagesaver advise` reads.
 func (t *ticker) advice(ctx context.Context, tg Target, resources []resource.Resource, counts map[string]int) error {
 	now := t.o.Clock.Now()
 	src := []advise.Source{{Account: tg.Account, Region: tg.Region, CloudWatch: tg.Clients.Metrics, Scaling: tg.Clients.ApplicationAutoScaling}}
-	ev := advise.Gather(ctx, src, resources, now, adviceLookback, inventory.DefaultJobLookback)
+	ev := advise.Gather(ctx, src, resources, now, advise.DefaultLookback, inventory.DefaultJobLookback)
 	out := advise.Advise(resources, ev, t.o.Catalog, advise.Options{Now: now, JobLookback: inventory.DefaultJobLookback})
 	var b bytes.Buffer
 	if err := advise.Write(&b, config.OutputJSON, out); err != nil {
