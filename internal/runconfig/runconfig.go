@@ -331,12 +331,7 @@ func Decode(path string, data []byte) (*Run, error) {
 			err  error
 		)
 		if s.File != "" {
-			name := relativeTo(dir, s.File)
-			doc, rerr := config.ReadLimited(name, config.DefaultLimits.MaxBytes)
-			if rerr != nil {
-				return nil, referenced(path, data, field+".file", rerr)
-			}
-			if file, ss, err = decodeSchedules(name, doc); err != nil {
+			if file, ss, err = schedule.LoadFile(relativeTo(dir, s.File)); err != nil {
 				return nil, referenced(path, data, field+".file", err)
 			}
 		} else {
@@ -374,7 +369,7 @@ func relativeTo(dir, path string) string {
 	return filepath.Join(dir, path)
 }
 
-// decodeSchedules decodes and compiles a schedules document; its errors
+// decodeSchedules is schedule.LoadFile of an inline document: its errors
 // name name, and their line where the field is found in data.
 func decodeSchedules(name string, data []byte) (*schedule.File, []*schedule.Schedule, error) {
 	var f schedule.File
