@@ -53,7 +53,7 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 		source = "a read-only scan of the run file's targets now (no inventory in the state yet)"
 	}
 	cad := r.Cadences()
-	c := ownbill.Config{TickEvery: tickEvery, EvidenceEvery: cad.Evidence, InventoryEvery: cad.Inventory}
+	c := ownbill.Config{TickEvery: tickEvery, EvidenceEvery: cad.Evidence, InventoryEvery: cad.Inventory, TickDuration: ownbill.DefaultTickDuration}
 	durSource := "default"
 	if d, n, err := measuredTickDuration(ctx, st); err != nil {
 		return err
@@ -64,13 +64,9 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 		return err
 	}
 	bill := ownbill.EstimateBill(fleet, c)
-	dur := c.TickDuration
-	if dur == 0 {
-		dur = ownbill.DefaultTickDuration
-	}
 	doc := estimateDoc{Schema: report.SchemaRunEstimate, RunFile: file, State: loc.String(), StateBackend: loc.Backend,
 		TickEverySeconds: tickEvery.Seconds(), EvidenceEverySeconds: cad.Evidence.Seconds(), InventoryEverySeconds: cad.Inventory.Seconds(),
-		Fleet: fleet, FleetSource: source, FindingsPerPass: c.FindingsPerPass, TickDurationSeconds: dur.Seconds(), TickDurationSource: durSource, MemoryMB: ownbill.DefaultMemoryMB,
+		Fleet: fleet, FleetSource: source, FindingsPerPass: c.FindingsPerPass, TickDurationSeconds: c.TickDuration.Seconds(), TickDurationSource: durSource, MemoryMB: ownbill.DefaultMemoryMB,
 		Assumptions: []string{
 			fmt.Sprintf("one AWS Lambda invocation of %d MB a tick (on cron or a Kubernetes CronJob there is no Lambda charge)", ownbill.DefaultMemoryMB),
 			"the state in a DynamoDB table, on-demand (a SQLite state has no DynamoDB charge)",
@@ -85,7 +81,7 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	fmt.Fprintf(w, "sagesaver's own AWS bill for %s, a tick every %s, per month (730 hours):\n", file, config.FormatDuration(tickEvery))
 	fmt.Fprintf(w, "  fleet: %d endpoint(s), %d variant(s), %d notebook(s) in %d target(s), from %s\n", fleet.Endpoints, fleet.Variants, fleet.Notebooks, fleet.Targets, source)
 	fmt.Fprintf(w, "  tick: %s (%s); evidence every %s; inventory every %s; one Lambda invocation a tick at %d MB\n",
-		dur.Round(time.Millisecond), durSource, config.FormatDuration(cad.Evidence), config.FormatDuration(cad.Inventory), ownbill.DefaultMemoryMB)
+		c.TickDuration.Round(time.Millisecond), durSource, config.FormatDuration(cad.Evidence), config.FormatDuration(cad.Inventory), ownbill.DefaultMemoryMB)
 	fmt.Fprintf(w, "  policy pass: %d finding(s), from each target's latest (each written to the state, %d units, at every pass)\n",
 		c.FindingsPerPass, ownbill.WriteUnitsPerFinding)
 	fmt.Fprintf(w, "  state: %s (the estimate counts DynamoDB on-demand request units; a SQLite state has none)\n\n", loc)
