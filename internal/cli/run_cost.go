@@ -55,12 +55,16 @@ func runEstimate(ctx context.Context, a *app, cmd *cobra.Command, file string, t
 	cad := r.Cadences()
 	c := ownbill.Config{TickEvery: tickEvery, EvidenceEvery: cad.Evidence, InventoryEvery: cad.Inventory, TickDuration: ownbill.DefaultTickDuration}
 	durSource := "default"
-	if d, n, err := measuredTickDuration(ctx, st); err != nil {
+	runs, err := st.Runs(ctx, 0)
+	if err != nil {
+		return err
+	}
+	if d, n, err := measuredTickDuration(ctx, st, runs); err != nil {
 		return err
 	} else if n > 0 && d > 0 {
 		c.TickDuration, durSource = d, fmt.Sprintf("the mean of the latest %d tick(s)", n)
 	}
-	if c.FindingsPerPass, err = storedFindings(ctx, st); err != nil {
+	if c.FindingsPerPass, err = storedFindings(ctx, st, runs); err != nil {
 		return err
 	}
 	bill := ownbill.EstimateBill(fleet, c)
@@ -201,13 +205,9 @@ func runTargetFlags(r *runconfig.Run) targetFlags {
 	return tf
 }
 
-// storedFindings adds up the findings of each target's latest tick that
-// ran the policies (its result counts findings).
-func storedFindings(ctx context.Context, st store.Store) (int, error) {
-	runs, err := st.Runs(ctx, 0)
-	if err != nil {
-		return 0, err
-	}
+// storedFindings adds up the findings of each target's latest tick of
+// runs (newest first) that ran the policies (its result counts findings).
+func storedFindings(ctx context.Context, st store.Store, runs []store.Run) (int, error) {
 	seen := map[string]bool{}
 	n := 0
 	for _, r := range runs { // newest first
@@ -229,13 +229,10 @@ func storedFindings(ctx context.Context, st store.Store) (int, error) {
 	return n, nil
 }
 
-// measuredTickDuration is the mean duration of the latest ticks that
-// worked (measuredTicks of them at most) and how many there were.
-func measuredTickDuration(ctx context.Context, st store.Store) (time.Duration, int, error) {
-	runs, err := st.Runs(ctx, 0)
-	if err != nil {
-		return 0, 0, err
-	}
+// measuredTickDuration is the mean duration of the latest ticks of runs
+// (newest first) that worked (measuredTicks of them at most) and how many
+// there were.
+func measuredTickDuration(ctx context.Context, st store.Store, runs []store.Run) (time.Duration, int, error) {
 	var total time.Duration
 	n := 0
 	for _, r := range runs {
