@@ -13,6 +13,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/sagesaver/sagesaver/internal/metrics"
 	"github.com/sagesaver/sagesaver/internal/pricing"
 )
 
@@ -276,9 +277,9 @@ func Estimate(f Fleet, c Config) Usage {
 // function sized for the fleet of the benchmark).
 const (
 	DefaultTickEvery      = 5 * time.Minute
-	DefaultEvidenceEvery  = time.Hour
+	DefaultEvidenceEvery  = metrics.DefaultEvidenceEvery
 	DefaultInventoryEvery = time.Hour
-	DefaultQuietEvery     = 4 * time.Hour // metrics.DefaultQuietEvery
+	DefaultQuietEvery     = metrics.DefaultQuietEvery
 	DefaultWindow         = 25 * time.Hour
 	DefaultTickDuration   = 30 * time.Second
 	DefaultMemoryMB       = 1024
