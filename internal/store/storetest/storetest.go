@@ -152,12 +152,7 @@ func testRuns(t *testing.T, open Open) {
 func testClaimExactlyOneWinner(t *testing.T, open Open) {
 	ctx := context.Background()
 	clk := clock.NewManual(t0)
-	stores := make([]store.Store, Racers)
-	runs := make([]int64, Racers)
-	for i := range stores {
-		stores[i] = open(t, clk)
-		runs[i] = startRun(t, stores[i], fmt.Sprint("u", i)).ID
-	}
+	stores, runs := racers(t, open, clk, "u")
 	const rounds = 5
 	for round := range rounds {
 		res := nb("contended")
