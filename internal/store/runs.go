@@ -192,13 +192,18 @@ func (s *SQLite) Runs(ctx context.Context, limit int) ([]Run, error) {
 // when a state directory is shared between machines or containers, where
 // the lease decides).
 func (s *SQLite) alive(r Run, now time.Time) bool {
-	if r.Status != RunRunning {
+	if !r.Live(now, s.lease) {
 		return false
 	}
-	if r.Host == s.host && r.PID > 0 && !processAlive(r.PID) {
-		return false
-	}
-	return now.Sub(r.Heartbeat) < s.lease
+	return r.Host != s.host || r.PID <= 0 || processAlive(r.PID)
+}
+
+// Live reports whether r counts as running at now by its record alone:
+// status running and a heartbeat less than lease old. Every backend
+// applies this rule; one may know more (SQLite: a process of its host
+// that is gone).
+func (r Run) Live(now time.Time, lease time.Duration) bool {
+	return r.Status == RunRunning && now.Sub(r.Heartbeat) < lease
 }
 
 // Recovery is what a previous run left unfinished.

@@ -51,6 +51,10 @@ type chunkItem struct {
 
 func chunkPK(owner, ver string) string { return "chunk#" + owner + "#" + ver }
 
+// chunkSK is part i's sort key: zero-padded, so that string order is
+// part order.
+func chunkSK(i int) string { return fmt.Sprintf("%06d", i) }
+
 func compress(data []byte) ([]byte, error) {
 	var b bytes.Buffer
 	w, err := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
@@ -104,7 +108,7 @@ func (s *Store) writeValue(ctx context.Context, owner string, data []byte) (valu
 	var chunks []chunkItem
 	for off := 0; off < len(z); off += chunkBytes {
 		part := z[off:min(off+chunkBytes, len(z))]
-		chunks = append(chunks, chunkItem{PK: chunkPK(owner, v.Ver), SK: fmt.Sprintf("%06d", len(chunks)), V: part})
+		chunks = append(chunks, chunkItem{PK: chunkPK(owner, v.Ver), SK: chunkSK(len(chunks)), V: part})
 	}
 	v.Chunks = len(chunks)
 	// One put per chunk, a few at once: a batch of large items is no
@@ -142,7 +146,7 @@ func (s *Store) readValue(ctx context.Context, owner string, v value) ([]byte, e
 	}
 	var z []byte
 	for i, p := range parts {
-		if p.SK != fmt.Sprintf("%06d", i) {
+		if p.SK != chunkSK(i) {
 			return nil, errValueGone
 		}
 		z = append(z, p.V...)
@@ -160,7 +164,7 @@ func (s *Store) deleteValue(ctx context.Context, owner string, v value) error {
 	}
 	ks := make([]item, v.Chunks)
 	for i := range ks {
-		ks[i] = key(chunkPK(owner, v.Ver), fmt.Sprintf("%06d", i))
+		ks[i] = key(chunkPK(owner, v.Ver), chunkSK(i))
 	}
 	return s.batchDelete(ctx, ks)
 }

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -54,6 +55,14 @@ func str(s string) *types.AttributeValueMemberS { return &types.AttributeValueMe
 
 func num(n int64) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+// pairKey is the JSON pair [a, b]: one key per pair whatever characters
+// either holds (a target's account and region, a mark's resource and
+// rule, a blob's kind and key).
+func pairKey(a, b string) string {
+	j, _ := json.Marshal([]string{a, b})
+	return string(j)
 }
 
 func key(pk, sk string) item { return item{"pk": str(pk), "sk": str(sk)} }

@@ -184,7 +184,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]store.Run, error) {
 // alone decides: the runs sharing a table run on many hosts (Lambda,
 // containers) whose process ids say nothing here.
 func (s *Store) alive(r store.Run, now time.Time) bool {
-	return r.Status == store.RunRunning && now.Sub(r.Heartbeat) < s.lease
+	return r.Live(now, s.lease)
 }
 
 // Recover abandons each running run whose heartbeat is older than the
@@ -213,7 +213,7 @@ func (s *Store) Recover(ctx context.Context) (store.Recovery, error) {
 		if err != nil {
 			return store.Recovery{}, fmt.Errorf("recover runs: %w", err)
 		}
-		if r.Status == store.RunRunning && s.alive(r, now) {
+		if s.alive(r, now) {
 			continue
 		}
 		if r.Status == store.RunRunning {

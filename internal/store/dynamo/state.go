@@ -102,12 +102,8 @@ type markItem struct {
 	RunID    int64  `dynamodbav:"run_id,omitempty"`
 }
 
-// markKey is a mark's sort key: the JSON pair [resource, rule], one key
-// per pair whatever characters either holds.
-func markKey(res resource.ID, rule string) string {
-	b, _ := json.Marshal([]string{res.String(), rule})
-	return string(b)
-}
+// markKey is a mark's sort key: the pair [resource, rule].
+func markKey(res resource.ID, rule string) string { return pairKey(res.String(), rule) }
 
 // PutMark records m if there is no mark for its resource and rule: a put
 // conditional on absence.

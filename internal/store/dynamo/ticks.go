@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -85,18 +84,12 @@ type targetItem struct {
 
 func targetsPK(run int64) string { return fmt.Sprintf("target#%d", run) }
 
-// targetKey is the JSON pair [account, region]: one key per pair.
-func targetKey(account, region string) string {
-	b, _ := json.Marshal([]string{account, region})
-	return string(b)
-}
-
 // RecordTarget stores r for run: one unconditional put, replacing.
 func (s *Store) RecordTarget(ctx context.Context, run int64, r store.TargetResult) error {
 	if r.Account == "" || r.Region == "" {
 		return fmt.Errorf("record target of run %d: account and region are required", run)
 	}
-	it := targetItem{PK: targetsPK(run), SK: targetKey(r.Account, r.Region), Account: r.Account, Region: r.Region,
+	it := targetItem{PK: targetsPK(run), SK: pairKey(r.Account, r.Region), Account: r.Account, Region: r.Region,
 		Status: r.Status, Started: fmtTime(r.Started), Finished: fmtTime(r.Finished), Error: r.Error,
 		Counts: r.Counts, Calls: r.Calls, MetricsRequested: r.MetricsRequested}
 	if err := s.put(ctx, it, "", nil); err != nil {
@@ -142,7 +135,7 @@ type blobItem struct {
 func blobPK(kind string) string { return "blob#" + kind }
 
 // blobOwner names a blob's chunks: kind and key, unambiguously.
-func blobOwner(kind, key string) string { return "blob#" + targetKey(kind, key) }
+func blobOwner(kind, key string) string { return "blob#" + pairKey(kind, key) }
 
 // PutBlob stores value, compressed, in the blob item or, when large, in
 // chunk items written first under a fresh version; the put of the blob

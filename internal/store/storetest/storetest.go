@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -153,49 +152,22 @@ func testRuns(t *testing.T, open Open) {
 func testClaimExactlyOneWinner(t *testing.T, open Open) {
 	ctx := context.Background()
 	clk := clock.NewManual(t0)
-	stores := make([]store.Store, Racers)
-	runs := make([]int64, Racers)
-	for i := range stores {
-		stores[i] = open(t, clk)
-		runs[i] = startRun(t, stores[i], fmt.Sprint("u", i)).ID
-	}
+	stores, runs := racers(t, open, clk, "u")
 	const rounds = 5
 	for round := range rounds {
 		res := nb("contended")
 		if round == rounds-1 {
 			res = nb("fresh")
 		}
-		errs := make([]error, Racers)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range stores {
-			wg.Go(func() {
-				<-start
-				errs[i] = stores[i].Claim(ctx, runs[i], res, "stop")
-			})
-		}
-		close(start)
-		wg.Wait()
-		winner := -1
+		errs := race(func(i int) error { return stores[i].Claim(ctx, runs[i], res, "stop") })
+		winner := oneWinner(t, fmt.Sprint("round ", round), errs, store.ErrClaimed)
 		for i, err := range errs {
 			var ce *store.ClaimedError
 			switch {
 			case err == nil:
-				if winner >= 0 {
-					t.Fatalf("round %d: runs %d and %d both won", round, runs[winner], runs[i])
-				}
-				winner = i
-			case errors.As(err, &ce) && errors.Is(err, store.ErrClaimed):
-			default:
-				t.Fatalf("round %d: run %d: %v", round, runs[i], err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: nobody won", round)
-		}
-		for i, err := range errs {
-			var ce *store.ClaimedError
-			if errors.As(err, &ce) && (ce.RunID != runs[winner] || ce.Resource != res || ce.Action != "stop") {
+			case !errors.As(err, &ce):
+				t.Fatalf("round %d: run %d: %v, want a *ClaimedError", round, runs[i], err)
+			case ce.RunID != runs[winner] || ce.Resource != res || ce.Action != "stop":
 				t.Errorf("round %d: run %d told %+v, want holder %d", round, runs[i], ce, runs[winner])
 			}
 		}
@@ -487,29 +459,13 @@ func testLedgerRace(t *testing.T, open Open) {
 		stores[i] = open(t, clk)
 	}
 	r := ep("prod")
-	errs := make([]error, Racers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range stores {
-		wg.Go(func() {
-			<-start
-			_, errs[i] = stores[i].StartSaving(ctx, r, 0, price("1.5", false), t0)
-		})
-	}
-	close(start)
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errors.Is(err, store.ErrAlreadySaving):
-		default:
-			t.Fatal(err)
-		}
-	}
-	if got, _ := stores[0].Savings(ctx); wins != 1 || len(got) != 1 {
-		t.Errorf("%d opened, %d periods; want exactly one", wins, len(got))
+	errs := race(func(i int) error {
+		_, err := stores[i].StartSaving(ctx, r, 0, price("1.5", false), t0)
+		return err
+	})
+	oneWinner(t, "StartSaving", errs, store.ErrAlreadySaving)
+	if got, _ := stores[0].Savings(ctx); len(got) != 1 {
+		t.Errorf("%d periods; want exactly one", len(got))
 	}
 }
 

@@ -98,12 +98,7 @@ func testClaimTickRules(t *testing.T, open Open) {
 func testClaimTickExactlyOneWinner(t *testing.T, open Open) {
 	ctx := context.Background()
 	clk := clock.NewManual(t0)
-	stores := make([]store.Store, Racers)
-	runs := make([]int64, Racers)
-	for i := range stores {
-		stores[i] = open(t, clk)
-		runs[i] = startRun(t, stores[i], fmt.Sprint("host", i)).ID
-	}
+	stores, runs := racers(t, open, clk, "host")
 	for round := range 5 {
 		at := t0.Add(time.Duration(round) * 5 * time.Minute)
 		errs := race(func(i int) error { return stores[i].ClaimTick(ctx, runs[i], at) })
@@ -115,6 +110,19 @@ func testClaimTickExactlyOneWinner(t *testing.T, open Open) {
 			}
 		}
 	}
+}
+
+// racers opens Racers handles on one state, each with a run of its own
+// (user user plus its index) started on it.
+func racers(t *testing.T, open Open, clk clock.Clock, user string) ([]store.Store, []int64) {
+	t.Helper()
+	stores := make([]store.Store, Racers)
+	runs := make([]int64, Racers)
+	for i := range stores {
+		stores[i] = open(t, clk)
+		runs[i] = startRun(t, stores[i], fmt.Sprint(user, i)).ID
+	}
+	return stores, runs
 }
 
 // race calls fn(i) for i in [0, Racers) from Racers goroutines started at
@@ -163,12 +171,7 @@ func oneWinner(t *testing.T, what string, errs []error, lost error) int {
 func testTargetLease(t *testing.T, open Open) {
 	ctx := context.Background()
 	clk := clock.NewManual(t0)
-	stores := make([]store.Store, Racers)
-	runs := make([]int64, Racers)
-	for i := range stores {
-		stores[i] = open(t, clk)
-		runs[i] = startRun(t, stores[i], fmt.Sprint("host", i)).ID
-	}
+	stores, runs := racers(t, open, clk, "host")
 	target := resource.TargetID("111111111111", "us-east-1")
 	errs := race(func(i int) error { return stores[i].Claim(ctx, runs[i], target, "tick") })
 	w := oneWinner(t, "target lease", errs, store.ErrClaimed)
