@@ -131,22 +131,12 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	if f.runs, err = s.opts.Store.Runs(ctx, recentRuns); err != nil {
 		return nil, err
 	}
-	// The latest plan is the newest finished plan or apply run and the
-	// others that started within planSpan before it: a tick plans each
-	// target and policy in a run of its own.
 	var ids []int64
-	for i := range f.runs {
-		r := &f.runs[i]
-		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
-			continue
+	if ps := plans(f.runs, 1); len(ps) > 0 {
+		f.planRun = &ps[0][0]
+		for _, r := range ps[0] {
+			ids = append(ids, r.ID)
 		}
-		if f.planRun != nil && r.Started.Before(f.planRun.Started.Add(-planSpan)) {
-			break
-		}
-		if f.planRun == nil {
-			f.planRun = r
-		}
-		ids = append(ids, r.ID)
 	}
 	if f.findings, err = s.plans.get(ctx, s.opts.Store, ids); err != nil {
 		return nil, err
@@ -155,6 +145,28 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// plans groups runs (newest first) into the newest n plans, newest
+// first, each newest run first. A plan is a finished plan or apply run
+// and the others that started within planSpan before it: a tick plans
+// each target and policy in a run of its own.
+func plans(runs []store.Run, n int) [][]store.Run {
+	var out [][]store.Run
+	for _, r := range runs {
+		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
+			continue
+		}
+		if k := len(out); k > 0 && !r.Started.Before(out[k-1][0].Started.Add(-planSpan)) {
+			out[k-1] = append(out[k-1], r)
+			continue
+		}
+		if len(out) == n {
+			break
+		}
+		out = append(out, []store.Run{r})
+	}
+	return out
 }
 
 // planCache keeps the latest plan's findings: a finished run's findings

@@ -334,27 +334,11 @@ const trendRuns = 48
 // policy opportunities that are new since the plan before, fixed (in the
 // plan before, gone now), dismissed at the time and open.
 func (s *Server) trend(ctx context.Context, runs []store.Run, ds map[string]*Dismissal) ([]trendPoint, error) {
-	// A plan is the plan and apply runs that started within planSpan of
-	// its newest (a tick plans each target and policy in a run of its
-	// own), as facts reads the latest one.
-	var plans [][]store.Run
-	for _, r := range runs { // newest first
-		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
-			continue
-		}
-		if n := len(plans); n > 0 && !r.Started.Before(plans[n-1][0].Started.Add(-planSpan)) {
-			plans[n-1] = append(plans[n-1], r)
-			continue
-		}
-		if len(plans) == trendRuns {
-			break
-		}
-		plans = append(plans, []store.Run{r})
-	}
-	slices.Reverse(plans)
+	ps := plans(runs, trendRuns)
+	slices.Reverse(ps)
 	var out []trendPoint
 	var prev map[string]bool
-	for _, group := range plans {
+	for _, group := range ps {
 		var fs []store.Finding
 		for _, r := range group {
 			rf, err := s.opts.Store.Findings(ctx, r.ID)
