@@ -27,13 +27,13 @@ type savingsView struct {
 }
 
 func (s *Server) savings(w http.ResponseWriter, r *http.Request) {
-	f, err := s.facts(r.Context())
+	periods, err := s.opts.Store.Savings(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	now := s.opts.Clock.Now()
-	entries, err := ledger.Read(r.Context(), s.opts.Store, f.savings, now)
+	entries, err := ledger.Read(r.Context(), s.opts.Store, periods, now)
 	if err != nil {
 		s.fail(w, r, err)
 		return
