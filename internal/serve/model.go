@@ -422,7 +422,7 @@ func (f *facts) openSavings() (pricing.Total, int) {
 			continue
 		}
 		cur, seen := best[x.Resource]
-		if !seen || (x.Monthly.Known && (!cur.Known || x.Monthly.Amount.Cmp(cur.Amount) > 0)) {
+		if !seen || cmpPrice(x.Monthly, cur) > 0 {
 			best[x.Resource] = x.Monthly
 		}
 	}
