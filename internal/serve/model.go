@@ -362,7 +362,7 @@ type Overview struct {
 	IdleCount   int
 	OpenSavings pricing.Total // $/month the latest plan would save, each resource once
 	OpenCount   int
-	Realized    pricing.Money // all time
+	Realized    pricing.Money // all time (ledger.Sum)
 	RealizedMon pricing.Money // this month (UTC)
 	Saving      pricing.Money // $/hour of the ledger's open periods
 	Unpriced    int
@@ -400,15 +400,6 @@ func (f *facts) overview(snap *Snapshot, rows []Row, now time.Time) *Overview {
 		o.TopIdle = append(o.TopIdle, *r)
 	}
 	o.OpenSavings, o.OpenCount = f.openSavings()
-	monthStart := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	for _, p := range f.savings {
-		all := p.Realized(now)
-		o.Realized = o.Realized.Add(all)
-		o.RealizedMon = o.RealizedMon.Add(all.Sub(p.Realized(monthStart)))
-		if p.Until == nil {
-			o.Saving = o.Saving.Add(p.Hourly)
-		}
-	}
 	return o
 }
 

@@ -106,6 +106,8 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	t := ledger.Sum(entries, now)
+	o.Realized, o.RealizedMon, o.Saving = t.Realized, t.RealizedMonth, t.Saving
 	v := &overviewView{Overview: o, Chart: costChart(thinned(hist, maxChartPoints)), SavingsChart: savingsChart(entries, now)}
 	v.MonthToDate, v.MTDKnown = monthToDate(hist, now)
 	s.render(w, r, "overview", s.page("overview", "Overview", v))
