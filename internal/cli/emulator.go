@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,6 +13,7 @@ import (
 	"github.com/sagesaver/sagesaver/internal/cli/root"
 	"github.com/sagesaver/sagesaver/internal/config"
 	"github.com/sagesaver/sagesaver/internal/emulator"
+	dash "github.com/sagesaver/sagesaver/internal/serve"
 )
 
 func newEmulatorCmd(a *app) *cobra.Command {
@@ -59,7 +58,7 @@ loads scenarios and reads counters: see docs/emulator.md.`,
 				return err
 			}
 			fmt.Fprintf(a.Stdio.Err, "sagesaver emulator listening on http://%s (virtual time %s)\n", ln.Addr(), emu.Now().Format(time.RFC3339))
-			return serve(cmd.Context(), ln, emu)
+			return dash.Run(cmd.Context(), ln, &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second})
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "address to listen on")
@@ -103,22 +102,4 @@ func loadScenario(path string) (*emulator.Scenario, error) {
 		return nil, config.ReadError(path, err)
 	}
 	return emulator.ParseScenario(path, data)
-}
-
-// serve runs an HTTP server until ctx is done.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}
 }

@@ -164,14 +164,10 @@ func readHistory(ctx context.Context, st store.Store, limit int, now time.Time) 
 		doc.Savings = append(doc.Savings, historySaving{Resource: p.Resource.String(), From: p.From.UTC(), Until: p.Until, Hourly: p.Hourly,
 			Realized: r, Estimate: p.Estimate, ActionID: p.ActionID, Action: e.Verb, Rule: e.Rule, Team: e.Team, Hours: e.Hours(),
 			EstimatedMonthly: e.EstimatedMonthly, Estimated: e.Estimated, Months: e.Months})
-		doc.Realized = doc.Realized.Add(r)
-		doc.Estimated = doc.Estimated.Add(e.Estimated)
-		doc.RealizedEstimate = doc.RealizedEstimate || p.Estimate
-		if p.Until == nil {
-			doc.Saving = doc.Saving.Add(p.Hourly)
-			doc.SavingEstimate = doc.SavingEstimate || p.Estimate
-		}
 	}
+	t := ledger.Sum(entries, now)
+	doc.Realized, doc.Estimated, doc.Saving = t.Realized, t.Estimated, t.Saving
+	doc.RealizedEstimate, doc.SavingEstimate = t.RealizedEstimate, t.SavingEstimate
 	doc.ByAction, doc.ByRule, doc.ByTeam = ledger.GroupBy(entries, "action"), ledger.GroupBy(entries, "rule"), ledger.GroupBy(entries, "team")
 	return doc, nil
 }

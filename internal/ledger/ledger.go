@@ -131,6 +131,41 @@ func (e *Entry) fill(now time.Time) {
 	}
 }
 
+// Totals are entries summed as of now.
+type Totals struct {
+	// Realized is all the entries realized; RealizedMonth the part of it
+	// in now's calendar month (UTC).
+	Realized, RealizedMonth pricing.Money
+	// Estimated is the sum of the entries' Estimated.
+	Estimated pricing.Money
+	// Saving is what the periods still open save per hour.
+	Saving pricing.Money
+	// RealizedEstimate and SavingEstimate are true when a term of
+	// Realized, or of Saving, is an estimated price.
+	RealizedEstimate, SavingEstimate bool
+}
+
+// Sum is the totals of entries read as of now (Read).
+func Sum(entries []Entry, now time.Time) Totals {
+	var t Totals
+	month := now.UTC().Format("2006-01")
+	for _, e := range entries {
+		t.Realized = t.Realized.Add(e.Realized)
+		t.Estimated = t.Estimated.Add(e.Estimated)
+		for _, m := range e.Months {
+			if m.Month == month {
+				t.RealizedMonth = t.RealizedMonth.Add(m.Realized)
+			}
+		}
+		t.RealizedEstimate = t.RealizedEstimate || e.Period.Estimate
+		if e.Period.Until == nil {
+			t.Saving = t.Saving.Add(e.Period.Hourly)
+			t.SavingEstimate = t.SavingEstimate || e.Period.Estimate
+		}
+	}
+	return t
+}
+
 // At is what the entry had realized and what its action estimated by t
 // (t before now; each zero before the period's start): the points of a
 // realized-vs-estimated chart.

@@ -131,22 +131,12 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 	if f.runs, err = s.opts.Store.Runs(ctx, recentRuns); err != nil {
 		return nil, err
 	}
-	// The latest plan is the newest finished plan or apply run and the
-	// others that started within planSpan before it: a tick plans each
-	// target and policy in a run of its own.
 	var ids []int64
-	for i := range f.runs {
-		r := &f.runs[i]
-		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
-			continue
+	if ps := plans(f.runs, 1); len(ps) > 0 {
+		f.planRun = &ps[0][0]
+		for _, r := range ps[0] {
+			ids = append(ids, r.ID)
 		}
-		if f.planRun != nil && r.Started.Before(f.planRun.Started.Add(-planSpan)) {
-			break
-		}
-		if f.planRun == nil {
-			f.planRun = r
-		}
-		ids = append(ids, r.ID)
 	}
 	if f.findings, err = s.plans.get(ctx, s.opts.Store, ids); err != nil {
 		return nil, err
@@ -155,6 +145,28 @@ func (s *Server) facts(ctx context.Context) (*facts, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// plans groups runs (newest first) into the newest n plans, newest
+// first, each newest run first. A plan is a finished plan or apply run
+// and the others that started within planSpan before it: a tick plans
+// each target and policy in a run of its own.
+func plans(runs []store.Run, n int) [][]store.Run {
+	var out [][]store.Run
+	for _, r := range runs {
+		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
+			continue
+		}
+		if k := len(out); k > 0 && !r.Started.Before(out[k-1][0].Started.Add(-planSpan)) {
+			out[k-1] = append(out[k-1], r)
+			continue
+		}
+		if len(out) == n {
+			break
+		}
+		out = append(out, []store.Run{r})
+	}
+	return out
 }
 
 // planCache keeps the latest plan's findings: a finished run's findings
@@ -350,7 +362,7 @@ type Overview struct {
 	IdleCount   int
 	OpenSavings pricing.Total // $/month the latest plan would save, each resource once
 	OpenCount   int
-	Realized    pricing.Money // all time
+	Realized    pricing.Money // all time (ledger.Sum)
 	RealizedMon pricing.Money // this month (UTC)
 	Saving      pricing.Money // $/hour of the ledger's open periods
 	Unpriced    int
@@ -388,15 +400,6 @@ func (f *facts) overview(snap *Snapshot, rows []Row, now time.Time) *Overview {
 		o.TopIdle = append(o.TopIdle, *r)
 	}
 	o.OpenSavings, o.OpenCount = f.openSavings()
-	monthStart := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	for _, p := range f.savings {
-		all := p.Realized(now)
-		o.Realized = o.Realized.Add(all)
-		o.RealizedMon = o.RealizedMon.Add(all.Sub(p.Realized(monthStart)))
-		if p.Until == nil {
-			o.Saving = o.Saving.Add(p.Hourly)
-		}
-	}
 	return o
 }
 
@@ -410,7 +413,7 @@ func (f *facts) openSavings() (pricing.Total, int) {
 			continue
 		}
 		cur, seen := best[x.Resource]
-		if !seen || (x.Monthly.Known && (!cur.Known || x.Monthly.Amount.Cmp(cur.Amount) > 0)) {
+		if !seen || cmpPrice(x.Monthly, cur) > 0 {
 			best[x.Resource] = x.Monthly
 		}
 	}

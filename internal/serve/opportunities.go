@@ -252,15 +252,11 @@ type opportunitiesView struct {
 }
 
 // opportunities collects the page's opportunities: the latest plan's and
-// advise's, with their dismissals, sorted by group then saving.
-func (s *Server) opportunities(ctx context.Context, snap *Snapshot, f *facts, now time.Time) (open, dismissed []Opportunity, err error) {
+// advise's, with their dismissals ds (as of now), sorted by group then saving.
+func opportunities(snap *Snapshot, f *facts, ds map[string]*Dismissal, now time.Time) (open, dismissed []Opportunity) {
 	all := policyOpportunities(f.findings)
 	if snap != nil {
 		all = append(all, adviceOpportunities(snap.Advice)...)
-	}
-	ds, err := s.dismissals(ctx)
-	if err != nil {
-		return nil, nil, err
 	}
 	for _, o := range all {
 		if d := ds[o.Key]; d.activeAt(now) {
@@ -272,7 +268,7 @@ func (s *Server) opportunities(ctx context.Context, snap *Snapshot, f *facts, no
 	}
 	sortOpps(open)
 	sortOpps(dismissed)
-	return open, dismissed, nil
+	return open, dismissed
 }
 
 func sortOpps(os []Opportunity) {
@@ -334,27 +330,11 @@ const trendRuns = 48
 // policy opportunities that are new since the plan before, fixed (in the
 // plan before, gone now), dismissed at the time and open.
 func (s *Server) trend(ctx context.Context, runs []store.Run, ds map[string]*Dismissal) ([]trendPoint, error) {
-	// A plan is the plan and apply runs that started within planSpan of
-	// its newest (a tick plans each target and policy in a run of its
-	// own), as facts reads the latest one.
-	var plans [][]store.Run
-	for _, r := range runs { // newest first
-		if r.Status != store.RunFinished || (r.Command != "plan" && r.Command != "apply") {
-			continue
-		}
-		if n := len(plans); n > 0 && !r.Started.Before(plans[n-1][0].Started.Add(-planSpan)) {
-			plans[n-1] = append(plans[n-1], r)
-			continue
-		}
-		if len(plans) == trendRuns {
-			break
-		}
-		plans = append(plans, []store.Run{r})
-	}
-	slices.Reverse(plans)
+	ps := plans(runs, trendRuns)
+	slices.Reverse(ps)
 	var out []trendPoint
 	var prev map[string]bool
-	for _, group := range plans {
+	for _, group := range ps {
 		var fs []store.Finding
 		for _, r := range group {
 			rf, err := s.opts.Store.Findings(ctx, r.ID)
@@ -416,16 +396,12 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	now := s.opts.Clock.Now()
-	open, dismissed, err := s.opportunities(ctx, snap, f, now)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	ds, err := s.dismissals(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	open, dismissed := opportunities(snap, f, ds, now)
 	v := &opportunitiesView{Dismissed: dismissed, Open: len(open), PlanRun: f.planRun, Actions: s.opts.Actions,
 		Show: r.URL.Query().Get("show"), Notice: r.URL.Query().Get("notice")}
 	if v.Show != "dismissed" {

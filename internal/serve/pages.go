@@ -67,7 +67,7 @@ func (p *pages) execute(w io.Writer, name string, data any) error {
 }
 
 var funcs = template.FuncMap{
-	"price":     fmtPrice,
+	"price":     pricing.Price.String,
 	"total":     fmtTotal,
 	"money":     func(m pricing.Money) string { return m.String() },
 	"rate":      func(p pricing.Price) string { return fmtRate(p) },
@@ -93,16 +93,6 @@ var funcs = template.FuncMap{
 		}
 		return d.Round(100 * time.Millisecond).String()
 	},
-}
-
-func fmtPrice(p pricing.Price) string {
-	if !p.Known {
-		return "unknown"
-	}
-	if p.Estimate {
-		return "~" + p.Amount.String()
-	}
-	return p.Amount.String()
 }
 
 func fmtRate(p pricing.Price) string {

@@ -27,13 +27,13 @@ type savingsView struct {
 }
 
 func (s *Server) savings(w http.ResponseWriter, r *http.Request) {
-	f, err := s.facts(r.Context())
+	periods, err := s.opts.Store.Savings(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	now := s.opts.Clock.Now()
-	entries, err := ledger.Read(r.Context(), s.opts.Store, f.savings, now)
+	entries, err := ledger.Read(r.Context(), s.opts.Store, periods, now)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -43,20 +43,8 @@ func (s *Server) savings(w http.ResponseWriter, r *http.Request) {
 		v.Group = ledger.Groupings[0]
 	}
 	v.Groups = ledger.GroupBy(entries, v.Group)
-	thisMonth := now.UTC().Format("2006-01")
-	for _, e := range entries {
-		v.Realized = v.Realized.Add(e.Realized)
-		v.Estimated = v.Estimated.Add(e.Estimated)
-		for _, m := range e.Months {
-			if m.Month == thisMonth {
-				v.RealizedMon = v.RealizedMon.Add(m.Realized)
-			}
-		}
-		v.Estimate = v.Estimate || e.Period.Estimate
-		if e.Period.Until == nil {
-			v.Saving = v.Saving.Add(e.Period.Hourly)
-		}
-	}
+	t := ledger.Sum(entries, now)
+	v.Realized, v.RealizedMon, v.Estimated, v.Saving, v.Estimate = t.Realized, t.RealizedMonth, t.Estimated, t.Saving, t.RealizedEstimate
 	// The ledger newest first.
 	v.Rows = slices.Clone(entries)
 	slices.Reverse(v.Rows)

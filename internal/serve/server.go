@@ -388,6 +388,13 @@ func (s *Server) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if ready != nil {
 		ready(ln.Addr())
 	}
+	return Run(ctx, ln, srv)
+}
+
+// Run serves srv on ln until ctx ends, then shuts it down, letting
+// requests in flight finish for up to 5 seconds. It returns srv.Serve's
+// error when serving stops first, else the shutdown's, if any.
+func Run(ctx context.Context, ln net.Listener, srv *http.Server) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -98,17 +98,18 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows := s.rows.get(snap, f)
-	o := f.overview(snap, rows, s.opts.Clock.Now())
-	hist := s.opts.Source.History()
 	now := s.opts.Clock.Now()
+	o := f.overview(snap, s.rows.get(snap, f), now)
+	hist := s.opts.Source.History()
 	entries, err := ledger.Read(r.Context(), s.opts.Store, f.savings, now)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	t := ledger.Sum(entries, now)
+	o.Realized, o.RealizedMon, o.Saving = t.Realized, t.RealizedMonth, t.Saving
 	v := &overviewView{Overview: o, Chart: costChart(thinned(hist, maxChartPoints)), SavingsChart: savingsChart(entries, now)}
-	v.MonthToDate, v.MTDKnown = monthToDate(hist, s.opts.Clock.Now())
+	v.MonthToDate, v.MTDKnown = monthToDate(hist, now)
 	s.render(w, r, "overview", s.page("overview", "Overview", v))
 }
 
