@@ -162,11 +162,9 @@ func (s *Server) serveLambda(w http.ResponseWriter, r *http.Request, reqID strin
 	if region == "" {
 		region = DefaultRegion
 	}
-	s.counters.add(lambdaSvc.name, "Invoke", region)
-	if e := s.faults.check(lambdaSvc.name, "Invoke", region, "TooManyRequestsException"); e != nil {
+	if e := s.admit(lambdaSvc.name, "Invoke", region, "TooManyRequestsException"); e != nil {
 		le := &lambdaError{status: e.Status, code: e.Code, message: e.Message}
 		if e.Code == "TooManyRequestsException" {
-			s.counters.throttled(lambdaSvc.name, "Invoke")
 			le.status, le.reason = http.StatusTooManyRequests, "ReservedFunctionConcurrentInvocationLimitExceeded"
 		}
 		if le.status == 0 {
