@@ -239,16 +239,16 @@ func (s *Server) serveLambda(w http.ResponseWriter, r *http.Request, reqID strin
 		fail(&lambdaError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: "Function not found: " + missing})
 		return
 	}
+	caller := (&Call{s: s, Account: acct, AccessKey: scope.accessKey}).callerARN()
 	if owner != acct.ID {
 		// No resource policy: another account's function is not ours to call.
-		caller := (&Call{s: s, Account: acct, AccessKey: scope.accessKey}).callerARN()
 		s.mu.Unlock()
 		fail(&lambdaError{status: http.StatusForbidden, code: "AccessDeniedException",
 			message: fmt.Sprintf("User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows the lambda:InvokeFunction action", caller, arn)})
 		return
 	}
 	inv := Invocation{FunctionARN: arn, Type: invType, Payload: append([]byte(nil), body...), RequestID: reqID,
-		Caller: (&Call{s: s, Account: acct, AccessKey: scope.accessKey}).callerARN(), At: s.clock.Now()}
+		Caller: caller, At: s.clock.Now()}
 	st := s.lambda()
 	st.invocations = append(st.invocations, inv)
 	if invType == "Event" {
