@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -68,12 +69,7 @@ func (e *Executor) forgottenVerdicts(ctx context.Context, resources []resource.R
 	}
 	w := metrics.CanvasWindow(metrics.Window{End: now})
 	var errs []EvidenceError
-	rks := make([]string, 0, len(canvas))
-	for rk := range canvas {
-		rks = append(rks, rk)
-	}
-	slices.Sort(rks)
-	for _, rk := range rks {
+	for _, rk := range slices.Sorted(maps.Keys(canvas)) {
 		apps := canvas[rk]
 		var failed EvidenceError
 		var evs map[resource.ID]idle.CanvasEvidence

@@ -359,14 +359,8 @@ func (f Flavour) Actions() []string {
 	return slices.Compact(out)
 }
 
-// ActOnly are the actions the act flavour adds to read-only: those the
-// protect tag denies.
-func ActOnly() []string {
-	act, _ := FlavourNamed("act")
-	return act.ActOnly()
-}
-
-// ActOnly are the actions f adds to read-only.
+// ActOnly are the actions f adds to read-only: for an act flavour, those
+// the protect tag denies.
 func (f Flavour) ActOnly() []string {
 	read, _ := FlavourNamed("read-only")
 	r := read.Actions()

@@ -207,7 +207,7 @@ func TestFlavours(t *testing.T) {
 			t.Errorf("act lacks read-only's %s", a)
 		}
 	}
-	if slices.Contains(read.Actions(), "sagemaker:DeleteEndpoint") || !slices.Contains(ActOnly(), "sagemaker:DeleteEndpoint") {
+	if slices.Contains(read.Actions(), "sagemaker:DeleteEndpoint") || !slices.Contains(act.ActOnly(), "sagemaker:DeleteEndpoint") {
 		t.Error("DeleteEndpoint must be act-only")
 	}
 	if _, err := FlavourNamed("admin"); err == nil || !strings.Contains(err.Error(), "read-only, act, hub") {

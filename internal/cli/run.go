@@ -261,6 +261,7 @@ func prepareFanTick(ctx context.Context, a *app, cmd *cobra.Command, file string
 		}
 	}
 	var fanned []fanOutTarget
+	var set *targetSet
 	switch {
 	case fan.workerOf != 0:
 		if tf, err = workerTargets(r, tf, fan.account, a.Cfg.Regions[0]); err != nil {
@@ -269,23 +270,23 @@ func prepareFanTick(ctx context.Context, a *app, cmd *cobra.Command, file string
 	case fan.function != "":
 		// The orchestrator enters no account: it lists them, and hands
 		// them out unless there are few enough to run here.
-		all, err := a.enumerate(ctx, tf, catalog)
+		base, err := a.awsConfig(ctx)
+		if err != nil {
+			return tick.Options{}, nil, nil, nil, err
+		}
+		all, err := a.enumerate(ctx, base, tf, catalog)
 		if err != nil {
 			return tick.Options{}, nil, nil, nil, err
 		}
 		if len(all) > fan.inProcessMax {
 			fanned = all
+			set = &targetSet{Base: base}
 		}
 	}
-	var set *targetSet
-	if fanned != nil {
-		base, err := a.awsConfig(ctx)
-		if err != nil {
+	if set == nil {
+		if set, err = a.buildTargets(ctx, tf, catalog); err != nil {
 			return tick.Options{}, nil, nil, nil, err
 		}
-		set = &targetSet{Base: base}
-	} else if set, err = a.buildTargets(ctx, tf, catalog); err != nil {
-		return tick.Options{}, nil, nil, nil, err
 	}
 	notifyCfg := r.ScheduleNotify
 	if r.Notify != nil {

@@ -104,14 +104,10 @@ func workerTargets(r *runconfig.Run, tf targetFlags, account, region string) (ta
 // fanOutTarget is one account and region an orchestrator hands out.
 type fanOutTarget struct{ account, region string }
 
-// enumerate lists the tick's targets without entering any account: the
-// run file's accounts (or the Organization's ACTIVE ones, or the caller's
-// own) x the regions.
-func (a *app) enumerate(ctx context.Context, tf targetFlags, c *pricing.Catalog) ([]fanOutTarget, error) {
-	base, err := a.awsConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
+// enumerate lists the tick's targets without entering any account, with
+// the hub's own configuration base: the run file's accounts (or the
+// Organization's ACTIVE ones, or the caller's own) x the regions.
+func (a *app) enumerate(ctx context.Context, base aws.Config, tf targetFlags, c *pricing.Catalog) ([]fanOutTarget, error) {
 	regions := resolveRegions(a.Cfg.Regions, base.Region, c)
 	accounts, _, err := a.resolveAccounts(ctx, tf, AccountsFile{Accounts: tf.accounts}, sts.NewFromConfig(base), base)
 	if err != nil {

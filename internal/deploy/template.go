@@ -67,11 +67,8 @@ func (t Template) YAML() ([]byte, error) {
 	return yaml.MarshalWithOptions(t.body, yaml.Indent(2), yaml.IndentSequence(true))
 }
 
-func flavourPolicy(name string, res iampolicy.Resources) any {
-	f, err := awsapi.FlavourNamed(name)
-	if err != nil {
-		panic(err)
-	}
+// flavourPolicy is f's generated policy as plain maps, for a template.
+func flavourPolicy(f awsapi.Flavour, res iampolicy.Resources) any {
 	return generic(iampolicy.Generate(f, res))
 }
 
@@ -90,7 +87,7 @@ func trust(principal obj, cond any) obj {
 
 // Hub is the hub account's template, for sagesaver version.
 func Hub(version string) Template {
-	hubPolicy := flavourPolicy("hub", iampolicy.Resources{
+	hubPolicy := flavourPolicy(mustFlavour("hub"), iampolicy.Resources{
 		"dynamodb": getAtt("Table", "Arn"),
 		"lambda":   sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}"),
 		"sts":      sub("arn:${AWS::Partition}:iam::*:role/${SpokeRoleName}"),
@@ -239,7 +236,7 @@ func SpokeFor(version string, act awsapi.Flavour) Template {
 				"StringEquals", o("aws:PrincipalOrgID", ref("OrganizationId")),
 			)),
 			"Policies", []any{o("PolicyName", "sagesaver", "PolicyDocument",
-				ifThen("Act", generic(iampolicy.Generate(act, nil)), flavourPolicy("read-only", nil)))},
+				ifThen("Act", flavourPolicy(act, nil), flavourPolicy(mustFlavour("read-only"), nil)))},
 		)),
 	)
 	return Template{body: o(

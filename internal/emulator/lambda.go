@@ -162,11 +162,9 @@ func (s *Server) serveLambda(w http.ResponseWriter, r *http.Request, reqID strin
 	if region == "" {
 		region = DefaultRegion
 	}
-	s.counters.add(lambdaSvc.name, "Invoke", region)
-	if e := s.faults.check(lambdaSvc.name, "Invoke", region, "TooManyRequestsException"); e != nil {
+	if e := s.admit(lambdaSvc.name, "Invoke", region, "TooManyRequestsException"); e != nil {
 		le := &lambdaError{status: e.Status, code: e.Code, message: e.Message}
 		if e.Code == "TooManyRequestsException" {
-			s.counters.throttled(lambdaSvc.name, "Invoke")
 			le.status, le.reason = http.StatusTooManyRequests, "ReservedFunctionConcurrentInvocationLimitExceeded"
 		}
 		if le.status == 0 {
@@ -241,16 +239,16 @@ func (s *Server) serveLambda(w http.ResponseWriter, r *http.Request, reqID strin
 		fail(&lambdaError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: "Function not found: " + missing})
 		return
 	}
+	caller := (&Call{s: s, Account: acct, AccessKey: scope.accessKey}).callerARN()
 	if owner != acct.ID {
 		// No resource policy: another account's function is not ours to call.
-		caller := (&Call{s: s, Account: acct, AccessKey: scope.accessKey}).callerARN()
 		s.mu.Unlock()
 		fail(&lambdaError{status: http.StatusForbidden, code: "AccessDeniedException",
 			message: fmt.Sprintf("User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows the lambda:InvokeFunction action", caller, arn)})
 		return
 	}
 	inv := Invocation{FunctionARN: arn, Type: invType, Payload: append([]byte(nil), body...), RequestID: reqID,
-		Caller: (&Call{s: s, Account: acct, AccessKey: scope.accessKey}).callerARN(), At: s.clock.Now()}
+		Caller: caller, At: s.clock.Now()}
 	st := s.lambda()
 	st.invocations = append(st.invocations, inv)
 	if invType == "Event" {

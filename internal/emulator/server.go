@@ -301,12 +301,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if region == "" {
 		region = DefaultRegion
 	}
-	s.counters.add(svc.name, req.Operation, region)
-	throttle := throttleCode(svc)
-	if e := s.faults.check(svc.name, req.Operation, region, throttle); e != nil {
-		if e.Code == throttle {
-			s.counters.throttled(svc.name, req.Operation)
-		}
+	if e := s.admit(svc.name, req.Operation, region, throttleCode(svc)); e != nil {
 		fail(e)
 		return
 	}
@@ -350,6 +345,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Debug("aws request", "op", opName(svc, req), "account", acct.ID, "region", region)
 	wire.WriteOutput(w, req.Protocol, reqID, req.Operation, ns, node)
+}
+
+// admit counts a request to svc's op in region and answers the fault
+// configured for it, if any; a fault with the throttle code counts as
+// throttled too.
+func (s *Server) admit(svc, op, region, throttle string) *wire.Error {
+	s.counters.add(svc, op, region)
+	e := s.faults.check(svc, op, region, throttle)
+	if e != nil && e.Code == throttle {
+		s.counters.throttled(svc, op)
+	}
+	return e
 }
 
 func opName(svc *service, req *wire.Request) string {
