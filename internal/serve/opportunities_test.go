@@ -388,3 +388,30 @@ func TestMutationsRefused(t *testing.T) {
 		t.Errorf("a cross-site POST stored %v", keys)
 	}
 }
+
+// A schedule of MLflow tracking servers manages them on the Schedules
+// page and their resource pages, as `schedule run` acts on them.
+func TestSchedulesManageMLflow(t *testing.T) {
+	ss, err := schedule.Decode("mlflow.yaml", []byte(`apiVersion: sagesaver.io/v1alpha1
+kind: ScheduleSet
+schedules:
+  - name: mlflow-office-hours
+    timezone: UTC
+    start: cron(0 7 ? * MON-FRI *)
+    stop: cron(0 19 ? * MON-FRI *)
+    targets: [{kind: mlflow-tracking-server, namePrefix: research-}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := append(fleet(), resource.Resource{Account: "111111111111", Region: "us-east-1", Kind: resource.MLflowTrackingServer,
+		Name: "research-experiments", Status: "Started", InstanceType: "Small", InstanceCount: 1, Running: true})
+	scan := report.New(report.Found{Resources: rs, ScannedAt: testNow}, pricing.Embedded(), nil, nil, 0)
+	e := newEnv(t, Options{Addr: "127.0.0.1:0", Schedules: ss, Source: staticSource{&Snapshot{Scan: scan, At: testNow}}})
+	if _, page := e.get(t, "/schedules"); !strings.Contains(page, `data-testid="managed">1<`) || !strings.Contains(page, "research-experiments") {
+		t.Error("the MLflow schedule manages no tracking server on the Schedules page")
+	}
+	if _, page := e.get(t, "/resource?id=111111111111/us-east-1/mlflow-tracking-server/research-experiments"); !strings.Contains(page, "schedule-preview") {
+		t.Error("the tracking server's page lacks the schedule preview")
+	}
+}

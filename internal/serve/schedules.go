@@ -19,6 +19,8 @@ func scheduleKind(k resource.Kind) schedule.Kind {
 		return schedule.KindEndpoint
 	case resource.StudioApp:
 		return schedule.KindStudioApp
+	case resource.MLflowTrackingServer:
+		return schedule.KindMLflow
 	}
 	return ""
 }
