@@ -37,7 +37,7 @@ func (it claimItem) info() (store.ClaimInfo, error) {
 }
 
 // Claim takes res for run id: one conditional put of the claim item, if
-// it is absent, held by run id, or past its expires_at. When the
+// it is absent, held by run id, or at or past its expires_at. When the
 // condition fails, the claim is read: a holder that is still alive gets a
 // *store.ClaimedError; one that is not (finished, abandoned, heartbeat
 // older than the lease) is taken over by a put conditional on the claim
@@ -62,7 +62,7 @@ func (s *Store) Claim(ctx context.Context, id int64, res resource.ID, action str
 		exp := now.Add(s.lease)
 		mine := claimItem{PK: "claim", SK: k, RunID: id, Action: action, ClaimedAt: fmtTime(now),
 			ExpiresAt: fmtTime(exp), TTL: exp.Add(ttlAfter).Unix()}
-		err := s.put(ctx, mine, "attribute_not_exists(pk) OR run_id = :id OR expires_at < :now",
+		err := s.put(ctx, mine, "attribute_not_exists(pk) OR run_id = :id OR expires_at <= :now",
 			item{":id": num(id), ":now": str(fmtTime(now))})
 		if err == nil {
 			return nil

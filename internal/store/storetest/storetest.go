@@ -227,6 +227,16 @@ func testClaimRules(t *testing.T, open Open) {
 	if err := s.Claim(ctx, b.ID, r, "delete"); !errors.Is(err, store.ErrClaimed) {
 		t.Errorf("the old holder claiming again after a takeover: %v, want ErrClaimed", err)
 	}
+
+	// At the instant a claim expires (its ClaimInfo.Expires) it is free:
+	// every backend reads the boundary the same way.
+	r3 := nb("dev-erin")
+	must(t, s.Claim(ctx, c.ID, r3, "stop"))
+	clk.Advance(store.DefaultLease)
+	d := startRun(t, s, "d")
+	if err := s.Claim(ctx, d.ID, r3, "stop"); err != nil {
+		t.Errorf("Claim at the instant the lease ends: %v, want the claim taken over", err)
+	}
 }
 
 func testHeartbeatExtendsClaims(t *testing.T, open Open) {
