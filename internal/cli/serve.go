@@ -548,8 +548,7 @@ func (c *adviceCache) get(ctx context.Context, res *inventory.Result, catalog *p
 			sources = append(sources, advise.Source{Account: r.Account, Region: r.Region, CloudWatch: cl.Metrics, Scaling: cl.ApplicationAutoScaling})
 		}
 	}
-	const lookback = 14 * 24 * time.Hour
-	ev := advise.Gather(ctx, sources, res.Resources, res.ScannedAt, lookback, inventory.DefaultJobLookback)
+	ev := advise.Gather(ctx, sources, res.Resources, res.ScannedAt, advise.DefaultLookback, inventory.DefaultJobLookback)
 	c.res = advise.Advise(res.Resources, ev, catalog, advise.Options{Now: res.ScannedAt, JobLookback: inventory.DefaultJobLookback})
 	c.at = res.ScannedAt
 	return c.res
