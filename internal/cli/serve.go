@@ -397,7 +397,7 @@ func tickLoop(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSo
 // serveTick runs one tick at now and reads its inventory into src.
 func serveTick(ctx context.Context, a *app, topts tick.Options, src *dash.StoreSource) error {
 	start := time.Now()
-	topts.At = a.clk().Now().UTC().Truncate(time.Second)
+	topts.At = a.clk().Now() // tick.Run takes the tick time from it (store.TickTime)
 	res, err := a.drainTick(ctx, topts)
 	if err != nil {
 		return err
