@@ -272,7 +272,7 @@ func writePreviewTable(w io.Writer, rows []previewRow) error {
 			fmt.Fprintf(&b, "  Saved:    %s (%s) against running always\n", hours(r.SavedSeconds), percent(r.SavedSeconds, r.WindowSeconds))
 		}
 		if m := r.Money; m != nil {
-			fmt.Fprintf(&b, "  Price:    %s %s in %s: %s/h (%s)\n", m.InstanceType, m.Component, m.Region, rate(m.price), m.Source)
+			fmt.Fprintf(&b, "  Price:    %s %s in %s: %s/h (%s)\n", m.InstanceType, m.Component, m.Region, m.price.Rate(), m.Source)
 			if m.Saved != "" {
 				fmt.Fprintf(&b, "  Saves:    %s of %s always on\n", m.saved, m.alwaysOn)
 			}
@@ -280,18 +280,6 @@ func writePreviewTable(w io.Writer, rows []previewRow) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// rate formats an hourly price without rounding it, or "unknown".
-func rate(p pricing.Price) string {
-	if !p.Known {
-		return "unknown"
-	}
-	s := p.Amount.FormatRate()
-	if p.Estimate {
-		return "~" + s
-	}
-	return s
 }
 
 func writePreviewJSON(w io.Writer, rows []previewRow) error {

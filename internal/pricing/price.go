@@ -65,6 +65,18 @@ func (p Price) String() string {
 	return p.Amount.String()
 }
 
+// Rate formats the price as an hourly rate (Money.FormatRate: sub-cent
+// digits kept), "~" before an estimate, or "unknown".
+func (p Price) Rate() string {
+	if !p.Known {
+		return "unknown"
+	}
+	if p.Estimate {
+		return "~" + p.Amount.FormatRate()
+	}
+	return p.Amount.FormatRate()
+}
+
 // Label says where the price came from, for a price_source column:
 // "A 2025-06-16", "estimate: studio-notebook A 2025-06-16", "unknown".
 func (p Price) Label() string {

@@ -70,7 +70,7 @@ var funcs = template.FuncMap{
 	"price":     pricing.Price.String,
 	"total":     fmtTotal,
 	"money":     func(m pricing.Money) string { return m.String() },
-	"rate":      func(p pricing.Price) string { return fmtRate(p) },
+	"rate":      pricing.Price.Rate,
 	"ago":       ago,
 	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"whenp":     func(t *time.Time) string { return whenPtr(t) },
@@ -93,17 +93,6 @@ var funcs = template.FuncMap{
 		}
 		return d.Round(100 * time.Millisecond).String()
 	},
-}
-
-func fmtRate(p pricing.Price) string {
-	if !p.Known {
-		return "unknown"
-	}
-	s := p.Amount.FormatRate()
-	if p.Estimate {
-		s = "~" + s
-	}
-	return s
 }
 
 // fmtTotal is a total as the pages show it: "$12.34", "~$12.34" with an
